@@ -1,0 +1,141 @@
+// Package tfoutputs reads the outputs of the mskvpce Terraform module
+// (`terraform output -json`) into the shape every other tool consumes:
+// the verifier, the deploy CLI, the control-plane checks and the e2e tests.
+// It is the one place that knows the output names, so a rename in HCL breaks
+// here, loudly, instead of in three places quietly.
+package tfoutputs
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// KafkaIAMPort is the port MSK serves SASL/IAM on, and the port every NLB listens on.
+const KafkaIAMPort = 9098
+
+// PlaceholderExternalID is the external ID the module uses until a Databricks
+// service credential exists (the seed's "0000").
+const PlaceholderExternalID = "0000"
+
+// Broker is one broker path: the broker as Kafka advertises it, and the
+// per-broker NLB and endpoint service that front it.
+type Broker struct {
+	ID                  int    `json:"broker_id"`
+	Hostname            string `json:"hostname"`
+	ClientIP            string `json:"client_ip"`
+	ClientSubnetID      string `json:"client_subnet_id"`
+	AvailabilityZone    string `json:"availability_zone"`
+	NLBARN              string `json:"nlb_arn"`
+	NLBDNSName          string `json:"nlb_dns_name"`
+	TargetGroupARN      string `json:"target_group_arn"`
+	EndpointServiceID   string `json:"endpoint_service_id"`
+	EndpointServiceName string `json:"endpoint_service_name"`
+}
+
+// Advertised is the address Kafka metadata returns for this broker.
+func (b Broker) Advertised() string {
+	return net.JoinHostPort(b.Hostname, strconv.Itoa(KafkaIAMPort))
+}
+
+// Endpoint is the address of this broker's NLB.
+func (b Broker) Endpoint() string {
+	return net.JoinHostPort(b.NLBDNSName, strconv.Itoa(KafkaIAMPort))
+}
+
+// Deployment is everything the module outputs, typed.
+type Deployment struct {
+	Region                  string   `json:"region"`
+	ClusterARN              string   `json:"cluster_arn"`
+	ClusterName             string   `json:"cluster_name"`
+	ClusterUUID             string   `json:"cluster_uuid"`
+	BootstrapBrokersSASLIAM string   `json:"bootstrap_brokers_sasl_iam"`
+	VPCID                   string   `json:"vpc_id"`
+	BrokerSecurityGroupID   string   `json:"broker_security_group_id"`
+	NLBSecurityGroupID      string   `json:"nlb_security_group_id"`
+	RoleARN                 string   `json:"databricks_msk_role_arn"`
+	RoleName                string   `json:"databricks_msk_role_name"`
+	ExternalIDIsPlaceholder bool     `json:"external_id_is_placeholder"`
+	AllowedPrincipals       []string `json:"allowed_principals"`
+	Brokers                 []Broker `json:"brokers"`
+}
+
+// Bootstrap splits the IAM bootstrap string into host:port addresses.
+func (d Deployment) Bootstrap() []string {
+	var out []string
+	for _, s := range strings.Split(d.BootstrapBrokersSASLIAM, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// required lists the outputs without which no tool can do its job.
+var required = []string{"region", "cluster_arn", "bootstrap_brokers_sasl_iam", "brokers", "databricks_msk_role_arn"}
+
+// Parse reads `terraform output -json` (a map of name to {value, type, sensitive}).
+func Parse(r io.Reader) (Deployment, error) {
+	var raw map[string]struct {
+		Value json.RawMessage `json:"value"`
+	}
+	if err := json.NewDecoder(r).Decode(&raw); err != nil {
+		return Deployment{}, fmt.Errorf("terraform outputs: not the JSON of `terraform output -json`: %w", err)
+	}
+	var missing []string
+	for _, name := range required {
+		if v, ok := raw[name]; !ok || len(v.Value) == 0 || string(v.Value) == "null" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return Deployment{}, fmt.Errorf("terraform outputs: missing %s: run `terraform apply` in terraform/examples/complete (or `go run ./cmd/deploy apply`) and pass its `terraform output -json`", strings.Join(missing, ", "))
+	}
+	flat := make(map[string]json.RawMessage, len(raw))
+	for k, v := range raw {
+		flat[k] = v.Value
+	}
+	buf, err := json.Marshal(flat)
+	if err != nil {
+		return Deployment{}, err
+	}
+	var d Deployment
+	if err := json.Unmarshal(buf, &d); err != nil {
+		return Deployment{}, fmt.Errorf("terraform outputs: unexpected shape: %w", err)
+	}
+	if err := d.Validate(); err != nil {
+		return Deployment{}, err
+	}
+	sort.Slice(d.Brokers, func(i, j int) bool { return d.Brokers[i].ID < d.Brokers[j].ID })
+	return d, nil
+}
+
+// Validate checks the invariants the tools rely on.
+func (d Deployment) Validate() error {
+	var errs []error
+	if len(d.Brokers) == 0 {
+		errs = append(errs, errors.New("output brokers is empty: the module found no broker nodes"))
+	}
+	seen := map[int]bool{}
+	for i, b := range d.Brokers {
+		if seen[b.ID] {
+			errs = append(errs, fmt.Errorf("output brokers[%d]: duplicate broker_id %d", i, b.ID))
+		}
+		seen[b.ID] = true
+		if b.Hostname == "" {
+			errs = append(errs, fmt.Errorf("output brokers[%d] (broker %d): empty hostname", i, b.ID))
+		}
+		if b.NLBDNSName == "" {
+			errs = append(errs, fmt.Errorf("output brokers[%d] (broker %d): empty nlb_dns_name", i, b.ID))
+		}
+	}
+	if len(d.Bootstrap()) == 0 {
+		errs = append(errs, errors.New("output bootstrap_brokers_sasl_iam is empty: is IAM auth enabled on the cluster?"))
+	}
+	return errors.Join(errs...)
+}
