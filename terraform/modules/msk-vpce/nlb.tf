@@ -1,0 +1,97 @@
+# One internal NLB per broker. Kafka clients bootstrap, then connect to the
+# broker that leads each partition by its advertised hostname, so every
+# broker needs its own path: NLB i -> broker i only.
+#
+# Why `count = var.broker_count` and not `count = length(local.brokers)`:
+# on the first apply the cluster does not exist yet, so the broker list is
+# unknown at plan time and Terraform cannot count it. broker_count is known
+# at plan time and equals the number of nodes (checked by the postcondition
+# on data.aws_msk_broker_nodes.this). The attributes of element i (subnet,
+# client IP) come from the data source, sorted by broker id, and are simply
+# "known after apply" on the first plan.
+
+resource "aws_lb" "broker" {
+  count = var.broker_count
+
+  # count.index + 1 (not the broker id) keeps names known at plan time; with
+  # the sorted list, NLB n fronts the n-th broker by id, i.e. broker n on MSK.
+  name               = "${var.prefix}-nlb-${count.index + 1}"
+  internal           = true
+  load_balancer_type = "network"
+  subnets            = [local.brokers[count.index].client_subnet]
+  security_groups    = [aws_security_group.nlb.id]
+
+  # Broker affinity: the NLB lives in its broker's subnet and only ever
+  # forwards to that broker.
+  enable_cross_zone_load_balancing = false
+
+  # "off", deliberately. PrivateLink consumers (the Databricks serverless
+  # endpoints) reach the NLB from addresses we neither own nor know, so a
+  # security-group rule cannot name them and "on" would drop their traffic.
+  # Who may connect over PrivateLink is decided by the endpoint service's
+  # allowed principals plus connection acceptance; the NLB security group
+  # still filters every non-PrivateLink source (only operator_cidrs get in).
+  enforce_security_group_inbound_rules_on_private_link_traffic = "off"
+
+  tags = merge(local.tags, {
+    Name     = "${var.prefix}-nlb-${count.index + 1}"
+    BrokerId = tostring(local.brokers[count.index].broker_id)
+  })
+}
+
+resource "aws_lb_target_group" "broker" {
+  count = var.broker_count
+
+  name        = "${var.prefix}-tg-${count.index + 1}"
+  vpc_id      = aws_vpc.this.id
+  target_type = "ip"
+  protocol    = "TCP"
+  port        = local.kafka_iam_port
+
+  # The broker security group admits the NLB security group; with client IP
+  # preservation the brokers would see consumer addresses instead and drop them.
+  preserve_client_ip = false
+
+  health_check {
+    enabled             = true
+    protocol            = "TCP"
+    port                = "traffic-port"
+    interval            = 10
+    healthy_threshold   = 3
+    unhealthy_threshold = 3
+  }
+
+  tags = merge(local.tags, {
+    Name     = "${var.prefix}-tg-${count.index + 1}"
+    BrokerId = tostring(local.brokers[count.index].broker_id)
+  })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_lb_target_group_attachment" "broker" {
+  count = var.broker_count
+
+  target_group_arn = aws_lb_target_group.broker[count.index].arn
+  target_id        = local.brokers[count.index].client_vpc_ip_address
+  port             = local.kafka_iam_port
+}
+
+resource "aws_lb_listener" "broker" {
+  count = var.broker_count
+
+  load_balancer_arn = aws_lb.broker[count.index].arn
+  protocol          = "TCP"
+  port              = local.kafka_iam_port
+
+  # TCP pass-through: TLS is end-to-end between the client and the broker,
+  # whose certificate names the broker hostname the client dialled.
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.broker[count.index].arn
+  }
+
+  tags = local.tags
+}

@@ -1,0 +1,82 @@
+# Output names are a contract: internal/tfoutputs parses them. Rename nothing
+# without changing it there.
+
+output "region" {
+  description = "AWS region of the deployment."
+  value       = data.aws_region.current.region
+}
+
+output "cluster_arn" {
+  description = "ARN of the MSK cluster."
+  value       = aws_msk_cluster.this.arn
+}
+
+output "cluster_name" {
+  description = "Name of the MSK cluster."
+  value       = aws_msk_cluster.this.cluster_name
+}
+
+output "cluster_uuid" {
+  description = "UUID of the MSK cluster (the last part of its ARN; also part of topic and group ARNs)."
+  value       = aws_msk_cluster.this.cluster_uuid
+}
+
+output "bootstrap_brokers_sasl_iam" {
+  description = "Comma-separated host:9098 bootstrap brokers for SASL/IAM. Inside the VPC they resolve to the brokers; from Databricks they must resolve to the per-broker endpoints (NCC private endpoint rules)."
+  value       = aws_msk_cluster.this.bootstrap_brokers_sasl_iam
+}
+
+output "vpc_id" {
+  description = "ID of the MSK VPC."
+  value       = aws_vpc.this.id
+}
+
+output "broker_security_group_id" {
+  description = "Security group of the MSK broker ENIs (9098 from the NLB security group only)."
+  value       = aws_security_group.broker.id
+}
+
+output "nlb_security_group_id" {
+  description = "Security group of the per-broker NLBs."
+  value       = aws_security_group.nlb.id
+}
+
+output "databricks_msk_role_arn" {
+  description = "ARN of the IAM role for the Databricks Unity Catalog service credential."
+  value       = aws_iam_role.databricks.arn
+}
+
+output "databricks_msk_role_name" {
+  description = "Name of the IAM role for the Databricks Unity Catalog service credential."
+  value       = aws_iam_role.databricks.name
+}
+
+output "external_id_is_placeholder" {
+  description = "True while databricks_external_id is still the placeholder \"0000\": create the service credential in Databricks, set its external ID, and re-apply."
+  value       = var.databricks_external_id == "0000"
+}
+
+output "allowed_principals" {
+  description = "Principals allowed to create endpoints to the per-broker endpoint services."
+  value       = var.allowed_principals
+}
+
+output "brokers" {
+  description = "One object per broker, sorted by broker id: the broker as Kafka advertises it and the NLB and endpoint service that front it. Create one Databricks NCC private endpoint rule per element (endpoint_service_name, domain name = hostname)."
+  value = [
+    for i, b in local.brokers : {
+      broker_id = b.broker_id
+      # A node has one endpoint (its hostname) unless public access is on,
+      # which this module never enables; sorting makes the choice stable.
+      hostname              = sort(b.endpoints)[0]
+      client_ip             = b.client_vpc_ip_address
+      client_subnet_id      = b.client_subnet
+      availability_zone     = local.subnet_az[b.client_subnet]
+      nlb_arn               = aws_lb.broker[i].arn
+      nlb_dns_name          = aws_lb.broker[i].dns_name
+      target_group_arn      = aws_lb_target_group.broker[i].arn
+      endpoint_service_id   = aws_vpc_endpoint_service.broker[i].id
+      endpoint_service_name = aws_vpc_endpoint_service.broker[i].service_name
+    }
+  ]
+}
