@@ -1,0 +1,66 @@
+# Re-exports every output of the module (the contract read by internal/tfoutputs).
+
+output "region" {
+  description = "AWS region of the deployment."
+  value       = module.msk_vpce.region
+}
+
+output "cluster_arn" {
+  description = "ARN of the MSK cluster."
+  value       = module.msk_vpce.cluster_arn
+}
+
+output "cluster_name" {
+  description = "Name of the MSK cluster."
+  value       = module.msk_vpce.cluster_name
+}
+
+output "cluster_uuid" {
+  description = "UUID of the MSK cluster (the last part of its ARN; also part of topic and group ARNs)."
+  value       = module.msk_vpce.cluster_uuid
+}
+
+output "bootstrap_brokers_sasl_iam" {
+  description = "Comma-separated host:9098 bootstrap brokers for SASL/IAM. Inside the VPC they resolve to the brokers; from Databricks they must resolve to the per-broker endpoints (NCC private endpoint rules)."
+  value       = module.msk_vpce.bootstrap_brokers_sasl_iam
+}
+
+output "vpc_id" {
+  description = "ID of the MSK VPC."
+  value       = module.msk_vpce.vpc_id
+}
+
+output "broker_security_group_id" {
+  description = "Security group of the MSK broker ENIs (9098 from the NLB security group only)."
+  value       = module.msk_vpce.broker_security_group_id
+}
+
+output "nlb_security_group_id" {
+  description = "Security group of the per-broker NLBs."
+  value       = module.msk_vpce.nlb_security_group_id
+}
+
+output "databricks_msk_role_arn" {
+  description = "ARN of the IAM role for the Databricks Unity Catalog service credential."
+  value       = module.msk_vpce.databricks_msk_role_arn
+}
+
+output "databricks_msk_role_name" {
+  description = "Name of the IAM role for the Databricks Unity Catalog service credential."
+  value       = module.msk_vpce.databricks_msk_role_name
+}
+
+output "external_id_is_placeholder" {
+  description = "True while databricks_external_id is still the placeholder \"0000\": create the service credential in Databricks, set its external ID, and re-apply."
+  value       = module.msk_vpce.external_id_is_placeholder
+}
+
+output "allowed_principals" {
+  description = "Principals allowed to create endpoints to the per-broker endpoint services."
+  value       = module.msk_vpce.allowed_principals
+}
+
+output "brokers" {
+  description = "One object per broker, sorted by broker id: the broker as Kafka advertises it and the NLB and endpoint service that front it. Create one Databricks NCC private endpoint rule per element (endpoint_service_name, domain name = hostname)."
+  value       = module.msk_vpce.brokers
+}

@@ -1,0 +1,137 @@
+variable "region" {
+  description = "AWS region for all resources, e.g. us-east-1."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.region))
+    error_message = "region must be an AWS region code such as us-east-1 or ap-southeast-2."
+  }
+}
+
+variable "aws_profile" {
+  description = "AWS CLI profile to use. Null (the default) uses the standard credential chain (environment, SSO, instance role, OIDC in CI)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.aws_profile == null || can(regex("^[A-Za-z0-9_.@+-]+$", var.aws_profile))
+    error_message = "aws_profile must be a profile name (letters, digits, and _.@+-) or null."
+  }
+}
+
+variable "cidr_block" {
+  description = "IPv4 CIDR block of the MSK VPC, /16 to /24 (e.g. 172.18.0.0/16)."
+  type        = string
+
+  validation {
+    condition     = can(cidrhost(var.cidr_block, 0)) && can(regex("^[0-9.]+/(1[6-9]|2[0-4])$", var.cidr_block))
+    error_message = "cidr_block must be an IPv4 CIDR block with a prefix length between /16 and /24, such as 172.18.0.0/16."
+  }
+}
+
+variable "prefix" {
+  description = "Prefix of every resource name: 3-24 lowercase letters, digits and hyphens, starting with a letter (keeps NLB and target group names within 32 characters)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.prefix))
+    error_message = "prefix must be 3-24 characters of lowercase letters, digits and hyphens, start with a letter and not end with a hyphen."
+  }
+}
+
+variable "user_name" {
+  description = "Value of the Owner tag on every resource, e.g. your e-mail address."
+  type        = string
+
+  validation {
+    condition     = length(var.user_name) >= 1 && length(var.user_name) <= 256 && can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]+$", var.user_name))
+    error_message = "user_name must be 1-256 characters valid in an AWS tag value (letters, digits, spaces and _.:/=+-@)."
+  }
+}
+
+variable "service_name" {
+  description = "Value of the Service tag on every resource."
+  type        = string
+  default     = "MSK Endpoint Service"
+
+  validation {
+    condition     = length(var.service_name) >= 1 && length(var.service_name) <= 256 && can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]+$", var.service_name))
+    error_message = "service_name must be 1-256 characters valid in an AWS tag value (letters, digits, spaces and _.:/=+-@)."
+  }
+}
+
+variable "allowed_principals" {
+  description = "IAM principals allowed to create endpoints to the per-broker endpoint services. For Databricks serverless: the regional `private-connectivity-role-<region>` principal shown in the account console when adding a private endpoint rule to the network connectivity configuration. No wildcards."
+  type        = list(string)
+
+  validation {
+    condition     = alltrue([for p in var.allowed_principals : !strcontains(p, "*") && can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|(role|user)/[A-Za-z0-9+=,.@_/-]+)$", p))])
+    error_message = "allowed_principals must be IAM ARNs (account root, role or user) without wildcards."
+  }
+}
+
+variable "databricks_external_id" {
+  description = "External ID of the Databricks Unity Catalog service credential. Keep the placeholder \"0000\" for the first apply, create the credential from the databricks_msk_role_arn output, then set the external ID Databricks shows and re-apply."
+  type        = string
+  default     = "0000"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@:/-]{2,1224}$", var.databricks_external_id))
+    error_message = "databricks_external_id must be 2-1224 characters of letters, digits and +=,.@:/-."
+  }
+}
+
+variable "operator_cidrs" {
+  description = "Optional CIDR blocks inside the VPC (bastion, verification runner) allowed to reach the NLBs on 9098. Never 0.0.0.0/0."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.operator_cidrs : can(cidrhost(c, 0)) && !can(regex("/0$", c))])
+    error_message = "operator_cidrs must be CIDR blocks and none may be /0."
+  }
+}
+
+variable "broker_count" {
+  description = "Number of MSK brokers, a multiple of 3."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.broker_count >= 3 && var.broker_count <= 30 && var.broker_count % 3 == 0
+    error_message = "broker_count must be a multiple of 3 between 3 and 30."
+  }
+}
+
+variable "instance_type" {
+  description = "MSK broker instance type."
+  type        = string
+  default     = "kafka.m5.large"
+
+  validation {
+    condition     = can(regex("^kafka\\.[a-z0-9]+\\.[a-z0-9]+$", var.instance_type))
+    error_message = "instance_type must be an MSK broker type such as kafka.m5.large."
+  }
+}
+
+variable "ebs_volume_size" {
+  description = "EBS storage per broker in GiB."
+  type        = number
+  default     = 1000
+
+  validation {
+    condition     = var.ebs_volume_size >= 1 && var.ebs_volume_size <= 16384
+    error_message = "ebs_volume_size must be between 1 and 16384 GiB."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the MSK broker logs in CloudWatch Logs, in days."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
+  }
+}
