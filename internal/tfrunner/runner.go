@@ -1,0 +1,341 @@
+package tfrunner
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
+)
+
+// ErrInterrupted is wrapped by errors of Terraform commands the operator interrupted.
+var ErrInterrupted = errors.New("interrupted")
+
+// Runner runs Terraform in one working directory.
+type Runner struct {
+	// Dir is the Terraform working directory (the root module).
+	Dir string
+	// ExecPath is the terraform binary (see Find).
+	ExecPath string
+	// Env is added to the inherited environment of every Terraform command.
+	Env map[string]string
+	// Stderr receives the progress line, Terraform's diagnostics and the
+	// interrupt messages; nil discards them.
+	Stderr io.Writer
+	// TTY redraws one progress line instead of printing plain lines.
+	TTY bool
+	// Signals delivers the operator's interrupts (os.Interrupt, SIGTERM).
+	// The first interrupt is expected to also cancel the ctx passed to each
+	// method; Signals is how the runner counts the second and third. See Guard.
+	Signals <-chan os.Signal
+	// GraceTimeout is how long Terraform may take to stop after an interrupt
+	// before it is killed anyway; default 30 minutes (an MSK cluster
+	// operation in flight finishes or is abandoned by the provider well
+	// within that).
+	GraceTimeout time.Duration
+	// Logger receives debug logs; nil discards them.
+	Logger *slog.Logger
+}
+
+func (r *Runner) stderr() io.Writer {
+	if r.Stderr == nil {
+		return io.Discard
+	}
+	return r.Stderr
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}
+
+// tf returns a fresh terraform-exec handle: terraform-exec keeps the stdout
+// writer of the *JSON calls on the handle, so one handle per command keeps
+// one command's stream out of the next.
+func (r *Runner) tf() (*tfexec.Terraform, error) {
+	tf, err := tfexec.NewTerraform(r.Dir, r.ExecPath)
+	if err != nil {
+		return nil, fmt.Errorf("terraform in %s: %w", r.Dir, err)
+	}
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	for k, v := range r.Env {
+		env[k] = v
+	}
+	for _, k := range tfexec.ProhibitedEnv(env) {
+		delete(env, k)
+	}
+	if err := tf.SetEnv(env); err != nil {
+		return nil, fmt.Errorf("terraform environment: %w", err)
+	}
+	grace := r.GraceTimeout
+	if grace == 0 {
+		grace = 30 * time.Minute
+	}
+	// terraform-exec cancels a command by sending it SIGINT when the ctx is
+	// done (Terraform then finishes in-flight operations, writes state and
+	// releases its lock), and kills it only after WaitDelay. The default of
+	// 60 s is too short for a stack with an MSK cluster, so the kill is left
+	// to the operator (third Ctrl-C, see Guard) or this grace timeout.
+	if err := tf.SetWaitDelay(grace); err != nil {
+		r.logger().Debug("terraform wait delay not supported here", "err", err)
+	}
+	return tf, nil
+}
+
+// Version returns the version of the runner's terraform binary.
+func (r *Runner) Version(ctx context.Context) (string, error) {
+	tf, err := r.tf()
+	if err != nil {
+		return "", err
+	}
+	v, _, err := tf.Version(ctx, true)
+	if err != nil {
+		return "", fmt.Errorf("terraform version (%s): %w", r.ExecPath, err)
+	}
+	return v.String(), nil
+}
+
+// InitOptions configure Init.
+type InitOptions struct {
+	// BackendConfig are -backend-config arguments (a file or key=value).
+	BackendConfig []string
+	// Reconfigure passes -reconfigure (backend settings changed; state is not migrated).
+	Reconfigure bool
+	// Upgrade passes -upgrade.
+	Upgrade bool
+}
+
+// Init runs `terraform init`; its output is shown only when it fails.
+func (r *Runner) Init(ctx context.Context, o InitOptions) error {
+	tf, err := r.tf()
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	tf.SetStdout(&out)
+	tf.SetStderr(&out)
+	opts := []tfexec.InitOption{tfexec.Upgrade(o.Upgrade), tfexec.Reconfigure(o.Reconfigure)}
+	for _, bc := range o.BackendConfig {
+		opts = append(opts, tfexec.BackendConfig(bc))
+	}
+	err = r.Guard(ctx, false, func(ctx context.Context) error { return tf.Init(ctx, opts...) })
+	if err != nil {
+		return r.wrap("terraform init", err, out.String(), nil)
+	}
+	return nil
+}
+
+// Validate runs `terraform validate` and returns its diagnostics as an error.
+func (r *Runner) Validate(ctx context.Context) error {
+	tf, err := r.tf()
+	if err != nil {
+		return err
+	}
+	res, err := tf.Validate(ctx)
+	if err != nil {
+		return fmt.Errorf("terraform validate in %s: %w", r.Dir, err)
+	}
+	if res.Valid {
+		return nil
+	}
+	var msgs []string
+	for _, d := range res.Diagnostics {
+		if d.Severity == "error" {
+			s := d.Summary
+			if d.Range != nil {
+				s += fmt.Sprintf(" at %s:%d", d.Range.Filename, d.Range.Start.Line)
+			}
+			if d.Detail != "" {
+				s += ": " + strings.Join(strings.Fields(d.Detail), " ")
+			}
+			msgs = append(msgs, s)
+		}
+	}
+	return fmt.Errorf("terraform validate in %s:\n  %s", r.Dir, strings.Join(msgs, "\n  "))
+}
+
+// PlanOptions configure Plan.
+type PlanOptions struct {
+	// Out is the plan file to write (relative to Dir or absolute); required.
+	Out string
+	// VarFiles are -var-file arguments.
+	VarFiles []string
+	// Vars are -var arguments ("name=value").
+	Vars []string
+	// Destroy plans the destruction of everything in state.
+	Destroy bool
+	// RefreshOnly plans only the reconciliation of state with reality (drift).
+	RefreshOnly bool
+}
+
+// PlanResult is what a plan would do.
+type PlanResult struct {
+	// File is the saved plan, to pass to Apply.
+	File string
+	// HasChanges is Terraform's -detailed-exitcode verdict.
+	HasChanges bool
+	Summary    Summary
+}
+
+// Plan runs `terraform plan -out` and reads the saved plan back for its summary.
+func (r *Runner) Plan(ctx context.Context, o PlanOptions) (*PlanResult, error) {
+	if o.Out == "" {
+		return nil, errors.New("tfrunner: Plan needs PlanOptions.Out")
+	}
+	tf, err := r.tf()
+	if err != nil {
+		return nil, err
+	}
+	opts := []tfexec.PlanOption{tfexec.Out(o.Out), tfexec.Destroy(o.Destroy), tfexec.RefreshOnly(o.RefreshOnly)}
+	for _, f := range o.VarFiles {
+		opts = append(opts, tfexec.VarFile(f))
+	}
+	for _, v := range o.Vars {
+		opts = append(opts, tfexec.Var(v))
+	}
+	verb := "Planning"
+	if o.Destroy {
+		verb = "Planning destroy"
+	}
+	p := &Progress{Out: r.stderr(), TTY: r.TTY, Verb: verb}
+	var errBuf bytes.Buffer
+	tf.SetStderr(&errBuf)
+	var changes bool
+	err = r.stream(p, func(w io.Writer) error {
+		return r.Guard(ctx, false, func(ctx context.Context) error {
+			var err error
+			changes, err = tf.PlanJSON(ctx, w, opts...)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, r.wrap("terraform plan", err, errBuf.String(), p.Diagnostics())
+	}
+	res := &PlanResult{File: o.Out, HasChanges: changes}
+	res.Summary, err = r.ShowPlan(ctx, o.Out)
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// ShowPlan reads a saved plan file into a Summary.
+func (r *Runner) ShowPlan(ctx context.Context, planFile string) (Summary, error) {
+	tf, err := r.tf()
+	if err != nil {
+		return Summary{}, err
+	}
+	path := planFile
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(r.Dir, path)
+	}
+	plan, err := tf.ShowPlanFile(ctx, path)
+	if err != nil {
+		return Summary{}, fmt.Errorf("terraform show %s: %w", path, err)
+	}
+	return Summarize(plan), nil
+}
+
+// Apply applies exactly the saved plan file. total is the number of
+// resource operations the plan holds (Summary.Total), for the progress line.
+func (r *Runner) Apply(ctx context.Context, planFile string, total int, destroy bool) error {
+	tf, err := r.tf()
+	if err != nil {
+		return err
+	}
+	verb := "Applying"
+	if destroy {
+		verb = "Destroying"
+	}
+	p := &Progress{Out: r.stderr(), TTY: r.TTY, Verb: verb, Total: total}
+	var errBuf bytes.Buffer
+	tf.SetStderr(&errBuf)
+	err = r.stream(p, func(w io.Writer) error {
+		return r.Guard(ctx, destroy, func(ctx context.Context) error {
+			return tf.ApplyJSON(ctx, w, tfexec.DirOrPlan(planFile))
+		})
+	})
+	ok, failed := p.Done()
+	r.logger().Debug("apply finished", "done", ok, "failed", failed, "summary", p.Summary())
+	if err != nil {
+		return r.wrap("terraform apply", err, errBuf.String(), p.Diagnostics())
+	}
+	if s := p.Summary(); s != "" {
+		fmt.Fprintln(r.stderr(), s)
+	}
+	return nil
+}
+
+// Outputs returns `terraform output -json` as raw JSON (name → {value, type, sensitive}).
+func (r *Runner) Outputs(ctx context.Context) ([]byte, error) {
+	tf, err := r.tf()
+	if err != nil {
+		return nil, err
+	}
+	outs, err := tf.Output(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("terraform output in %s: %w", r.Dir, err)
+	}
+	return json.Marshal(outs)
+}
+
+// stream runs fn with a writer that feeds the progress line.
+func (r *Runner) stream(p *Progress, fn func(w io.Writer) error) error {
+	p.Start()
+	w := p.Writer()
+	err := fn(w)
+	_ = w.Close()
+	p.Stop()
+	return err
+}
+
+// wrap turns a failed command into an error that says what Terraform said.
+func (r *Runner) wrap(what string, err error, stderr string, diags []Diagnostic) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, ErrInterrupted) {
+		return fmt.Errorf("%s in %s: %w: Terraform was asked to stop and has exited; its state is saved and its lock released. Run `plan` to see what remains to do", what, r.Dir, ErrInterrupted)
+	}
+	var lines []string
+	for _, d := range diags {
+		if d.Severity == "error" {
+			lines = append(lines, d.String())
+		}
+	}
+	if len(lines) == 0 {
+		if s := strings.TrimSpace(stderr); s != "" {
+			lines = append(lines, strings.Split(s, "\n")...)
+		}
+	}
+	return &Error{Op: what, Dir: r.Dir, Lines: lines, Err: err}
+}
+
+// Error is a failed Terraform command: what ran, where, and what Terraform said.
+type Error struct {
+	Op    string
+	Dir   string
+	Lines []string
+	Err   error
+}
+
+func (e *Error) Error() string {
+	if len(e.Lines) == 0 {
+		return fmt.Sprintf("%s in %s failed: %v", e.Op, e.Dir, e.Err)
+	}
+	first, _, _ := strings.Cut(e.Err.Error(), "\n")
+	return fmt.Sprintf("%s in %s failed (%s):\n  %s", e.Op, e.Dir, first, strings.Join(e.Lines, "\n  "))
+}
+
+func (e *Error) Unwrap() error { return e.Err }
