@@ -149,12 +149,12 @@ run "msk_cluster" {
   }
 
   assert {
-    condition     = aws_msk_cluster.this.broker_node_group_info[0].client_subnets == ["subnet-aaa", "subnet-bbb", "subnet-ccc"]
+    condition     = aws_msk_cluster.this.broker_node_group_info[0].client_subnets == toset(["subnet-aaa", "subnet-bbb", "subnet-ccc"])
     error_message = "brokers must use the three private subnets"
   }
 
   assert {
-    condition     = aws_msk_cluster.this.broker_node_group_info[0].security_groups == ["sg-broker"]
+    condition     = aws_msk_cluster.this.broker_node_group_info[0].security_groups == toset(["sg-broker"])
     error_message = "brokers must use only the broker security group"
   }
 
