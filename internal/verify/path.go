@@ -1,0 +1,458 @@
+package verify
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/aws/aws-msk-iam-sasl-signer-go/signer"
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/mskvpce/mskvpce/internal/finding"
+)
+
+// pathRun carries one path through its stages.
+type pathRun struct {
+	t    *Target
+	o    Options
+	path Path
+	host string // advertised hostname: the TLS server name
+
+	stages  []finding.Finding
+	start   time.Time
+	elapsed time.Duration
+	failed  bool
+	landsOn int
+
+	mu     sync.Mutex
+	conn   net.Conn // the TLS connection through this path's endpoint
+	broker *sarama.Broker
+	meta   *metadataView
+	part   int32
+	offset int64
+	sentAt time.Time
+}
+
+func newPathRun(t *Target, o Options, p Path) *pathRun {
+	host, _, err := net.SplitHostPort(p.Advertised)
+	if err != nil {
+		host = p.Advertised
+	}
+	return &pathRun{t: t, o: o, path: p, host: host, part: -1, offset: -1}
+}
+
+// stageError is a failure with its diagnosis already made.
+type stageError struct {
+	detail, next string
+	err          error
+}
+
+func (e *stageError) Error() string { return e.detail }
+func (e *stageError) Unwrap() error { return e.err }
+
+// errStageTimeout marks a stage cut short by the stage timeout.
+var errStageTimeout = errors.New("stage timed out")
+
+// do runs one stage under the stage timeout and records its finding. While the
+// stage runs, a watchdog closes this path's connection if the stage (or the
+// whole run) times out, so a blocked sarama call returns instead of hanging.
+func (pr *pathRun) do(ctx context.Context, name string, fn func(ctx context.Context) (string, error)) bool {
+	if pr.failed {
+		pr.skip(name, "")
+		return false
+	}
+	if ctx.Err() != nil {
+		pr.failed = true
+		pr.stages = append(pr.stages, finding.Finding{
+			Check: name, Target: pr.target(),
+			Detail:   fmt.Sprintf("not started: the overall timeout (%s) ran out before this stage", pr.o.Timeout),
+			NextStep: "raise --timeout, or fix the slower paths first",
+		})
+		return false
+	}
+	sctx, cancel := context.WithTimeout(ctx, pr.o.StageTimeout)
+	defer cancel()
+	stop := context.AfterFunc(sctx, pr.closeConn)
+	t0 := time.Now()
+	detail, err := fn(sctx)
+	fired := !stop()
+	d := time.Since(t0)
+	pr.elapsed += d
+	f := finding.Finding{Check: name, Target: pr.target(), Millis: d.Milliseconds()}
+	if err == nil && fired && sctx.Err() != nil {
+		// The stage raced its own deadline and won; the connection is gone.
+		err = errStageTimeout
+	}
+	if err != nil {
+		if fired && sctx.Err() != nil && !errors.Is(err, errStageTimeout) {
+			err = fmt.Errorf("%w: %w", errStageTimeout, err)
+		}
+		f.Detail, f.NextStep = diagnose(pr, name, err, ctx.Err() != nil)
+		pr.failed = true
+		pr.o.Logger.Debug("verify: stage failed", "broker", pr.path.BrokerID, "stage", name, "ms", f.Millis, "err", err)
+	} else {
+		f.OK = true
+		f.Detail = detail
+		pr.o.Logger.Debug("verify: stage ok", "broker", pr.path.BrokerID, "stage", name, "ms", f.Millis, "detail", detail)
+	}
+	pr.stages = append(pr.stages, f)
+	return err == nil
+}
+
+func (pr *pathRun) skip(name, why string) {
+	if why == "" {
+		why = "skipped: an earlier stage failed"
+	}
+	pr.stages = append(pr.stages, finding.Finding{Check: name, Target: pr.target(), Skipped: true, Detail: why})
+}
+
+func (pr *pathRun) target() string { return fmt.Sprintf("broker %d", pr.path.BrokerID) }
+
+func (pr *pathRun) closeConn() {
+	pr.mu.Lock()
+	c := pr.conn
+	pr.mu.Unlock()
+	if c != nil {
+		_ = c.Close()
+	}
+}
+
+func (pr *pathRun) close() {
+	pr.mu.Lock()
+	b, c := pr.broker, pr.conn
+	pr.broker, pr.conn = nil, nil
+	pr.mu.Unlock()
+	if b != nil {
+		_ = b.Close()
+	}
+	if c != nil {
+		_ = c.Close()
+	}
+}
+
+func (pr *pathRun) report() PathReport {
+	return PathReport{
+		BrokerID:   pr.path.BrokerID,
+		Advertised: pr.path.Advertised,
+		Endpoint:   pr.path.Endpoint,
+		Passed:     !pr.failed && len(pr.stages) == len(Stages),
+		LandsOn:    pr.landsOn,
+		Partition:  pr.part,
+		Offset:     pr.offset,
+		Stages:     pr.stages,
+		Millis:     pr.elapsed.Milliseconds(),
+	}
+}
+
+// connect runs dns, tcp, tls, sasl and metadata.
+func (pr *pathRun) connect(ctx context.Context) {
+	pr.start = time.Now()
+	var addrs []string
+	endHost, endPort, splitErr := net.SplitHostPort(pr.path.Endpoint)
+
+	pr.do(ctx, StageDNS, func(ctx context.Context) (string, error) {
+		if splitErr != nil {
+			return "", &stageError{
+				detail: fmt.Sprintf("endpoint %q of broker %d is not host:port", pr.path.Endpoint, pr.path.BrokerID),
+				next:   "pass the NLB address as host:9098 (e.g. --endpoint b-1.example:9098=nlb-1.elb.amazonaws.com:9098)",
+				err:    splitErr,
+			}
+		}
+		if ip := net.ParseIP(endHost); ip != nil {
+			addrs = []string{endHost}
+			return endHost + " (IP literal, no lookup)", nil
+		}
+		got, err := net.DefaultResolver.LookupHost(ctx, endHost)
+		if err != nil {
+			return "", err
+		}
+		addrs = got
+		return fmt.Sprintf("%s → %s", endHost, strings.Join(got, ", ")), nil
+	})
+
+	pr.do(ctx, StageTCP, func(ctx context.Context) (string, error) {
+		var d net.Dialer
+		var errs []error
+		for _, a := range addrs {
+			c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(a, endPort))
+			if err == nil {
+				pr.mu.Lock()
+				pr.conn = c
+				pr.mu.Unlock()
+				return fmt.Sprintf("connected to %s", c.RemoteAddr()), nil
+			}
+			errs = append(errs, err)
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		return "", errors.Join(errs...)
+	})
+
+	pr.do(ctx, StageTLS, func(ctx context.Context) (string, error) {
+		tc := tls.Client(pr.conn, &tls.Config{
+			ServerName: pr.host,
+			RootCAs:    pr.t.RootCAs,
+			MinVersion: tls.VersionTLS12,
+		})
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return "", err
+		}
+		pr.mu.Lock()
+		pr.conn = tc
+		pr.mu.Unlock()
+		st := tc.ConnectionState()
+		leaf := st.PeerCertificates[0]
+		return fmt.Sprintf("%s, certificate %s issued by %s, valid for %s", tls.VersionName(st.Version), leaf.Subject.CommonName, leaf.Issuer.CommonName, pr.host), nil
+	})
+
+	pr.do(ctx, StageSASL, func(ctx context.Context) (string, error) {
+		if pr.t.Credentials == nil {
+			return "", &stageError{
+				detail: "no AWS credentials to sign the IAM token",
+				next:   "configure credentials for the SDK default chain (AWS_PROFILE, environment, SSO, instance role) or pass --profile / --role-arn",
+			}
+		}
+		b := sarama.NewBroker(pr.path.Advertised)
+		pr.mu.Lock()
+		pr.broker = b
+		pr.mu.Unlock()
+		tp := &tokenProvider{ctx: ctx, region: pr.t.Region, creds: pr.t.Credentials}
+		if err := b.Open(pr.saramaConfig(tp)); err != nil {
+			return "", err
+		}
+		if _, err := b.Connected(); err != nil {
+			if tp.err != nil {
+				return "", &credentialsError{tp.err}
+			}
+			if errors.Is(err, sarama.ErrSASLAuthenticationFailed) && !containsAny(err.Error(), "too many connects") {
+				if off, ok := pr.probeSkew(ctx); ok {
+					return "", &skewError{offset: off, err: err}
+				}
+			}
+			return "", err
+		}
+		return fmt.Sprintf("OAUTHBEARER IAM token for %s accepted (%s)", pr.t.Region, tp.who), nil
+	})
+
+	pr.do(ctx, StageMetadata, func(ctx context.Context) (string, error) {
+		req := sarama.NewMetadataRequest(kafkaVersion, []string{pr.t.Topic})
+		req.AllowAutoTopicCreation = false
+		resp, err := pr.broker.GetMetadata(req)
+		if err != nil {
+			return "", err
+		}
+		mv := newMetadataView(resp, pr.t.Topic)
+		pr.meta = mv
+		var errs []string
+		for _, p := range pr.t.Paths {
+			addr, ok := mv.addr(int32(p.BrokerID))
+			switch {
+			case !ok:
+				errs = append(errs, fmt.Sprintf("broker %d is missing from the cluster metadata", p.BrokerID))
+			case !strings.EqualFold(addr, p.Advertised):
+				errs = append(errs, fmt.Sprintf("broker %d advertises %s, not %s as mapped", p.BrokerID, addr, p.Advertised))
+			}
+		}
+		if len(errs) > 0 {
+			return "", &metadataMismatch{problems: errs}
+		}
+		return fmt.Sprintf("%d brokers, each advertised as mapped (controller %d)", len(mv.brokers), mv.controller), nil
+	})
+}
+
+// exchange produces to the partition this broker leads and consumes it back.
+func (pr *pathRun) exchange(ctx context.Context, topic topicState) {
+	if pr.failed {
+		pr.skip(StageProduce, "")
+		pr.skip(StageConsume, "")
+		return
+	}
+	part, ok := topic.ledBy[int32(pr.path.BrokerID)]
+	if !topic.ok || !ok {
+		why := "skipped: the verification topic is not usable (see the topic check)"
+		if topic.ok {
+			why = fmt.Sprintf("skipped: broker %d leads no partition of %s (see the topic check)", pr.path.BrokerID, pr.t.Topic)
+		}
+		pr.skip(StageProduce, why)
+		pr.skip(StageConsume, "skipped: nothing was produced")
+		pr.failed = true
+		return
+	}
+	pr.part = part
+
+	pr.do(ctx, StageProduce, func(ctx context.Context) (string, error) {
+		off, err := pr.produce(part)
+		if err != nil {
+			if errors.Is(err, sarama.ErrNotLeaderForPartition) {
+				if j := pr.probeLandsOn(topic); j != 0 {
+					pr.landsOn = j
+					return "", &affinityError{path: pr.path.BrokerID, landsOn: j, partition: part, err: err}
+				}
+			}
+			return "", err
+		}
+		pr.offset = off
+		return fmt.Sprintf("record %s written to partition %d (led by broker %d) at offset %d", pr.recordKey(), part, pr.path.BrokerID, off), nil
+	})
+
+	pr.do(ctx, StageConsume, func(ctx context.Context) (string, error) {
+		return pr.consume(ctx, part, pr.offset)
+	})
+}
+
+func (pr *pathRun) saramaConfig(tp sarama.AccessTokenProvider) *sarama.Config {
+	c := sarama.NewConfig()
+	c.ClientID = "mskvpce-verify"
+	c.Version = kafkaVersion
+	c.Net.ReadTimeout = pr.o.StageTimeout
+	c.Net.WriteTimeout = pr.o.StageTimeout
+	c.Net.DialTimeout = pr.o.StageTimeout
+	c.Net.MaxOpenRequests = 1
+	c.Net.SASL.Enable = true
+	c.Net.SASL.Mechanism = sarama.SASLTypeOAuth
+	c.Net.SASL.Handshake = true
+	c.Net.SASL.TokenProvider = tp
+	// TLS already ran in the tls stage, with ServerName set to the advertised
+	// broker hostname, exactly the check sarama itself would make; the dialer
+	// hands sarama that connection.
+	c.Net.TLS.Enable = false
+	c.Net.Proxy.Enable = true
+	c.Net.Proxy.Dialer = &pathDialer{pr: pr}
+	c.Metadata.AllowAutoTopicCreation = false
+	return c
+}
+
+// kafkaVersion is the protocol level requested; sarama lowers each request's
+// version to what the broker supports.
+var kafkaVersion = sarama.V3_6_0_0
+
+// tokenProvider signs an MSK IAM token (OAUTHBEARER) with the target's
+// credentials, as aws-msk-iam-sasl-signer-go does for every Go MSK client.
+type tokenProvider struct {
+	ctx    context.Context
+	region string
+	creds  aws.CredentialsProvider
+	err    error
+	who    string
+}
+
+func (p *tokenProvider) Token() (*sarama.AccessToken, error) {
+	c, err := p.creds.Retrieve(p.ctx)
+	if err != nil {
+		p.err = err
+		return nil, err
+	}
+	p.who = "access key " + c.AccessKeyID
+	tok, _, err := signer.GenerateAuthTokenFromCredentialsProvider(p.ctx, p.region, aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil }))
+	if err != nil {
+		p.err = err
+		return nil, err
+	}
+	return &sarama.AccessToken{Token: tok}, nil
+}
+
+// pathDialer is sarama's Net.Proxy dialer for one path. The path's own
+// broker address gets the connection the tcp and tls stages opened through
+// its endpoint; any other mapped broker gets a fresh connection through its
+// own endpoint, with its own timeout and the same TLS check; an unmapped
+// address is refused.
+type pathDialer struct {
+	pr    *pathRun
+	taken bool
+}
+
+func (d *pathDialer) Dial(network, addr string) (net.Conn, error) {
+	pr := d.pr
+	if strings.EqualFold(addr, pr.path.Advertised) && !d.taken {
+		d.taken = true
+		pr.mu.Lock()
+		c := pr.conn
+		pr.mu.Unlock()
+		if c == nil {
+			return nil, net.ErrClosed
+		}
+		return c, nil
+	}
+	for _, p := range pr.t.Paths {
+		if strings.EqualFold(addr, p.Advertised) {
+			host, _, _ := net.SplitHostPort(addr)
+			nd := &net.Dialer{Timeout: pr.o.StageTimeout}
+			return tls.DialWithDialer(nd, network, p.Endpoint, &tls.Config{ServerName: host, RootCAs: pr.t.RootCAs, MinVersion: tls.VersionTLS12})
+		}
+	}
+	return nil, &unmappedError{addr: addr}
+}
+
+type unmappedError struct{ addr string }
+
+func (e *unmappedError) Error() string {
+	return fmt.Sprintf("refused to dial %s: no endpoint mapping, the connection would bypass the NLBs", e.addr)
+}
+
+type credentialsError struct{ err error }
+
+func (e *credentialsError) Error() string { return "retrieving AWS credentials: " + e.err.Error() }
+func (e *credentialsError) Unwrap() error { return e.err }
+
+type metadataMismatch struct{ problems []string }
+
+func (e *metadataMismatch) Error() string { return strings.Join(e.problems, "; ") }
+
+type affinityError struct {
+	path, landsOn int
+	partition     int32
+	err           error
+}
+
+func (e *affinityError) Error() string {
+	return fmt.Sprintf("path to broker %d lands on broker %d", e.path, e.landsOn)
+}
+func (e *affinityError) Unwrap() error { return e.err }
+
+// metadataView is the part of a Metadata response the stages use.
+type metadataView struct {
+	brokers    []brokerAddr
+	controller int32
+	topicErr   sarama.KError
+	topicFound bool
+	leaders    map[int32]int32 // partition → leader
+}
+
+type brokerAddr struct {
+	id   int32
+	addr string
+}
+
+func newMetadataView(resp *sarama.MetadataResponse, topic string) *metadataView {
+	mv := &metadataView{controller: resp.ControllerID, leaders: map[int32]int32{}}
+	for _, b := range resp.Brokers {
+		mv.brokers = append(mv.brokers, brokerAddr{id: b.ID(), addr: b.Addr()})
+	}
+	for _, t := range resp.Topics {
+		if t.Name != topic {
+			continue
+		}
+		mv.topicFound = true
+		mv.topicErr = t.Err
+		for _, p := range t.Partitions {
+			mv.leaders[p.ID] = p.Leader
+		}
+	}
+	return mv
+}
+
+func (mv *metadataView) addr(id int32) (string, bool) {
+	for _, b := range mv.brokers {
+		if b.id == id {
+			return b.addr, true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,311 @@
+// Package verify proves that an IAM principal can produce to and consume from
+// an MSK cluster through each per-broker NLB, and when it cannot, names the hop
+// that failed and what to do about it.
+//
+// For every broker path (advertised broker address → that broker's NLB or
+// endpoint address) it runs, in order and each under its own timeout:
+//
+//	dns → tcp → tls → sasl → metadata → produce → consume
+//
+// over one connection per path. Kafka is spoken with sarama; sarama's
+// Net.Proxy dialer hands it the connection this package dialed to the path's
+// endpoint, so every byte of a path travels through that path's NLB. An
+// advertised broker with no endpoint mapping is refused, never dialed
+// directly: that traffic would bypass the NLBs.
+//
+// Paths run in parallel; the whole run is bounded by Options.Timeout and
+// closes every connection it opened before Run returns.
+package verify
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/mskvpce/mskvpce/internal/finding"
+)
+
+// SchemaVersion is the version of the JSON report. It changes only when a
+// field is removed or changes meaning; new fields may appear within a version.
+const SchemaVersion = 1
+
+// DefaultTopic is the verification topic used when Target.Topic is empty.
+const DefaultTopic = "mskvpce-verify"
+
+// Stage names, in the order they run on every path.
+const (
+	StageDNS      = "dns"
+	StageTCP      = "tcp"
+	StageTLS      = "tls"
+	StageSASL     = "sasl"
+	StageMetadata = "metadata"
+	StageProduce  = "produce"
+	StageConsume  = "consume"
+)
+
+// Stages lists the stage names in run order.
+var Stages = []string{StageDNS, StageTCP, StageTLS, StageSASL, StageMetadata, StageProduce, StageConsume}
+
+// Engine-level checks reported in Report.Checks next to the paths.
+const (
+	// CheckTopic is the verification topic: present (or created) with a
+	// partition led by every broker.
+	CheckTopic = "topic"
+	// CheckRoute is an advertised broker with no endpoint mapping: refused.
+	CheckRoute = "route"
+)
+
+// Path is one broker path: the address the cluster advertises for a broker,
+// and the NLB (or endpoint) address that must carry its traffic.
+type Path struct {
+	BrokerID   int    `json:"broker_id"`
+	Advertised string `json:"advertised"` // host:9098, as Kafka metadata returns it
+	Endpoint   string `json:"endpoint"`   // NLB host:port
+}
+
+// Target is what to verify and with which identity.
+type Target struct {
+	Region    string
+	Bootstrap []string
+	Paths     []Path
+	// RootCAs verifies broker certificates; nil means the system pool (which
+	// holds the Amazon Trust Services roots MSK certificates chain to).
+	RootCAs *x509.CertPool
+	// Topic is the verification topic; empty means DefaultTopic.
+	Topic string
+	// Credentials sign the SASL/IAM (OAUTHBEARER) token.
+	Credentials aws.CredentialsProvider
+	// ClusterARN is optional; when set, permission diagnoses name the exact
+	// resource ARN to add to the policy.
+	ClusterARN string
+}
+
+// Options bound and label a run.
+type Options struct {
+	// Timeout bounds the whole run (default 30s).
+	Timeout time.Duration
+	// StageTimeout bounds each stage of each path (default 10s).
+	StageTimeout time.Duration
+	// RunID tags every record this run writes; empty means a random one.
+	RunID string
+	// Logger receives progress at debug level; nil discards.
+	Logger *slog.Logger
+}
+
+// CheckResult is a control-plane or engine-level check result.
+type CheckResult = finding.Finding
+
+// PathReport is the outcome of one broker path.
+type PathReport struct {
+	BrokerID   int    `json:"broker_id"`
+	Advertised string `json:"advertised"`
+	Endpoint   string `json:"endpoint"`
+	Passed     bool   `json:"passed"`
+	// LandsOn is the broker this path actually reaches, when it is not
+	// BrokerID (an NLB forwarding to the wrong broker); 0 when unknown or right.
+	LandsOn int `json:"lands_on,omitempty"`
+	// Partition is the verification-topic partition this broker leads, -1 if none.
+	Partition int32 `json:"partition"`
+	// Offset is where this path's record was written, -1 if it was not.
+	Offset int64 `json:"offset"`
+	// Stages holds one finding per stage, in run order (Check = stage name).
+	Stages []finding.Finding `json:"stages"`
+	Millis int64             `json:"ms"`
+}
+
+// Stage returns the finding of the named stage.
+func (p *PathReport) Stage(name string) finding.Finding {
+	for _, s := range p.Stages {
+		if s.Check == name {
+			return s
+		}
+	}
+	return finding.Finding{Check: name, Skipped: true}
+}
+
+// Failed returns the first failed (not skipped) stage, if any.
+func (p *PathReport) Failed() (finding.Finding, bool) {
+	for _, s := range p.Stages {
+		if !s.OK && !s.Skipped {
+			return s, true
+		}
+	}
+	return finding.Finding{}, false
+}
+
+// Report is the verdict of one run.
+type Report struct {
+	SchemaVersion int          `json:"schema_version"`
+	RunID         string       `json:"run_id"`
+	Passed        bool         `json:"passed"`
+	Region        string       `json:"region,omitempty"`
+	Topic         string       `json:"topic"`
+	StartedAt     time.Time    `json:"started_at"`
+	Millis        int64        `json:"ms"`
+	Paths         []PathReport `json:"paths"`
+	// Checks carries engine-level results (topic, refused routes) and
+	// control-plane results appended by callers (AddChecks).
+	Checks []finding.Finding `json:"checks"`
+}
+
+// AddChecks appends results (e.g. control-plane checks) and updates Passed.
+func (r *Report) AddChecks(fs ...finding.Finding) {
+	r.Checks = append(r.Checks, fs...)
+	r.Passed = r.evaluate()
+}
+
+func (r *Report) evaluate() bool {
+	if len(r.Paths) == 0 {
+		return false
+	}
+	for _, p := range r.Paths {
+		if !p.Passed {
+			return false
+		}
+	}
+	for _, c := range r.Checks {
+		if !c.OK && !c.Skipped {
+			return false
+		}
+	}
+	return true
+}
+
+// ExitCode is 0 when every path and check passed, 1 otherwise.
+func (r *Report) ExitCode() int {
+	if r.evaluate() {
+		return 0
+	}
+	return 1
+}
+
+// Run verifies every path of t and returns the report. It never returns
+// before every connection it opened is closed, and never runs longer than
+// o.Timeout (plus the time to close).
+func Run(ctx context.Context, t Target, o Options) *Report {
+	start := time.Now()
+	o = o.withDefaults()
+	if t.Topic == "" {
+		t.Topic = DefaultTopic
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+
+	rep := &Report{
+		SchemaVersion: SchemaVersion,
+		RunID:         o.RunID,
+		Region:        t.Region,
+		Topic:         t.Topic,
+		StartedAt:     start.UTC(),
+	}
+	paths := append([]Path(nil), t.Paths...)
+	sort.Slice(paths, func(i, j int) bool { return paths[i].BrokerID < paths[j].BrokerID })
+	runs := make([]*pathRun, len(paths))
+	for i, p := range paths {
+		runs[i] = newPathRun(&t, o, p)
+	}
+	defer func() {
+		for _, pr := range runs {
+			pr.close()
+		}
+	}()
+
+	// Phase 1: reach and authenticate every broker, read metadata.
+	parallel(runs, func(pr *pathRun) { pr.connect(ctx) })
+
+	// Between phases: the routes the cluster advertises, and the topic.
+	rep.Checks = append(rep.Checks, refusedRoutes(runs)...)
+	topic := setupTopic(ctx, &t, o, runs)
+	rep.Checks = append(rep.Checks, topic.finding)
+
+	// Phase 2: produce and consume through every path.
+	parallel(runs, func(pr *pathRun) { pr.exchange(ctx, topic) })
+
+	for _, pr := range runs {
+		rep.Paths = append(rep.Paths, pr.report())
+	}
+	rep.Millis = time.Since(start).Milliseconds()
+	rep.Passed = rep.evaluate()
+	o.Logger.Debug("verify: done", "run_id", rep.RunID, "passed", rep.Passed, "ms", rep.Millis)
+	return rep
+}
+
+func (o Options) withDefaults() Options {
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.StageTimeout <= 0 {
+		o.StageTimeout = 10 * time.Second
+	}
+	if o.StageTimeout > o.Timeout {
+		o.StageTimeout = o.Timeout
+	}
+	if o.RunID == "" {
+		o.RunID = NewRunID()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return o
+}
+
+// NewRunID returns a random run id (12 hex characters).
+func NewRunID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func parallel(runs []*pathRun, fn func(*pathRun)) {
+	var wg sync.WaitGroup
+	for _, pr := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(pr)
+		}()
+	}
+	wg.Wait()
+}
+
+// refusedRoutes reports every broker the cluster advertises that has no
+// endpoint mapping. Such a broker is never dialed.
+func refusedRoutes(runs []*pathRun) []finding.Finding {
+	mapped := map[string]bool{}
+	for _, pr := range runs {
+		mapped[strings.ToLower(pr.path.Advertised)] = true
+	}
+	var meta *metadataView
+	for _, pr := range runs {
+		if pr.meta != nil {
+			meta = pr.meta
+			break
+		}
+	}
+	if meta == nil {
+		return nil
+	}
+	var out []finding.Finding
+	for _, b := range meta.brokers {
+		if mapped[strings.ToLower(b.addr)] {
+			continue
+		}
+		out = append(out, finding.Finding{
+			Check:    CheckRoute,
+			Target:   fmt.Sprintf("broker %d", b.id),
+			Detail:   fmt.Sprintf("refused: the cluster advertises broker %d as %s but it has no endpoint mapping; clients would reach it bypassing the NLBs", b.id, b.addr),
+			NextStep: fmt.Sprintf("give broker %d its own NLB and endpoint service (re-run terraform apply so the module picks up every broker node) and pass its mapping (--endpoint %s=<nlb>:9098)", b.id, b.addr),
+		})
+	}
+	return out
+}
