@@ -1,0 +1,20 @@
+// Command verify proves that an IAM principal can produce and consume through
+// each per-broker NLB of an MSK cluster, or names the hop that failed.
+// Run `go run ./cmd/verify --help` for inputs, exit codes and examples.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/mskvpce/mskvpce/internal/verify/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Run(ctx, os.Stdout, os.Stderr, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
