@@ -1,0 +1,274 @@
+package localmsk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Exit codes of Run.
+const (
+	ExitOK    = 0 // stopped by Ctrl-C / context cancellation
+	ExitStart = 1 // the environment failed to start
+	ExitUsage = 2 // bad flags
+)
+
+const usage = `localmsk runs a local MSK-like environment: %[1]d Kafka brokers (kfake)
+behind TLS fronts that speak SASL/IAM exactly like MSK's port 9098 listener
+(OAUTHBEARER and AWS_MSK_IAM tokens, verified offline with SigV4), authorize
+every request against an IAM policy like MSK IAM access control, and sit
+behind one NLB stand-in (a TCP forwarder) per broker.
+
+Brokers advertise MSK-style hostnames (b-<id>.<cluster>.<id>.c2.kafka.<region>
+.amazonaws.com:9098). A client reaches broker <id> by dialing that broker's
+NLB stand-in and verifying TLS for the advertised hostname against the
+printed CA, which is what a VPC endpoint plus private DNS gives it in AWS.
+
+It prints what a client needs (bootstrap, hostname -> NLB address, CA file,
+region, temporary credentials, the enforced policy), writes the same as JSON
+to <dir>/info.json, and runs until Ctrl-C.
+
+By default the principal gets the policy terraform/modules/msk-access-policy
+renders for the local cluster ARN, so a passing local run proves that exact
+policy is enough to produce and consume.
+
+Usage:
+  go run ./cmd/localmsk [flags]
+
+Examples:
+  go run ./cmd/localmsk --dir .localmsk
+  go run ./cmd/verify --local-info .localmsk/info.json     # in another shell
+  go run ./cmd/localmsk --nlb-down 2                       # path 2 refuses connections
+  go run ./cmd/localmsk --route-nlb 1=2 --latency 3=200ms  # miswired NLB, slow path
+  go run ./cmd/localmsk --policy my-policy.json            # enforce another policy
+
+Exit codes:
+  0  stopped with Ctrl-C (or SIGTERM)
+  1  the environment could not start (port, directory or policy problem)
+  2  bad flags
+
+Flags:
+`
+
+// Run is cmd/localmsk: start the environment, print how to reach it, and
+// wait for ctx to end.
+func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
+	fs := flag.NewFlagSet("localmsk", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		o         Options
+		policy    = fs.String("policy", "", "IAM policy `file` to enforce instead of the Terraform module's rendering")
+		output    = fs.String("output", "text", "what to print on stdout: text, or json (the info.json document)")
+		logLevel  = fs.String("log-level", "info", "stderr log level: debug, info, warn, error")
+		nlbDown   = fs.String("nlb-down", "", "fault: comma-separated broker `ids` whose NLB stand-in refuses connections")
+		routeNLB  = fs.String("route-nlb", "", "fault: `i=j,...` routes NLB stand-in i to broker j")
+		brokDown  = fs.String("broker-down", "", "fault: comma-separated broker `ids` whose listener is down")
+		cert      = fs.String("cert", "ok", "fault: certificate brokers present: ok, wrong-host, unknown-ca")
+		skew      = fs.Duration("clock-skew", 0, "fault: move the brokers' clock by this `duration` for token checks (e.g. 20m, -20m)")
+		reject    = fs.Bool("reject-credentials", false, "fault: every SASL authentication fails with Access denied")
+		latency   = fs.String("latency", "", "fault: `i=duration,...` adds latency each way through NLB stand-in i")
+		rateLimit = fs.Float64("connect-rate-limit", 0, "fault: new connections per second per broker before \"Too many connects\" (0: off)")
+	)
+	fs.IntVar(&o.Brokers, "brokers", DefaultBrokers, "number of brokers")
+	fs.StringVar(&o.ClusterName, "cluster-name", DefaultClusterName, "cluster name (part of the ARN and hostnames)")
+	fs.StringVar(&o.Region, "region", DefaultRegion, "AWS region the cluster pretends to be in")
+	fs.StringVar(&o.Account, "account", DefaultAccount, "AWS account ID in the cluster ARN")
+	fs.StringVar(&o.Dir, "dir", "", "`directory` for ca.pem and info.json (default: a temporary directory removed on exit)")
+	fs.StringVar(&o.Topic, "topic", DefaultTopic, "verification topic, one partition per broker, partition i led by broker i+1")
+	fs.DurationVar(&o.MaxSessionLifetime, "max-session", DefaultMaxSessionLifetime, "cap on session_lifetime_ms (KIP-368 re-authentication)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), usage, DefaultBrokers)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "localmsk: "+format+"\nRun with --help for usage.\n", a...)
+		return ExitUsage
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q: localmsk takes only flags", fs.Arg(0))
+	}
+	if *output != "text" && *output != "json" {
+		return usageErr("--output %q: use text or json", *output)
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
+		return usageErr("--log-level %q: use debug, info, warn or error", *logLevel)
+	}
+	o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	certFault, err := ParseCertFault(*cert)
+	if err != nil {
+		return usageErr("--cert: %v", err)
+	}
+	downNLBs, err := parseIDs(*nlbDown)
+	if err != nil {
+		return usageErr("--nlb-down: %v", err)
+	}
+	downBrokers, err := parseIDs(*brokDown)
+	if err != nil {
+		return usageErr("--broker-down: %v", err)
+	}
+	routes, err := parsePairs(*routeNLB, func(s string) (int, error) { return strconv.Atoi(s) })
+	if err != nil {
+		return usageErr("--route-nlb: %v", err)
+	}
+	lats, err := parsePairs(*latency, time.ParseDuration)
+	if err != nil {
+		return usageErr("--latency: %v", err)
+	}
+	if *policy != "" {
+		if o.Policy, err = os.ReadFile(*policy); err != nil {
+			return usageErr("--policy: %v", err)
+		}
+	}
+
+	start := time.Now()
+	e, err := Start(ctx, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "localmsk: %v\n", err)
+		return ExitStart
+	}
+	defer e.Close()
+	var faults []string
+	apply := func(desc string, err error) bool {
+		if err != nil {
+			fmt.Fprintf(stderr, "localmsk: fault %s: %v\n", desc, err)
+			return false
+		}
+		faults = append(faults, desc)
+		return true
+	}
+	ok := true
+	for _, id := range downNLBs {
+		ok = ok && apply(fmt.Sprintf("NLB stand-in %d down", id), e.SetNLBDown(id, true))
+	}
+	for _, id := range downBrokers {
+		ok = ok && apply(fmt.Sprintf("broker %d down", id), e.SetBrokerDown(id, true))
+	}
+	for _, r := range routes {
+		ok = ok && apply(fmt.Sprintf("NLB stand-in %d routed to broker %d", r.id, r.v), e.RouteNLB(r.id, r.v))
+	}
+	for _, l := range lats {
+		ok = ok && apply(fmt.Sprintf("NLB stand-in %d +%s each way", l.id, l.v), e.SetLatency(l.id, l.v))
+	}
+	if certFault != CertOK {
+		ok = ok && apply("certificate "+certFault.String(), e.SetCertFault(certFault))
+	}
+	if *skew != 0 {
+		e.SetClockSkew(*skew)
+		faults = append(faults, "broker clock skewed by "+skew.String())
+	}
+	if *reject {
+		e.SetRejectCredentials(true)
+		faults = append(faults, "all credentials rejected")
+	}
+	if *rateLimit > 0 {
+		e.SetConnectRateLimit(*rateLimit)
+		faults = append(faults, fmt.Sprintf("connect rate limit %g/s per broker", *rateLimit))
+	}
+	if !ok {
+		return ExitUsage
+	}
+	info := e.Info()
+	infoPath := filepath.Join(filepath.Dir(info.CAFile), "info.json")
+	if *output == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(info)
+	} else {
+		writeText(stdout, info, infoPath, faults, time.Since(start), o.Dir == "")
+	}
+	<-ctx.Done()
+	fmt.Fprintln(stderr, "localmsk: stopping")
+	return ExitOK
+}
+
+func writeText(w io.Writer, info Info, infoPath string, faults []string, took time.Duration, temp bool) {
+	fmt.Fprintf(w, "Local MSK-like environment up in %s: %d brokers, cluster %s (%s)\n\n", took.Round(time.Millisecond), len(info.Brokers), info.ClusterName, info.Region)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  cluster ARN\t%s\n", info.ClusterARN)
+	fmt.Fprintf(tw, "  bootstrap\t%s\n", info.BootstrapBrokersSASLIAM)
+	fmt.Fprintf(tw, "  CA file\t%s\n", info.CAFile)
+	note := ""
+	if temp {
+		note = "  (temporary: removed on exit; use --dir to keep it)"
+	}
+	fmt.Fprintf(tw, "  info.json\t%s%s\n", infoPath, note)
+	fmt.Fprintf(tw, "  topic\t%s (partition i led by broker i+1)\n", info.VerificationTopic)
+	tw.Flush()
+	fmt.Fprintf(w, "\nEach advertised host:9098 is reached through its NLB stand-in (verify TLS for the hostname):\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  broker\thostname:9098\tNLB stand-in\tTLS front (direct)\n")
+	for _, b := range info.Brokers {
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", b.BrokerID, b.Advertised(), b.Endpoint, b.BrokerAddr)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nTemporary credentials the brokers accept (principal %s):\n", info.PrincipalARN)
+	fmt.Fprintf(w, "  export AWS_REGION=%s\n  export AWS_ACCESS_KEY_ID=%s\n  export AWS_SECRET_ACCESS_KEY=%s\n  export AWS_SESSION_TOKEN=%s\n",
+		info.Region, info.Credentials.AccessKeyID, info.Credentials.SecretAccessKey, info.Credentials.SessionToken)
+	fmt.Fprintf(w, "\nIAM policy enforced for that principal:\n  %s\n", info.PolicyJSON)
+	if len(faults) > 0 {
+		fmt.Fprintf(w, "\nFaults injected:\n")
+		for _, f := range faults {
+			fmt.Fprintf(w, "  - %s\n", f)
+		}
+	}
+	fmt.Fprintf(w, "\nNext: go run ./cmd/verify --local-info %s\nPress Ctrl-C to stop.\n", infoPath)
+}
+
+func parseIDs(s string) ([]int, error) {
+	var ids []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		id, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a broker id", f)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+type pair[T any] struct {
+	id int
+	v  T
+}
+
+func parsePairs[T any](s string, parse func(string) (T, error)) ([]pair[T], error) {
+	var out []pair[T]
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(f, "=")
+		id, err := strconv.Atoi(k)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("%q: want <broker id>=<value>", f)
+		}
+		val, err := parse(v)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %v", f, err)
+		}
+		out = append(out, pair[T]{id, val})
+	}
+	return out, nil
+}
