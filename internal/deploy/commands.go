@@ -1,0 +1,428 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/mskvpce/mskvpce/internal/finding"
+	"github.com/mskvpce/mskvpce/internal/tfoutputs"
+	"github.com/mskvpce/mskvpce/internal/tfrunner"
+	"github.com/mskvpce/mskvpce/internal/verify"
+)
+
+func (c *cli) cmdInit(ctx context.Context) error {
+	if err := c.prepare(ctx, false, true); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.env.Stdout, "Initialised deployment %q in %s (backend: %s).\nNext: deploy plan --name %s\n", c.settings.Name, c.wd.Dir, c.settings.Backend, c.settings.Name)
+	return nil
+}
+
+func (c *cli) plan(ctx context.Context, destroy bool, out string) (*tfrunner.PlanResult, error) {
+	files, vars := c.varArgs()
+	return c.runner.Plan(ctx, tfrunner.PlanOptions{Out: out, VarFiles: files, Vars: vars, Destroy: destroy})
+}
+
+func (c *cli) cmdPlan(ctx context.Context) error {
+	if err := c.prepare(ctx, true, true); err != nil {
+		return err
+	}
+	res, err := c.plan(ctx, false, c.wd.PlanFile())
+	if err != nil {
+		return err
+	}
+	if c.output == "json" {
+		return json.NewEncoder(c.env.Stdout).Encode(res.Summary)
+	}
+	res.Summary.Write(c.env.Stdout)
+	if !res.Summary.Empty() {
+		fmt.Fprintf(c.env.Stdout, "Saved plan: %s\nApply it: deploy apply --name %s\n", res.File, c.settings.Name)
+	}
+	return nil
+}
+
+func (c *cli) cmdApply(ctx context.Context) error {
+	if err := c.prepare(ctx, true, true); err != nil {
+		return err
+	}
+	res, err := c.plan(ctx, false, c.wd.PlanFile())
+	if err != nil {
+		return err
+	}
+	res.Summary.Write(c.env.Stdout)
+	if _, ok := c.thisRun["databricks_external_id"]; ok {
+		var other []string
+		for _, ch := range res.Summary.Changes {
+			if !strings.Contains(ch.Address, "aws_iam_role") {
+				other = append(other, ch.Address)
+			}
+		}
+		if len(other) > 0 {
+			fmt.Fprintf(c.env.Stderr, "note: besides the external ID (the IAM role's trust policy) this plan also changes: %s\n", strings.Join(other, ", "))
+		}
+	}
+	if res.Summary.Empty() {
+		_ = os.Remove(c.wd.PlanFile())
+		return c.afterApply(ctx)
+	}
+	if err := c.confirm(ctx, "\nApply these changes? Only 'yes' is accepted: ", "yes"); err != nil {
+		return err
+	}
+	err = c.runner.Apply(ctx, res.File, res.Summary.Total(), false)
+	if errors.Is(err, tfrunner.ErrInterrupted) {
+		fmt.Fprintf(c.env.Stderr, "\nApply was interrupted. What Terraform created so far is in state (%s).\n"+
+			"Run `deploy apply --name %s` to finish, or `deploy destroy --name %s` to remove it.\n", c.stateWhere(), c.settings.Name, c.settings.Name)
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("%w\nWhat was created before the failure is in state; fix the cause and run `deploy apply --name %s` again", err, c.settings.Name)
+	}
+	_ = os.Remove(c.wd.PlanFile()) // applied: a saved plan is stale now
+	return c.afterApply(ctx)
+}
+
+// afterApply prints, from the outputs, what the operator does next.
+func (c *cli) afterApply(ctx context.Context) error {
+	d, raw, err := c.outputs(ctx)
+	if err != nil {
+		if len(raw) > 2 {
+			fmt.Fprintf(c.env.Stderr, "note: the outputs are not (yet) the mskvpce contract: %v\n", err)
+			return nil
+		}
+		return nil
+	}
+	writeNextSteps(c.env.Stdout, d, c.settings.Name)
+	return nil
+}
+
+func (c *cli) outputs(ctx context.Context) (tfoutputs.Deployment, []byte, error) {
+	raw, err := c.runner.Outputs(ctx)
+	if err != nil {
+		return tfoutputs.Deployment{}, nil, err
+	}
+	d, err := tfoutputs.Parse(bytes.NewReader(raw))
+	return d, raw, err
+}
+
+func (c *cli) stateWhere() string {
+	if c.settings.Backend == "s3" {
+		return "S3 backend, " + c.settings.BackendConfig
+	}
+	return c.wd.StateFile()
+}
+
+func (c *cli) cmdOutput(ctx context.Context) error {
+	if err := c.prepare(ctx, false, false); err != nil {
+		return err
+	}
+	if err := c.ensureInit(ctx); err != nil {
+		return err
+	}
+	d, raw, err := c.outputs(ctx)
+	if c.output == "json" {
+		if raw == nil {
+			return err
+		}
+		var v map[string]json.RawMessage
+		_ = json.Unmarshal(raw, &v)
+		if len(v) == 0 {
+			return fmt.Errorf("deployment %q has no outputs: nothing applied yet; run `deploy apply --name %s`", c.settings.Name, c.settings.Name)
+		}
+		_, werr := c.env.Stdout.Write(append(raw, '\n'))
+		return werr
+	}
+	if err != nil {
+		return fmt.Errorf("deployment %q: %w", c.settings.Name, err)
+	}
+	writeOutputs(c.env.Stdout, d)
+	writeNCC(c.env.Stdout, d)
+	return nil
+}
+
+// ensureInit runs init when the data directory is missing (e.g. after an
+// upgrade moved the root module).
+func (c *cli) ensureInit(ctx context.Context) error {
+	if _, err := os.Stat(c.wd.DataDir()); err == nil {
+		return nil
+	}
+	return c.runner.Init(ctx, tfrunner.InitOptions{BackendConfig: c.backendArgs()})
+}
+
+// phase is where a deployment stands.
+type phase string
+
+const (
+	phaseNotInitialised phase = "not initialised"
+	phaseInitialised    phase = "initialised, nothing applied"
+	phasePlanned        phase = "planned, not applied"
+	phasePartial        phase = "partially applied"
+	phasePlaceholder    phase = "applied, external ID is the placeholder"
+	phaseReady          phase = "ready"
+)
+
+type statusReport struct {
+	Name        string `json:"name"`
+	Workdir     string `json:"workdir"`
+	Root        string `json:"terraform_root"`
+	Backend     string `json:"backend"`
+	Phase       phase  `json:"phase"`
+	Detail      string `json:"detail,omitempty"`
+	Next        string `json:"next"`
+	RoleARN     string `json:"databricks_msk_role_arn,omitempty"`
+	Placeholder bool   `json:"external_id_is_placeholder"`
+}
+
+func (c *cli) status(ctx context.Context) (statusReport, tfoutputs.Deployment, error) {
+	r := statusReport{Name: c.settings.Name, Workdir: c.wd.Dir, Root: c.wd.RootDir(), Backend: c.settings.Backend}
+	if _, err := os.Stat(c.wd.DataDir()); err != nil {
+		r.Phase, r.Next = phaseNotInitialised, fmt.Sprintf("deploy init --name %s (or deploy apply with the inputs)", r.Name)
+		return r, tfoutputs.Deployment{}, nil
+	}
+	d, raw, err := c.outputs(ctx)
+	if raw == nil {
+		return r, d, err
+	}
+	var outs map[string]json.RawMessage
+	_ = json.Unmarshal(raw, &outs)
+	switch {
+	case len(outs) == 0:
+		r.Phase, r.Next = phaseInitialised, fmt.Sprintf("deploy plan --name %s, then deploy apply --name %s", r.Name, r.Name)
+		if st, err := os.Stat(c.wd.PlanFile()); err == nil {
+			r.Phase, r.Detail = phasePlanned, "saved plan from "+st.ModTime().Format(time.RFC3339)
+			r.Next = fmt.Sprintf("deploy apply --name %s", r.Name)
+		}
+	case err != nil:
+		r.Phase, r.Detail = phasePartial, err.Error()
+		r.Next = fmt.Sprintf("deploy apply --name %s to finish (or deploy destroy --name %s)", r.Name, r.Name)
+	case d.ExternalIDIsPlaceholder:
+		r.Phase, r.RoleARN, r.Placeholder = phasePlaceholder, d.RoleARN, true
+		r.Next = fmt.Sprintf("create the Databricks service credential with role %s, then deploy apply --name %s --external-id <its external ID>", d.RoleARN, r.Name)
+	default:
+		r.Phase, r.RoleARN = phaseReady, d.RoleARN
+		r.Next = fmt.Sprintf("deploy verify --name %s", r.Name)
+	}
+	return r, d, nil
+}
+
+func (c *cli) cmdStatus(ctx context.Context) error {
+	if err := c.prepare(ctx, false, false); err != nil {
+		return err
+	}
+	r, d, err := c.status(ctx)
+	if err != nil {
+		return err
+	}
+	if c.output == "json" {
+		return json.NewEncoder(c.env.Stdout).Encode(r)
+	}
+	w := c.env.Stdout
+	fmt.Fprintf(w, "Deployment:      %s\nWorking dir:     %s\nTerraform root:  %s\nState:           %s\nPhase:           %s\n", r.Name, r.Workdir, r.Root, c.stateWhere(), r.Phase)
+	if r.Detail != "" {
+		fmt.Fprintf(w, "Detail:          %s\n", r.Detail)
+	}
+	fmt.Fprintf(w, "Next:            %s\n", r.Next)
+	fmt.Fprintf(w, "Run Terraform by hand: cd %s && TF_DATA_DIR=%s terraform <command> -var-file=%s\n", r.Root, c.wd.DataDir(), c.wd.InputsFile())
+	if r.Placeholder {
+		fmt.Fprintln(c.env.Stderr, placeholderWarning)
+		writeExternalIDSteps(w, d, r.Name)
+	}
+	return nil
+}
+
+const placeholderWarning = "WARNING: the Databricks role still trusts the placeholder external ID \"0000\": Databricks cannot use the service credential until you set the real external ID (deploy apply --external-id <id>)."
+
+func (c *cli) cmdVerify(ctx context.Context) error {
+	if err := c.prepare(ctx, !c.noDrift, false); err != nil {
+		return err
+	}
+	if err := c.ensureInit(ctx); err != nil {
+		return err
+	}
+	d, _, err := c.outputs(ctx)
+	if err != nil {
+		return fmt.Errorf("deployment %q cannot be verified: %w", c.settings.Name, err)
+	}
+	if d.ExternalIDIsPlaceholder {
+		fmt.Fprintln(c.env.Stderr, placeholderWarning)
+	}
+	var checks []finding.Finding
+	if !c.noDrift {
+		f, err := c.drift(ctx)
+		if err != nil {
+			return err
+		}
+		checks = append(checks, f)
+	}
+	t := verify.TargetFromDeployment(d)
+	if c.caFile != "" {
+		pool, err := verify.LoadCA(c.caFile)
+		if err != nil {
+			return usagef("--ca-file: %v", err)
+		}
+		t.RootCAs = pool
+	}
+	if len(c.endpoints) > 0 {
+		byID := map[int]verify.Path{}
+		for _, e := range c.endpoints {
+			p, err := verify.ParseEndpoint(e)
+			if err != nil {
+				return usagef("--endpoint: %v", err)
+			}
+			byID[p.BrokerID] = p
+		}
+		for i, p := range t.Paths {
+			if o, ok := byID[p.BrokerID]; ok {
+				t.Paths[i].Endpoint = o.Endpoint
+			}
+		}
+	}
+	opts := []func(*config.LoadOptions) error{config.WithRegion(d.Region)}
+	if p, ok := c.merged["aws_profile"].(string); ok && p != "" {
+		opts = append(opts, config.WithSharedConfigProfile(p))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return fmt.Errorf("AWS credentials for verification: %w (configure a profile with --profile or the AWS_* environment)", err)
+	}
+	t.Credentials = cfg.Credentials
+	rep := verify.Run(ctx, t, verify.Options{Timeout: c.timeout, Logger: c.log})
+	rep.AddChecks(checks...)
+	if c.output == "json" {
+		err = rep.WriteJSON(c.env.Stdout)
+	} else {
+		err = rep.WriteTable(c.env.Stdout)
+	}
+	if err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w: verification did not finish", tfrunner.ErrInterrupted)
+	}
+	if !rep.Passed {
+		return fmt.Errorf("%w: see the report above for the failing path and what to do", errVerifyFailed)
+	}
+	return nil
+}
+
+// drift plans against reality (-detailed-exitcode) and reports any difference.
+func (c *cli) drift(ctx context.Context) (finding.Finding, error) {
+	start := time.Now()
+	f := finding.Finding{Check: "drift", Target: "deployment " + c.settings.Name}
+	if err := c.runner.Init(ctx, tfrunner.InitOptions{BackendConfig: c.backendArgs()}); err != nil {
+		return f, err
+	}
+	out := c.wd.PlanFile() + ".drift"
+	defer os.Remove(out)
+	res, err := c.plan(ctx, false, out)
+	f.Millis = time.Since(start).Milliseconds()
+	if err != nil {
+		if errors.Is(err, tfrunner.ErrInterrupted) {
+			return f, err
+		}
+		f.Detail = "plan failed: " + err.Error()
+		f.NextStep = fmt.Sprintf("run `deploy plan --name %s` and fix what it reports", c.settings.Name)
+		return f, nil
+	}
+	if !res.HasChanges {
+		f.OK, f.Detail = true, "no drift: the infrastructure matches the configuration"
+		return f, nil
+	}
+	var parts []string
+	for _, ch := range res.Summary.Changes {
+		parts = append(parts, ch.Action+" "+ch.Address)
+	}
+	f.Detail = res.Summary.Line() + " " + strings.Join(parts, "; ")
+	f.NextStep = fmt.Sprintf("someone changed the stack outside Terraform or the inputs changed: review with `deploy plan --name %s`, then `deploy apply --name %s`", c.settings.Name, c.settings.Name)
+	return f, nil
+}
+
+func (c *cli) cmdDestroy(ctx context.Context) error {
+	if err := c.prepare(ctx, true, true); err != nil {
+		return err
+	}
+	out := c.wd.PlanFile() + ".destroy"
+	defer os.Remove(out)
+	res, err := c.plan(ctx, true, out)
+	if err != nil {
+		return err
+	}
+	res.Summary.Write(c.env.Stdout)
+	if res.Summary.Empty() {
+		fmt.Fprintln(c.env.Stdout, "Nothing to destroy.")
+		return nil
+	}
+	prefix, _ := c.merged["prefix"].(string)
+	if err := c.confirm(ctx, fmt.Sprintf("\nThis permanently deletes the MSK cluster and all its data.\nType the deployment's prefix (%s) to destroy it: ", prefix), prefix); err != nil {
+		return err
+	}
+	err = c.runner.Apply(ctx, out, res.Summary.Total(), true)
+	if errors.Is(err, tfrunner.ErrInterrupted) {
+		fmt.Fprintf(c.env.Stderr, "\nDestroy was interrupted; what remains is in state (%s). Run `deploy destroy --name %s` again to finish.\n", c.stateWhere(), c.settings.Name)
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("%w\nWhat remains is in state; fix the cause and run `deploy destroy --name %s` again", err, c.settings.Name)
+	}
+	fmt.Fprintf(c.env.Stdout, "Destroyed. The working directory %s (state, inputs) is kept; delete it when you no longer need it.\n", c.wd.Dir)
+	return nil
+}
+
+func writeOutputs(w io.Writer, d tfoutputs.Deployment) {
+	fmt.Fprintf(w, "Region:              %s\nCluster:             %s\nBootstrap (IAM):     %s\nDatabricks role:     %s\n", d.Region, d.ClusterARN, d.BootstrapBrokersSASLIAM, d.RoleARN)
+	if d.ExternalIDIsPlaceholder {
+		fmt.Fprintln(w, "External ID:         placeholder \"0000\" (set the real one: deploy apply --external-id <id>)")
+	} else {
+		fmt.Fprintln(w, "External ID:         set")
+	}
+	fmt.Fprintln(w, "\nBrokers:")
+	for _, b := range d.Brokers {
+		fmt.Fprintf(w, "  broker %d  %s  NLB %s  endpoint service %s\n", b.ID, b.Advertised(), b.NLBDNSName, b.EndpointServiceName)
+	}
+}
+
+// writeNCC prints one Databricks NCC private endpoint rule per broker.
+func writeNCC(w io.Writer, d tfoutputs.Deployment) {
+	fmt.Fprintln(w, "\nDatabricks serverless reaches the brokers through Network Connectivity Config (NCC) private endpoint rules,")
+	fmt.Fprintln(w, "one per broker, each resolving that broker's hostname to its own endpoint service:")
+	for _, b := range d.Brokers {
+		rule, _ := json.Marshal(map[string]any{"endpoint_service": b.EndpointServiceName, "domain_names": []string{b.Hostname}})
+		fmt.Fprintf(w, "  broker %d: %s\n", b.ID, rule)
+	}
+	fmt.Fprintln(w, "Add them in the account console (Security → Networking → Network connectivity configurations → your NCC →")
+	fmt.Fprintln(w, "Private endpoint rules → Add; or the account API / databricks_mws_ncc_private_endpoint_rule), then accept each")
+	fmt.Fprintln(w, "pending endpoint connection on its endpoint service (VPC console → Endpoint services → Endpoint connections),")
+	fmt.Fprintln(w, "and attach the NCC to the workspace. A rule is usable when its connection state is ESTABLISHED.")
+}
+
+func writeExternalIDSteps(w io.Writer, d tfoutputs.Deployment, name string) {
+	fmt.Fprintf(w, `
+Next: connect Databricks (the role still trusts the placeholder external ID "0000").
+  1. In Databricks: Catalog → External data → Credentials → Create credential → Service credential (AWS IAM role),
+     with IAM role ARN
+       %s
+  2. Copy the external ID Databricks shows for the new credential.
+  3. Set it on the role (this re-applies only the role's trust policy):
+       deploy apply --name %s --external-id <external ID>
+  4. Back in Databricks, validate the credential.
+`, d.RoleARN, name)
+}
+
+// writeNextSteps is printed after every successful apply.
+func writeNextSteps(w io.Writer, d tfoutputs.Deployment, name string) {
+	fmt.Fprintln(w)
+	writeOutputs(w, d)
+	if d.ExternalIDIsPlaceholder {
+		writeExternalIDSteps(w, d, name)
+	}
+	writeNCC(w, d)
+	fmt.Fprintf(w, "\nCheck every broker path end to end: deploy verify --name %s\n", name)
+}

@@ -1,0 +1,356 @@
+package deploy
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// kind is the Terraform type of an input.
+type kind int
+
+const (
+	kString kind = iota
+	kList
+	kNumber
+)
+
+// input is one Terraform variable of the root module the CLI knows by name:
+// a flag, an MSKVPCE_* environment variable, and a check that runs before
+// Terraform does (Terraform's own validation blocks remain the authority).
+type input struct {
+	Var      string
+	Flag     string
+	Kind     kind
+	Required bool
+	Help     string
+	Check    func(string) error
+}
+
+func (in input) Env() string { return "MSKVPCE_" + strings.ToUpper(in.Var) }
+
+var (
+	reRegion     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	rePrefix     = regexp.MustCompile(`^[a-z][a-z0-9-]{1,22}[a-z0-9]$`)
+	rePrincipal  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:(root|(role|user)/[A-Za-z0-9+=,.@_/-]+)$`)
+	reExternalID = regexp.MustCompile(`^[A-Za-z0-9+=,.@:/-]+$`)
+	reProfile    = regexp.MustCompile(`^[A-Za-z0-9_.@+-]+$`)
+	reInstance   = regexp.MustCompile(`^kafka\.[a-z0-9]+\.[a-z0-9]+$`)
+	reTag        = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,256}$`)
+)
+
+var inputs = []input{
+	{Var: "region", Flag: "region", Kind: kString, Required: true, Help: "AWS region, e.g. us-east-1",
+		Check: func(v string) error {
+			if !reRegion.MatchString(v) {
+				return errors.New("not an AWS region code; use one like us-east-1 or eu-west-2")
+			}
+			return nil
+		}},
+	{Var: "prefix", Flag: "prefix", Kind: kString, Required: true, Help: "prefix of every resource name: 3-24 of a-z 0-9 -, starting with a letter",
+		Check: func(v string) error {
+			if !rePrefix.MatchString(v) {
+				return fmt.Errorf("%q must be 3-24 characters of lowercase letters, digits and hyphens, start with a letter and not end with a hyphen (it keeps NLB and target group names within 32 characters), e.g. msk-vpce-dev", v)
+			}
+			return nil
+		}},
+	{Var: "cidr_block", Flag: "cidr-block", Kind: kString, Required: true, Help: "IPv4 CIDR of the new VPC, /16 to /24, e.g. 172.18.0.0/16",
+		Check: func(v string) error {
+			p, err := netip.ParsePrefix(v)
+			if err != nil || !p.Addr().Is4() {
+				return fmt.Errorf("%q is not an IPv4 CIDR block; use one like 172.18.0.0/16", v)
+			}
+			if p.Bits() < 16 || p.Bits() > 24 {
+				return fmt.Errorf("%q has prefix length /%d; use /16 to /24 (the module carves one subnet per AZ from it)", v, p.Bits())
+			}
+			if p.Masked() != p {
+				return fmt.Errorf("%q has host bits set; use %s", v, p.Masked())
+			}
+			return nil
+		}},
+	{Var: "allowed_principals", Flag: "allowed-principal", Kind: kList, Required: true, Help: "IAM principal ARN allowed to connect to the endpoint services (repeat the flag; for Databricks serverless its regional private-connectivity role)",
+		Check: func(v string) error {
+			if strings.Contains(v, "*") {
+				return fmt.Errorf("%q contains a wildcard: anyone matching it could connect to your brokers; name the exact role, e.g. arn:aws:iam::123456789012:role/private-connectivity-role-us-east-1", v)
+			}
+			if !rePrincipal.MatchString(v) {
+				return fmt.Errorf("%q is not an IAM role, user or account-root ARN, e.g. arn:aws:iam::123456789012:role/private-connectivity-role-us-east-1", v)
+			}
+			return nil
+		}},
+	{Var: "user_name", Flag: "owner", Kind: kString, Required: true, Help: "Owner tag on every resource, e.g. your e-mail address",
+		Check: func(v string) error {
+			if !reTag.MatchString(v) {
+				return fmt.Errorf("%q is not a valid tag value: 1-256 letters, digits, spaces and _.:/=+-@", v)
+			}
+			return nil
+		}},
+	{Var: "service_name", Flag: "service-name", Kind: kString, Help: "Service tag on every resource (default \"MSK Endpoint Service\")",
+		Check: func(v string) error {
+			if !reTag.MatchString(v) {
+				return fmt.Errorf("%q is not a valid tag value: 1-256 letters, digits, spaces and _.:/=+-@", v)
+			}
+			return nil
+		}},
+	{Var: "aws_profile", Flag: "profile", Kind: kString, Help: "AWS CLI profile (default: the standard credential chain)",
+		Check: func(v string) error {
+			if !reProfile.MatchString(v) {
+				return fmt.Errorf("%q is not a profile name (letters, digits and _.@+-)", v)
+			}
+			return nil
+		}},
+	{Var: "databricks_external_id", Flag: "external-id", Kind: kString, Help: "external ID of the Databricks service credential (first apply: leave unset, the placeholder 0000 is used)",
+		Check: func(v string) error {
+			if !reExternalID.MatchString(v) || len(v) < 2 || len(v) > 1224 {
+				return fmt.Errorf("%q is not an external ID (2-1224 of letters, digits and +=,.@:/-); copy it exactly from the Databricks service credential", v)
+			}
+			return nil
+		}},
+	{Var: "operator_cidrs", Flag: "operator-cidr", Kind: kList, Help: "CIDR inside the VPC allowed to reach the NLBs directly, for verification (repeat the flag)",
+		Check: func(v string) error {
+			p, err := netip.ParsePrefix(v)
+			if err != nil {
+				return fmt.Errorf("%q is not a CIDR block, e.g. 172.18.240.0/24", v)
+			}
+			if p.Bits() == 0 {
+				return fmt.Errorf("%q opens the NLBs to everything; name the bastion's or runner's subnet instead", v)
+			}
+			return nil
+		}},
+	{Var: "broker_count", Flag: "broker-count", Kind: kNumber, Help: "number of brokers, a multiple of 3 (default 3)",
+		Check: func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 3 || n > 30 || n%3 != 0 {
+				return fmt.Errorf("%q must be a multiple of 3 between 3 and 30", v)
+			}
+			return nil
+		}},
+	{Var: "instance_type", Flag: "instance-type", Kind: kString, Help: "broker instance type (default kafka.m5.large)",
+		Check: func(v string) error {
+			if !reInstance.MatchString(v) {
+				return fmt.Errorf("%q is not an MSK instance type such as kafka.m5.large", v)
+			}
+			return nil
+		}},
+}
+
+func lookupInput(v string) (input, bool) {
+	for _, in := range inputs {
+		if in.Var == v {
+			return in, true
+		}
+	}
+	return input{}, false
+}
+
+// values maps a variable name to its value: string, []string or json.Number.
+type values map[string]any
+
+// UsageError is a problem with the operator's inputs or flags (exit 2).
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usagef(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
+
+// source says where a value came from, for error messages.
+func source(in input, from string) string {
+	switch from {
+	case "flag":
+		return "--" + in.Flag
+	case "env":
+		return in.Env()
+	case "":
+		return fmt.Sprintf("input %s", in.Var)
+	default:
+		return fmt.Sprintf("%s in %s", in.Var, from)
+	}
+}
+
+// check validates one value of an input.
+func check(in input, v any, from string) error {
+	var items []string
+	switch x := v.(type) {
+	case string:
+		items = []string{x}
+		if in.Kind == kList {
+			return usagef("%s: want a list of strings, got a single string", source(in, from))
+		}
+	case []string:
+		items = x
+		if in.Kind == kList && in.Required && len(x) == 0 {
+			return usagef("%s: must not be empty; set --%s (repeatable) or %s", source(in, from), in.Flag, in.Env())
+		}
+	case json.Number:
+		items = []string{x.String()}
+	case nil:
+		return nil
+	default:
+		return usagef("%s: unexpected value %v", source(in, from), v)
+	}
+	for _, it := range items {
+		if err := in.Check(it); err != nil {
+			return usagef("%s: %v", source(in, from), err)
+		}
+	}
+	return nil
+}
+
+// parseFlagValue converts a flag or environment string to the input's kind.
+func parseFlagValue(in input, s string) any {
+	switch in.Kind {
+	case kList:
+		var out []string
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	case kNumber:
+		return json.Number(strings.TrimSpace(s))
+	}
+	return s
+}
+
+// readVarFile reads the known inputs from a .tfvars (HCL) or .tfvars.json file.
+func readVarFile(path string) (values, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usagef("--var-file %s: %v", path, err)
+	}
+	p := hclparse.NewParser()
+	var f *hcl.File
+	var diags hcl.Diagnostics
+	if strings.HasSuffix(path, ".json") {
+		f, diags = p.ParseJSON(b, path)
+	} else {
+		f, diags = p.ParseHCL(b, path)
+	}
+	if diags.HasErrors() {
+		return nil, usagef("--var-file %s: %s", path, diags.Error())
+	}
+	attrs, diags := f.Body.JustAttributes()
+	if diags.HasErrors() {
+		return nil, usagef("--var-file %s: %s", path, diags.Error())
+	}
+	out := values{}
+	for name, a := range attrs {
+		in, ok := lookupInput(name)
+		if !ok {
+			continue // Terraform checks the rest
+		}
+		v, diags := a.Expr.Value(nil)
+		if diags.HasErrors() {
+			return nil, usagef("--var-file %s: %s: %s", path, name, diags.Error())
+		}
+		gv, err := ctyToGo(v, in.Kind)
+		if err != nil {
+			return nil, usagef("--var-file %s: %s: %v", path, name, err)
+		}
+		out[name] = gv
+	}
+	return out, nil
+}
+
+func ctyToGo(v cty.Value, k kind) (any, error) {
+	if v.IsNull() {
+		return nil, nil
+	}
+	switch k {
+	case kList:
+		if !v.Type().IsListType() && !v.Type().IsTupleType() && !v.Type().IsSetType() {
+			return nil, errors.New("want a list of strings")
+		}
+		var out []string
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			if e.Type() != cty.String {
+				return nil, errors.New("want a list of strings")
+			}
+			out = append(out, e.AsString())
+		}
+		return out, nil
+	case kNumber:
+		if v.Type() == cty.Number {
+			return json.Number(v.AsBigFloat().Text('f', -1)), nil
+		}
+		if v.Type() == cty.String {
+			if _, ok := new(big.Float).SetString(v.AsString()); ok {
+				return json.Number(v.AsString()), nil
+			}
+		}
+		return nil, errors.New("want a number")
+	}
+	if v.Type() != cty.String {
+		return nil, errors.New("want a string")
+	}
+	return v.AsString(), nil
+}
+
+// readValues reads a tfvars.json file the tool wrote (missing = empty).
+func readValues(path string) (values, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return values{}, nil
+	}
+	v, err := readVarFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s is corrupt (%v): fix or delete it and pass the inputs again", path, err)
+	}
+	return v, nil
+}
+
+func writeValues(path string, v values) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, append(b, '\n'), 0o600)
+}
+
+// hclValue renders a value for a -var argument.
+func hclValue(v any) string {
+	switch x := v.(type) {
+	case []string:
+		b, _ := json.Marshal(x)
+		return string(b)
+	case json.Number:
+		return x.String()
+	case string:
+		return x
+	}
+	return fmt.Sprint(v)
+}
+
+func absPaths(ps []string) ([]string, error) {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func sortedKeys(v values) []string {
+	ks := make([]string, 0, len(v))
+	for k := range v {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

@@ -1,0 +1,631 @@
+// Package deploy is the operator CLI behind cmd/deploy: it lays the embedded
+// Terraform configuration out in a working directory per deployment, drives
+// Terraform through internal/tfrunner (plan to a file, confirm, apply that
+// file), walks the operator through the two-phase Databricks external ID,
+// prints the NCC private endpoint rules serverless needs, verifies the
+// deployment with internal/verify, and destroys it — without ever
+// overwriting or deleting Terraform state.
+package deploy
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mskvpce/mskvpce/internal/tfrunner"
+)
+
+// Exit codes, published in --help.
+const (
+	ExitOK           = 0
+	ExitFailed       = 1
+	ExitUsage        = 2
+	ExitVerifyFailed = 3
+	ExitInterrupted  = 130
+)
+
+// Env is everything Run needs from the process.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// StdinTTY allows interactive confirmation; StderrTTY redraws the progress line.
+	StdinTTY, StderrTTY bool
+	// Signals delivers interrupts after the first (which cancels ctx); see tfrunner.Runner.Guard.
+	Signals <-chan os.Signal
+	// Tree is the Terraform tree (terraform.FS) and Root the root module in it.
+	Tree fs.FS
+	Root string
+	// Getenv reads the environment; nil means os.Getenv.
+	Getenv func(string) string
+}
+
+func (e Env) getenv(k string) string {
+	if e.Getenv == nil {
+		return os.Getenv(k)
+	}
+	return e.Getenv(k)
+}
+
+// errVerifyFailed marks a verification that ran and failed (exit 3).
+var errVerifyFailed = errors.New("verification failed")
+
+// Run runs one deploy command and returns its exit code.
+func Run(ctx context.Context, env Env, args []string) int {
+	if env.Stdin == nil {
+		env.Stdin = strings.NewReader("")
+	}
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, helpText)
+		return ExitUsage
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(rest) > 0 {
+			if h, ok := commandHelp[rest[0]]; ok {
+				fmt.Fprint(env.Stdout, h)
+				return ExitOK
+			}
+		}
+		fmt.Fprint(env.Stdout, helpText)
+		return ExitOK
+	}
+	fn, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "deploy: unknown command %q; run `deploy help` for the list\n", name)
+		return ExitUsage
+	}
+	c := &cli{env: env, cmd: name}
+	if err := c.parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(env.Stdout, commandHelp[name])
+			return ExitOK
+		}
+		fmt.Fprintf(env.Stderr, "deploy %s: %v\nRun `deploy help %s` for its flags.\n", name, err, name)
+		return ExitUsage
+	}
+	err := fn(c, ctx)
+	return c.exit(err)
+}
+
+func (c *cli) exit(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ue *UsageError
+	switch {
+	case errors.Is(err, errVerifyFailed):
+		fmt.Fprintf(c.env.Stderr, "deploy %s: %v\n", c.cmd, err)
+		return ExitVerifyFailed
+	case errors.As(err, &ue):
+		fmt.Fprintf(c.env.Stderr, "deploy %s: %v\n", c.cmd, err)
+		return ExitUsage
+	case errors.Is(err, tfrunner.ErrInterrupted) || errors.Is(err, context.Canceled):
+		fmt.Fprintf(c.env.Stderr, "deploy %s: interrupted: %v\n", c.cmd, err)
+		return ExitInterrupted
+	}
+	fmt.Fprintf(c.env.Stderr, "deploy %s: %v\n", c.cmd, err)
+	return ExitFailed
+}
+
+var commands = map[string]func(*cli, context.Context) error{
+	"init":    (*cli).cmdInit,
+	"plan":    (*cli).cmdPlan,
+	"apply":   (*cli).cmdApply,
+	"output":  (*cli).cmdOutput,
+	"verify":  (*cli).cmdVerify,
+	"destroy": (*cli).cmdDestroy,
+	"status":  (*cli).cmdStatus,
+}
+
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+// cli holds one invocation's flags and state.
+type cli struct {
+	env Env
+	cmd string
+	fs  *flag.FlagSet
+
+	name, workdir string
+	varFiles      multi
+	yes, debug    bool
+	output        string
+	terraformPath string
+	timeout       time.Duration
+	caFile        string
+	endpoints     multi
+	noDrift       bool
+
+	backendConfig, backendBucket, backendKey, backendRegion string
+
+	flagVals map[string]*string
+	listVals map[string]*multi
+
+	// resolved
+	wd       Workdir
+	settings Settings
+	recorded values
+	thisRun  values // from flags and environment, this invocation
+	merged   values
+	runner   *tfrunner.Runner
+	log      *slog.Logger
+}
+
+func (c *cli) parse(args []string) error {
+	fs := flag.NewFlagSet("deploy "+c.cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.name, "name", "", "")
+	fs.StringVar(&c.workdir, "workdir", "", "")
+	fs.Var(&c.varFiles, "var-file", "")
+	fs.BoolVar(&c.yes, "yes", false, "")
+	fs.BoolVar(&c.debug, "debug", false, "")
+	fs.StringVar(&c.output, "output", "text", "")
+	fs.StringVar(&c.terraformPath, "terraform", "", "")
+	fs.DurationVar(&c.timeout, "timeout", 60*time.Second, "")
+	fs.StringVar(&c.caFile, "ca-file", "", "")
+	fs.Var(&c.endpoints, "endpoint", "")
+	fs.BoolVar(&c.noDrift, "no-drift", false, "")
+	fs.StringVar(&c.backendConfig, "backend-config", "", "")
+	fs.StringVar(&c.backendBucket, "backend-bucket", "", "")
+	fs.StringVar(&c.backendKey, "backend-key", "", "")
+	fs.StringVar(&c.backendRegion, "backend-region", "", "")
+	c.flagVals, c.listVals = map[string]*string{}, map[string]*multi{}
+	for _, in := range inputs {
+		if in.Kind == kList {
+			m := &multi{}
+			c.listVals[in.Var] = m
+			fs.Var(m, in.Flag, "")
+		} else {
+			s := new(string)
+			c.flagVals[in.Var] = s
+			fs.StringVar(s, in.Flag, "", "")
+		}
+	}
+	c.fs = fs
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (flags go after the command, e.g. `deploy %s --region us-east-1`)", fs.Arg(0), c.cmd)
+	}
+	if c.output != "text" && c.output != "json" {
+		return fmt.Errorf("--output %q: want text or json", c.output)
+	}
+	level := slog.LevelWarn
+	if c.debug {
+		level = slog.LevelDebug
+	}
+	c.log = slog.New(slog.NewTextHandler(c.env.Stderr, &slog.HandlerOptions{Level: level}))
+	return nil
+}
+
+// setFlags returns the names of the flags given on the command line.
+func (c *cli) setFlags() map[string]bool {
+	set := map[string]bool{}
+	c.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
+// Settings are recorded per deployment in deployment.json.
+type Settings struct {
+	Format int    `json:"format"`
+	Name   string `json:"name"`
+	// Backend is "local" (state in the working directory) or "s3".
+	Backend string `json:"backend"`
+	// BackendConfig is the S3 backend settings file (-backend-config).
+	BackendConfig string `json:"backend_config,omitempty"`
+	// VarFiles are the operator's -var-file arguments, absolute.
+	VarFiles []string `json:"var_files,omitempty"`
+}
+
+// stateBase is $XDG_STATE_HOME/mskvpce (default ~/.local/state/mskvpce).
+func (c *cli) stateBase() string {
+	base := c.env.getenv("XDG_STATE_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			home = os.TempDir()
+		}
+		base = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(base, "mskvpce")
+}
+
+// resolve finds the deployment, reads and validates every input source,
+// and records this run's inputs. needInputs demands the required inputs.
+func (c *cli) resolve(needInputs bool) error {
+	set := c.setFlags()
+	// This run's inputs: flags win over the environment.
+	c.thisRun = values{}
+	from := map[string]string{}
+	for _, in := range inputs {
+		if set[in.Flag] {
+			if in.Kind == kList {
+				var all []string
+				for _, v := range *c.listVals[in.Var] {
+					all = append(all, parseFlagValue(in, v).([]string)...)
+				}
+				c.thisRun[in.Var] = all
+			} else {
+				c.thisRun[in.Var] = parseFlagValue(in, *c.flagVals[in.Var])
+			}
+			from[in.Var] = "flag"
+		} else if v := c.env.getenv(in.Env()); v != "" {
+			c.thisRun[in.Var] = parseFlagValue(in, v)
+			from[in.Var] = "env"
+		}
+	}
+	for _, k := range sortedKeys(c.thisRun) {
+		in, _ := lookupInput(k)
+		if err := check(in, c.thisRun[k], from[k]); err != nil {
+			return err
+		}
+	}
+	varFiles, err := absPaths(c.varFiles)
+	if err != nil {
+		return usagef("--var-file: %v", err)
+	}
+	fileVals := values{}
+	for _, f := range varFiles {
+		v, err := readVarFile(f)
+		if err != nil {
+			return err
+		}
+		for _, k := range sortedKeys(v) {
+			in, _ := lookupInput(k)
+			if err := check(in, v[k], f); err != nil {
+				return err
+			}
+			fileVals[k] = v[k]
+		}
+	}
+
+	// Which deployment: --name, MSKVPCE_NAME, the prefix, or the only one there is.
+	name := c.name
+	if name == "" {
+		name = c.env.getenv("MSKVPCE_NAME")
+	}
+	if name == "" {
+		if p, ok := c.thisRun["prefix"].(string); ok {
+			name = p
+		} else if p, ok := fileVals["prefix"].(string); ok {
+			name = p
+		}
+	}
+	wdPath := c.workdir
+	if wdPath == "" {
+		wdPath = c.env.getenv("MSKVPCE_WORKDIR")
+	}
+	if wdPath == "" {
+		if name == "" {
+			existing := c.deployments()
+			switch len(existing) {
+			case 1:
+				name = existing[0]
+			case 0:
+				return usagef("no deployment yet: pass --prefix (and the other inputs, see `deploy help`) or --name")
+			default:
+				return usagef("several deployments exist (%s): pass --name to pick one", strings.Join(existing, ", "))
+			}
+		}
+		if !reName.MatchString(name) {
+			return usagef("--name %q: use letters, digits, '.', '_' and '-' only", name)
+		}
+		wdPath = filepath.Join(c.stateBase(), name)
+	}
+	wdPath, err = filepath.Abs(wdPath)
+	if err != nil {
+		return usagef("--workdir: %v", err)
+	}
+	c.wd = Workdir{Dir: wdPath, Root: c.root()}
+
+	if err := c.loadSettings(); err != nil {
+		return err
+	}
+	if c.settings.Name == "" {
+		c.settings.Name = name
+		if c.settings.Name == "" {
+			c.settings.Name = filepath.Base(wdPath)
+		}
+	}
+	if len(varFiles) > 0 {
+		c.settings.VarFiles = varFiles
+	} else {
+		for _, f := range c.settings.VarFiles {
+			v, err := readVarFile(f)
+			if err != nil {
+				return fmt.Errorf("%w (recorded in %s from an earlier --var-file; pass --var-file again to replace it)", err, c.wd.SettingsFile())
+			}
+			for k, x := range v {
+				fileVals[k] = x
+			}
+		}
+	}
+	if err := c.resolveBackend(set); err != nil {
+		return err
+	}
+
+	c.recorded, err = readValues(c.wd.InputsFile())
+	if err != nil {
+		return err
+	}
+	for _, k := range sortedKeys(c.recorded) {
+		in, _ := lookupInput(k)
+		if err := check(in, c.recorded[k], c.wd.InputsFile()); err != nil {
+			return fmt.Errorf("%w (recorded earlier; pass --%s to replace it)", err, in.Flag)
+		}
+	}
+	// Effective values, in Terraform's precedence: recorded inputs file,
+	// then the operator's var files, then this run's flags and environment.
+	c.merged = values{}
+	for _, src := range []values{c.recorded, fileVals, c.thisRun} {
+		for k, v := range src {
+			c.merged[k] = v
+		}
+	}
+	if needInputs {
+		var missing []string
+		for _, in := range inputs {
+			if !in.Required {
+				continue
+			}
+			if v, ok := c.merged[in.Var]; !ok || v == nil {
+				missing = append(missing, fmt.Sprintf("  %s: --%s, %s, or %s in a --var-file (%s)", in.Var, in.Flag, in.Env(), in.Var, in.Help))
+			}
+		}
+		if len(missing) > 0 {
+			return usagef("missing inputs:\n%s", strings.Join(missing, "\n"))
+		}
+	}
+	return nil
+}
+
+var reName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+func jsonMarshal(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	return append(b, '\n'), err
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func (c *cli) root() string {
+	if c.env.Root != "" {
+		return c.env.Root
+	}
+	return "examples/complete"
+}
+
+// deployments lists the deployments under the state directory.
+func (c *cli) deployments() []string {
+	entries, err := os.ReadDir(c.stateBase())
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(c.stateBase(), e.Name(), settingsName)); err == nil {
+			out = append(out, e.Name())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// prepare lays the configuration, finds Terraform and (optionally) runs init.
+func (c *cli) prepare(ctx context.Context, needInputs, init bool) error {
+	if err := c.resolve(needInputs); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(c.wd.Dir, 0o755); err != nil {
+		return usagef("create working directory %s: %v (pass --workdir)", c.wd.Dir, err)
+	}
+	if err := c.saveSettings(); err != nil {
+		return err
+	}
+	rec := values{}
+	for k, v := range c.recorded {
+		rec[k] = v
+	}
+	for k, v := range c.thisRun {
+		rec[k] = v
+	}
+	if len(rec) > 0 {
+		if err := writeValues(c.wd.InputsFile(), rec); err != nil {
+			return err
+		}
+	}
+	if c.env.Tree == nil {
+		return errors.New("no embedded Terraform tree (build cmd/deploy from the repository)")
+	}
+	res, err := c.wd.Lay(c.env.Tree, map[string][]byte{
+		filepath.ToSlash(filepath.Join(c.wd.Root, overrideName)): c.overrideHCL(),
+	})
+	if err != nil {
+		return usagef("%v", err)
+	}
+	c.log.Debug("laid terraform configuration", "dir", c.wd.HCLDir(), "written", len(res.Written), "removed", res.Removed, "unchanged", len(res.Unchanged))
+	for _, k := range res.Kept {
+		fmt.Fprintf(c.env.Stderr, "note: %s is no longer part of the embedded configuration but was modified, so it was left in place; delete it if you do not need it\n", filepath.Join(c.wd.HCLDir(), k))
+	}
+	execPath, err := c.findTerraform(ctx)
+	if err != nil {
+		return err
+	}
+	c.runner = &tfrunner.Runner{
+		Dir:      c.wd.RootDir(),
+		ExecPath: execPath,
+		Env:      map[string]string{"TF_DATA_DIR": c.wd.DataDir()},
+		Stderr:   c.env.Stderr,
+		TTY:      c.env.StderrTTY,
+		Signals:  c.env.Signals,
+		Logger:   c.log,
+	}
+	if init {
+		return c.runner.Init(ctx, tfrunner.InitOptions{BackendConfig: c.backendArgs()})
+	}
+	return nil
+}
+
+func (c *cli) findTerraform(ctx context.Context) (string, error) {
+	o := tfrunner.FindOptions{CacheDir: c.env.getenv("MSKVPCE_TERRAFORM_CACHE")}
+	p := c.terraformPath
+	if p == "" {
+		p = c.env.getenv("MSKVPCE_TERRAFORM")
+	}
+	if p != "" {
+		// An explicit binary must still be the pinned version.
+		o.ExtraPaths = []string{filepath.Dir(p)}
+		o.NoDownload = true
+	}
+	if c.env.getenv("MSKVPCE_TERRAFORM_NO_DOWNLOAD") != "" {
+		o.NoDownload = true
+	}
+	path, err := tfrunner.Find(ctx, o)
+	if err != nil {
+		return "", err
+	}
+	c.log.Debug("terraform", "path", path)
+	return path, nil
+}
+
+func (c *cli) loadSettings() error {
+	c.settings = Settings{Format: 1, Backend: "local"}
+	b, err := os.ReadFile(c.wd.SettingsFile())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", c.wd.SettingsFile(), err)
+	}
+	if err := jsonUnmarshal(b, &c.settings); err != nil {
+		return fmt.Errorf("%s is corrupt: %w (fix it; it records the backend and var files of this deployment)", c.wd.SettingsFile(), err)
+	}
+	return nil
+}
+
+func (c *cli) saveSettings() error {
+	b, err := jsonMarshal(c.settings)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(c.wd.SettingsFile(), b, 0o644)
+}
+
+// resolveBackend applies --backend-* flags to the settings.
+func (c *cli) resolveBackend(set map[string]bool) error {
+	s3flags := set["backend-bucket"] || set["backend-key"] || set["backend-region"]
+	if set["backend-config"] && s3flags {
+		return usagef("--backend-config and --backend-bucket/--backend-key/--backend-region are alternatives: pass one")
+	}
+	var cfg string
+	switch {
+	case set["backend-config"]:
+		abs, err := filepath.Abs(c.backendConfig)
+		if err != nil {
+			return usagef("--backend-config: %v", err)
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return usagef("--backend-config %s: %v (write an HCL file with bucket, key and region)", abs, err)
+		}
+		cfg = abs
+	case s3flags:
+		if c.backendBucket == "" || c.backendKey == "" || c.backendRegion == "" {
+			return usagef("S3 backend: pass all of --backend-bucket, --backend-key and --backend-region")
+		}
+		if !reRegion.MatchString(c.backendRegion) {
+			return usagef("--backend-region %q: not an AWS region code, e.g. us-east-1", c.backendRegion)
+		}
+		body := fmt.Sprintf("bucket       = %q\nkey          = %q\nregion       = %q\nuse_lockfile = true\n", c.backendBucket, c.backendKey, c.backendRegion)
+		cfg = filepath.Join(c.wd.Dir, backendS3Name)
+		if cur, err := os.ReadFile(cfg); err == nil && string(cur) != body {
+			return usagef("%s exists with other settings: edit it (it is yours) or pass --backend-config with another file", cfg)
+		}
+		if err := os.MkdirAll(c.wd.Dir, 0o755); err != nil {
+			return usagef("create %s: %v", c.wd.Dir, err)
+		}
+		if err := writeFileAtomic(cfg, []byte(body), 0o644); err != nil {
+			return err
+		}
+	default:
+		return nil
+	}
+	if c.settings.Backend == "local" {
+		if st, err := os.Stat(c.wd.StateFile()); err == nil && st.Size() > 0 {
+			return usagef("this deployment keeps its state locally in %s; moving it to S3 is a one-time migration you run yourself:\n"+
+				"  cd %s && TF_DATA_DIR=%s terraform init -migrate-state -backend-config=%s\n"+
+				"(after replacing `backend \"local\"` with `backend \"s3\"` in %s), then set \"backend\": \"s3\" and \"backend_config\" in %s",
+				c.wd.StateFile(), c.wd.RootDir(), c.wd.DataDir(), cfg, overrideName, c.wd.SettingsFile())
+		}
+	}
+	c.settings.Backend, c.settings.BackendConfig = "s3", cfg
+	return nil
+}
+
+func (c *cli) overrideHCL() []byte {
+	kind := "local"
+	if c.settings.Backend == "s3" {
+		kind = "s3"
+	}
+	return []byte(fmt.Sprintf("# Written by mskvpce deploy: where this deployment keeps its state.\n# Settings are passed to `terraform init -backend-config`; see %s.\nterraform {\n  backend %q {}\n}\n", settingsName, kind))
+}
+
+func (c *cli) backendArgs() []string {
+	if c.settings.Backend == "s3" {
+		return []string{c.settings.BackendConfig, "use_lockfile=true"}
+	}
+	return []string{"path=" + c.wd.StateFile()}
+}
+
+// varArgs are the -var-file and -var arguments of every plan, in
+// Terraform's precedence order (later wins).
+func (c *cli) varArgs() (files, vars []string) {
+	if _, err := os.Stat(c.wd.InputsFile()); err == nil {
+		files = append(files, c.wd.InputsFile())
+	}
+	files = append(files, c.settings.VarFiles...)
+	for _, k := range sortedKeys(c.thisRun) {
+		vars = append(vars, k+"="+hclValue(c.thisRun[k]))
+	}
+	return files, vars
+}
+
+// confirm asks the operator to type want; --yes skips it.
+func (c *cli) confirm(ctx context.Context, prompt, want string) error {
+	if c.yes {
+		return nil
+	}
+	if !c.env.StdinTTY {
+		return usagef("refusing to %s without confirmation: stdin is not a terminal; pass --yes to %s without asking", c.cmd, c.cmd)
+	}
+	fmt.Fprint(c.env.Stderr, prompt)
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(c.env.Stdin).ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("%w while waiting for confirmation: nothing was changed", tfrunner.ErrInterrupted)
+	case got := <-line:
+		if got != want {
+			return fmt.Errorf("%s cancelled (you typed %q, not %q): nothing was changed", c.cmd, got, want)
+		}
+	}
+	return nil
+}
