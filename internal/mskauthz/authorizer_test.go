@@ -159,7 +159,7 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			name: "fetch by topic ID resolves learned IDs; unknown ID is UNKNOWN_TOPIC_ID", stmts: readerStmts,
-			req:       fetchReq(13, "t1", "t2", "never-seen"),
+			req:        fetchReq(13, "t1", "t2", "never-seen"),
 			relayField: "Topics", wantRelay: []string{""},
 			wantDenied: []string{ActReadData, ActReadData},
 			check: func(t *testing.T, v Verdict) {
@@ -375,7 +375,7 @@ func TestCheck(t *testing.T) {
 			wantCodes: map[string]int16{"g2": 30}, wantDenied: []string{ActDescribeGroup},
 		},
 		{
-			name: "list groups without DescribeCluster shows describable groups",
+			name:  "list groups without DescribeCluster shows describable groups",
 			stmts: []string{stmt("Allow", acts("DescribeGroup"), groupARN("g1"))},
 			req:   kmsg.NewPtrListGroupsRequest(),
 			check: func(t *testing.T, v Verdict) {
@@ -388,7 +388,7 @@ func TestCheck(t *testing.T) {
 			},
 		},
 		{
-			name: "create topics: one denied, configs withheld without DescribeTopicDynamicConfiguration",
+			name:  "create topics: one denied, configs withheld without DescribeTopicDynamicConfiguration",
 			stmts: []string{stmt("Allow", acts("CreateTopic"), topicARN("ok-*"))},
 			req: func() kmsg.Request {
 				r := kmsg.NewPtrCreateTopicsRequest()
@@ -413,7 +413,7 @@ func TestCheck(t *testing.T) {
 			wantDenied: []string{ActCreateTopic},
 		},
 		{
-			name: "delete topics v5 needs DescribeTopic and DeleteTopic",
+			name:  "delete topics v5 needs DescribeTopic and DeleteTopic",
 			stmts: []string{stmt("Allow", acts("DescribeTopic", "DeleteTopic"), topicARN("t1")), stmt("Allow", acts("DeleteTopic"), topicARN("t2"))},
 			req: func() kmsg.Request {
 				r := kmsg.NewPtrDeleteTopicsRequest()
@@ -424,7 +424,7 @@ func TestCheck(t *testing.T) {
 			wantCodes: map[string]int16{"t2": 29}, wantDenied: []string{ActDescribeTopic},
 		},
 		{
-			name: "idempotent producer id with WriteDataIdempotently",
+			name:  "idempotent producer id with WriteDataIdempotently",
 			stmts: []string{stmt("Allow", acts("WriteDataIdempotently"), clusterARN)},
 			req:   kmsg.NewPtrInitProducerIDRequest(),
 		},
@@ -468,7 +468,7 @@ func TestCheck(t *testing.T) {
 			wantCodes: map[string]int16{"t1/0": 55, "t2/0": 29}, wantDenied: []string{ActWriteData},
 		},
 		{
-			name: "describe configs: topic allowed, broker denied",
+			name:  "describe configs: topic allowed, broker denied",
 			stmts: []string{stmt("Allow", acts("DescribeTopicDynamicConfiguration"), topicARN("t1"))},
 			req: func() kmsg.Request {
 				r := kmsg.NewPtrDescribeConfigsRequest()
