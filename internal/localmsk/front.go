@@ -392,6 +392,7 @@ func (c *conn) authenticate(r request, req *kmsg.SASLAuthenticateRequest) (bool,
 	c.state = stateAuthenticated
 	resp.SASLAuthBytes = res.serverResponse
 	resp.SessionLifetimeMillis = lifetime.Milliseconds()
+	e.authentications.Add(1)
 	c.log.Debug("SASL authenticated", "principal", res.principal, "mechanism", c.mech, "reauth", c.reauth, "session", lifetime)
 	c.reauth = false
 	return !c.respond(r, resp, false), nil

@@ -129,6 +129,7 @@ type Env struct {
 	skew              atomic.Int64
 	rejectCredentials atomic.Bool
 	connectRateBits   atomic.Uint64
+	authentications   atomic.Int64 // successful SASL authentications, re-authentications included
 
 	closeOnce sync.Once
 }
