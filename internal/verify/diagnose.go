@@ -56,6 +56,8 @@ func diagnose(pr *pathRun, stage string, err error, overall bool) (string, strin
 		case errors.Is(err, syscall.ECONNREFUSED):
 			return fmt.Sprintf("TCP connection refused by %s", pr.nlb()),
 				fmt.Sprintf("nothing listens there: check NLB %d exists and has a TCP listener on 9098 (aws elbv2 describe-listeners), and that the endpoint map points at it", id)
+		case errors.Is(err, syscall.ECONNRESET):
+			return fmt.Sprintf("%s accepted the connection but reset it: no healthy broker behind it", pr.nlb()), healthNext
 		case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
 			return fmt.Sprintf("no route to %s", pr.nlb()),
 				"run verify from a network that routes to the VPC (inside it, or over VPN/peering/Transit Gateway); internal NLBs have private IPs only"
@@ -113,11 +115,11 @@ func diagnose(pr *pathRun, stage string, err error, overall bool) (string, strin
 			return fmt.Sprintf("broker %d refused the connection: Too many connects (MSK's IAM connection-rate limit)", id),
 				"retry in a few seconds; make clients reconnect less often (reconnect.backoff.ms ≥ 1000) or use a larger broker size"
 		case errors.As(err, &sk):
-			rel := "behind"
+			rel, when := "behind", "ahead"
 			if sk.offset < 0 {
-				rel = "ahead of"
+				rel, when = "ahead of", "back"
 			}
-			return fmt.Sprintf("broker %d rejected the IAM token: clock skew, this machine's clock is about %s %s the broker's (a token signed %+v from now was accepted)", id, absDur(sk.offset), rel, sk.offset),
+			return fmt.Sprintf("broker %d rejected the IAM token: clock skew, this machine's clock is about %s %s the broker's (a token dated %s %s was accepted)", id, absDur(sk.offset), rel, absDur(sk.offset), when),
 				"sync this machine's clock (chrony/NTP): SigV4 tokens are rejected when the clock is off by more than 5 minutes"
 		case errors.Is(err, sarama.ErrSASLAuthenticationFailed) && (containsAny(msg, "skew", "clock", "signature expired", "not yet valid", "in the future")):
 			return fmt.Sprintf("broker %d rejected the IAM token: clock skew (%s)", id, saslMessage(err)),

@@ -74,7 +74,9 @@ func (pr *pathRun) produce(part int32) (int64, error) {
 func (pr *pathRun) consume(ctx context.Context, part int32, offset int64) (string, error) {
 	want := pr.recordKey()
 	for {
-		req := &sarama.FetchRequest{Version: 11, MaxWaitTime: 250, MinBytes: 1, MaxBytes: 1 << 20, Isolation: sarama.ReadUncommitted}
+		// v12 (flexible) also decodes an error partition sent with null
+		// records, which sarama rejects below v12.
+		req := &sarama.FetchRequest{Version: 12, MaxWaitTime: 250, MinBytes: 1, MaxBytes: 1 << 20, Isolation: sarama.ReadUncommitted}
 		req.AddBlock(pr.t.Topic, part, offset, 1<<20, -1)
 		resp, err := pr.broker.Fetch(req)
 		if err != nil {
