@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"testing"
@@ -22,6 +23,7 @@ import (
 
 func startEnv(t testing.TB, o Options) *Env {
 	t.Helper()
+	if os.Getenv("LOCALMSK_DEBUG") != "" { o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})) }
 	e, err := Start(context.Background(), o)
 	if err != nil {
 		t.Fatalf("Start: %v", err)

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/mskvpce/mskvpce/internal/localmsk/nlb"
 	"github.com/mskvpce/mskvpce/internal/mskauthz"
@@ -312,6 +313,10 @@ func (e *Env) startKafka(hosts []string) ([]string, error) {
 		kfake.ClusterID(e.opts.ClusterUUID),
 		kfake.DefaultNumPartitions(len(hosts)),
 		kfake.WithLogger(kfakeLogger{e.log}),
+		// The newest Kafka MSK runs; in particular ApiVersions stops at
+		// v4, before KIP-1242 made brokers refuse clients that name
+		// another node.
+		kfake.MaxVersions(kversion.V4_1_0()),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("start the Kafka brokers (kfake): %w", err)
