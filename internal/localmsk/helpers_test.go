@@ -23,7 +23,9 @@ import (
 
 func startEnv(t testing.TB, o Options) *Env {
 	t.Helper()
-	if os.Getenv("LOCALMSK_DEBUG") != "" { o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})) }
+	if os.Getenv("LOCALMSK_DEBUG") != "" {
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	e, err := Start(context.Background(), o)
 	if err != nil {
 		t.Fatalf("Start: %v", err)

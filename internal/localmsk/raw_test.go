@@ -275,7 +275,9 @@ func TestReauthenticationMidConnection(t *testing.T) {
 	e := startEnv(t, Options{MaxSessionLifetime: 500 * time.Millisecond})
 	info := e.Info()
 	c := dialRaw(t, info, 1)
-	tok := func() []byte { return clientFirst(t, oauthBearer(info.Region, info.Credentials), info.Brokers[0].Advertised()) }
+	tok := func() []byte {
+		return clientFirst(t, oauthBearer(info.Region, info.Credentials), info.Brokers[0].Advertised())
+	}
 	for i := range 3 {
 		c.handshake(mechOAuthBearer)
 		resp, err := c.authenticate(tok())
