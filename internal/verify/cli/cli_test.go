@@ -1,0 +1,223 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mskvpce/mskvpce/internal/localmsk"
+	"github.com/mskvpce/mskvpce/internal/verify/cli"
+)
+
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := cli.RunWithStdin(context.Background(), strings.NewReader(stdin), &out, &errb, args)
+	return code, out.String(), errb.String()
+}
+
+// outputs is `terraform output -json` of the module; brokers' NLBs are on
+// 127.0.0.1 where nothing listens on 9098.
+func outputs(t *testing.T, drop string) string {
+	t.Helper()
+	v := map[string]any{
+		"region":                     "us-east-1",
+		"cluster_arn":                "arn:aws:kafka:us-east-1:111122223333:cluster/demo/4f6e3a52-8d2c-4b1e-9f07-6c5d4e3b2a19-2",
+		"cluster_name":               "demo",
+		"bootstrap_brokers_sasl_iam": "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098,b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098",
+		"databricks_msk_role_arn":    "arn:aws:iam::111122223333:role/demo-databricks-msk",
+		"brokers": []map[string]any{
+			{"broker_id": 1, "hostname": "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "nlb_dns_name": "127.0.0.1"},
+			{"broker_id": 2, "hostname": "b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "nlb_dns_name": "127.0.0.1"},
+		},
+	}
+	delete(v, drop)
+	m := map[string]any{}
+	for k, val := range v {
+		m[k] = map[string]any{"value": val, "sensitive": false}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestBadInputsExit2(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	noBrokers := filepath.Join(dir, "no-brokers.json")
+	if err := os.WriteFile(noBrokers, []byte(outputs(t, "brokers")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	notPEM := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(notPEM, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	badInfo := filepath.Join(dir, "info.json")
+	if err := os.WriteFile(badInfo, []byte(`{"version":1,"region":"us-east-1","brokers":[],"ca_file":"/nonexistent/ca.pem"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ep := "--endpoint=b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098=127.0.0.1:9098"
+	cases := []struct {
+		name  string
+		stdin string
+		args  []string
+		want  []string // all must appear in stderr
+	}{
+		{"no input", "", nil, []string{"no input", "--local", "--tf-outputs"}},
+		{"two inputs", "", []string{"--local", "--tf-outputs", "x.json"}, []string{"more than one input"}},
+		{"outputs file missing", "", []string{"--tf-outputs", filepath.Join(dir, "nope.json")}, []string{"--tf-outputs " + filepath.Join(dir, "nope.json"), "terraform -chdir=terraform/examples/complete output -json"}},
+		{"outputs missing brokers", "", []string{"--tf-outputs", noBrokers}, []string{"--tf-outputs " + noBrokers, "missing brokers"}},
+		{"outputs on stdin not JSON", "Error: no state", []string{"--tf-outputs", "-"}, []string{"--tf-outputs stdin", "not the JSON of `terraform output -json`"}},
+		{"malformed endpoint map", "", []string{"--region", "us-east-1", "--endpoint", "b-1.demo:9098"}, []string{"--endpoint", "want advertised-host:port=endpoint-host:port"}},
+		{"endpoint without port", "", []string{"--region", "us-east-1", "--endpoint", "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com=nlb:9098"}, []string{"--endpoint", "not host:port"}},
+		{"endpoint not an MSK host", "", []string{"--region", "us-east-1", "--endpoint", "kafka.example.com:9098=nlb:9098"}, []string{"--endpoint", "not an MSK broker hostname"}},
+		{"endpoint twice", "", []string{"--region", "us-east-1", ep, ep}, []string{"broker 1 is mapped twice"}},
+		{"endpoint without region", "", []string{ep}, []string{"--region is required"}},
+		{"unreadable CA", "", []string{"--region", "us-east-1", ep, "--ca-file", filepath.Join(dir, "missing.pem")}, []string{"--ca-file " + filepath.Join(dir, "missing.pem"), "no such file"}},
+		{"CA not PEM", "", []string{"--region", "us-east-1", ep, "--ca-file", notPEM}, []string{"--ca-file " + notPEM, "no PEM certificate"}},
+		{"bad output format", "", []string{"--local", "--output", "xml"}, []string{"--output \"xml\""}},
+		{"stage timeout above timeout", "", []string{"--local", "--timeout", "1s", "--stage-timeout", "2s"}, []string{"--stage-timeout 2s is longer than --timeout 1s"}},
+		{"external id alone", "", []string{"--local", "--external-id", "abc"}, []string{"--external-id without --role-arn"}},
+		{"local info missing", "", []string{"--local-info", filepath.Join(dir, "none.json")}, []string{"--local-info " + filepath.Join(dir, "none.json"), "go run ./cmd/localmsk"}},
+		{"local info with unreadable CA", "", []string{"--local-info", badInfo}, []string{"--local-info " + badInfo, "ca.pem"}},
+		{"stray argument", "", []string{"--local", "extra"}, []string{"unexpected argument \"extra\""}},
+		{"unknown flag", "", []string{"--nope"}, []string{"flag provided but not defined: -nope"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errs := run(t, tc.stdin, tc.args...)
+			if code != cli.ExitUsage {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, cli.ExitUsage, errs)
+			}
+			if out != "" {
+				t.Errorf("bad input printed a report:\n%s", out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errs, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errs)
+				}
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	code, _, errs := run(t, "", "--help")
+	if code != 0 {
+		t.Errorf("--help exit %d", code)
+	}
+	for _, w := range []string{"Inputs", "--tf-outputs", "--local", "--endpoint", "Exit codes", "0  every broker path passed", "2  bad input", "Examples", "go run ./cmd/verify --local", "--role-arn"} {
+		if !strings.Contains(errs, w) {
+			t.Errorf("--help lacks %q", w)
+		}
+	}
+}
+
+func TestLocalInfo(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env, err := localmsk.Start(context.Background(), localmsk.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	info := filepath.Join(dir, "info-copy.json")
+	if err := env.WriteInfo(info); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errs := run(t, "", "--local-info", info)
+	if code != cli.ExitOK || !strings.Contains(out, "PASS: 3 of 3 broker paths") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+
+	code, out, _ = run(t, "", "--local-info", info, "--output", "json", "--run-id", "cli-test-run")
+	var rep struct {
+		SchemaVersion int    `json:"schema_version"`
+		RunID         string `json:"run_id"`
+		Passed        bool   `json:"passed"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || rep.SchemaVersion != 1 || !rep.Passed || rep.RunID != "cli-test-run" {
+		t.Fatalf("json report: exit %d err %v: %s", code, err, out)
+	}
+
+	if err := env.SetNLBDown(2, true); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = run(t, "", "--local-info", info, "--stage-timeout", "2s")
+	if code != cli.ExitFailed || !strings.Contains(out, "TCP connection refused by NLB 2") || !strings.Contains(out, "next: ") {
+		t.Fatalf("NLB 2 down: exit %d, want 1 with the diagnosis:\n%s", code, out)
+	}
+}
+
+func TestLocal(t *testing.T) {
+	t.Parallel()
+	code, out, errs := run(t, "", "--local")
+	if code != cli.ExitOK {
+		t.Fatalf("--local exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	for _, w := range []string{"BROKER", "DNS", "CONSUME", "PASS: 3 of 3"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("table lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+// TestTerraformOutputs runs the whole --tf-outputs flow with static
+// credentials against NLB addresses where nothing listens: exit 1, every
+// path failing at tcp. Not parallel: it sets AWS environment variables.
+func TestTerraformOutputs(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE00")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	code, out, errs := run(t, outputs(t, ""), "--tf-outputs", "-", "--stage-timeout", "2s", "--output", "json")
+	if code != cli.ExitFailed {
+		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	var rep struct {
+		Region string `json:"region"`
+		Paths  []struct {
+			BrokerID   int    `json:"broker_id"`
+			Advertised string `json:"advertised"`
+			Endpoint   string `json:"endpoint"`
+			Stages     []struct {
+				Check  string `json:"check"`
+				OK     bool   `json:"ok"`
+				Detail string `json:"detail"`
+			} `json:"stages"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Region != "us-east-1" || len(rep.Paths) != 2 {
+		t.Fatalf("unexpected report: %s", out)
+	}
+	for _, p := range rep.Paths {
+		if p.Endpoint != "127.0.0.1:9098" || !strings.HasPrefix(p.Advertised, "b-") || p.Stages[1].Check != "tcp" || p.Stages[1].OK {
+			t.Errorf("broker %d: want a tcp failure to 127.0.0.1:9098, got %+v", p.BrokerID, p)
+		}
+	}
+}
+
+func TestNoCredentialsExit2(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	code, out, errs := run(t, outputs(t, ""), "--tf-outputs", "-")
+	if code != cli.ExitUsage || out != "" || !strings.Contains(errs, "AWS credentials: none found") {
+		t.Fatalf("exit %d, want 2 naming the credentials\nstderr:\n%s", code, errs)
+	}
+}
