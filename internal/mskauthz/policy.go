@@ -275,11 +275,10 @@ func (p *Policy) Decide(action, resource string) Decision {
 	if p == nil {
 		return ImplicitDeny
 	}
-	la := strings.ToLower(action)
 	allowed := false
 	for i := range p.Statements {
 		s := &p.Statements[i]
-		if !s.applies(la, resource) {
+		if !s.applies(action, resource) {
 			continue
 		}
 		if s.Effect == "Deny" {
@@ -293,31 +292,39 @@ func (p *Policy) Decide(action, resource string) Decision {
 	return ImplicitDeny
 }
 
-func (s *Statement) matchesAction(lowerAction string) bool {
-	return anyGlob(s.actions, lowerAction) != s.NotAction
+func (s *Statement) matchesAction(action string) bool {
+	return anyGlob(s.actions, action, true) != s.NotAction
 }
 
-func (s *Statement) applies(lowerAction, resource string) bool {
-	return s.matchesAction(lowerAction) && anyGlob(s.resources, resource) != s.NotResource
+func (s *Statement) applies(action, resource string) bool {
+	return s.matchesAction(action) && anyGlob(s.resources, resource, false) != s.NotResource
 }
 
-func anyGlob(patterns []string, s string) bool {
+func anyGlob(patterns []string, s string, fold bool) bool {
 	for _, p := range patterns {
-		if glob(p, s) {
+		if globFold(p, s, fold) {
 			return true
 		}
 	}
 	return false
 }
 
-// glob matches s against an IAM pattern with * and ?. Iterative with
-// single-star backtracking: linear in practice, no recursion.
-func glob(p, s string) bool {
+// glob matches s against an IAM pattern with * and ?, case-sensitively.
+func glob(p, s string) bool { return globFold(p, s, false) }
+
+// globFold matches s against an IAM pattern with * and ?. With fold, s is
+// compared ASCII-case-insensitively to a lower-case pattern (IAM action names
+// are ASCII). Iterative with single-star backtracking, no recursion.
+func globFold(p, s string, fold bool) bool {
 	pi, si := 0, 0
 	star, mark := -1, 0
 	for si < len(s) {
+		c := s[si]
+		if fold && 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
 		switch {
-		case pi < len(p) && (p[pi] == '?' || p[pi] == s[si]):
+		case pi < len(p) && (p[pi] == '?' || p[pi] == c):
 			pi++
 			si++
 		case pi < len(p) && p[pi] == '*':
@@ -347,11 +354,10 @@ func (p *Policy) DecidePrefix(action, prefix string) Decision {
 	if p == nil {
 		return ImplicitDeny
 	}
-	la := strings.ToLower(action)
 	allowed := false
 	for i := range p.Statements {
 		s := &p.Statements[i]
-		if !s.matchesAction(la) {
+		if !s.matchesAction(action) {
 			continue
 		}
 		if s.Effect == "Deny" {
