@@ -189,7 +189,7 @@ variable "databricks_external_id" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9+=,.@:/-]{2,1224}$", var.databricks_external_id))
+    condition     = length(var.databricks_external_id) >= 2 && length(var.databricks_external_id) <= 1224 && can(regex("^[A-Za-z0-9+=,.@:/-]+$", var.databricks_external_id))
     error_message = "databricks_external_id must be 2-1224 characters of letters, digits and +=,.@:/- (the characters STS allows in an external ID)."
   }
 }

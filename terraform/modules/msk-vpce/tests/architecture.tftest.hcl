@@ -1,9 +1,6 @@
 # The architecture, planned against a mock of the real AWS provider schema.
-# override_during = plan makes the mocked computed values (cluster ARN, broker
-# nodes, ...) available at plan time, so per-broker wiring can be asserted.
 
 mock_provider "aws" {
-  override_during = plan
 
   mock_data "aws_partition" {
     defaults = {
@@ -44,36 +41,40 @@ mock_provider "aws" {
     }
   }
 
-  # Deliberately out of broker-id order: the module must sort, not trust the API order.
-  mock_data "aws_msk_broker_nodes" {
-    defaults = {
-      node_info_list = [
-        {
-          attached_eni_id       = "eni-0000000000000003"
-          broker_id             = 3
-          client_subnet         = "subnet-ccc"
-          client_vpc_ip_address = "10.42.128.30"
-          endpoints             = ["b-3.test-msk.abc123.c2.kafka.eu-west-1.amazonaws.com"]
-          node_arn              = "arn:aws:kafka:eu-west-1:123456789012:broker/test-msk/0b1c2d3e/3"
-        },
-        {
-          attached_eni_id       = "eni-0000000000000001"
-          broker_id             = 1
-          client_subnet         = "subnet-aaa"
-          client_vpc_ip_address = "10.42.0.10"
-          endpoints             = ["b-1.test-msk.abc123.c2.kafka.eu-west-1.amazonaws.com"]
-          node_arn              = "arn:aws:kafka:eu-west-1:123456789012:broker/test-msk/0b1c2d3e/1"
-        },
-        {
-          attached_eni_id       = "eni-0000000000000002"
-          broker_id             = 2
-          client_subnet         = "subnet-bbb"
-          client_vpc_ip_address = "10.42.64.20"
-          endpoints             = ["b-2.test-msk.abc123.c2.kafka.eu-west-1.amazonaws.com"]
-          node_arn              = "arn:aws:kafka:eu-west-1:123456789012:broker/test-msk/0b1c2d3e/2"
-        },
-      ]
-    }
+}
+
+# Deliberately out of broker-id order: the module must sort, not trust the API
+# order. An override (not a mock default) because the read depends on the
+# cluster being created and so would otherwise be deferred to apply.
+override_data {
+  target = data.aws_msk_broker_nodes.this
+  values = {
+    node_info_list = [
+      {
+        attached_eni_id       = "eni-0000000000000003"
+        broker_id             = 3
+        client_subnet         = "subnet-ccc"
+        client_vpc_ip_address = "10.42.128.30"
+        endpoints             = ["b-3.test-msk.abc123.c2.kafka.eu-west-1.amazonaws.com"]
+        node_arn              = "arn:aws:kafka:eu-west-1:123456789012:broker/test-msk/0b1c2d3e/3"
+      },
+      {
+        attached_eni_id       = "eni-0000000000000001"
+        broker_id             = 1
+        client_subnet         = "subnet-aaa"
+        client_vpc_ip_address = "10.42.0.10"
+        endpoints             = ["b-1.test-msk.abc123.c2.kafka.eu-west-1.amazonaws.com"]
+        node_arn              = "arn:aws:kafka:eu-west-1:123456789012:broker/test-msk/0b1c2d3e/1"
+      },
+      {
+        attached_eni_id       = "eni-0000000000000002"
+        broker_id             = 2
+        client_subnet         = "subnet-bbb"
+        client_vpc_ip_address = "10.42.64.20"
+        endpoints             = ["b-2.test-msk.abc123.c2.kafka.eu-west-1.amazonaws.com"]
+        node_arn              = "arn:aws:kafka:eu-west-1:123456789012:broker/test-msk/0b1c2d3e/2"
+      },
+    ]
   }
 }
 
@@ -109,6 +110,20 @@ variables {
   allowed_principals     = ["arn:aws:iam::565502421330:role/private-connectivity-role-eu-west-1"]
   databricks_external_id = "9f8e7d6c-5b4a-3210-fedc-ba9876543210"
   operator_cidrs         = ["10.42.200.0/24"]
+}
+
+# The broker-node data source depends on the cluster, so while the cluster is
+# still to be created Terraform defers the read to apply (the plan of a first
+# apply; tests/validation.tftest.hcl covers that shape). This run "applies"
+# against the mock provider - nothing leaves the machine - so the plans below
+# are the plans of an existing deployment, in which everything is known.
+run "deploy_with_mocks" {
+  command = apply
+
+  assert {
+    condition     = [for b in output.brokers : b.broker_id] == [1, 2, 3]
+    error_message = "brokers output must be sorted by broker id"
+  }
 }
 
 run "network" {
@@ -212,7 +227,7 @@ run "one_nlb_per_broker_sorted_by_id" {
   }
 
   assert {
-    condition     = [for lb in aws_lb.broker : tolist(lb.subnets)] == [["subnet-aaa"], ["subnet-bbb"], ["subnet-ccc"]]
+    condition     = alltrue([for lb in aws_lb.broker : length(lb.subnets) == 1]) && [for lb in aws_lb.broker : one(lb.subnets)] == ["subnet-aaa", "subnet-bbb", "subnet-ccc"]
     error_message = "NLB i must sit in broker i's client subnet (sorted by broker id), and only there"
   }
 
@@ -222,7 +237,7 @@ run "one_nlb_per_broker_sorted_by_id" {
   }
 
   assert {
-    condition     = alltrue([for lb in aws_lb.broker : tolist(lb.security_groups) == ["sg-nlb"] && lb.enforce_security_group_inbound_rules_on_private_link_traffic == "off"])
+    condition     = alltrue([for lb in aws_lb.broker : lb.security_groups == toset(["sg-nlb"]) && lb.enforce_security_group_inbound_rules_on_private_link_traffic == "off"])
     error_message = "every NLB must carry the NLB security group, with PrivateLink enforcement deliberately off"
   }
 
@@ -261,7 +276,7 @@ run "endpoint_services" {
   command = plan
 
   assert {
-    condition     = alltrue([for i, s in aws_vpc_endpoint_service.broker : tolist(s.network_load_balancer_arns) == [aws_lb.broker[i].arn]])
+    condition     = alltrue([for i, s in aws_vpc_endpoint_service.broker : s.network_load_balancer_arns == toset([aws_lb.broker[i].arn])])
     error_message = "endpoint service i must front NLB i only"
   }
 
