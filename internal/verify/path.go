@@ -238,7 +238,7 @@ func (pr *pathRun) connect(ctx context.Context) {
 			}
 			return "", err
 		}
-		return fmt.Sprintf("OAUTHBEARER IAM token for %s accepted (%s)", pr.t.Region, tp.who), nil
+		return fmt.Sprintf("OAUTHBEARER IAM token signed for %s accepted", pr.t.Region), nil
 	})
 
 	pr.do(ctx, StageMetadata, func(ctx context.Context) (string, error) {
@@ -340,7 +340,6 @@ type tokenProvider struct {
 	region string
 	creds  aws.CredentialsProvider
 	err    error
-	who    string
 }
 
 func (p *tokenProvider) Token() (*sarama.AccessToken, error) {
@@ -349,7 +348,6 @@ func (p *tokenProvider) Token() (*sarama.AccessToken, error) {
 		p.err = err
 		return nil, err
 	}
-	p.who = "access key " + c.AccessKeyID
 	tok, _, err := signer.GenerateAuthTokenFromCredentialsProvider(p.ctx, p.region, aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil }))
 	if err != nil {
 		p.err = err

@@ -285,6 +285,20 @@ func refusedRoutes(runs []*pathRun) []finding.Finding {
 	for _, pr := range runs {
 		mapped[strings.ToLower(pr.path.Advertised)] = true
 	}
+	var out []finding.Finding
+	for _, pr := range runs {
+		for _, b := range pr.t.Bootstrap {
+			if !mapped[strings.ToLower(b)] {
+				out = append(out, finding.Finding{
+					Check:    CheckRoute,
+					Target:   "bootstrap " + b,
+					Detail:   fmt.Sprintf("refused: bootstrap broker %s has no endpoint mapping; clients bootstrapping from it would bypass the NLBs", b),
+					NextStep: "bootstrap only from brokers that have an NLB: rebuild the map from the current `terraform output -json`",
+				})
+			}
+		}
+		break
+	}
 	var meta *metadataView
 	for _, pr := range runs {
 		if pr.meta != nil {
@@ -293,9 +307,8 @@ func refusedRoutes(runs []*pathRun) []finding.Finding {
 		}
 	}
 	if meta == nil {
-		return nil
+		return out
 	}
-	var out []finding.Finding
 	for _, b := range meta.brokers {
 		if mapped[strings.ToLower(b.addr)] {
 			continue

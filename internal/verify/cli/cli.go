@@ -61,6 +61,7 @@ Exit codes:
 
 Examples:
   go run ./cmd/verify --local
+  go run ./cmd/verify --local --local-fault route=2:3        # see a diagnosis
   terraform -chdir=terraform/examples/complete output -json | go run ./cmd/verify --tf-outputs -
   go run ./cmd/verify --tf-outputs outputs.json --role-arn arn:aws:iam::123456789012:role/databricks-msk --external-id <databricks-account-id>
   go run ./cmd/verify --tf-outputs outputs.json --output json > report.json
@@ -90,6 +91,7 @@ type options struct {
 	stageTimeout time.Duration
 	runID        string
 	verbose      bool
+	faults       endpointFlag
 }
 
 // usageError is a bad input: exit 2.
@@ -129,6 +131,7 @@ func RunWithStdin(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer
 	fs.DurationVar(&o.stageTimeout, "stage-timeout", 10*time.Second, "bound on each stage of each path")
 	fs.StringVar(&o.runID, "run-id", "", "tag for this run's records (default: random)")
 	fs.BoolVar(&o.verbose, "v", false, "log progress to stderr")
+	fs.Var(&o.faults, "local-fault", "`FAULT` to inject with --local, to see a diagnosis (repeatable): "+faultHelp)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -180,6 +183,11 @@ func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger) (*ve
 		}
 		defer env.Close()
 		log.Info("local environment started", "ms", time.Since(start).Milliseconds())
+		for _, f := range o.faults {
+			if err := applyFault(env, f); err != nil {
+				return nil, badInput("--local-fault %s: %v", f, err)
+			}
+		}
 		t, err := verify.TargetFromLocal(env.Info())
 		if err != nil {
 			return nil, err
@@ -221,6 +229,8 @@ func (o options) check() error {
 		return badInput("--stage-timeout %s is longer than --timeout %s: lower it or raise --timeout", o.stageTimeout, o.timeout)
 	case o.externalID != "" && o.roleARN == "":
 		return badInput("--external-id without --role-arn: pass the role to assume")
+	case len(o.faults) > 0 && !o.local:
+		return badInput("--local-fault needs --local (faults are injected into the in-process environment)")
 	case (o.local || o.localInfo != "") && (o.roleARN != "" || o.profile != ""):
 		return badInput("--role-arn/--profile do not apply to the local environment, which has its own credentials")
 	}

@@ -86,6 +86,9 @@ func TestBadInputsExit2(t *testing.T) {
 		{"external id alone", "", []string{"--local", "--external-id", "abc"}, []string{"--external-id without --role-arn"}},
 		{"local info missing", "", []string{"--local-info", filepath.Join(dir, "none.json")}, []string{"--local-info " + filepath.Join(dir, "none.json"), "go run ./cmd/localmsk"}},
 		{"local info with unreadable CA", "", []string{"--local-info", badInfo}, []string{"--local-info " + badInfo, "ca.pem"}},
+		{"fault without --local", "", []string{"--tf-outputs", "x.json", "--local-fault", "nlb-down=1"}, []string{"--local-fault needs --local"}},
+		{"unknown fault", "", []string{"--local", "--local-fault", "meteor"}, []string{"--local-fault meteor", "unknown fault"}},
+		{"fault on a missing broker", "", []string{"--local", "--local-fault", "nlb-down=9"}, []string{"--local-fault nlb-down=9", "broker 9 does not exist"}},
 		{"stray argument", "", []string{"--local", "extra"}, []string{"unexpected argument \"extra\""}},
 		{"unknown flag", "", []string{"--nope"}, []string{"flag provided but not defined: -nope"}},
 	}
@@ -219,5 +222,25 @@ func TestNoCredentialsExit2(t *testing.T) {
 	code, out, errs := run(t, outputs(t, ""), "--tf-outputs", "-")
 	if code != cli.ExitUsage || out != "" || !strings.Contains(errs, "AWS credentials: none found") {
 		t.Fatalf("exit %d, want 2 naming the credentials\nstderr:\n%s", code, errs)
+	}
+}
+
+// TestLocalFaults: --local with a fault exits 1 and prints the diagnosis.
+func TestLocalFaults(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ fault, want string }{
+		{"route=2:3", "path to broker 2 lands on broker 3"},
+		{"deny=WriteData", "add kafka-cluster:WriteData"},
+		{"cert=unknown-ca", "signed by an unknown authority"},
+		{"skew=1h", "clock skew, this machine's clock is about 1h0m0s behind the broker's"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.fault, func(t *testing.T) {
+			t.Parallel()
+			code, out, errs := run(t, "", "--local", "--local-fault", tc.fault)
+			if code != cli.ExitFailed || !strings.Contains(out, tc.want) {
+				t.Fatalf("exit %d (want 1), want %q in:\n%s\nstderr:\n%s", code, tc.want, out, errs)
+			}
+		})
 	}
 }
