@@ -41,10 +41,15 @@ func (c *cli) cmdPlan(ctx context.Context) error {
 		return err
 	}
 	if c.output == "json" {
+		if res.Summary.Empty() {
+			_ = os.Remove(res.File)
+		}
 		return json.NewEncoder(c.env.Stdout).Encode(res.Summary)
 	}
 	res.Summary.Write(c.env.Stdout)
-	if !res.Summary.Empty() {
+	if res.Summary.Empty() {
+		_ = os.Remove(res.File) // nothing to apply: no saved plan
+	} else {
 		fmt.Fprintf(c.env.Stdout, "Saved plan: %s\nApply it: deploy apply --name %s\n", res.File, c.settings.Name)
 	}
 	return nil
@@ -154,7 +159,7 @@ func (c *cli) ensureInit(ctx context.Context) error {
 	if _, err := os.Stat(c.wd.DataDir()); err == nil {
 		return nil
 	}
-	return c.runner.Init(ctx, tfrunner.InitOptions{BackendConfig: c.backendArgs()})
+	return c.init(ctx)
 }
 
 // phase is where a deployment stands.
@@ -317,7 +322,7 @@ func (c *cli) cmdVerify(ctx context.Context) error {
 func (c *cli) drift(ctx context.Context) (finding.Finding, error) {
 	start := time.Now()
 	f := finding.Finding{Check: "drift", Target: "deployment " + c.settings.Name}
-	if err := c.runner.Init(ctx, tfrunner.InitOptions{BackendConfig: c.backendArgs()}); err != nil {
+	if err := c.init(ctx); err != nil {
 		return f, err
 	}
 	out := c.wd.PlanFile() + ".drift"
@@ -372,6 +377,7 @@ func (c *cli) cmdDestroy(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w\nWhat remains is in state; fix the cause and run `deploy destroy --name %s` again", err, c.settings.Name)
 	}
+	_ = os.Remove(c.wd.PlanFile()) // any saved plan predates the destroy
 	fmt.Fprintf(c.env.Stdout, "Destroyed. The working directory %s (state, inputs) is kept; delete it when you no longer need it.\n", c.wd.Dir)
 	return nil
 }

@@ -477,9 +477,28 @@ func (c *cli) prepare(ctx context.Context, needInputs, init bool) error {
 		Logger:   c.log,
 	}
 	if init {
-		return c.runner.Init(ctx, tfrunner.InitOptions{BackendConfig: c.backendArgs()})
+		return c.init(ctx)
 	}
 	return nil
+}
+
+// init runs terraform init unless nothing it depends on changed since the
+// last successful one (the laid files, the backend settings, the binary).
+func (c *cli) init(ctx context.Context) error {
+	manifest, _ := os.ReadFile(filepath.Join(c.wd.HCLDir(), manifestName))
+	stamp := sum([]byte(strings.Join(append([]string{string(manifest), c.runner.ExecPath}, c.backendArgs()...), "\x00")))
+	stampFile := filepath.Join(c.wd.Dir, "init.stamp")
+	if cur, err := os.ReadFile(stampFile); err == nil && string(cur) == stamp {
+		if _, err := os.Stat(c.wd.DataDir()); err == nil {
+			c.log.Debug("terraform init skipped: nothing changed since the last one")
+			return nil
+		}
+	}
+	_ = os.Remove(stampFile)
+	if err := c.runner.Init(ctx, tfrunner.InitOptions{BackendConfig: c.backendArgs()}); err != nil {
+		return err
+	}
+	return writeFileAtomic(stampFile, []byte(stamp), 0o644)
 }
 
 func (c *cli) findTerraform(ctx context.Context) (string, error) {

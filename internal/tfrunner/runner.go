@@ -43,6 +43,8 @@ type Runner struct {
 	GraceTimeout time.Duration
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
+
+	handle *tfexec.Terraform
 }
 
 func (r *Runner) stderr() io.Writer {
@@ -59,10 +61,15 @@ func (r *Runner) logger() *slog.Logger {
 	return r.Logger
 }
 
-// tf returns a fresh terraform-exec handle: terraform-exec keeps the stdout
-// writer of the *JSON calls on the handle, so one handle per command keeps
-// one command's stream out of the next.
+// tf returns the terraform-exec handle (one per Runner, so Terraform's
+// version is checked once). terraform-exec keeps the stdout writer a *JSON
+// call sets on the handle, so every call starts by resetting both writers.
 func (r *Runner) tf() (*tfexec.Terraform, error) {
+	if r.handle != nil {
+		r.handle.SetStdout(io.Discard)
+		r.handle.SetStderr(io.Discard)
+		return r.handle, nil
+	}
 	tf, err := tfexec.NewTerraform(r.Dir, r.ExecPath)
 	if err != nil {
 		return nil, fmt.Errorf("terraform in %s: %w", r.Dir, err)
@@ -93,6 +100,9 @@ func (r *Runner) tf() (*tfexec.Terraform, error) {
 	if err := tf.SetWaitDelay(grace); err != nil {
 		r.logger().Debug("terraform wait delay not supported here", "err", err)
 	}
+	r.handle = tf
+	tf.SetStdout(io.Discard)
+	tf.SetStderr(io.Discard)
 	return tf, nil
 }
 
@@ -134,9 +144,18 @@ func (r *Runner) Init(ctx context.Context, o InitOptions) error {
 	}
 	err = r.Guard(ctx, false, func(ctx context.Context) error { return tf.Init(ctx, opts...) })
 	if err != nil {
-		return r.wrap("terraform init", err, out.String(), nil)
+		return r.wrap("terraform init", err, initErrors(out.String()), nil)
 	}
 	return nil
+}
+
+// initErrors keeps what follows the first "Error:" of init's output (the
+// rest is progress and the version checks terraform-exec runs).
+func initErrors(out string) string {
+	if i := strings.Index(out, "Error: "); i >= 0 {
+		return out[i:]
+	}
+	return out
 }
 
 // Validate runs `terraform validate` and returns its diagnostics as an error.

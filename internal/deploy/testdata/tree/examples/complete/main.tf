@@ -1,0 +1,12 @@
+# A provider-free stand-in for terraform/examples/complete: the same inputs
+# and the same outputs (internal/tfoutputs contract), built from
+# terraform_data so apply, output and destroy run offline.
+module "msk_vpce" {
+  source = "../../modules/fake"
+
+  region                 = var.region
+  prefix                 = var.prefix
+  allowed_principals     = var.allowed_principals
+  databricks_external_id = var.databricks_external_id
+  sleep_seconds          = var.sleep_seconds
+}

@@ -1,0 +1,55 @@
+variable "region" {
+  type = string
+}
+
+variable "prefix" {
+  type = string
+}
+
+variable "cidr_block" {
+  type = string
+}
+
+variable "user_name" {
+  type = string
+}
+
+variable "allowed_principals" {
+  type = list(string)
+}
+
+variable "service_name" {
+  type    = string
+  default = "MSK Endpoint Service"
+}
+
+variable "aws_profile" {
+  type    = string
+  default = null
+}
+
+variable "databricks_external_id" {
+  type    = string
+  default = "0000"
+}
+
+variable "operator_cidrs" {
+  type    = list(string)
+  default = []
+}
+
+variable "broker_count" {
+  type    = number
+  default = 3
+}
+
+variable "instance_type" {
+  type    = string
+  default = "kafka.m5.large"
+}
+
+variable "sleep_seconds" {
+  description = "Seconds the slow resource sleeps while being created (0: no slow resource)."
+  type        = number
+  default     = 0
+}

@@ -1,0 +1,59 @@
+variable "region" { type = string }
+variable "prefix" { type = string }
+variable "allowed_principals" { type = list(string) }
+variable "databricks_external_id" { type = string }
+variable "sleep_seconds" { type = number }
+
+locals {
+  cluster_name = "${var.prefix}-msk"
+  cluster_uuid = "0a1b2c3d-4e5f-6789-abcd-ef0123456789-2"
+  host_id      = "abc123"
+  brokers = [for id in [1, 2, 3] : {
+    broker_id             = id
+    hostname              = "b-${id}.${local.cluster_name}.${local.host_id}.c2.kafka.${var.region}.amazonaws.com"
+    client_ip             = "172.18.${id}.10"
+    client_subnet_id      = "subnet-000${id}"
+    availability_zone     = "${var.region}${substr("abc", id - 1, 1)}"
+    nlb_arn               = "arn:aws:elasticloadbalancing:${var.region}:123456789012:loadbalancer/net/${var.prefix}-b${id}/0123456789abcdef"
+    nlb_dns_name          = "${var.prefix}-b${id}-0123456789.elb.${var.region}.amazonaws.com"
+    target_group_arn      = "arn:aws:elasticloadbalancing:${var.region}:123456789012:targetgroup/${var.prefix}-b${id}/0123456789abcdef"
+    endpoint_service_id   = "vpce-svc-0000000000000000${id}"
+    endpoint_service_name = "com.amazonaws.vpce.${var.region}.vpce-svc-0000000000000000${id}"
+  }]
+}
+
+resource "terraform_data" "cluster" {
+  input = local.cluster_name
+}
+
+resource "terraform_data" "broker_path" {
+  count = 3
+  input = local.brokers[count.index].endpoint_service_name
+}
+
+# Stands in for the Databricks role: only its trust (the external ID) changes
+# in the second phase.
+resource "terraform_data" "aws_iam_role" {
+  input = var.databricks_external_id
+}
+
+# Stands in for the slow MSK cluster.
+resource "terraform_data" "slow" {
+  count = var.sleep_seconds > 0 ? 1 : 0
+  input = var.sleep_seconds
+
+  provisioner "local-exec" {
+    command = "sleep ${var.sleep_seconds}"
+  }
+}
+
+output "region" { value = var.region }
+output "cluster_arn" { value = "arn:aws:kafka:${var.region}:123456789012:cluster/${terraform_data.cluster.output}/${local.cluster_uuid}" }
+output "cluster_name" { value = terraform_data.cluster.output }
+output "cluster_uuid" { value = local.cluster_uuid }
+output "bootstrap_brokers_sasl_iam" { value = join(",", [for b in local.brokers : "${b.hostname}:9098"]) }
+output "databricks_msk_role_arn" { value = "arn:aws:iam::123456789012:role/${var.prefix}-databricks-msk" }
+output "databricks_msk_role_name" { value = "${var.prefix}-databricks-msk" }
+output "external_id_is_placeholder" { value = terraform_data.aws_iam_role.output == "0000" }
+output "allowed_principals" { value = var.allowed_principals }
+output "brokers" { value = [for i, b in local.brokers : merge(b, { nlb_dns_name = "${b.nlb_dns_name}${substr(terraform_data.broker_path[i].id, 0, 0)}" })] }
