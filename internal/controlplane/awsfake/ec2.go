@@ -21,7 +21,9 @@ func (h handler) ec2(w http.ResponseWriter, r *http.Request) {
 	}
 	form := r.PostForm
 	action := form.Get("Action")
-	h.record("ec2:" + action)
+	if !h.begin(r, "ec2", action) {
+		return
+	}
 	if e, ok := h.state.Errors[action]; ok {
 		writeEC2Error(w, h.requestID, e)
 		return

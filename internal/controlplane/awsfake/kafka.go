@@ -15,7 +15,9 @@ func (h handler) kafka(w http.ResponseWriter, r *http.Request) {
 		writeKafkaError(w, h.requestID, APIError{Status: 404, Code: "NotFoundException", Message: "awsfake: no MSK operation at " + r.Method + " " + r.URL.Path})
 		return
 	}
-	h.record("kafka:ListNodes")
+	if !h.begin(r, "kafka", "ListNodes") {
+		return
+	}
 	if e, ok := h.state.Errors["ListNodes"]; ok {
 		writeKafkaError(w, h.requestID, e)
 		return

@@ -21,7 +21,9 @@ func (h handler) elb(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := r.PostForm.Get("Action")
-	h.record("elasticloadbalancing:" + action)
+	if !h.begin(r, "elasticloadbalancing", action) {
+		return
+	}
 	if e, ok := h.state.Errors[action]; ok {
 		writeQueryErrorID(w, elbNS, h.requestID, e)
 		return
@@ -87,7 +89,9 @@ func (h handler) iam(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := r.PostForm.Get("Action")
-	h.record("iam:" + action)
+	if !h.begin(r, "iam", action) {
+		return
+	}
 	if e, ok := h.state.Errors[action]; ok {
 		writeQueryErrorID(w, iamNS, h.requestID, e)
 		return

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -130,6 +131,10 @@ func clone(s *State) State {
 	for k, v := range s.Errors {
 		c.Errors[k] = v
 	}
+	c.Delays = make(map[string]time.Duration, len(s.Delays))
+	for k, v := range s.Delays {
+		c.Delays[k] = v
+	}
 	return c
 }
 
@@ -137,6 +142,24 @@ type handler struct {
 	state     *State
 	requestID string
 	record    func(string)
+}
+
+// begin records the call and holds it for its configured delay; it reports
+// false when the client gave up meanwhile (nothing left to answer).
+func (h handler) begin(r *http.Request, service, op string) bool {
+	h.record(service + ":" + op)
+	d := h.state.Delays[op]
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
 }
 
 func newRequestID() string {

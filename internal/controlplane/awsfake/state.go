@@ -57,6 +57,9 @@ type State struct {
 	// ("DescribeTargetHealth", "GetRole", "ListNodes", ...), value the error
 	// the service returns instead of a result.
 	Errors map[string]APIError
+	// Delays holds an operation's answer back (until the client gives up),
+	// to exercise timeouts: key is the operation name.
+	Delays map[string]time.Duration
 }
 
 // Node is one MSK broker node (NodeInfo with BrokerNodeInfo).
@@ -283,7 +286,7 @@ func Sample() tfoutputs.Deployment {
 			AvailabilityZone:    azs[i-1],
 			NLBARN:              nlb,
 			NLBDNSName:          fmt.Sprintf("%s-b%d-%08x.elb.%s.amazonaws.com", name, i, 0xd15+i, region),
-			TargetGroupARN:      fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s-b%d/%016x", region, account, name, i, 0x7a+i),
+			TargetGroupARN:      fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s-b%d-9098/%016x", region, account, name, i, 0x7a+i),
 			EndpointServiceID:   fmt.Sprintf("vpce-svc-0%016x", 0xe5+i),
 			EndpointServiceName: fmt.Sprintf("com.amazonaws.vpce.%s.vpce-svc-0%016x", region, 0xe5+i),
 		})
