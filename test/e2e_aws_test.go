@@ -89,6 +89,8 @@ func (s *awsStack) region(t *testing.T) string {
 
 func (s *awsStack) deploy(t *testing.T) {
 	prefix := "e2e-" + strings.ToLower(random.UniqueID())
+	// Tagged on everything, so e2e-cleanup can sweep what a killed run leaves.
+	createdAt := time.Now().UTC().Format(time.RFC3339)
 	dir := test_structure.CopyTerraformFolderToTemp(t, "../terraform", "examples/complete")
 	account := terratestaws.GetAccountId(t)
 	opts := terraform.WithDefaultRetryableErrors(t, &terraform.Options{
@@ -100,11 +102,13 @@ func (s *awsStack) deploy(t *testing.T) {
 			"service_name":           "mskvpce e2e " + prefix,
 			"allowed_principals":     []string{"arn:aws:iam::" + account + ":root"},
 			"databricks_external_id": "e2e-" + random.UniqueID() + random.UniqueID(),
+			"extra_tags":             map[string]string{"E2EPrefix": prefix, "E2ECreatedAt": createdAt},
 		},
 		NoColor: true,
 	})
 	test_structure.SaveTerraformOptions(t, s.dir, opts)
 	test_structure.SaveString(t, s.dir, "prefix", prefix)
+	test_structure.SaveString(t, s.dir, "created_at", createdAt)
 	terraform.InitAndApply(t, opts)
 }
 
@@ -137,6 +141,7 @@ func (s *awsStack) deployConsumer(t *testing.T) {
 			"brokers":         brokers,
 			"msk_role_arn":    d.RoleARN,
 			"lambda_zip_path": buildRunnerZip(t),
+			"created_at":      test_structure.LoadString(t, s.dir, "created_at"),
 		},
 		NoColor: true,
 	})

@@ -1,0 +1,434 @@
+package sweep
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeAWS speaks just enough of each API's wire protocol for the sweeper:
+// JSON 1.1 (tagging, logs), Query/XML (IAM, ELBv2, EC2), REST-JSON (Lambda,
+// Kafka) and REST-XML (Route 53). It records every call in order.
+type fakeAWS struct {
+	mu     sync.Mutex
+	calls  []string
+	tagged []taggedResource
+	roles  []fakeRole
+	// fail maps a call ("ec2:DeleteVpc vpc-1") to the error code to answer
+	// with; a count > 0 fails only that many times.
+	fail map[string]failure
+}
+
+type taggedResource struct {
+	arn  string
+	tags map[string]string
+}
+
+type fakeRole struct {
+	name    string
+	created time.Time
+}
+
+type failure struct {
+	code  string
+	times int // 0 = always
+}
+
+func (f *fakeAWS) record(call string) (failure, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, call)
+	fl, ok := f.fail[call]
+	if !ok {
+		return failure{}, false
+	}
+	if fl.times > 0 {
+		fl.times--
+		if fl.times == 0 {
+			delete(f.fail, call)
+		} else {
+			f.fail[call] = fl
+		}
+	}
+	return fl, true
+}
+
+func (f *fakeAWS) mutations() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, c := range f.calls {
+		op := strings.SplitN(c, " ", 2)[0]
+		if !strings.Contains(op, ":List") && !strings.Contains(op, ":Describe") && !strings.Contains(op, ":Get") {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		f.jsonRPC(w, target, body)
+		return
+	}
+	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		form, _ := url.ParseQuery(string(body))
+		f.query(w, form)
+		return
+	}
+	f.rest(w, r)
+}
+
+func (f *fakeAWS) jsonRPC(w http.ResponseWriter, target string, body []byte) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	switch target {
+	case "ResourceGroupsTaggingAPI_20170126.GetResources":
+		f.record("tagging:GetResources")
+		type tag struct{ Key, Value string }
+		type mapping struct {
+			ResourceARN string
+			Tags        []tag
+		}
+		var list []mapping
+		for _, t := range f.tagged {
+			m := mapping{ResourceARN: t.arn}
+			for k, v := range t.tags {
+				m.Tags = append(m.Tags, tag{k, v})
+			}
+			list = append(list, m)
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"ResourceTagMappingList": list, "PaginationToken": ""})
+	case "Logs_20140328.DeleteLogGroup":
+		var in struct{ LogGroupName string }
+		_ = json.Unmarshal(body, &in)
+		if fl, ok := f.record("logs:DeleteLogGroup " + in.LogGroupName); ok {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"__type":%q,"message":"injected"}`, fl.code)
+			return
+		}
+		fmt.Fprint(w, `{}`)
+	default:
+		http.Error(w, "fakeAWS: unexpected target "+target, http.StatusNotImplemented)
+	}
+}
+
+func (f *fakeAWS) query(w http.ResponseWriter, form url.Values) {
+	action, version := form.Get("Action"), form.Get("Version")
+	w.Header().Set("Content-Type", "text/xml")
+	service := map[string]string{"2010-05-08": "iam", "2015-12-01": "elb", "2016-11-15": "ec2"}[version]
+	id := firstNonEmpty(form.Get("RoleName"), form.Get("LoadBalancerArn"), form.Get("TargetGroupArn"),
+		form.Get("VpcEndpointId.1"), form.Get("ServiceId.1"), form.Get("GroupId"), form.Get("SubnetId"), form.Get("VpcId"),
+		form.Get("Filter.1.Value.1"))
+	call := service + ":" + action
+	if id != "" {
+		call += " " + id
+	}
+	if fl, ok := f.record(call); ok {
+		w.WriteHeader(http.StatusBadRequest)
+		if service == "ec2" {
+			fmt.Fprintf(w, `<Response><Errors><Error><Code>%s</Code><Message>injected</Message></Error></Errors><RequestID>r</RequestID></Response>`, fl.code)
+		} else {
+			fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>injected</Message></Error><RequestId>r</RequestId></ErrorResponse>`, fl.code)
+		}
+		return
+	}
+	switch service + ":" + action {
+	case "iam:ListRoles":
+		var members strings.Builder
+		for _, r := range f.roles {
+			fmt.Fprintf(&members, `<member><Path>/</Path><RoleName>%s</RoleName><RoleId>AROA%s</RoleId><Arn>arn:aws:iam::123456789012:role/%s</Arn><CreateDate>%s</CreateDate></member>`,
+				r.name, strings.ToUpper(r.name), r.name, r.created.UTC().Format(time.RFC3339))
+		}
+		fmt.Fprintf(w, `<ListRolesResponse><ListRolesResult><IsTruncated>false</IsTruncated><Roles>%s</Roles></ListRolesResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></ListRolesResponse>`, members.String())
+	case "iam:ListRolePolicies":
+		fmt.Fprint(w, `<ListRolePoliciesResponse><ListRolePoliciesResult><IsTruncated>false</IsTruncated><PolicyNames><member>inline</member></PolicyNames></ListRolePoliciesResult></ListRolePoliciesResponse>`)
+	case "iam:ListAttachedRolePolicies":
+		fmt.Fprint(w, `<ListAttachedRolePoliciesResponse><ListAttachedRolePoliciesResult><IsTruncated>false</IsTruncated><AttachedPolicies><member><PolicyName>vpc</PolicyName><PolicyArn>arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole</PolicyArn></member></AttachedPolicies></ListAttachedRolePoliciesResult></ListAttachedRolePoliciesResponse>`)
+	case "ec2:DescribeSecurityGroupRules":
+		fmt.Fprintf(w, `<DescribeSecurityGroupRulesResponse><requestId>r</requestId><securityGroupRuleSet><item><securityGroupRuleId>sgr-in</securityGroupRuleId><groupId>%[1]s</groupId><isEgress>false</isEgress></item><item><securityGroupRuleId>sgr-out</securityGroupRuleId><groupId>%[1]s</groupId><isEgress>true</isEgress></item></securityGroupRuleSet></DescribeSecurityGroupRulesResponse>`, id)
+	case "ec2:DeleteVpcEndpoints", "ec2:DeleteVpcEndpointServiceConfigurations":
+		fmt.Fprintf(w, `<%sResponse><requestId>r</requestId><unsuccessful/></%[1]sResponse>`, action)
+	case "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet", "ec2:DeleteVpc":
+		fmt.Fprintf(w, `<%sResponse><requestId>r</requestId><return>true</return></%[1]sResponse>`, action)
+	default: // IAM and ELBv2 deletes answer with an empty result
+		fmt.Fprintf(w, `<%sResponse><%[1]sResult/><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></%[1]sResponse>`, action)
+	}
+}
+
+func (f *fakeAWS) rest(w http.ResponseWriter, r *http.Request) {
+	path, _ := url.PathUnescape(r.URL.EscapedPath())
+	switch {
+	case r.Method == http.MethodDelete && strings.HasPrefix(path, "/2015-03-31/functions/"):
+		name := strings.TrimPrefix(path, "/2015-03-31/functions/")
+		if fl, ok := f.record("lambda:DeleteFunction " + name); ok {
+			w.Header().Set("X-Amzn-Errortype", fl.code)
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprintf(w, `{"message":"injected","Type":"User"}`)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	case r.Method == http.MethodDelete && strings.HasPrefix(path, "/v1/clusters/"):
+		arn := strings.TrimPrefix(path, "/v1/clusters/")
+		f.record("kafka:DeleteCluster " + arn)
+		fmt.Fprintf(w, `{"clusterArn":%q,"state":"DELETING"}`, arn)
+	case r.Method == http.MethodGet && strings.HasPrefix(path, "/api/v2/clusters/"):
+		f.record("kafka:DescribeClusterV2 " + strings.TrimPrefix(path, "/api/v2/clusters/"))
+		w.Header().Set("X-Amzn-Errortype", "NotFoundException")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"message":"cluster not found"}`)
+	case r.Method == http.MethodDelete && strings.HasPrefix(path, "/v1/configurations/"):
+		arn := strings.TrimPrefix(path, "/v1/configurations/")
+		f.record("kafka:DeleteConfiguration " + arn)
+		fmt.Fprintf(w, `{"arn":%q,"state":"DELETING"}`, arn)
+	case strings.HasPrefix(path, "/2013-04-01/hostedzone/"):
+		rest := strings.TrimPrefix(path, "/2013-04-01/hostedzone/")
+		zone, sub, _ := strings.Cut(rest, "/")
+		w.Header().Set("Content-Type", "text/xml")
+		change := `<ChangeInfo><Id>/change/C1</Id><Status>PENDING</Status><SubmittedAt>2026-11-25T00:00:00Z</SubmittedAt></ChangeInfo>`
+		switch {
+		case r.Method == http.MethodGet && sub == "rrset":
+			f.record("route53:ListResourceRecordSets " + zone)
+			fmt.Fprint(w, `<ListResourceRecordSetsResponse><ResourceRecordSets>`+
+				`<ResourceRecordSet><Name>c.example.</Name><Type>SOA</Type><TTL>900</TTL><ResourceRecords><ResourceRecord><Value>ns. h. 1 7200 900 1209600 86400</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>`+
+				`<ResourceRecordSet><Name>b-1.c.example.</Name><Type>A</Type><AliasTarget><HostedZoneId>Z1</HostedZoneId><DNSName>vpce-1.example.</DNSName><EvaluateTargetHealth>false</EvaluateTargetHealth></AliasTarget></ResourceRecordSet>`+
+				`</ResourceRecordSets><IsTruncated>false</IsTruncated><MaxItems>300</MaxItems></ListResourceRecordSetsResponse>`)
+		case r.Method == http.MethodPost && sub == "rrset":
+			f.record("route53:ChangeResourceRecordSets " + zone)
+			fmt.Fprint(w, `<ChangeResourceRecordSetsResponse>`+change+`</ChangeResourceRecordSetsResponse>`)
+		case r.Method == http.MethodDelete && sub == "":
+			f.record("route53:DeleteHostedZone " + zone)
+			fmt.Fprint(w, `<DeleteHostedZoneResponse>`+change+`</DeleteHostedZoneResponse>`)
+		default:
+			http.Error(w, "fakeAWS: unexpected route53 call", http.StatusNotImplemented)
+		}
+	default:
+		http.Error(w, "fakeAWS: unexpected "+r.Method+" "+path, http.StatusNotImplemented)
+	}
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+// leftovers is an e2e run killed five hours ago, a run in progress, and a
+// production stack that must never be touched.
+func leftovers() *fakeAWS {
+	old := map[string]string{TagPrefix: "e2e-old1", TagCreatedAt: now.Add(-5 * time.Hour).Format(time.RFC3339)}
+	young := map[string]string{TagPrefix: "e2e-new1", TagCreatedAt: now.Add(-10 * time.Minute).Format(time.RFC3339)}
+	prod := map[string]string{TagPrefix: "prod-x", TagCreatedAt: now.Add(-500 * time.Hour).Format(time.RFC3339)}
+	undated := map[string]string{TagPrefix: "e2e-old1"}
+	a := "arn:aws:%s:us-east-1:123456789012:%s"
+	return &fakeAWS{
+		fail: map[string]failure{},
+		tagged: []taggedResource{
+			// deliberately out of deletion order
+			{fmt.Sprintf(a, "ec2", "vpc/vpc-old"), old},
+			{fmt.Sprintf(a, "ec2", "subnet/subnet-old"), old},
+			{fmt.Sprintf(a, "ec2", "security-group/sg-nlb"), old},
+			{fmt.Sprintf(a, "ec2", "security-group/sg-broker"), old},
+			{fmt.Sprintf(a, "kafka", "cluster/e2e-old1/uuid-1"), old},
+			{fmt.Sprintf(a, "kafka", "configuration/e2e-old1/uuid-2"), old},
+			{fmt.Sprintf(a, "elasticloadbalancing", "targetgroup/e2e-old1-b1/abc"), old},
+			{fmt.Sprintf(a, "elasticloadbalancing", "loadbalancer/net/e2e-old1-b1/def"), old},
+			{fmt.Sprintf(a, "ec2", "vpc-endpoint-service/vpce-svc-old"), old},
+			{fmt.Sprintf(a, "ec2", "vpc-endpoint/vpce-old"), old},
+			{fmt.Sprintf(a, "lambda", "function:e2e-old1-verify"), old},
+			{fmt.Sprintf(a, "logs", "log-group:/aws/lambda/e2e-old1-verify"), old},
+			{"arn:aws:route53:::hostedzone/ZOLD", old},
+			{fmt.Sprintf(a, "ec2", "vpc/vpc-new"), young},
+			{fmt.Sprintf(a, "kafka", "cluster/prod-x/uuid-9"), prod},
+			{fmt.Sprintf(a, "ec2", "subnet/subnet-undated"), undated},
+			{fmt.Sprintf(a, "ec2", "route-table/rtb-old"), old},
+		},
+		roles: []fakeRole{
+			{"e2e-old1-runner", now.Add(-5 * time.Hour)},
+			{"e2e-new1-runner", now.Add(-5 * time.Minute)},
+			{"prod-x-databricks-msk", now.Add(-500 * time.Hour)},
+		},
+	}
+}
+
+func runSweep(t *testing.T, f *fakeAWS, args ...string) (int, string, string) {
+	t.Helper()
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAFAKE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "fake")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	nowFn = func() time.Time { return now }
+	t.Cleanup(func() { nowFn = time.Now })
+	var stdout, stderr bytes.Buffer
+	code := Run(context.Background(), &stdout, &stderr, append([]string{"--endpoint", srv.URL}, args...))
+	return code, stdout.String(), stderr.String()
+}
+
+func TestDryRunDeletesNothing(t *testing.T) {
+	f := leftovers()
+	code, out, errOut := runSweep(t, f, "--older-than", "4h")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr: %s", code, errOut)
+	}
+	if m := f.mutations(); len(m) != 0 {
+		t.Fatalf("dry run made changes: %v", m)
+	}
+	lines := strings.Split(out, "\n")
+	for _, want := range [][]string{
+		{"delete", "msk-cluster", "cluster/e2e-old1/uuid-1"},
+		{"delete", "iam-role", "e2e-old1-runner"},
+		{"keep", "vpc-new", "younger than 4h0m0s"},
+		{"keep", "e2e-new1-runner", "younger than 4h0m0s"},
+		{"keep", "subnet-undated", "no E2ECreatedAt tag: age unknown"},
+		{"keep", "rtb-old", "no deleter for this resource type"},
+		{"dry run: 14 to delete, 4 kept"},
+	} {
+		if !slices.ContainsFunc(lines, func(l string) bool {
+			for _, w := range want {
+				if !strings.Contains(l, w) {
+					return false
+				}
+			}
+			return true
+		}) {
+			t.Errorf("plan has no line with %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "prod-x") {
+		t.Errorf("plan mentions the production stack:\n%s", out)
+	}
+}
+
+func TestSweepDeletesInDependencyOrder(t *testing.T) {
+	f := leftovers()
+	code, out, errOut := runSweep(t, f, "--yes", "--wait-clusters", "1m")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	want := []string{
+		"lambda:DeleteFunction e2e-old1-verify",
+		"ec2:DeleteVpcEndpoints vpce-old",
+		"ec2:DeleteVpcEndpointServiceConfigurations vpce-svc-old",
+		"elb:DeleteLoadBalancer arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/e2e-old1-b1/def",
+		"elb:DeleteTargetGroup arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/e2e-old1-b1/abc",
+		"kafka:DeleteCluster arn:aws:kafka:us-east-1:123456789012:cluster/e2e-old1/uuid-1",
+		"kafka:DeleteConfiguration arn:aws:kafka:us-east-1:123456789012:configuration/e2e-old1/uuid-2",
+		"logs:DeleteLogGroup /aws/lambda/e2e-old1-verify",
+		"route53:ChangeResourceRecordSets ZOLD",
+		"route53:DeleteHostedZone ZOLD",
+		"iam:DeleteRolePolicy e2e-old1-runner",
+		"iam:DetachRolePolicy e2e-old1-runner",
+		"iam:DeleteRole e2e-old1-runner",
+		"ec2:RevokeSecurityGroupIngress sg-nlb",
+		"ec2:RevokeSecurityGroupEgress sg-nlb",
+		"ec2:DeleteSecurityGroup sg-nlb",
+		"ec2:RevokeSecurityGroupIngress sg-broker",
+		"ec2:RevokeSecurityGroupEgress sg-broker",
+		"ec2:DeleteSecurityGroup sg-broker",
+		"ec2:DeleteSubnet subnet-old",
+		"ec2:DeleteVpc vpc-old",
+	}
+	if got := f.mutations(); !slices.Equal(got, want) {
+		t.Errorf("deletes:\n got  %q\n want %q", got, want)
+	}
+	if !slices.Contains(f.calls, "kafka:DescribeClusterV2 arn:aws:kafka:us-east-1:123456789012:cluster/e2e-old1/uuid-1") {
+		t.Errorf("did not wait for the deleted cluster before deleting its network: %v", f.calls)
+	}
+}
+
+func TestSweepDefersDependenciesAndReportsFailures(t *testing.T) {
+	f := leftovers()
+	// The broker group is still referenced on the first try; the VPC still
+	// holds a deleting cluster's ENIs; the Lambda delete is not permitted.
+	f.fail["ec2:DeleteSecurityGroup sg-nlb"] = failure{code: "DependencyViolation", times: 1}
+	f.fail["ec2:DeleteVpc vpc-old"] = failure{code: "DependencyViolation"}
+	f.fail["lambda:DeleteFunction e2e-old1-verify"] = failure{code: "AccessDeniedException"}
+	code, out, errOut := runSweep(t, f, "--yes", "--output", "json", "--wait-clusters", "0s")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (the Lambda delete failed)\nstderr: %s", code, errOut)
+	}
+	var res struct {
+		Outcomes []Outcome `json:"outcomes"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("json: %v\n%s", err, out)
+	}
+	status := map[string]string{}
+	for _, oc := range res.Outcomes {
+		status[oc.ID] = oc.Status
+	}
+	for id, want := range map[string]string{
+		"e2e-old1-verify": "failed",
+		"sg-nlb":          "deleted", // retried after sg-broker was gone
+		"vpc-old":         "deferred",
+		"subnet-old":      "deleted",
+		"ZOLD":            "deleted",
+	} {
+		if status[id] != want {
+			t.Errorf("%s: status %q, want %q", id, status[id], want)
+		}
+	}
+}
+
+func TestRefusesWhatCouldTouchOtherStacks(t *testing.T) {
+	for _, args := range [][]string{
+		{"--prefix", "prod-"},
+		{"--prefix", ""},
+		{"--older-than", "10m"},
+		{"--output", "yaml"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			f := leftovers()
+			code, _, errOut := runSweep(t, f, append(args, "--yes")...)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2; stderr: %s", code, errOut)
+			}
+			if len(f.calls) != 0 {
+				t.Fatalf("made AWS calls: %v", f.calls)
+			}
+			if !strings.Contains(errOut, strings.TrimLeft(args[0], "-")) {
+				t.Errorf("error does not name the flag %s: %s", args[0], errOut)
+			}
+		})
+	}
+}
+
+func TestParseARN(t *testing.T) {
+	t.Parallel()
+	for arn, want := range map[string]struct {
+		kind Kind
+		id   string
+	}{
+		"arn:aws:lambda:us-east-1:1:function:f:live":                  {KindLambdaFunction, "f"},
+		"arn:aws:ec2:us-east-1:1:vpc-endpoint-service/vpce-svc-1":     {KindEndpointService, "vpce-svc-1"},
+		"arn:aws:logs:us-east-1:1:log-group:/aws/msk/x:*":             {KindLogGroup, "/aws/msk/x"},
+		"arn:aws:iam::1:role/path/r":                                  {KindIAMRole, "r"},
+		"arn:aws:route53:::hostedzone/Z1":                             {KindHostedZone, "Z1"},
+		"arn:aws:elasticloadbalancing:us-east-1:1:listener/net/a/b/c": {KindUnknown, "arn:aws:elasticloadbalancing:us-east-1:1:listener/net/a/b/c"},
+		"not-an-arn": {KindUnknown, "not-an-arn"},
+		"arn:aws-us-gov:kafka:us-gov-west-1:1:cluster/c/u":                           {KindKafkaCluster, "arn:aws-us-gov:kafka:us-gov-west-1:1:cluster/c/u"},
+		"arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/e2e-x-b1/0123456789ab": {KindTargetGroup, "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/e2e-x-b1/0123456789ab"},
+	} {
+		if k, id := ParseARN(arn); k != want.kind || id != want.id {
+			t.Errorf("ParseARN(%q) = %s, %q; want %s, %q", arn, k, id, want.kind, want.id)
+		}
+	}
+}
