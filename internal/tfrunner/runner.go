@@ -230,7 +230,7 @@ func (r *Runner) Plan(ctx context.Context, o PlanOptions) (*PlanResult, error) {
 	if o.Destroy {
 		verb = "Planning destroy"
 	}
-	p := &Progress{Out: r.stderr(), TTY: r.TTY, Verb: verb}
+	p := &Progress{Out: r.stderr(), TTY: r.TTY, Verb: verb, Quiet: true}
 	var errBuf bytes.Buffer
 	tf.SetStderr(&errBuf)
 	var changes bool

@@ -92,6 +92,10 @@ type Progress struct {
 	Total          int    // resources to change; 0 = learn from planned_change messages
 	HeartbeatEvery time.Duration
 	Now            func() time.Time
+	// Quiet prints no per-resource lines (plan: its data source reads are
+	// noise) and leaves errors to the caller's final error; warnings and the
+	// live terminal line remain.
+	Quiet bool
 
 	mu       sync.Mutex
 	start    time.Time
@@ -206,6 +210,9 @@ func (p *Progress) Handle(m uiMessage) {
 	case "diagnostic":
 		if m.Diagnostic != nil {
 			p.diags = append(p.diags, *m.Diagnostic)
+			if p.Quiet && m.Diagnostic.Severity == "error" {
+				break
+			}
 			p.line(fmt.Sprintf("%s: %s", strings.ToUpper(m.Diagnostic.Severity), m.Diagnostic))
 		}
 	case "planned_change":
@@ -217,11 +224,11 @@ func (p *Progress) Handle(m uiMessage) {
 	case "apply_start":
 		p.inflight[addr] = p.now()
 		p.order = append(p.order, addr)
-		if !p.TTY {
+		if !p.TTY && !p.Quiet {
 			p.line(fmt.Sprintf("%s %s %s", p.count(), verbs[m.Hook.Action], addr))
 		}
 	case "apply_progress":
-		if !p.TTY {
+		if !p.TTY && !p.Quiet {
 			if last, ok := p.lastBeat[addr]; !ok || p.now().Sub(last) >= p.HeartbeatEvery {
 				p.lastBeat[addr] = p.now()
 				p.line(fmt.Sprintf("%s still %s %s (%s)", p.count(), verbs[m.Hook.Action], addr, round(time.Duration(m.Hook.ElapsedSeconds*float64(time.Second)))))
@@ -230,12 +237,15 @@ func (p *Progress) Handle(m uiMessage) {
 	case "apply_complete":
 		p.finish(addr)
 		p.done++
-		if !p.TTY {
+		if !p.TTY && !p.Quiet {
 			p.line(fmt.Sprintf("%s done %s after %s", p.count(), addr, round(time.Duration(m.Hook.ElapsedSeconds*float64(time.Second)))))
 		}
 	case "apply_errored":
 		p.finish(addr)
 		p.errored++
+		if p.Quiet {
+			break
+		}
 		p.line(fmt.Sprintf("%s FAILED %s after %s", p.count(), addr, round(time.Duration(m.Hook.ElapsedSeconds*float64(time.Second)))))
 	case "log":
 		if strings.HasPrefix(m.Message, "Interrupt received") || strings.Contains(m.Message, "Stopping operation") {
