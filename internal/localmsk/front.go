@@ -251,16 +251,27 @@ func (c *conn) run() {
 		c.write()
 	}()
 	err := c.read()
-	if err != nil {
+	switch {
+	case errors.Is(err, errClosed):
+		c.shutdown() // the client left: nobody reads what is in flight
+	case err != nil:
 		c.log.Info("closing client connection", "reason", err)
 	}
+	// Like a Kafka broker, drop what is in flight once the client is gone
+	// or misbehaved, except a last local answer (a SASL failure) queued
+	// with close set, which the writer still sends.
 	close(c.slots)
-	if err != nil {
-		c.shutdown()
+	select {
+	case <-done:
+	case <-time.After(lingerForLastAnswer):
 	}
-	<-done
 	c.shutdown()
+	<-done
 }
+
+// lingerForLastAnswer bounds how long a closing connection waits for the
+// writer to send what is queued (a SASL failure and its error message).
+const lingerForLastAnswer = 2 * time.Second
 
 func (c *conn) enqueue(s slot) bool {
 	select {
@@ -271,7 +282,8 @@ func (c *conn) enqueue(s slot) bool {
 	}
 }
 
-// errClosed ends read quietly: the client or the writer closed the connection.
+// errClosed ends read quietly: the client closed the connection, or the
+// writer did.
 var errClosed = errors.New("connection closed")
 
 func (c *conn) read() error {
@@ -282,7 +294,7 @@ func (c *conn) read() error {
 			if errors.Is(err, errFrameTooLarge) {
 				return err
 			}
-			return nil
+			return errClosed
 		}
 		if len(frame) < 8 {
 			return errors.New("request shorter than a Kafka request header")
