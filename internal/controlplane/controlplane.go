@@ -3,8 +3,8 @@
 // replaced with a new IP while its NLB still targets the old one, an
 // unhealthy target, a listener or cross-zone setting changed by hand, an
 // endpoint service that is not Available, a principal removed from it, an
-// endpoint connection left pending, a broker security group opened wider
-// than the NLBs, and a Databricks trust policy still carrying the
+// endpoint connection left pending, a broker or NLB security group opened
+// wider than intended, and a Databricks trust policy still carrying the
 // placeholder external ID.
 //
 // Every check reports [finding.Finding]s, the same type the data-path stages
@@ -62,6 +62,7 @@ const (
 	CheckAllowedPrincipals   = "allowed-principals"
 	CheckEndpointConnections = "endpoint-connections"
 	CheckBrokerSG            = "broker-sg"
+	CheckNLBSG               = "nlb-sg"
 	CheckTrustPolicy         = "trust-policy"
 )
 
@@ -69,7 +70,7 @@ const (
 var AllChecks = []string{
 	CheckNLBTarget, CheckTargetHealth, CheckListener, CheckCrossZone,
 	CheckEndpointService, CheckAllowedPrincipals, CheckEndpointConnections,
-	CheckBrokerSG, CheckTrustPolicy,
+	CheckBrokerSG, CheckNLBSG, CheckTrustPolicy,
 }
 
 // DatabricksUCMasterRoleARN is the Databricks Unity Catalog master role that
@@ -90,9 +91,12 @@ type Options struct {
 	// means the deployment's allowed_principals output; a non-nil empty
 	// slice means none.
 	AllowedPrincipals []string
-	// OperatorCIDRs may also reach the brokers on tcp/9098 (e.g. a VPN
-	// range for operators); any other ingress to the broker security group
-	// besides the NLB security group is reported as wider than intended.
+	// OperatorCIDRs may reach the NLBs on tcp/9098 directly (the module's
+	// operator_cidrs): any other ingress to the NLB security group is
+	// reported as wider than intended. nil means unknown: then only rules
+	// open to the whole internet (0.0.0.0/0, ::/0) or beyond tcp/9098 are
+	// reported. The broker security group must admit the NLB security
+	// group alone, whatever this says.
 	OperatorCIDRs []string
 	// PlaceholderExternalID is the external ID that means "no Databricks
 	// credential yet"; default tfoutputs.PlaceholderExternalID ("0000").
@@ -246,6 +250,7 @@ func (r *run) checks() map[string]func(context.Context) []finding.Finding {
 		CheckAllowedPrincipals:   r.perBroker(CheckAllowedPrincipals, r.checkAllowedPrincipals),
 		CheckEndpointConnections: r.perBroker(CheckEndpointConnections, r.checkEndpointConnections),
 		CheckBrokerSG:            r.timed(CheckBrokerSG, r.checkBrokerSG),
+		CheckNLBSG:               r.timed(CheckNLBSG, r.checkNLBSG),
 		CheckTrustPolicy:         r.timed(CheckTrustPolicy, r.checkTrustPolicy),
 	}
 }

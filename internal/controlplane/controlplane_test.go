@@ -32,8 +32,8 @@ func TestHealthyDeploymentAllOK(t *testing.T) {
 	d := awsfake.Sample()
 	got, srv := runAgainst(t, d, nil, controlplane.Options{})
 
-	if want := 7*len(d.Brokers) + 2; len(got) != want {
-		t.Fatalf("got %d findings, want %d (7 per broker + broker-sg + trust-policy): %+v", len(got), want, got)
+	if want := 7*len(d.Brokers) + 3; len(got) != want {
+		t.Fatalf("got %d findings, want %d (7 per broker + broker-sg + nlb-sg + trust-policy): %+v", len(got), want, got)
 	}
 	seen := map[string]bool{}
 	for _, f := range got {
@@ -292,24 +292,53 @@ func TestDrift(t *testing.T) {
 			},
 		},
 		{
-			name: "operator CIDR on 9098 is allowed when configured",
+			name: "broker security group admits an operator CIDR directly",
 			drift: func(s *awsfake.State) {
 				s.SecurityGroupRules = append(s.SecurityGroupRules, awsfake.SecurityGroupRule{
-					ID: "sgr-0a000000000000042", GroupID: d.BrokerSecurityGroupID, Protocol: "tcp", FromPort: 9098, ToPort: 9098, CIDRv4: "10.20.4.0/24"})
+					ID: "sgr-0a000000000000041", GroupID: d.BrokerSecurityGroupID, Protocol: "tcp", FromPort: 9098, ToPort: 9098, CIDRv4: "10.0.64.0/24"})
 			},
-			opts: controlplane.Options{OperatorCIDRs: []string{"10.20.0.0/16"}},
-		},
-		{
-			name: "operator CIDR on all ports is still too wide",
-			drift: func(s *awsfake.State) {
-				s.SecurityGroupRules = append(s.SecurityGroupRules, awsfake.SecurityGroupRule{
-					ID: "sgr-0a000000000000043", GroupID: d.BrokerSecurityGroupID, Protocol: "tcp", FromPort: 0, ToPort: 65535, CIDRv4: "10.20.4.0/24"})
-			},
-			opts: controlplane.Options{OperatorCIDRs: []string{"10.20.0.0/16"}},
+			opts: controlplane.Options{OperatorCIDRs: []string{"10.0.64.0/24"}},
 			want: []finding.Finding{
 				{Check: "broker-sg", Target: d.BrokerSecurityGroupID,
-					Detail:   "rule sgr-0a000000000000043 admits tcp/all ports from 10.20.4.0/24",
-					NextStep: fmt.Sprintf("aws ec2 revoke-security-group-ingress --region %s --group-id %s --security-group-rule-ids sgr-0a000000000000043", region, d.BrokerSecurityGroupID)},
+					Detail:   "rule sgr-0a000000000000041 admits tcp/9098 from 10.0.64.0/24",
+					NextStep: fmt.Sprintf("aws ec2 revoke-security-group-ingress --region %s --group-id %s --security-group-rule-ids sgr-0a000000000000041", region, d.BrokerSecurityGroupID)},
+			},
+		},
+		{
+			name: "NLB security group opened to the internet",
+			drift: func(s *awsfake.State) {
+				s.SecurityGroupRules = append(s.SecurityGroupRules, awsfake.SecurityGroupRule{
+					ID: "sgr-0c0bad00000000001", GroupID: d.NLBSecurityGroupID, Protocol: "tcp", FromPort: 9098, ToPort: 9098, CIDRv6: "::/0"})
+			},
+			want: []finding.Finding{
+				{Check: "nlb-sg", Target: d.NLBSecurityGroupID,
+					Detail:   "rule sgr-0c0bad00000000001 admits tcp/9098 from ::/0",
+					NextStep: fmt.Sprintf("aws ec2 revoke-security-group-ingress --region %s --group-id %s --security-group-rule-ids sgr-0c0bad00000000001", region, d.NLBSecurityGroupID)},
+			},
+		},
+		{
+			name: "NLB security group: inside the operator CIDRs passes, outside fails",
+			drift: func(s *awsfake.State) {
+				s.SecurityGroupRules = append(s.SecurityGroupRules,
+					awsfake.SecurityGroupRule{ID: "sgr-0c0000000000000a2", GroupID: d.NLBSecurityGroupID, Protocol: "tcp", FromPort: 9098, ToPort: 9098, CIDRv4: "10.0.64.128/25"},
+					awsfake.SecurityGroupRule{ID: "sgr-0c0000000000000a3", GroupID: d.NLBSecurityGroupID, Protocol: "tcp", FromPort: 9098, ToPort: 9098, CIDRv4: "10.20.4.0/24"})
+			},
+			opts: controlplane.Options{OperatorCIDRs: []string{"10.0.64.0/24"}},
+			want: []finding.Finding{
+				{Check: "nlb-sg", Target: d.NLBSecurityGroupID,
+					Detail:   "rule sgr-0c0000000000000a3 admits tcp/9098 from 10.20.4.0/24",
+					NextStep: fmt.Sprintf("aws ec2 revoke-security-group-ingress --region %s --group-id %s --security-group-rule-ids sgr-0c0000000000000a3", region, d.NLBSecurityGroupID)},
+			},
+		},
+		{
+			name: "NLB security group: an operator CIDR on all ports is too wide",
+			drift: func(s *awsfake.State) {
+				s.SecurityGroupRules[2].FromPort, s.SecurityGroupRules[2].ToPort = 0, 65535
+			},
+			want: []finding.Finding{
+				{Check: "nlb-sg", Target: d.NLBSecurityGroupID,
+					Detail:   "rule sgr-0c0000000000000a1 admits tcp/all ports from 10.0.64.0/24",
+					NextStep: fmt.Sprintf("aws ec2 revoke-security-group-ingress --region %s --group-id %s --security-group-rule-ids sgr-0c0000000000000a1", region, d.NLBSecurityGroupID)},
 			},
 		},
 		{
@@ -331,8 +360,8 @@ func TestDrift(t *testing.T) {
 			want: []finding.Finding{
 				{Check: "trust-policy", Target: d.RoleName,
 					Detail: fmt.Sprintf("principal %s (the role itself, needed for self-assumption) is missing", d.RoleARN),
-					NextStep: fmt.Sprintf(`run `+"`terraform apply`"+` to restore the module's trust policy, or: aws iam update-assume-role-policy --role-name %s --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["%s","%s"]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"6a1c9f0e"}}}]}'`,
-						d.RoleName, controlplane.DatabricksUCMasterRoleARN, d.RoleARN)},
+					NextStep: "run `terraform apply` to restore the module's trust policy, or: aws iam update-assume-role-policy --role-name " + d.RoleName +
+						" --policy-document '" + controlplane.TrustPolicy(controlplane.DatabricksUCMasterRoleARN, d.RoleARN, "6a1c9f0e") + "'"},
 			},
 		},
 		{
@@ -362,20 +391,32 @@ func TestDrift(t *testing.T) {
 		{
 			name: "role recreated: IAM replaced the self principal by its unique ID",
 			drift: func(s *awsfake.State) {
-				s.Roles[0].TrustPolicy = strings.Replace(awsfake.TrustPolicy(d.RoleARN, "6a1c9f0e"), fmt.Sprintf("%q", d.RoleARN), `"AROA2EXAMPLEOLDROLEID"`, 1)
+				s.Roles[0].TrustPolicy = fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":[%q,"AROA2EXAMPLEOLDROLEID"]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"6a1c9f0e"}}}]}`, controlplane.DatabricksUCMasterRoleARN)
 			},
 			want: []finding.Finding{
 				{Check: "trust-policy", Target: d.RoleName,
 					Detail: fmt.Sprintf("principal %s (the role itself, needed for self-assumption) is missing; principal AROA2EXAMPLEOLDROLEID is the unique ID of a deleted role or user (IAM replaced its ARN)", d.RoleARN),
-					NextStep: fmt.Sprintf(`run `+"`terraform apply`"+` to restore the module's trust policy, or: aws iam update-assume-role-policy --role-name %s --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["%s","%s"]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"6a1c9f0e"}}}]}'`,
-						d.RoleName, controlplane.DatabricksUCMasterRoleARN, d.RoleARN)},
+					NextStep: "run `terraform apply` to restore the module's trust policy, or: aws iam update-assume-role-policy --role-name " + d.RoleName +
+						" --policy-document '" + controlplane.TrustPolicy(controlplane.DatabricksUCMasterRoleARN, d.RoleARN, "6a1c9f0e") + "'"},
 			},
 		},
 		{
-			name: "self-assumption in the documented account-root form is accepted",
+			name: "self-assumption by the role's own ARN (Databricks' other documented form) is accepted",
 			drift: func(s *awsfake.State) {
-				s.Roles[0].TrustPolicy = fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":%q},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"6a1c9f0e"}}},{"Sid":"ExplicitSelfRoleAssumption","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:PrincipalArn":%q}}}]}`,
+				s.Roles[0].TrustPolicy = fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":[%q,%q]},"Action":["sts:AssumeRole"],"Condition":{"StringEquals":{"sts:ExternalId":["6a1c9f0e"]}}}]}`,
 					controlplane.DatabricksUCMasterRoleARN, d.RoleARN)
+			},
+		},
+		{
+			name: "self statement narrowed to another role is not self-assumption",
+			drift: func(s *awsfake.State) {
+				s.Roles[0].TrustPolicy = strings.Replace(awsfake.TrustPolicy(d.RoleARN, "6a1c9f0e"), `"aws:PrincipalArn":"`+d.RoleARN, `"aws:PrincipalArn":"arn:aws:iam::111122223333:role/someone-else`, 1)
+			},
+			want: []finding.Finding{
+				{Check: "trust-policy", Target: d.RoleName,
+					Detail: fmt.Sprintf("principal %s (the role itself, needed for self-assumption) is missing", d.RoleARN),
+					NextStep: "run `terraform apply` to restore the module's trust policy, or: aws iam update-assume-role-policy --role-name " + d.RoleName +
+						" --policy-document '" + controlplane.TrustPolicy(controlplane.DatabricksUCMasterRoleARN, d.RoleARN, "6a1c9f0e") + "'"},
 			},
 		},
 	}
@@ -448,9 +489,9 @@ func TestAPIErrors(t *testing.T) {
 			name:   "EC2 UnauthorizedOperation on DescribeSecurityGroupRules",
 			op:     "DescribeSecurityGroupRules",
 			err:    awsfake.APIError{Code: "UnauthorizedOperation", Message: "You are not authorized to perform this operation."},
-			checks: map[string]bool{"broker-sg": true},
-			detail: func(finding.Finding) string {
-				return fmt.Sprintf("DescribeSecurityGroupRules on %s: UnauthorizedOperation: You are not authorized to perform this operation.", d.BrokerSecurityGroupID)
+			checks: map[string]bool{"broker-sg": true, "nlb-sg": true},
+			detail: func(f finding.Finding) string {
+				return fmt.Sprintf("DescribeSecurityGroupRules on %s: UnauthorizedOperation: You are not authorized to perform this operation.", f.Target)
 			},
 			next: `grant the caller IAM permission ec2:DescribeSecurityGroupRules (the control-plane checks need only read-only actions; see README "Control-plane checks"), or leave this check out with --checks`,
 		},
@@ -469,7 +510,7 @@ func TestAPIErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			got, _ := runAgainst(t, d, func(s *awsfake.State) { s.Errors = map[string]awsfake.APIError{tt.op: tt.err} }, controlplane.Options{})
-			if want := 7*len(d.Brokers) + 2; len(got) != want {
+			if want := 7*len(d.Brokers) + 3; len(got) != want {
 				t.Fatalf("got %d findings, want all %d despite the error", len(got), want)
 			}
 			for _, f := range got {
@@ -586,4 +627,20 @@ func dump(fs []finding.Finding) string {
 		fmt.Fprintf(&b, "  %s ok=%t\n    detail: %s\n    next:   %s\n", key(f), f.OK, f.Detail, f.NextStep)
 	}
 	return b.String()
+}
+
+// TestTrustPolicyAheadOfTerraform: someone put the real external ID into the
+// trust policy by hand while Terraform still holds the placeholder; the next
+// apply would put "0000" back and break the Databricks credential.
+func TestTrustPolicyAheadOfTerraform(t *testing.T) {
+	t.Parallel()
+	d := awsfake.Sample()
+	d.ExternalIDIsPlaceholder = true
+	got, _ := runAgainst(t, d, nil, controlplane.Options{Checks: []string{"trust-policy"}})
+	want := finding.Finding{Check: "trust-policy", Target: d.RoleName,
+		Detail:   `the trust policy has a real external ID but Terraform still holds the placeholder "0000": the next ` + "`terraform apply`" + ` reverts it`,
+		NextStep: `set databricks_external_id = "6a1c9f0e-2b7d-4e55-9c1b-1f3e8d2a7b40" in terraform.tfvars, then ` + "`terraform apply`"}
+	if len(got) != 1 || got[0].OK || got[0].Detail != want.Detail || got[0].NextStep != want.NextStep || key(got[0]) != key(want) {
+		t.Errorf("got %s\nwant %s", dump(got), dump([]finding.Finding{want}))
+	}
 }

@@ -144,45 +144,53 @@ func (r *run) checkEndpointConnections(ctx context.Context, b tfoutputs.Broker) 
 	return fail(detail, strings.Join(steps, "; "))
 }
 
+// ingressRules returns a security group's ingress rules, sorted by rule id.
+func (r *run) ingressRules(ctx context.Context, sg string) ([]ec2types.SecurityGroupRule, error) {
+	var rules []ec2types.SecurityGroupRule
+	p := ec2.NewDescribeSecurityGroupRulesPaginator(r.c.EC2, &ec2.DescribeSecurityGroupRulesInput{
+		Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: []string{sg}}},
+	})
+	for p.HasMorePages() {
+		cctx, cancel := r.call(ctx)
+		page, err := p.NextPage(cctx)
+		cancel()
+		if err != nil {
+			return nil, wrapAPI("DescribeSecurityGroupRules", "ec2:DescribeSecurityGroupRules", sg, err)
+		}
+		for _, rule := range page.SecurityGroupRules {
+			if !aws.ToBool(rule.IsEgress) && aws.ToString(rule.GroupId) == sg {
+				rules = append(rules, rule)
+			}
+		}
+	}
+	sort.Slice(rules, func(i, j int) bool {
+		return aws.ToString(rules[i].SecurityGroupRuleId) < aws.ToString(rules[j].SecurityGroupRuleId)
+	})
+	return rules, nil
+}
+
+func (r *run) revokeCmd(sg string, ids []string) string {
+	return fmt.Sprintf("aws ec2 revoke-security-group-ingress --region %s --group-id %s --security-group-rule-ids %s", r.d.Region, sg, strings.Join(ids, " "))
+}
+
 // checkBrokerSG: the broker security group admits tcp/9098 from the NLB
-// security group, and no ingress wider than that (or the operator CIDRs).
+// security group, and nothing else from anywhere else.
 func (r *run) checkBrokerSG(ctx context.Context) finding.Finding {
 	sg, nlbSG := r.d.BrokerSecurityGroupID, r.d.NLBSecurityGroupID
 	f := func() finding.Finding {
-		var rules []ec2types.SecurityGroupRule
-		p := ec2.NewDescribeSecurityGroupRulesPaginator(r.c.EC2, &ec2.DescribeSecurityGroupRulesInput{
-			Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: []string{sg}}},
-		})
-		for p.HasMorePages() {
-			cctx, cancel := r.call(ctx)
-			page, err := p.NextPage(cctx)
-			cancel()
-			if err != nil {
-				return failedCall(r.d.Region, wrapAPI("DescribeSecurityGroupRules", "ec2:DescribeSecurityGroupRules", sg, err))
-			}
-			rules = append(rules, page.SecurityGroupRules...)
+		rules, err := r.ingressRules(ctx, sg)
+		if err != nil {
+			return failedCall(r.d.Region, err)
 		}
-		sort.Slice(rules, func(i, j int) bool {
-			return aws.ToString(rules[i].SecurityGroupRuleId) < aws.ToString(rules[j].SecurityGroupRuleId)
-		})
 		var fromNLB string
 		var problems, revoke []string
 		for _, rule := range rules {
-			if aws.ToBool(rule.IsEgress) || aws.ToString(rule.GroupId) != sg {
-				continue
-			}
 			id := aws.ToString(rule.SecurityGroupRuleId)
-			exact := isTCP(rule) && aws.ToInt32(rule.FromPort) == port && aws.ToInt32(rule.ToPort) == port
-			ref := ""
-			if rule.ReferencedGroupInfo != nil {
-				ref = aws.ToString(rule.ReferencedGroupInfo.GroupId)
-			}
-			switch {
-			case ref == nlbSG && exact:
+			switch ref := referenced(rule); {
+			case ref == nlbSG && exact9098(rule):
 				fromNLB = id
 			case ref == sg:
 				// Self-reference: only the brokers' own ENIs, nothing from outside.
-			case exact && r.operatorCIDR(aws.ToString(rule.CidrIpv4), aws.ToString(rule.CidrIpv6)):
 			default:
 				problems = append(problems, fmt.Sprintf("rule %s admits %s from %s", id, ports(rule), source(rule)))
 				revoke = append(revoke, id)
@@ -194,7 +202,7 @@ func (r *run) checkBrokerSG(ctx context.Context) finding.Finding {
 			steps = append(steps, fmt.Sprintf("aws ec2 authorize-security-group-ingress --region %s --group-id %s --protocol tcp --port %d --source-group %s", r.d.Region, sg, port, nlbSG))
 		}
 		if len(revoke) > 0 {
-			steps = append(steps, fmt.Sprintf("aws ec2 revoke-security-group-ingress --region %s --group-id %s --security-group-rule-ids %s", r.d.Region, sg, strings.Join(revoke, " ")))
+			steps = append(steps, r.revokeCmd(sg, revoke))
 		}
 		if len(problems) > 0 {
 			return fail(strings.Join(problems, "; "), strings.Join(steps, " && "))
@@ -203,6 +211,49 @@ func (r *run) checkBrokerSG(ctx context.Context) finding.Finding {
 	}()
 	f.Target = sg
 	return f
+}
+
+// checkNLBSG: the NLB security group admits only tcp/9098 from the operator
+// CIDRs (PrivateLink traffic is not filtered by it, so it needs no rule).
+// Without configured operator CIDRs, any CIDR except the whole internet passes.
+func (r *run) checkNLBSG(ctx context.Context) finding.Finding {
+	sg := r.d.NLBSecurityGroupID
+	f := func() finding.Finding {
+		rules, err := r.ingressRules(ctx, sg)
+		if err != nil {
+			return failedCall(r.d.Region, err)
+		}
+		var allowed, problems, revoke []string
+		for _, rule := range rules {
+			id := aws.ToString(rule.SecurityGroupRuleId)
+			if exact9098(rule) && r.operatorCIDR(aws.ToString(rule.CidrIpv4), aws.ToString(rule.CidrIpv6)) {
+				allowed = append(allowed, source(rule))
+				continue
+			}
+			problems = append(problems, fmt.Sprintf("rule %s admits %s from %s", id, ports(rule), source(rule)))
+			revoke = append(revoke, id)
+		}
+		if len(problems) > 0 {
+			return fail(strings.Join(problems, "; "), r.revokeCmd(sg, revoke))
+		}
+		if len(allowed) == 0 {
+			return pass("no ingress rules (PrivateLink traffic is not filtered by this group)")
+		}
+		return pass(fmt.Sprintf("ingress tcp/%d from %s only", port, strings.Join(allowed, ", ")))
+	}()
+	f.Target = sg
+	return f
+}
+
+func referenced(rule ec2types.SecurityGroupRule) string {
+	if rule.ReferencedGroupInfo == nil {
+		return ""
+	}
+	return aws.ToString(rule.ReferencedGroupInfo.GroupId)
+}
+
+func exact9098(rule ec2types.SecurityGroupRule) bool {
+	return isTCP(rule) && aws.ToInt32(rule.FromPort) == port && aws.ToInt32(rule.ToPort) == port
 }
 
 func isTCP(r ec2types.SecurityGroupRule) bool {
@@ -239,7 +290,9 @@ func source(r ec2types.SecurityGroupRule) string {
 	return "an unknown source"
 }
 
-// operatorCIDR reports whether a rule's CIDR lies inside one of the operator CIDRs.
+// operatorCIDR reports whether a rule's CIDR lies inside one of the
+// operator CIDRs; with none configured, whether it is narrower than the
+// whole internet.
 func (r *run) operatorCIDR(v4, v6 string) bool {
 	c := v4
 	if c == "" {
@@ -251,6 +304,9 @@ func (r *run) operatorCIDR(v4, v6 string) bool {
 	rule, err := netip.ParsePrefix(c)
 	if err != nil {
 		return false
+	}
+	if r.o.OperatorCIDRs == nil {
+		return rule.Bits() > 0
 	}
 	for _, s := range r.o.OperatorCIDRs {
 		op, err := netip.ParsePrefix(strings.TrimSpace(s))

@@ -179,9 +179,26 @@ func (r *run) restoreStep(name, externalID string) string {
 	if externalID == "" {
 		return step + fmt.Sprintf(" (principals %s and %s, sts:ExternalId = your Databricks external ID)", r.o.UCMasterRoleARN, r.d.RoleARN)
 	}
-	doc := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":[%q,%q]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":%q}}}]}`,
-		r.o.UCMasterRoleARN, r.d.RoleARN, externalID)
-	return step + fmt.Sprintf(", or: aws iam update-assume-role-policy --role-name %s --policy-document '%s'", name, doc)
+	return step + fmt.Sprintf(", or: aws iam update-assume-role-policy --role-name %s --policy-document '%s'", name, TrustPolicy(r.o.UCMasterRoleARN, r.d.RoleARN, externalID))
+}
+
+// TrustPolicy renders the trust policy the module gives the Databricks
+// role: the UC master role may assume it with the external ID, and so may
+// the role itself (named as its account root narrowed by aws:PrincipalArn,
+// because IAM rejects a role's own ARN as principal while creating it).
+func TrustPolicy(ucMasterRoleARN, roleARN, externalID string) string {
+	account := ""
+	if parts := strings.SplitN(roleARN, ":", 6); len(parts) == 6 {
+		account = parts[4]
+	}
+	partition := "aws"
+	if parts := strings.SplitN(roleARN, ":", 3); len(parts) == 3 {
+		partition = parts[1]
+	}
+	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[`+
+		`{"Sid":"DatabricksUnityCatalog","Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":%q},"Condition":{"StringEquals":{"sts:ExternalId":%q}}},`+
+		`{"Sid":"ExplicitSelfRoleAssumption","Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":%q},"Condition":{"ArnEquals":{"aws:PrincipalArn":%q},"StringEquals":{"sts:ExternalId":%q}}}]}`,
+		ucMasterRoleARN, externalID, "arn:"+partition+":iam::"+account+":root", roleARN, externalID)
 }
 
 func allowsAssumeRole(actions []string) bool {

@@ -172,11 +172,9 @@ func AccessDenied(code, account, action string) APIError {
 }
 
 // TrustPolicy renders the trust policy the module writes for the Databricks
-// role: the UC master role and the role itself may assume it, with the
-// external ID as a condition.
+// role (see controlplane.TrustPolicy) with the default UC master role.
 func TrustPolicy(roleARN, externalID string) string {
-	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":[%q,%q]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":%q}}}]}`,
-		controlplane.DatabricksUCMasterRoleARN, roleARN, externalID)
+	return controlplane.TrustPolicy(controlplane.DatabricksUCMasterRoleARN, roleARN, externalID)
 }
 
 // Healthy renders the AWS state of a correctly deployed, fully connected
@@ -184,7 +182,8 @@ func TrustPolicy(roleARN, externalID string) string {
 // with one TCP/9098 listener forwarding to a target group whose only target
 // is its broker (healthy), cross-zone off, endpoint services Available with
 // the configured principals and one accepted connection each, the broker
-// security group open on 9098 to the NLB security group only, and a trust
+// security group open on 9098 to the NLB security group only, the NLB
+// security group open on 9098 to one operator CIDR (10.0.64.0/24), and a trust
 // policy with both principals and a real external ID.
 func Healthy(d tfoutputs.Deployment) *State {
 	account := accountOf(d.ClusterARN)
@@ -237,7 +236,7 @@ func Healthy(d tfoutputs.Deployment) *State {
 		{ID: "sgr-0b0000000000000e1", GroupID: d.BrokerSecurityGroupID, Egress: true, Protocol: "-1", FromPort: -1, ToPort: -1,
 			CIDRv4: "0.0.0.0/0"},
 		{ID: "sgr-0c0000000000000a1", GroupID: d.NLBSecurityGroupID, Protocol: "tcp", FromPort: 9098, ToPort: 9098,
-			CIDRv4: "10.0.0.0/16", Description: "Kafka from PrivateLink"},
+			CIDRv4: "10.0.64.0/24", Description: "Kafka SASL/IAM from operator CIDR 10.0.64.0/24 (in-VPC verification)"},
 		{ID: "sgr-0c0000000000000e1", GroupID: d.NLBSecurityGroupID, Egress: true, Protocol: "tcp", FromPort: 9098, ToPort: 9098,
 			ReferencedGroupID: d.BrokerSecurityGroupID},
 	}
