@@ -1,0 +1,85 @@
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/mskvpce/mskvpce/internal/localmsk"
+)
+
+// TestVerifyAgainstLocalMSK applies the fixture (whose outputs name the same
+// cluster and broker hostnames as the local MSK-like environment), then runs
+// `deploy verify` through the local per-broker NLB stand-ins: it passes, and
+// fails with exit 3 once an NLB is down.
+func TestVerifyAgainstLocalMSK(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a local MSK-like cluster and runs Terraform")
+	}
+	ctx := context.Background()
+	env, err := localmsk.Start(ctx, localmsk.Options{ClusterName: "test-dep-msk", Region: "us-east-1", HostID: "abc123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	info := env.Info()
+	// Credentials for the SASL/IAM signer; no profile or IMDS lookups.
+	t.Setenv("AWS_ACCESS_KEY_ID", info.Credentials.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", info.Credentials.SecretAccessKey)
+	t.Setenv("AWS_SESSION_TOKEN", info.Credentials.SessionToken)
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+	h := newHarness(t)
+	h.must(append([]string{"apply", "--yes"}, fixtureInputs...)...)
+	args := []string{"verify", "--ca-file", info.CAFile, "--timeout", "30s", "--output", "json"}
+	for _, b := range info.Brokers {
+		args = append(args, "--endpoint", b.Advertised()+"="+b.Endpoint)
+	}
+	r := h.run(args...)
+	if r.code != 0 {
+		t.Fatalf("verify: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	var rep struct {
+		Passed bool `json:"passed"`
+		Paths  []struct {
+			BrokerID int  `json:"broker_id"`
+			Passed   bool `json:"passed"`
+		} `json:"paths"`
+		Checks []struct {
+			Check string `json:"check"`
+			OK    bool   `json:"ok"`
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("verify --output json: %v\n%s", err, r.stdout)
+	}
+	if !rep.Passed || len(rep.Paths) != 3 {
+		t.Errorf("report: %+v", rep)
+	}
+	drift := false
+	for _, c := range rep.Checks {
+		if c.Check == "drift" {
+			drift = true
+			if !c.OK {
+				t.Errorf("drift reported on an unchanged deployment")
+			}
+		}
+	}
+	if !drift {
+		t.Error("no drift check in the report")
+	}
+	if !strings.Contains(r.stderr, "placeholder external ID") {
+		t.Errorf("verify does not warn about the placeholder:\n%s", r.stderr)
+	}
+
+	if err := env.SetNLBDown(2, true); err != nil {
+		t.Fatal(err)
+	}
+	r = h.run(append(args, "--no-drift")...)
+	if r.code != ExitVerifyFailed {
+		t.Fatalf("verify with NLB 2 down: exit %d, want %d\n%s\n%s", r.code, ExitVerifyFailed, r.stdout, r.stderr)
+	}
+}
