@@ -1,0 +1,87 @@
+package verify_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mskvpce/mskvpce/internal/tfoutputs"
+	"github.com/mskvpce/mskvpce/internal/verify"
+)
+
+func TestParseEndpoint(t *testing.T) {
+	t.Parallel()
+	const adv = "b-12.demo.abc123.c2.kafka.eu-west-1.amazonaws.com:9098"
+	cases := []struct {
+		in      string
+		want    verify.Path
+		wantErr string
+	}{
+		{in: adv + "=nlb-12-abc.elb.eu-west-1.amazonaws.com:9098", want: verify.Path{BrokerID: 12, Advertised: adv, Endpoint: "nlb-12-abc.elb.eu-west-1.amazonaws.com:9098"}},
+		{in: " " + adv + " = 10.0.2.15:9098 ", want: verify.Path{BrokerID: 12, Advertised: adv, Endpoint: "10.0.2.15:9098"}},
+		{in: adv, wantErr: "want advertised-host:port=endpoint-host:port"},
+		{in: adv + "=", wantErr: "want advertised-host:port=endpoint-host:port"},
+		{in: "b-1.demo.abc123.c2.kafka.eu-west-1.amazonaws.com=nlb:9098", wantErr: "advertised address"},
+		{in: adv + "=nlb", wantErr: "endpoint address \"nlb\" is not host:port"},
+		{in: "b-x.demo:9098=nlb:9098", wantErr: "not an MSK broker hostname"},
+		{in: "b-0.demo:9098=nlb:9098", wantErr: "not an MSK broker hostname"},
+		{in: "kafka.demo:9098=nlb:9098", wantErr: "not an MSK broker hostname"},
+	}
+	for _, tc := range cases {
+		got, err := verify.ParseEndpoint(tc.in)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("ParseEndpoint(%q) error %v, want %q", tc.in, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("ParseEndpoint(%q) = %+v, %v; want %+v", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestTargetFromDeployment(t *testing.T) {
+	t.Parallel()
+	d := tfoutputs.Deployment{
+		Region:                  "eu-west-1",
+		ClusterARN:              "arn:aws:kafka:eu-west-1:111122223333:cluster/demo/uuid-1",
+		BootstrapBrokersSASLIAM: "b-1.demo.abc123.c2.kafka.eu-west-1.amazonaws.com:9098, b-2.demo.abc123.c2.kafka.eu-west-1.amazonaws.com:9098",
+		Brokers: []tfoutputs.Broker{
+			{ID: 1, Hostname: "b-1.demo.abc123.c2.kafka.eu-west-1.amazonaws.com", NLBDNSName: "nlb-1.elb.eu-west-1.amazonaws.com"},
+			{ID: 2, Hostname: "b-2.demo.abc123.c2.kafka.eu-west-1.amazonaws.com", NLBDNSName: "nlb-2.elb.eu-west-1.amazonaws.com"},
+		},
+	}
+	tg := verify.TargetFromDeployment(d)
+	want := []verify.Path{
+		{BrokerID: 1, Advertised: "b-1.demo.abc123.c2.kafka.eu-west-1.amazonaws.com:9098", Endpoint: "nlb-1.elb.eu-west-1.amazonaws.com:9098"},
+		{BrokerID: 2, Advertised: "b-2.demo.abc123.c2.kafka.eu-west-1.amazonaws.com:9098", Endpoint: "nlb-2.elb.eu-west-1.amazonaws.com:9098"},
+	}
+	if tg.Region != "eu-west-1" || tg.ClusterARN != d.ClusterARN || len(tg.Bootstrap) != 2 || len(tg.Paths) != 2 || tg.Paths[0] != want[0] || tg.Paths[1] != want[1] {
+		t.Errorf("TargetFromDeployment = %+v", tg)
+	}
+	if err := tg.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	tg.Paths = append(tg.Paths, tg.Paths[0])
+	tg.Region = ""
+	if err := tg.Validate(); err == nil || !strings.Contains(err.Error(), "broker 1 is mapped twice") || !strings.Contains(err.Error(), "region is empty") {
+		t.Errorf("Validate of a bad target: %v", err)
+	}
+}
+
+// TestRunDNSFailure: an NLB name that does not resolve fails at dns.
+func TestRunDNSFailure(t *testing.T) {
+	t.Parallel()
+	_, tg := startEnv(t)
+	tg.Paths[1].Endpoint = "nlb-2.invalid:9098"
+	rep := verify.Run(context.Background(), tg, verify.Options{Timeout: 10 * time.Second, StageTimeout: 3 * time.Second})
+	f, failed := rep.Paths[1].Failed()
+	if !failed || f.Check != verify.StageDNS || !strings.Contains(f.Detail, "NLB 2 (nlb-2.invalid") || f.NextStep == "" {
+		t.Fatalf("want a dns failure naming NLB 2, got %+v", f)
+	}
+	if !rep.Paths[0].Passed || !rep.Paths[2].Passed || rep.ExitCode() != 1 {
+		t.Errorf("other paths should pass and the run fail: %+v", rep)
+	}
+}
