@@ -157,13 +157,19 @@ func Run(ctx context.Context, c Clients, d tfoutputs.Deployment, o Options) []fi
 		selected = AllChecks
 	}
 	var unknown []finding.Finding
+	seen := map[string]bool{}
 	type job struct {
 		order int
 		fn    func(context.Context) []finding.Finding
 	}
 	var jobs []job
+	all := r.checks()
 	for _, name := range selected {
-		fn, ok := r.checks()[name]
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		fn, ok := all[name]
 		if !ok {
 			unknown = append(unknown, finding.Finding{Check: name, Target: "options", Detail: fmt.Sprintf("unknown control-plane check %q", name),
 				NextStep: "use one of: " + strings.Join(AllChecks, ", ")})

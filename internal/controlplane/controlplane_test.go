@@ -64,9 +64,9 @@ func TestHealthyDeploymentAllOK(t *testing.T) {
 		t.Errorf("calls: ListNodes %d (want 1), DescribeTargetHealth %d (want %d)", count["kafka:ListNodes"], count["elasticloadbalancing:DescribeTargetHealth"], len(d.Brokers))
 	}
 	wantDetail := map[string]string{
-		"nlb-target / broker 2":                      "mskvpce-demo-b2 targets 10.0.2.102:9098, broker 2's client IP",
+		"nlb-target / broker 2":                      "mskvpce-demo-nlb-2 targets 10.0.2.102:9098, broker 2's client IP",
 		"target-health / broker 1":                   "10.0.1.101:9098 healthy",
-		"listener / broker 3":                        "TCP/9098 → mskvpce-demo-b3-9098",
+		"listener / broker 3":                        "TCP/9098 → mskvpce-demo-tg-3",
 		"cross-zone / broker 1":                      "load_balancing.cross_zone.enabled=false",
 		"allowed-principals / broker 1":              "allows arn:aws:iam::565502421330:role/private-connectivity-role-us-east-1",
 		"broker-sg / " + d.BrokerSecurityGroupID:     "ingress tcp/9098 from " + d.NLBSecurityGroupID + " only (rule sgr-0b0000000000000a1)",
@@ -148,7 +148,7 @@ func TestDrift(t *testing.T) {
 			want: []finding.Finding{
 				{Check: "target-health", Target: "broker 1",
 					Detail: "target 10.0.1.101:9098 is unused (Target.NotInUse: Target is in an Availability Zone that is not enabled for the load balancer)",
-					NextStep: fmt.Sprintf("the target's Availability Zone is not enabled on mskvpce-demo-b1 (cross-zone is off, so the NLB needs a subnet in us-east-1a): add it with `aws elbv2 set-subnets --region %s --load-balancer-arn %s --subnets <the NLB's subnets> %s`, or `terraform apply`",
+					NextStep: fmt.Sprintf("the target's Availability Zone is not enabled on mskvpce-demo-nlb-1 (cross-zone is off, so the NLB needs a subnet in us-east-1a): add it with `aws elbv2 set-subnets --region %s --load-balancer-arn %s --subnets <the NLB's subnets> %s`, or `terraform apply`",
 						region, b1.NLBARN, b1.ClientSubnetID)},
 			},
 		},
@@ -159,7 +159,7 @@ func TestDrift(t *testing.T) {
 			},
 			want: []finding.Finding{
 				{Check: "listener", Target: "broker 1",
-					Detail:   "mskvpce-demo-b1 has no listener on 9098 (listeners: TCP/9092 → mskvpce-demo-b1-9098)",
+					Detail:   "mskvpce-demo-nlb-1 has no listener on 9098 (listeners: TCP/9092 → mskvpce-demo-tg-1)",
 					NextStep: fmt.Sprintf("aws elbv2 modify-listener --region %s --listener-arn %s --port 9098", region, listenerARN(t, b1.NLBARN))},
 			},
 		},
@@ -171,7 +171,7 @@ func TestDrift(t *testing.T) {
 			},
 			want: []finding.Finding{
 				{Check: "listener", Target: "broker 2",
-					Detail:   "listener 9098 is TLS, not TCP (the brokers terminate TLS themselves); listener 9098 forwards to mskvpce-demo-b3-9098, not broker 2's target group mskvpce-demo-b2-9098",
+					Detail:   "listener 9098 is TLS, not TCP (the brokers terminate TLS themselves); listener 9098 forwards to mskvpce-demo-tg-3, not broker 2's target group mskvpce-demo-tg-2",
 					NextStep: fmt.Sprintf("aws elbv2 modify-listener --region %s --listener-arn %s --protocol TCP --default-actions Type=forward,TargetGroupArn=%s", region, listenerARN(t, b2.NLBARN), b2.TargetGroupARN)},
 			},
 		},
@@ -180,7 +180,7 @@ func TestDrift(t *testing.T) {
 			drift: func(s *awsfake.State) { s.LoadBalancers[2].Listeners = nil },
 			want: []finding.Finding{
 				{Check: "listener", Target: "broker 3",
-					Detail:   "mskvpce-demo-b3 has no listener on 9098",
+					Detail:   "mskvpce-demo-nlb-3 has no listener on 9098",
 					NextStep: fmt.Sprintf("aws elbv2 create-listener --region %s --load-balancer-arn %s --protocol TCP --port 9098 --default-actions Type=forward,TargetGroupArn=%s", region, b3.NLBARN, b3.TargetGroupARN)},
 			},
 		},
@@ -189,7 +189,7 @@ func TestDrift(t *testing.T) {
 			drift: func(s *awsfake.State) { s.LoadBalancers[1].CrossZone = true },
 			want: []finding.Finding{
 				{Check: "cross-zone", Target: "broker 2",
-					Detail:   "mskvpce-demo-b2 has load_balancing.cross_zone.enabled=true",
+					Detail:   "mskvpce-demo-nlb-2 has load_balancing.cross_zone.enabled=true",
 					NextStep: fmt.Sprintf("aws elbv2 modify-load-balancer-attributes --region %s --load-balancer-arn %s --attributes Key=load_balancing.cross_zone.enabled,Value=false", region, b2.NLBARN)},
 			},
 		},
@@ -216,7 +216,7 @@ func TestDrift(t *testing.T) {
 			drift: func(s *awsfake.State) { s.EndpointServices[0].NLBARNs = []string{b2.NLBARN} },
 			want: []finding.Finding{
 				{Check: "endpoint-service", Target: "broker 1",
-					Detail:   "it fronts [mskvpce-demo-b2], not broker 1's NLB mskvpce-demo-b1",
+					Detail:   "it fronts [mskvpce-demo-nlb-2], not broker 1's NLB mskvpce-demo-nlb-1",
 					NextStep: fmt.Sprintf("aws ec2 modify-vpc-endpoint-service-configuration --region %s --service-id %s --add-network-load-balancer-arns %s --remove-network-load-balancer-arns %s (or `terraform apply`)", region, b1.EndpointServiceID, b1.NLBARN, b2.NLBARN)},
 			},
 		},
@@ -386,6 +386,19 @@ func TestDrift(t *testing.T) {
 					Detail: "no sts:ExternalId condition on the statement trusting the UC master role (confused-deputy protection missing)",
 					NextStep: fmt.Sprintf("run `terraform apply` to restore the module's trust policy (principals %s and %s, sts:ExternalId = your Databricks external ID)",
 						controlplane.DatabricksUCMasterRoleARN, d.RoleARN)},
+			},
+		},
+		{
+			name: "trust policy opened to any principal",
+			drift: func(s *awsfake.State) {
+				s.Roles[0].TrustPolicy = strings.Replace(awsfake.TrustPolicy(d.RoleARN, "6a1c9f0e"), `]}`,
+					`,{"Sid":"Debug","Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`, 1)
+			},
+			want: []finding.Finding{
+				{Check: "trust-policy", Target: d.RoleName,
+					Detail: `a statement lets any principal ("*") assume the role`,
+					NextStep: "run `terraform apply` to restore the module's trust policy, or: aws iam update-assume-role-policy --role-name " + d.RoleName +
+						" --policy-document '" + controlplane.TrustPolicy(controlplane.DatabricksUCMasterRoleARN, d.RoleARN, "6a1c9f0e") + "'"},
 			},
 		},
 		{

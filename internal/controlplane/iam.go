@@ -109,12 +109,18 @@ func (r *run) judgeTrust(name string, doc policyDoc) finding.Finding {
 	var externalIDs []string
 	ucHasCondition := false
 	var orphans []string
+	wildcard := false
 	for _, s := range doc.Statement {
 		if s.Effect != "Allow" || !allowsAssumeRole(s.Action) {
 			continue
 		}
+		if s.Principal.Any {
+			wildcard = true
+		}
 		for _, p := range s.Principal.AWS {
 			switch {
+			case p == "*":
+				wildcard = true
 			case p == uc:
 				ucFound = true
 				if ids, ok := conditionValues(s.Condition, "sts:ExternalId"); ok {
@@ -138,6 +144,9 @@ func (r *run) judgeTrust(name string, doc policyDoc) finding.Finding {
 	}
 	if !selfFound {
 		problems = append(problems, fmt.Sprintf("principal %s (the role itself, needed for self-assumption) is missing", roleARN))
+	}
+	if wildcard {
+		problems = append(problems, `a statement lets any principal ("*") assume the role`)
 	}
 	if len(orphans) > 0 {
 		problems = append(problems, fmt.Sprintf("principal %s is the unique ID of a deleted role or user (IAM replaced its ARN)", strings.Join(orphans, ", ")))
@@ -166,7 +175,7 @@ func (r *run) judgeTrust(name string, doc policyDoc) finding.Finding {
 		}
 		return pass(fmt.Sprintf("trusts %s and itself; sts:ExternalId set (not the placeholder)", shortRole(uc)))
 	}
-	if placeholder && ucFound && selfFound && len(orphans) == 0 {
+	if placeholder && ucFound && selfFound && len(orphans) == 0 && !wildcard {
 		return fail(strings.Join(problems, "; "),
 			fmt.Sprintf("create the Databricks service credential for %s, copy the external ID Databricks shows, set databricks_external_id to it in terraform.tfvars and run `terraform apply`", roleARN))
 	}

@@ -276,7 +276,7 @@ func Sample() tfoutputs.Deployment {
 	for i := 1; i <= 3; i++ {
 		host := fmt.Sprintf("b-%d.%s.x1y2z3.c2.kafka.%s.amazonaws.com", i, name, region)
 		boot = append(boot, fmt.Sprintf("%s:%d", host, tfoutputs.KafkaIAMPort))
-		nlb := fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/net/%s-b%d/%016x", region, account, name, i, 0x50e1+i)
+		nlb := fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/net/%s-nlb-%d/%016x", region, account, name, i, 0x50e1+i)
 		d.Brokers = append(d.Brokers, tfoutputs.Broker{
 			ID:                  i,
 			Hostname:            host,
@@ -284,8 +284,8 @@ func Sample() tfoutputs.Deployment {
 			ClientSubnetID:      fmt.Sprintf("subnet-0%016x", 0x5b+i),
 			AvailabilityZone:    azs[i-1],
 			NLBARN:              nlb,
-			NLBDNSName:          fmt.Sprintf("%s-b%d-%08x.elb.%s.amazonaws.com", name, i, 0xd15+i, region),
-			TargetGroupARN:      fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s-b%d-9098/%016x", region, account, name, i, 0x7a+i),
+			NLBDNSName:          fmt.Sprintf("%s-nlb-%d-%08x.elb.%s.amazonaws.com", name, i, 0xd15+i, region),
+			TargetGroupARN:      fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s-tg-%d/%016x", region, account, name, i, 0x7a+i),
 			EndpointServiceID:   fmt.Sprintf("vpce-svc-0%016x", 0xe5+i),
 			EndpointServiceName: fmt.Sprintf("com.amazonaws.vpce.%s.vpce-svc-0%016x", region, 0xe5+i),
 		})
