@@ -24,14 +24,14 @@ var secrets = []string{
 func checkRejected(t *testing.T, err error, want mskiam.Reason) {
 	t.Helper()
 	if err == nil {
-		t.Fatalf("accepted; want %v", want)
+		t.Fatalf("accepted; want %s", want.String())
 	}
 	var e *mskiam.Error
 	if !errors.As(err, &e) {
 		t.Fatalf("error %v (%T) is not an *mskiam.Error", err, err)
 	}
 	if e.Reason != want {
-		t.Fatalf("reason = %v (%v); want %v", e.Reason, err, want)
+		t.Fatalf("reason = %s (%v); want %s", e.Reason.String(), err, want.String())
 	}
 	if !errors.Is(err, want) {
 		t.Errorf("errors.Is(err, %v) = false", want)
@@ -85,6 +85,10 @@ func TestVerifyOAuthBearer(t *testing.T) {
 			tok += strings.Repeat("=", (4-len(tok)%4)%4)
 			return []byte("n,,\x01auth=Bearer " + tok + "\x01\x01")
 		}, wantAK: roleCred.AccessKeyID},
+		// aws-msk-iam-auth's OAUTHBEARER handler builds its URL from a request
+		// with an empty path (https://kafka.<region>.amazonaws.com?Action=...);
+		// SigV4 canonicalizes an empty path to "/", so the signature holds.
+		{name: "URL without path", msg: edited(roleCred, func(u *url.URL, _ url.Values) { u.Path = "" }), wantAK: roleCred.AccessKeyID},
 		{name: "user-agent changed (unsigned)", msg: edited(userCred, func(_ *url.URL, q url.Values) { q.Set("User-Agent", "something-else") }), wantAK: userCred.AccessKeyID},
 		{name: "server clock 4m ahead", msg: func(t *testing.T) []byte { return bearer(t, signerToken(t, region, userCred)) }, setup: func(v *mskiam.Verifier) { v.Now = shifted(4 * time.Minute) }, wantAK: userCred.AccessKeyID},
 		{name: "server clock 4m behind", msg: func(t *testing.T) []byte { return bearer(t, signerToken(t, region, userCred)) }, setup: func(v *mskiam.Verifier) { v.Now = shifted(-4 * time.Minute) }, wantAK: userCred.AccessKeyID},
@@ -250,5 +254,55 @@ func TestReasonString(t *testing.T) {
 	}
 	if got := mskiam.Reason(99).String(); got != "Reason(99)" {
 		t.Errorf("Reason(99).String() = %q", got)
+	}
+}
+
+// One Verifier serves many connections at once; run with -race.
+func TestVerifyConcurrent(t *testing.T) {
+	t.Parallel()
+	v := newVerifier()
+	msgs := [][]byte{bearer(t, signerToken(t, region, userCred)), bearer(t, signerToken(t, region, roleCred))}
+	payloads := [][]byte{franzPayload(t, broker1+":9098", userCred), franzPayload(t, broker1+":9098", roleCred)}
+	errs := make(chan error, 64)
+	for i := range cap(errs) {
+		go func() {
+			var err error
+			if i%2 == 0 {
+				_, err = v.VerifyOAuthBearer(msgs[i/2%2], broker1)
+			} else {
+				_, err = v.VerifyAWSMSKIAM(payloads[i/2%2], broker1)
+			}
+			errs <- err
+		}()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// aws-sdk-go-v2's SigV4 signer caches derived keys by access key, region and
+// service but not by secret. Two verifiers that know the same access key with
+// different secrets (or one whose secret was rotated) must not share that
+// cache: the second must reject what only the first secret signed.
+func TestNoDerivedKeyReuseAcrossSecrets(t *testing.T) {
+	t.Parallel()
+	tok := bearer(t, signerToken(t, region, userCred))
+	payload := franzPayload(t, broker1+":9098", userCred)
+	right := newVerifier()
+	rotated := newVerifier()
+	rotated.Credentials = []mskiam.Credential{{AccessKeyID: userCred.AccessKeyID, SecretAccessKey: "otherSecretKeyEXAMPLEEXAMPLEEXAMPLE0000"}}
+	for range 2 {
+		if _, err := right.VerifyOAuthBearer(tok, broker1); err != nil {
+			t.Fatal(err)
+		}
+		_, err := rotated.VerifyOAuthBearer(tok, broker1)
+		checkRejected(t, err, mskiam.SignatureMismatch)
+		if _, err := right.VerifyAWSMSKIAM(payload, broker1); err != nil {
+			t.Fatal(err)
+		}
+		_, err = rotated.VerifyAWSMSKIAM(payload, broker1)
+		checkRejected(t, err, mskiam.SignatureMismatch)
 	}
 }
