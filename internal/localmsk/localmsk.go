@@ -73,6 +73,8 @@ type Options struct {
 	// MaxSessionLifetime caps session_lifetime_ms; default 1h.
 	MaxSessionLifetime time.Duration
 	Logger             *slog.Logger
+
+	blackholeProduce bool // benchmarks: brokers acknowledge and discard records
 }
 
 // Info is what a client needs to reach the environment; WriteInfo writes it
@@ -307,8 +309,8 @@ func (e *Env) startKafka(hosts []string) ([]string, error) {
 		}
 		return advertisedListener{ln, advertisedAddr(net.JoinHostPort(adv, strconv.Itoa(Port)))}, nil
 	}
-	c, err := kfake.NewCluster(
-		kfake.NumBrokers(len(hosts)+1),
+	opts := []kfake.Opt{
+		kfake.NumBrokers(len(hosts) + 1),
 		kfake.ListenFn(listen),
 		kfake.ClusterID(e.opts.ClusterUUID),
 		kfake.DefaultNumPartitions(len(hosts)),
@@ -317,7 +319,11 @@ func (e *Env) startKafka(hosts []string) ([]string, error) {
 		// v4, before KIP-1242 made brokers refuse clients that name
 		// another node.
 		kfake.MaxVersions(kversion.V4_1_0()),
-	)
+	}
+	if e.opts.blackholeProduce {
+		opts = append(opts, kfake.BlackholeProduce())
+	}
+	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("start the Kafka brokers (kfake): %w", err)
 	}
