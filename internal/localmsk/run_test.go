@@ -1,0 +1,128 @@
+package localmsk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while Run writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestRunUsage(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string // in stdout (help) or stderr
+	}{
+		{[]string{"--help"}, ExitOK, "Exit codes"},
+		{[]string{"--no-such-flag"}, ExitUsage, "flag provided but not defined"},
+		{[]string{"extra"}, ExitUsage, `unexpected argument "extra"`},
+		{[]string{"--output", "yaml"}, ExitUsage, "use text or json"},
+		{[]string{"--cert", "expired"}, ExitUsage, "wrong-host"},
+		{[]string{"--route-nlb", "1-2"}, ExitUsage, "want <broker id>=<value>"},
+		{[]string{"--latency", "1=fast"}, ExitUsage, "invalid duration"},
+		{[]string{"--nlb-down", "x"}, ExitUsage, "not a broker id"},
+		{[]string{"--nlb-down", "7"}, ExitUsage, "broker 7 does not exist"},
+		{[]string{"--policy", "/nonexistent/policy.json"}, ExitUsage, "no such file"},
+		{[]string{"--account", "12"}, ExitStart, "12-digit"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr syncBuffer
+			// Should a case start the environment, it stops after 5s.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if code := Run(ctx, &stdout, &stderr, tc.args); code != tc.code {
+				t.Fatalf("exit code %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, stdout.String(), stderr.String())
+			}
+			if all := stdout.String() + stderr.String(); !strings.Contains(all, tc.out) {
+				t.Errorf("output does not mention %q:\n%s", tc.out, all)
+			}
+		})
+	}
+}
+
+// TestRunServesUntilCancelled runs the command as a user would, reads the
+// info.json it writes, and stops it like Ctrl-C does.
+func TestRunServesUntilCancelled(t *testing.T) {
+	t.Parallel()
+	for _, output := range []string{"text", "json"} {
+		t.Run(output, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			var stdout, stderr syncBuffer
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan int)
+			go func() {
+				done <- Run(ctx, &stdout, &stderr, []string{"--dir", dir, "--output", output, "--latency", "2=1ms", "--log-level", "warn"})
+			}()
+			deadline := time.Now().Add(10 * time.Second)
+			for !strings.Contains(stdout.String(), "b-3.") {
+				if time.Now().After(deadline) {
+					t.Fatalf("nothing printed within 10s\nstderr: %s", stderr.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, "info.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var info Info
+			if err := json.Unmarshal(b, &info); err != nil {
+				t.Fatalf("info.json: %v", err)
+			}
+			if info.Version != 1 || len(info.Brokers) != 3 || info.CAFile != filepath.Join(dir, "ca.pem") || info.ClusterARN != DefaultClusterARN {
+				t.Errorf("info.json is not as documented: %+v", info)
+			}
+			if output == "json" {
+				var printed Info
+				if err := json.Unmarshal([]byte(stdout.String()), &printed); err != nil || printed.ClusterARN != info.ClusterARN {
+					t.Errorf("--output json printed %q (%v)", stdout.String(), err)
+				}
+			} else {
+				for _, want := range []string{info.BootstrapBrokersSASLIAM, info.Brokers[0].Endpoint, info.CAFile, "export AWS_ACCESS_KEY_ID=" + info.Credentials.AccessKeyID, "NLB stand-in 2 +1ms each way", "Ctrl-C"} {
+					if !strings.Contains(stdout.String(), want) {
+						t.Errorf("stdout does not show %q:\n%s", want, stdout.String())
+					}
+				}
+			}
+			// The environment really serves.
+			cl := newKgo(t, info, false, awsMSKIAM(info.Credentials))
+			if err := cl.Ping(ctx); err != nil {
+				t.Fatalf("ping the running environment: %v", err)
+			}
+			cancel()
+			select {
+			case code := <-done:
+				if code != ExitOK {
+					t.Fatalf("exit code %d after cancellation, want 0", code)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Run did not return within 10s of cancellation")
+			}
+		})
+	}
+}
