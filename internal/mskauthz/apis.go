@@ -461,13 +461,17 @@ func (c *check) metadata(r *kmsg.MetadataRequest) Verdict {
 		filters = append(filters, func(resp kmsg.Response) { resp.(*kmsg.MetadataResponse).Topics = nil })
 	}
 	if len(noCreate) > 0 {
-		// Kafka answers a missing topic that may not be created with
-		// TOPIC_AUTHORIZATION_FAILED; ask the broker not to create and
-		// rewrite its UNKNOWN_TOPIC_OR_PARTITION for those topics.
+		// Never let the broker create a topic the principal may not
+		// create. Where the cluster would auto-create, Kafka answers such a
+		// missing topic with TOPIC_AUTHORIZATION_FAILED; rewrite the
+		// broker's UNKNOWN_TOPIC_OR_PARTITION accordingly.
 		mr := *relay.(*kmsg.MetadataRequest)
 		mr.AllowAutoTopicCreation = false
 		relay = &mr
 		filters = append(filters, func(resp kmsg.Response) {
+			if !c.a.AutoCreateTopics {
+				return
+			}
 			mresp := resp.(*kmsg.MetadataResponse)
 			for i := range mresp.Topics {
 				t := &mresp.Topics[i]

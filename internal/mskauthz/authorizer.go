@@ -64,6 +64,14 @@ type Authorizer struct {
 	// clients refresh metadata.
 	TopicNames func(id [16]byte) (string, bool)
 
+	// AutoCreateTopics is the cluster's auto.create.topics.enable (false on
+	// MSK by default). A Metadata request that asks to auto-create topics
+	// the principal may not create is always relayed with auto-creation
+	// off; with AutoCreateTopics the broker's UNKNOWN_TOPIC_OR_PARTITION for
+	// them becomes TOPIC_AUTHORIZATION_FAILED, as Kafka answers when it
+	// would have created the topic but the principal lacks CREATE.
+	AutoCreateTopics bool
+
 	learned sync.Map // [16]byte -> string
 }
 

@@ -94,6 +94,7 @@ type authzCase struct {
 	wantCodes  map[string]int16 // errors in Response, or in brokerResp after Filter
 	brokerResp kmsg.Response    // simulated broker answer to the relayed request
 	wantClose  bool
+	autoCreate bool     // Authorizer.AutoCreateTopics
 	wantDenied []string // Denial.Action of each missing permission
 	check      func(t *testing.T, v Verdict)
 }
@@ -243,13 +244,35 @@ func TestCheck(t *testing.T) {
 			wantCodes:  map[string]int16{"t2": 29}, wantDenied: []string{ActDescribeTopic},
 		},
 		{
-			name: "metadata auto-create without CreateTopic", stmts: readerStmts, req: metadataReq(12, true, "ok-new"),
+			name: "metadata auto-create without CreateTopic, auto-creation disabled (MSK default)", stmts: readerStmts, req: metadataReq(12, true, "ok-new"),
+			relayField: "Topics", wantRelay: []string{"ok-new"},
+			brokerResp: metadataResp(12, map[string]int16{"ok-new": 3}),
+			wantCodes:  map[string]int16{"ok-new": 3}, wantDenied: []string{ActCreateTopic},
+			check: func(t *testing.T, v Verdict) {
+				if v.Relay.(*kmsg.MetadataRequest).AllowAutoTopicCreation {
+					t.Error("relayed request still asks the broker to auto-create")
+				}
+			},
+		},
+		{
+			name: "metadata auto-create without CreateTopic, auto-creation enabled", stmts: readerStmts, req: metadataReq(12, true, "ok-new"),
+			autoCreate: true,
 			relayField: "Topics", wantRelay: []string{"ok-new"},
 			brokerResp: metadataResp(12, map[string]int16{"ok-new": 3}),
 			wantCodes:  map[string]int16{"ok-new": 29}, wantDenied: []string{ActCreateTopic},
 			check: func(t *testing.T, v Verdict) {
 				if v.Relay.(*kmsg.MetadataRequest).AllowAutoTopicCreation {
 					t.Error("relayed request still asks the broker to auto-create")
+				}
+			},
+		},
+		{
+			name:  "metadata auto-create with CreateTopic is relayed untouched",
+			stmts: append([]string{stmt("Allow", acts("CreateTopic"), topicARN("ok-*"))}, readerStmts...),
+			req:   metadataReq(12, true, "ok-new"), relayField: "Topics", wantRelay: []string{"ok-new"},
+			check: func(t *testing.T, v Verdict) {
+				if !v.Relay.(*kmsg.MetadataRequest).AllowAutoTopicCreation {
+					t.Error("auto-creation switched off although CreateTopic is allowed")
 				}
 			},
 		},
@@ -509,7 +532,7 @@ func TestCheck(t *testing.T) {
 	for _, tc := range tcs {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			a := &Authorizer{Cluster: testCluster, Policy: mustPolicy(t, tc.stmts...)}
+			a := &Authorizer{Cluster: testCluster, Policy: mustPolicy(t, tc.stmts...), AutoCreateTopics: tc.autoCreate}
 			a.LearnTopicID(idOf("t1"), "t1")
 			a.LearnTopicID(idOf("t2"), "t2")
 			v := a.Check(tc.req)

@@ -103,6 +103,10 @@
 //   - Idempotent Produce is authorized once at InitProducerId, as Kafka does
 //     since 2.8; MSK's documentation notes WriteData on some topics does not
 //     imply WriteDataIdempotently, so a prefix-scoped policy needs it.
+//   - A Metadata request never auto-creates a topic the principal may not
+//     create (CreateTopic); whether a missing topic then reads
+//     UNKNOWN_TOPIC_OR_PARTITION (MSK's default, auto.create.topics.enable
+//     false) or TOPIC_AUTHORIZATION_FAILED follows Authorizer.AutoCreateTopics.
 //   - Group configs (KIP-848) have no MSK action and are denied.
 //   - Requests naming topics only by ID (Fetch v13+, Produce v13, ...) are
 //     resolved with Authorizer.TopicNames or IDs learned from relayed Metadata
