@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -20,9 +21,9 @@ func (pr *pathRun) nlb() string {
 }
 
 // diagnose turns a stage failure into a one-line cause and a next step that
-// names the hop. overall reports whether the whole run's deadline, not the
-// stage's, cut the stage short.
-func diagnose(pr *pathRun, stage string, err error, overall bool) (string, string) {
+// names the hop. overall is the whole run's context error, if the run (not
+// only the stage) was cut short: its deadline passed or the caller cancelled.
+func diagnose(pr *pathRun, stage string, err error, overall error) (string, string) {
 	var se *stageError
 	if errors.As(err, &se) {
 		return se.detail, se.next
@@ -30,7 +31,10 @@ func diagnose(pr *pathRun, stage string, err error, overall bool) (string, strin
 	id := pr.path.BrokerID
 	host := pr.host
 	timeout := errors.Is(err, errStageTimeout) || isTimeout(err)
-	if timeout && overall {
+	if errors.Is(overall, context.Canceled) {
+		return fmt.Sprintf("%s on broker %d interrupted: the run was cancelled", stage, id), "re-run verify"
+	}
+	if timeout && overall != nil {
 		return fmt.Sprintf("%s on broker %d stopped by the overall timeout (%s)", stage, id, pr.o.Timeout),
 			"raise --timeout, or fix the paths that fail first"
 	}

@@ -69,11 +69,15 @@ func (pr *pathRun) do(ctx context.Context, name string, fn func(ctx context.Cont
 	}
 	if ctx.Err() != nil {
 		pr.failed = true
-		pr.stages = append(pr.stages, finding.Finding{
+		f := finding.Finding{
 			Check: name, Target: pr.target(),
 			Detail:   fmt.Sprintf("not started: the overall timeout (%s) ran out before this stage", pr.o.Timeout),
 			NextStep: "raise --timeout, or fix the slower paths first",
-		})
+		}
+		if errors.Is(ctx.Err(), context.Canceled) {
+			f.Detail, f.NextStep = "not started: the run was interrupted", "re-run verify"
+		}
+		pr.stages = append(pr.stages, f)
 		return false
 	}
 	sctx, cancel := context.WithTimeout(ctx, pr.o.StageTimeout)
@@ -93,7 +97,7 @@ func (pr *pathRun) do(ctx context.Context, name string, fn func(ctx context.Cont
 		if fired && sctx.Err() != nil && !errors.Is(err, errStageTimeout) {
 			err = fmt.Errorf("%w: %w", errStageTimeout, err)
 		}
-		f.Detail, f.NextStep = diagnose(pr, name, err, ctx.Err() != nil)
+		f.Detail, f.NextStep = diagnose(pr, name, err, ctx.Err())
 		pr.failed = true
 		pr.o.Logger.Debug("verify: stage failed", "broker", pr.path.BrokerID, "stage", name, "ms", f.Millis, "err", err)
 	} else {

@@ -401,6 +401,9 @@ func TestRunIsBounded(t *testing.T) {
 	if rep.ExitCode() != 1 {
 		t.Error("cancelled run should fail")
 	}
+	if f, ok := rep.Paths[1].Failed(); !ok || !strings.Contains(f.Detail, "interrupted") {
+		t.Errorf("broker 2 should report the interruption, got %+v", f)
+	}
 	must(t, env.SetLatency(2, 0))
 	if n := settledGoroutines(); n > base {
 		buf := make([]byte, 1<<20)
