@@ -2,6 +2,7 @@ package controlplane_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -655,5 +656,76 @@ func TestTrustPolicyAheadOfTerraform(t *testing.T) {
 		NextStep: `set databricks_external_id = "6a1c9f0e-2b7d-4e55-9c1b-1f3e8d2a7b40" in terraform.tfvars, then ` + "`terraform apply`"}
 	if len(got) != 1 || got[0].OK || got[0].Detail != want.Detail || got[0].NextStep != want.NextStep || key(got[0]) != key(want) {
 		t.Errorf("got %s\nwant %s", dump(got), dump([]finding.Finding{want}))
+	}
+}
+
+func TestIAMPolicyCoversEveryCheck(t *testing.T) {
+	t.Parallel()
+	d := awsfake.Sample()
+	var doc struct {
+		Statement []struct {
+			Action   []string
+			Resource string
+		}
+	}
+	policy := controlplane.IAMPolicy(d)
+	if err := json.Unmarshal([]byte(policy), &doc); err != nil {
+		t.Fatalf("IAMPolicy is not JSON: %v\n%s", err, policy)
+	}
+	granted := map[string]string{}
+	for _, s := range doc.Statement {
+		for _, a := range s.Action {
+			granted[a] = s.Resource
+		}
+	}
+	for _, c := range controlplane.AllChecks {
+		actions := controlplane.RequiredActions[c]
+		if len(actions) == 0 {
+			t.Errorf("check %s lists no IAM actions", c)
+		}
+		for _, a := range actions {
+			if _, ok := granted[a]; !ok {
+				t.Errorf("check %s needs %s, which the policy does not grant", c, a)
+			}
+		}
+	}
+	if granted["kafka:ListNodes"] != d.ClusterARN || granted["iam:GetRole"] != d.RoleARN {
+		t.Errorf("ListNodes/GetRole should be scoped to the cluster and the role: %s", policy)
+	}
+}
+
+// TestRequiredActionsSuffice runs each check alone with every other
+// operation denied: it must pass, so RequiredActions (and the README's
+// permission list built from it) is complete.
+func TestRequiredActionsSuffice(t *testing.T) {
+	t.Parallel()
+	d := awsfake.Sample()
+	ops := []string{"ListNodes", "DescribeTargetHealth", "DescribeListeners", "DescribeLoadBalancerAttributes",
+		"DescribeVpcEndpointServiceConfigurations", "DescribeVpcEndpointServicePermissions", "DescribeVpcEndpointConnections",
+		"DescribeSecurityGroupRules", "GetRole"}
+	for _, c := range controlplane.AllChecks {
+		t.Run(c, func(t *testing.T) {
+			t.Parallel()
+			allowed := map[string]bool{}
+			for _, a := range controlplane.RequiredActions[c] {
+				allowed[a[strings.IndexByte(a, ':')+1:]] = true
+			}
+			got, _ := runAgainst(t, d, func(s *awsfake.State) {
+				s.Errors = map[string]awsfake.APIError{}
+				for _, op := range ops {
+					if !allowed[op] {
+						s.Errors[op] = awsfake.APIError{Code: "AccessDenied", Message: "denied " + op}
+					}
+				}
+			}, controlplane.Options{Checks: []string{c}})
+			if len(got) == 0 {
+				t.Fatal("no findings")
+			}
+			for _, f := range got {
+				if !f.OK {
+					t.Errorf("%s with only %v: %s", key(f), controlplane.RequiredActions[c], f.Detail)
+				}
+			}
+		})
 	}
 }
