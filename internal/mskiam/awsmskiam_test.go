@@ -45,6 +45,7 @@ func TestVerifyAWSMSKIAM(t *testing.T) {
 		{name: "java shape, session token, 899 s", payload: func(t *testing.T) []byte { return javaShapedPayload(t, broker1, region, roleCred, "899") }, wantAK: roleCred.AccessKeyID},
 		{name: "java shape, long-term key", payload: func(t *testing.T) []byte { return javaShapedPayload(t, broker1, region, userCred, "900") }, wantAK: userCred.AccessKeyID},
 		{name: "user-agent changed (unsigned)", payload: edited(userCred, func(kv map[string]string) { kv["user-agent"] = "other" }), wantAK: userCred.AccessKeyID},
+		{name: "6m old, within expiry", payload: franz(roleCred), setup: func(v *mskiam.Verifier) { v.Now = shifted(6 * time.Minute) }, wantAK: roleCred.AccessKeyID},
 		{name: "unknown extra key", payload: edited(userCred, func(kv map[string]string) { kv["x-future"] = "1" }), wantAK: userCred.AccessKeyID},
 
 		// Signature.
@@ -62,7 +63,8 @@ func TestVerifyAWSMSKIAM(t *testing.T) {
 		// Time.
 		{name: "expired", payload: franz(userCred), setup: func(v *mskiam.Verifier) { v.Now = shifted(15*time.Minute + time.Second) }, want: mskiam.Expired},
 		{name: "client clock ahead", payload: franz(roleCred), setup: func(v *mskiam.Verifier) { v.Now = shifted(-6 * time.Minute) }, want: mskiam.ClockSkew},
-		{name: "client clock behind", payload: franz(roleCred), setup: func(v *mskiam.Verifier) { v.Now = shifted(6 * time.Minute) }, want: mskiam.ClockSkew},
+		{name: "client clock behind by more than the lifetime", payload: franz(roleCred), setup: func(v *mskiam.Verifier) { v.Now = shifted(20 * time.Minute) }, want: mskiam.Expired},
+		{name: "MaxAge: client clock behind", payload: franz(roleCred), setup: func(v *mskiam.Verifier) { v.Now = shifted(6 * time.Minute); v.MaxAge = 5 * time.Minute }, want: mskiam.ClockSkew},
 
 		// Session token.
 		{name: "session token missing", payload: franz(roleNoToken), want: mskiam.SessionTokenMismatch},

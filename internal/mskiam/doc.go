@@ -43,8 +43,12 @@
 //   - X-Amz-Date parses and matches the scope's date, X-Amz-SignedHeaders is
 //     "host", X-Amz-Expires is 1..604800 seconds (Malformed);
 //   - the token has not expired: X-Amz-Date + X-Amz-Expires is after Now
-//     (Expired), and X-Amz-Date is within MaxSkew of Now either way
-//     (ClockSkew);
+//     (Expired), and X-Amz-Date is at most MaxSkew ahead of Now (ClockSkew).
+//     An old but unexpired token is accepted, as MSK does: Java and
+//     librdkafka OAUTHBEARER clients reuse one token until ~80% of its
+//     lifetime. A client clock running behind by more than the token
+//     lifetime therefore shows as Expired (MaxAge opts into a stricter
+//     check);
 //   - X-Amz-Security-Token equals the credential's session token, and is
 //     absent when the credential has none (SessionTokenMismatch);
 //   - the signature, recomputed with aws-sdk-go-v2's SigV4 presigner for the

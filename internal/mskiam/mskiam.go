@@ -50,9 +50,17 @@ type Verifier struct {
 	// Now returns the current time; nil means time.Now. Tests and clock-skew
 	// fault injection move it.
 	Now func() time.Time
-	// MaxSkew is how far X-Amz-Date may be from Now, either way; 0 means
-	// DefaultMaxSkew.
+	// MaxSkew is how far X-Amz-Date may be ahead of Now (a client clock
+	// running fast); 0 means DefaultMaxSkew. How far it may be behind is
+	// bounded by X-Amz-Expires, as for any SigV4 presigned request: Kafka's
+	// Java OAUTHBEARER login (and librdkafka) reuse one token for new
+	// connections until they refresh it at about 80% of its 15 minutes, so
+	// a 10-minute-old token is normal and MSK accepts it.
 	MaxSkew time.Duration
+	// MaxAge, if positive, also rejects tokens signed longer than MaxAge
+	// before Now (reason ClockSkew), for a stricter server than MSK; 0 means
+	// only expiry limits a token's age.
+	MaxAge time.Duration
 }
 
 // Session is an authenticated SASL session.

@@ -68,11 +68,12 @@ func TestVerifyOAuthBearer(t *testing.T) {
 	raw := func(s string) func(t *testing.T) []byte { return func(*testing.T) []byte { return []byte(s) } }
 
 	tests := []struct {
-		name   string
-		msg    func(t *testing.T) []byte
-		setup  func(v *mskiam.Verifier)
-		want   mskiam.Reason // 0: accepted
-		wantAK string        // accepted: the session's access key
+		name     string
+		msg      func(t *testing.T) []byte
+		setup    func(v *mskiam.Verifier)
+		want     mskiam.Reason // 0: accepted
+		wantAK   string        // accepted: the session's access key
+		wantLeft time.Duration // accepted: session time left by v.Now; 0 means 15m
 	}{
 		// Accepted: tokens from the real signer, framed by a real client.
 		{name: "signer long-term key", msg: func(t *testing.T) []byte { return bearer(t, signerToken(t, region, userCred)) }, wantAK: userCred.AccessKeyID},
@@ -90,8 +91,12 @@ func TestVerifyOAuthBearer(t *testing.T) {
 		// SigV4 canonicalizes an empty path to "/", so the signature holds.
 		{name: "URL without path", msg: edited(roleCred, func(u *url.URL, _ url.Values) { u.Path = "" }), wantAK: roleCred.AccessKeyID},
 		{name: "user-agent changed (unsigned)", msg: edited(userCred, func(_ *url.URL, q url.Values) { q.Set("User-Agent", "something-else") }), wantAK: userCred.AccessKeyID},
-		{name: "server clock 4m ahead", msg: func(t *testing.T) []byte { return bearer(t, signerToken(t, region, userCred)) }, setup: func(v *mskiam.Verifier) { v.Now = shifted(4 * time.Minute) }, wantAK: userCred.AccessKeyID},
-		{name: "server clock 4m behind", msg: func(t *testing.T) []byte { return bearer(t, signerToken(t, region, userCred)) }, setup: func(v *mskiam.Verifier) { v.Now = shifted(-4 * time.Minute) }, wantAK: userCred.AccessKeyID},
+		{name: "server clock 4m ahead", msg: func(t *testing.T) []byte { return bearer(t, signerToken(t, region, userCred)) }, setup: func(v *mskiam.Verifier) { v.Now = shifted(4 * time.Minute) }, wantAK: userCred.AccessKeyID, wantLeft: 11 * time.Minute},
+		{name: "server clock 4m behind", msg: func(t *testing.T) []byte { return bearer(t, signerToken(t, region, userCred)) }, setup: func(v *mskiam.Verifier) { v.Now = shifted(-4 * time.Minute) }, wantAK: userCred.AccessKeyID, wantLeft: 19 * time.Minute},
+		// Kafka's Java OAUTHBEARER login refreshes its token at ~80% of the
+		// 15 minutes and reuses it for new connections meanwhile; MSK
+		// accepts such a token, and so must we.
+		{name: "reused token, 12m old", msg: func(t *testing.T) []byte { return bearer(t, signerToken(t, region, roleCred)) }, setup: func(v *mskiam.Verifier) { v.Now = shifted(12 * time.Minute) }, wantAK: roleCred.AccessKeyID, wantLeft: 3 * time.Minute},
 
 		// Signature.
 		{name: "tampered signature", msg: edited(userCred, func(_ *url.URL, q url.Values) { q.Set("X-Amz-Signature", flipHex(q.Get("X-Amz-Signature"))) }), want: mskiam.SignatureMismatch},
@@ -118,8 +123,9 @@ func TestVerifyOAuthBearer(t *testing.T) {
 			return bearer(t, presignedURL(t, "kafka.us-east-1.amazonaws.com", region, userCred, "Action=kafka-cluster%3AConnect&X-Amz-Expires=60"))
 		}, setup: func(v *mskiam.Verifier) { v.Now = shifted(2 * time.Minute) }, want: mskiam.Expired},
 		{name: "client clock ahead", msg: func(t *testing.T) []byte { return bearer(t, signerToken(t, region, userCred)) }, setup: func(v *mskiam.Verifier) { v.Now = shifted(-6 * time.Minute) }, want: mskiam.ClockSkew},
-		{name: "client clock behind", msg: func(t *testing.T) []byte { return bearer(t, signerToken(t, region, userCred)) }, setup: func(v *mskiam.Verifier) { v.Now = shifted(6 * time.Minute) }, want: mskiam.ClockSkew},
-		{name: "custom MaxSkew", msg: func(t *testing.T) []byte { return bearer(t, signerToken(t, region, userCred)) }, setup: func(v *mskiam.Verifier) { v.Now = shifted(2 * time.Minute); v.MaxSkew = time.Minute }, want: mskiam.ClockSkew},
+		{name: "client clock behind by more than the lifetime", msg: func(t *testing.T) []byte { return bearer(t, signerToken(t, region, userCred)) }, setup: func(v *mskiam.Verifier) { v.Now = shifted(20 * time.Minute) }, want: mskiam.Expired},
+		{name: "custom MaxSkew", msg: func(t *testing.T) []byte { return bearer(t, signerToken(t, region, userCred)) }, setup: func(v *mskiam.Verifier) { v.Now = shifted(-2 * time.Minute); v.MaxSkew = time.Minute }, want: mskiam.ClockSkew},
+		{name: "MaxAge: client clock behind", msg: func(t *testing.T) []byte { return bearer(t, signerToken(t, region, userCred)) }, setup: func(v *mskiam.Verifier) { v.Now = shifted(6 * time.Minute); v.MaxAge = 5 * time.Minute }, want: mskiam.ClockSkew},
 
 		// Session token.
 		{name: "session token missing", msg: func(t *testing.T) []byte { return bearer(t, signerToken(t, region, roleNoToken)) }, want: mskiam.SessionTokenMismatch},
@@ -191,8 +197,16 @@ func TestVerifyOAuthBearer(t *testing.T) {
 			if s.PrincipalARN != wantARN {
 				t.Errorf("PrincipalARN = %q, want %q", s.PrincipalARN, wantARN)
 			}
-			if left := time.Until(s.Expires); left < 14*time.Minute || left > 15*time.Minute+time.Second {
-				t.Errorf("Expires %v is %v away; the signer signs for 900 s", s.Expires, left)
+			wantLeft := tc.wantLeft
+			if wantLeft == 0 {
+				wantLeft = 15 * time.Minute
+			}
+			now := time.Now()
+			if v.Now != nil {
+				now = v.Now()
+			}
+			if left := s.Expires.Sub(now); left < wantLeft-time.Minute || left > wantLeft+time.Second {
+				t.Errorf("Expires %v is %v after the verifier's now; want about %v (the signer signs for 900 s)", s.Expires, left, wantLeft)
 			}
 		})
 	}
@@ -251,6 +265,9 @@ func TestReasonString(t *testing.T) {
 			t.Errorf("Reason %d has no distinct name: %q", int(r), s)
 		}
 		seen[s] = true
+	}
+	if got := mskiam.Expired.Error(); got != "mskiam: expired token" {
+		t.Errorf("Expired.Error() = %q", got)
 	}
 	if got := mskiam.Reason(99).String(); got != "Reason(99)" {
 		t.Errorf("Reason(99).String() = %q", got)

@@ -103,8 +103,9 @@ func (v *Verifier) verify(p *presigned, checkHost func(accessKeyID string) *Erro
 	}
 	if d := signed.Sub(t); d > maxSkew {
 		return Session{}, reject(ClockSkew, akid, "X-Amz-Date %s is %s ahead of the server clock (max skew %s); sync the client clock (NTP)", p.date, d.Round(time.Second), maxSkew)
-	} else if -d > maxSkew {
-		return Session{}, reject(ClockSkew, akid, "X-Amz-Date %s is %s behind the server clock (max skew %s); sync the client clock (NTP) and sign a fresh token", p.date, (-d).Round(time.Second), maxSkew)
+	}
+	if age := t.Sub(signed); v.MaxAge > 0 && age > v.MaxAge {
+		return Session{}, reject(ClockSkew, akid, "X-Amz-Date %s is %s behind the server clock (max age %s); sync the client clock (NTP) and sign a fresh token", p.date, age.Round(time.Second), v.MaxAge)
 	}
 
 	switch {
