@@ -488,3 +488,45 @@ func TestInterruptStopsCleanlyAndReleasesLock(t *testing.T) {
 		t.Errorf("resources created before the interrupt are not in state:\n%s", r.stdout)
 	}
 }
+
+func TestS3BackendSettings(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	// status lays the configuration without running init (S3 is unreachable here).
+	h.must("status", "--name", "team", "--backend-bucket", "tf-state", "--backend-key", "mskvpce/team.tfstate", "--backend-region", "eu-west-1")
+	wd := filepath.Join(h.env["XDG_STATE_HOME"], "mskvpce", "team")
+	cfg, err := os.ReadFile(filepath.Join(wd, "backend.s3.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`bucket       = "tf-state"`, `key          = "mskvpce/team.tfstate"`, `region       = "eu-west-1"`, "use_lockfile = true"} {
+		if !strings.Contains(string(cfg), want) {
+			t.Errorf("backend.s3.hcl lacks %q:\n%s", want, cfg)
+		}
+	}
+	override, _ := os.ReadFile(filepath.Join(wd, "hcl", "examples", "complete", overrideName))
+	if !strings.Contains(string(override), `backend "s3" {}`) {
+		t.Errorf("override file:\n%s", override)
+	}
+	// Other settings for an existing file are refused, not overwritten.
+	r := h.run("status", "--name", "team", "--backend-bucket", "other", "--backend-key", "k", "--backend-region", "eu-west-1")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "exists with other settings") {
+		t.Errorf("changed backend flags: exit %d\n%s", r.code, r.stderr)
+	}
+	// The backend is remembered.
+	r = h.must("status", "--name", "team", "--output", "json")
+	if !strings.Contains(r.stdout, `"backend":"s3"`) {
+		t.Errorf("status: %s", r.stdout)
+	}
+
+	// A deployment with local state is not silently switched to S3.
+	h2 := newHarness(t)
+	h2.must(append([]string{"apply", "--yes"}, fixtureInputs...)...)
+	r = h2.run("status", "--backend-bucket", "tf-state", "--backend-key", "k", "--backend-region", "eu-west-1")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "never moves state between backends") {
+		t.Errorf("switching a local-state deployment to S3: exit %d\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(h2.workdir(), "terraform.tfstate")); err != nil {
+		t.Errorf("local state touched: %v", err)
+	}
+}

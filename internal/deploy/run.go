@@ -552,6 +552,17 @@ func (c *cli) resolveBackend(set map[string]bool) error {
 	if set["backend-config"] && s3flags {
 		return usagef("--backend-config and --backend-bucket/--backend-key/--backend-region are alternatives: pass one")
 	}
+	if !set["backend-config"] && !s3flags {
+		return nil
+	}
+	if c.settings.Backend == "local" {
+		if st, err := os.Stat(c.wd.StateFile()); err == nil && st.Size() > 0 {
+			return usagef("this deployment keeps its state locally in %s and deploy never moves state between backends.\n"+
+				"To share it through S3: copy that file to the bucket and key you chose (aws s3 cp %s s3://<bucket>/<key>),\n"+
+				"then run deploy with the --backend-* flags and a new --name; keep %s until the new deployment plans without changes",
+				c.wd.StateFile(), c.wd.StateFile(), c.wd.Dir)
+		}
+	}
 	var cfg string
 	switch {
 	case set["backend-config"]:
@@ -580,16 +591,6 @@ func (c *cli) resolveBackend(set map[string]bool) error {
 		}
 		if err := writeFileAtomic(cfg, []byte(body), 0o644); err != nil {
 			return err
-		}
-	default:
-		return nil
-	}
-	if c.settings.Backend == "local" {
-		if st, err := os.Stat(c.wd.StateFile()); err == nil && st.Size() > 0 {
-			return usagef("this deployment keeps its state locally in %s; moving it to S3 is a one-time migration you run yourself:\n"+
-				"  cd %s && TF_DATA_DIR=%s terraform init -migrate-state -backend-config=%s\n"+
-				"(after replacing `backend \"local\"` with `backend \"s3\"` in %s), then set \"backend\": \"s3\" and \"backend_config\" in %s",
-				c.wd.StateFile(), c.wd.RootDir(), c.wd.DataDir(), cfg, overrideName, c.wd.SettingsFile())
 		}
 	}
 	c.settings.Backend, c.settings.BackendConfig = "s3", cfg
