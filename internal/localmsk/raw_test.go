@@ -325,3 +325,68 @@ func TestFranzReauthenticates(t *testing.T) {
 		t.Errorf("%d authentications on %d connections: the client never re-authenticated", auths, conns)
 	}
 }
+
+// TestResponsesInRequestOrder pipelines relayed requests, a request the
+// policy denies (answered by the front itself), an acks=0 produce (never
+// answered) and ApiVersions; the answers must come back in request order.
+func TestResponsesInRequestOrder(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t, Options{})
+	info := e.Info()
+	c := dialRaw(t, info, 1)
+	c.handshake(mechOAuthBearer)
+	if resp, err := c.authenticate(clientFirst(t, oauthBearer(info.Region, info.Credentials), info.Brokers[0].Advertised())); err != nil || resp.ErrorCode != 0 {
+		t.Fatalf("authenticate: %v", err)
+	}
+
+	create := kmsg.NewPtrCreateTopicsRequest() // the default policy has no CreateTopic
+	create.Version = 7
+	ct := kmsg.NewCreateTopicsRequestTopic()
+	ct.Topic = "not-allowed"
+	ct.NumPartitions = 1
+	ct.ReplicationFactor = 1
+	create.Topics = append(create.Topics, ct)
+
+	produce := kmsg.NewPtrProduceRequest()
+	produce.Version = 9
+	produce.Acks = 0
+	produce.TimeoutMillis = 1000
+
+	list := kmsg.NewPtrListOffsetsRequest()
+	list.Version = 7
+	lt := kmsg.NewListOffsetsRequestTopic()
+	lt.Topic = info.VerificationTopic
+	lp := kmsg.NewListOffsetsRequestTopicPartition()
+	lp.Timestamp = -1
+	lt.Partitions = append(lt.Partitions, lp)
+	list.Topics = append(list.Topics, lt)
+
+	reqs := []kmsg.Request{metadataReq(), create, produce, list, kmsg.NewPtrApiVersionsRequest(), metadataReq()}
+	first := c.corr + 1
+	for _, r := range reqs {
+		c.send(r)
+	}
+	for i, r := range reqs {
+		corr := first + int32(i)
+		if r == produce {
+			continue // acks=0: no response
+		}
+		c.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		frame, err := readFrame(c.br)
+		if err != nil {
+			t.Fatalf("response %d (%s): %v", i, kmsg.NameForKey(r.Key()), err)
+		}
+		resp := r.ResponseKind()
+		resp.SetVersion(r.GetVersion())
+		got, err := parseResponse(frame, resp)
+		if err != nil {
+			t.Fatalf("response %d (%s): %v", i, kmsg.NameForKey(r.Key()), err)
+		}
+		if got != corr {
+			t.Fatalf("response %d has correlation id %d, want %d (%s): out of order", i, got, corr, kmsg.NameForKey(r.Key()))
+		}
+		if cr, ok := resp.(*kmsg.CreateTopicsResponse); ok && cr.Topics[0].ErrorCode != kerr.TopicAuthorizationFailed.Code {
+			t.Errorf("CreateTopics without CreateTopic permission: error code %d, want TOPIC_AUTHORIZATION_FAILED", cr.Topics[0].ErrorCode)
+		}
+	}
+}
