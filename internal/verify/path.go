@@ -254,14 +254,15 @@ func (pr *pathRun) connect(ctx context.Context) {
 		}
 		mv := newMetadataView(resp, pr.t.Topic)
 		pr.meta = mv
+		// This path's broker must advertise the address it is mapped
+		// under, and every mapped broker must be in the cluster.
 		var errs []string
+		if addr, ok := mv.addr(int32(pr.path.BrokerID)); ok && !strings.EqualFold(addr, pr.path.Advertised) {
+			errs = append(errs, fmt.Sprintf("broker %d advertises %s, not %s as mapped", pr.path.BrokerID, addr, pr.path.Advertised))
+		}
 		for _, p := range pr.t.Paths {
-			addr, ok := mv.addr(int32(p.BrokerID))
-			switch {
-			case !ok:
+			if _, ok := mv.addr(int32(p.BrokerID)); !ok {
 				errs = append(errs, fmt.Sprintf("broker %d is missing from the cluster metadata", p.BrokerID))
-			case !strings.EqualFold(addr, p.Advertised):
-				errs = append(errs, fmt.Sprintf("broker %d advertises %s, not %s as mapped", p.BrokerID, addr, p.Advertised))
 			}
 		}
 		if len(errs) > 0 {

@@ -228,6 +228,15 @@ func TestRunFaults(t *testing.T) {
 			checkInDet: "refused: the cluster advertises broker 3 as b-3.",
 		},
 		{
+			name: "endpoint map pairs brokers with the wrong hostnames",
+			inject: func(t *testing.T, e *localmsk.Env, tg *verify.Target) {
+				tg.Paths[0].Advertised, tg.Paths[1].Advertised = tg.Paths[1].Advertised, tg.Paths[0].Advertised
+			},
+			fail:   map[int]string{1: verify.StageMetadata, 2: verify.StageMetadata},
+			detail: "cluster metadata does not match the endpoint map: broker ",
+			next:   "rebuild the map from the current `terraform output -json`",
+		},
+		{
 			name: "missing topic, CreateTopic denied",
 			inject: func(t *testing.T, e *localmsk.Env, tg *verify.Target) {
 				tg.Topic = "verify-missing"
@@ -359,6 +368,41 @@ func TestRunCreatesTopic(t *testing.T) {
 	}
 	if topic.OK != rep.Passed {
 		t.Errorf("topic ok=%v but report passed=%v:\n%s", topic.OK, rep.Passed, b.String())
+	}
+}
+
+// TestConcurrentRuns: two runs at once against the same cluster each read
+// back their own records, matched by run id.
+func TestConcurrentRuns(t *testing.T) {
+	t.Parallel()
+	_, tg := startEnv(t)
+	reps := make([]*verify.Report, 2)
+	done := make(chan int)
+	for i := range reps {
+		go func() {
+			o := opts(5 * time.Second)
+			o.RunID = "concurrent-" + strconv.Itoa(i)
+			reps[i] = verify.Run(context.Background(), tg, o)
+			done <- i
+		}()
+	}
+	<-done
+	<-done
+	for i, rep := range reps {
+		if !rep.Passed {
+			t.Fatalf("run %d failed", i)
+		}
+		for _, p := range rep.Paths {
+			if d := p.Stage(verify.StageConsume).Detail; !strings.Contains(d, "concurrent-"+strconv.Itoa(i)+"/broker-") {
+				t.Errorf("run %d broker %d consumed %q", i, p.BrokerID, d)
+			}
+		}
+	}
+	// Both wrote to the same partitions: the offsets differ.
+	for j := range reps[0].Paths {
+		if reps[0].Paths[j].Offset == reps[1].Paths[j].Offset {
+			t.Errorf("broker %d: both runs report offset %d", reps[0].Paths[j].BrokerID, reps[0].Paths[j].Offset)
+		}
 	}
 }
 
