@@ -72,7 +72,9 @@ func (a *Authorizer) Check(req kmsg.Request) Verdict {
 		if !c.cluster(clusterAPIs[key]) {
 			return c.whole(req, codeClusterAuth)
 		}
-		return c.relay(req)
+		v := c.relay(req)
+		v.Filter = c.a.operationsFilter(req) // DescribeCluster's authorized operations
+		return v
 	case groupAPIs[key] != "":
 		if !c.group(groupAPIs[key], groupOf(req)) {
 			return c.whole(req, codeGroupAuth)
@@ -107,7 +109,11 @@ func (a *Authorizer) Check(req kmsg.Request) Verdict {
 	case *kmsg.FindCoordinatorRequest:
 		return c.findCoordinator(r)
 	case *kmsg.DescribeGroupsRequest:
-		return c.perGroup(r, "Groups", r.Groups, ActDescribeGroup)
+		v := c.perGroup(r, "Groups", r.Groups, ActDescribeGroup)
+		if v.Allow {
+			v.Filter = chain(v.Filter, c.a.operationsFilter(r))
+		}
+		return v
 	case *kmsg.ListGroupsRequest:
 		// Kafka lists every group to a principal with DESCRIBE CLUSTER and
 		// otherwise only the groups it may DESCRIBE.
@@ -421,7 +427,7 @@ func (c *check) metadata(r *kmsg.MetadataRequest) Verdict {
 	learn := c.a.learnFromMetadata
 	if r.Topics == nil || (r.Version == 0 && len(r.Topics) == 0) {
 		v := c.relay(r)
-		v.Filter = chain(learn, func(resp kmsg.Response) {
+		v.Filter = chain(learn, c.a.operationsFilter(r), func(resp kmsg.Response) {
 			mr := resp.(*kmsg.MetadataResponse)
 			kept := mr.Topics[:0]
 			for _, t := range mr.Topics {
@@ -494,7 +500,7 @@ func (c *check) metadata(r *kmsg.MetadataRequest) Verdict {
 		})
 	}
 	v := Verdict{Allow: true, Relay: relay, Denied: c.denied}
-	v.Filter = chain(append([]func(kmsg.Response){learn}, filters...)...)
+	v.Filter = chain(append([]func(kmsg.Response){learn, c.a.operationsFilter(r)}, filters...)...)
 	return v
 }
 

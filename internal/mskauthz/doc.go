@@ -114,9 +114,11 @@
 //   - Some multi-part admin requests are all-or-nothing where Kafka applies
 //     them per part (ConsumerGroupHeartbeat subscriptions, share fetch).
 //
-// Not modelled: authorized-operations bitfields in Metadata and
-// DescribeGroups responses are left as the broker computes them, fetch
-// sessions are not re-authorized for partitions added earlier, and AWS-side
+// Authorized-operations bitfields a client asks for (Metadata,
+// DescribeGroups, DescribeCluster) are recomputed from the policy.
+//
+// Not modelled: authorized operations in the KIP-848/932/1071 describe APIs,
+// fetch sessions are not re-authorized for partitions added earlier, and AWS-side
 // policy evaluation beyond one identity policy (SCPs, permission boundaries,
 // session policies).
 package mskauthz
