@@ -148,7 +148,7 @@ func RunWithStdin(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	rep, err := run(ctx, o, stdin, log)
+	rep, err := run(ctx, o, stdin, log, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "verify: %v\n", err)
 		var ue *usageError
@@ -169,7 +169,7 @@ func RunWithStdin(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer
 	return rep.ExitCode()
 }
 
-func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger) (*verify.Report, error) {
+func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger, stderr io.Writer) (*verify.Report, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
@@ -192,6 +192,8 @@ func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger) (*ve
 		if err != nil {
 			return nil, err
 		}
+		fmt.Fprintf(stderr, "verify: started a local MSK-like environment in %d ms (%d brokers, each behind its own NLB stand-in); verifying every path, no AWS involved\n",
+			time.Since(start).Milliseconds(), len(t.Paths))
 		return verify.Run(ctx, t, vo), nil
 	}
 
