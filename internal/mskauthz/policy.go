@@ -33,8 +33,9 @@ func (d Decision) String() string {
 	}
 }
 
-// Policy is a parsed IAM identity-based policy document. It is immutable after
-// ParsePolicy and safe for concurrent use.
+// Policy is a parsed IAM identity-based policy document. Build it with
+// ParsePolicy (a Policy literal matches nothing); it is immutable afterwards
+// and safe for concurrent use.
 type Policy struct {
 	Version    string
 	Statements []Statement
