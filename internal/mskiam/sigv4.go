@@ -98,7 +98,7 @@ func (v *Verifier) verify(p *presigned, checkHost func(accessKeyID string) *Erro
 		maxSkew = DefaultMaxSkew
 	}
 	if !t.Before(expires) {
-		return Session{}, reject(Expired, akid, "token signed at %s expired at %s, %s ago; clients sign a fresh token per connection, so check the client clock",
+		return Session{}, reject(Expired, akid, "token signed at %s expired at %s, %s ago; the client reused a token past its lifetime or its clock is behind (sync it with NTP)",
 			signed.Format(time.RFC3339), expires.Format(time.RFC3339), t.Sub(expires).Round(time.Second))
 	}
 	if d := signed.Sub(t); d > maxSkew {
@@ -158,7 +158,9 @@ func presignSignature(p *presigned, cred Credential, region string, signed time.
 	}
 	u, err := url.Parse(signedURL)
 	if err != nil {
-		return "", err
+		// Not err itself: url.Error quotes the URL, which holds the
+		// credential's session token.
+		return "", errors.New("the SigV4 presigner returned an unparsable URL")
 	}
 	return u.Query().Get("X-Amz-Signature"), nil
 }
