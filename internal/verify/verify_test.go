@@ -200,8 +200,8 @@ func TestRunFaults(t *testing.T) {
 		},
 		{
 			name:   "latency beyond the stage timeout",
-			stage:  300 * time.Millisecond,
-			inject: func(t *testing.T, e *localmsk.Env, _ *verify.Target) { must(t, e.SetLatency(1, time.Second)) },
+			stage:  time.Second,
+			inject: func(t *testing.T, e *localmsk.Env, _ *verify.Target) { must(t, e.SetLatency(1, 2500*time.Millisecond)) },
 			fail:   map[int]string{1: verify.StageTLS},
 			detail: "TLS handshake via NLB 1 (127.0.0.1:",
 			next:   "raise --stage-timeout",
