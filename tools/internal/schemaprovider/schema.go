@@ -6,27 +6,89 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
+	"sync"
 
-	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
-	"github.com/zclconf/go-cty/cty"
 )
 
-// Schema is one provider's full schema, converted to the plugin protocol.
+// Schema is one provider's schema, decoded lazily: a provider process that
+// Terraform starts only to plan a handful of resource types converts only
+// those, and the full conversion (GetProviderSchema) runs on every core.
 type Schema struct {
 	// Address is the provider's registry address, e.g. registry.terraform.io/hashicorp/aws.
 	Address string
 	// Source names where the schema came from (module@version), from the gzip header.
-	Source             string
-	Provider           *tfprotov6.Schema
-	Resources          map[string]*tfprotov6.Schema
-	DataSources        map[string]*tfprotov6.Schema
-	EphemeralResources map[string]*tfprotov6.Schema
+	Source string
+
+	raw *rawProvider
+
+	mu    sync.Mutex
+	cache map[string]*tfprotov6.Schema // "<kind>/<name>"
+	types sync.Map                     // raw type JSON -> tftypes.Type
 }
 
-// LoadGzipped decodes a gzipped `terraform providers schema -json` document
+// Kinds of schema in a provider.
+const (
+	KindResource          = "resource"
+	KindDataSource        = "data source"
+	KindEphemeralResource = "ephemeral resource"
+)
+
+// The JSON shapes of `terraform providers schema -json`, decoded without
+// go-cty: its type decoder is most of the cost of reading a 14 MB schema.
+type rawDoc struct {
+	Schemas map[string]*rawProvider `json:"provider_schemas"`
+}
+
+type rawProvider struct {
+	Provider           json.RawMessage            `json:"provider"`
+	Resources          map[string]json.RawMessage `json:"resource_schemas"`
+	DataSources        map[string]json.RawMessage `json:"data_source_schemas"`
+	EphemeralResources map[string]json.RawMessage `json:"ephemeral_resource_schemas"`
+}
+
+type rawSchema struct {
+	Version int64     `json:"version"`
+	Block   *rawBlock `json:"block"`
+}
+
+type rawBlock struct {
+	Attributes      map[string]*rawAttr      `json:"attributes"`
+	BlockTypes      map[string]*rawBlockType `json:"block_types"`
+	Description     string                   `json:"description"`
+	DescriptionKind string                   `json:"description_kind"`
+	Deprecated      bool                     `json:"deprecated"`
+}
+
+type rawAttr struct {
+	Type            json.RawMessage `json:"type"`
+	NestedType      *rawNested      `json:"nested_type"`
+	Description     string          `json:"description"`
+	DescriptionKind string          `json:"description_kind"`
+	Required        bool            `json:"required"`
+	Optional        bool            `json:"optional"`
+	Computed        bool            `json:"computed"`
+	Sensitive       bool            `json:"sensitive"`
+	Deprecated      bool            `json:"deprecated"`
+	WriteOnly       bool            `json:"write_only"`
+}
+
+type rawNested struct {
+	Attributes  map[string]*rawAttr `json:"attributes"`
+	NestingMode string              `json:"nesting_mode"`
+}
+
+type rawBlockType struct {
+	NestingMode string    `json:"nesting_mode"`
+	Block       *rawBlock `json:"block"`
+	MinItems    int64     `json:"min_items"`
+	MaxItems    int64     `json:"max_items"`
+}
+
+// LoadGzipped reads a gzipped `terraform providers schema -json` document
 // holding exactly one provider.
 func LoadGzipped(gz []byte) (*Schema, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
@@ -45,77 +107,124 @@ func LoadGzipped(gz []byte) (*Schema, error) {
 	return s, nil
 }
 
-// Load decodes a `terraform providers schema -json` document holding exactly
-// one provider.
+// Load reads a `terraform providers schema -json` document holding exactly
+// one provider. Individual schemas are converted on first use.
 func Load(doc []byte) (*Schema, error) {
-	var ps tfjson.ProviderSchemas
-	if err := json.Unmarshal(doc, &ps); err != nil {
+	var d rawDoc
+	if err := json.Unmarshal(doc, &d); err != nil {
 		return nil, fmt.Errorf("decode schema document: %w", err)
 	}
-	if len(ps.Schemas) != 1 {
-		return nil, fmt.Errorf("schema document holds %d providers, want exactly 1", len(ps.Schemas))
+	if len(d.Schemas) != 1 {
+		return nil, fmt.Errorf("schema document holds %d providers, want exactly 1", len(d.Schemas))
 	}
-	s := &Schema{}
-	for addr, p := range ps.Schemas {
-		s.Address = addr
-		if p.ConfigSchema == nil {
-			return nil, fmt.Errorf("schema of %s has no provider block: add it to the generator", addr)
-		}
-		var err error
-		if s.Provider, err = convertSchema(p.ConfigSchema); err != nil {
-			return nil, fmt.Errorf("provider block of %s: %w", addr, err)
-		}
-		if s.Resources, err = convertAll(p.ResourceSchemas); err != nil {
-			return nil, err
-		}
-		if s.DataSources, err = convertAll(p.DataSourceSchemas); err != nil {
-			return nil, err
-		}
-		if s.EphemeralResources, err = convertAll(p.EphemeralResourceSchemas); err != nil {
-			return nil, err
-		}
+	s := &Schema{cache: map[string]*tfprotov6.Schema{}}
+	for addr, p := range d.Schemas {
+		s.Address, s.raw = addr, p
+	}
+	if len(s.raw.Provider) == 0 {
+		return nil, fmt.Errorf("schema of %s has no provider block: add it to the generator (tools/schemagen)", s.Address)
+	}
+	if _, err := s.Provider(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
-func convertAll(in map[string]*tfjson.Schema) (map[string]*tfprotov6.Schema, error) {
-	out := make(map[string]*tfprotov6.Schema, len(in))
-	for name, s := range in {
-		c, err := convertSchema(s)
+func (s *Schema) rawOf(kind string) map[string]json.RawMessage {
+	switch kind {
+	case KindResource:
+		return s.raw.Resources
+	case KindDataSource:
+		return s.raw.DataSources
+	case KindEphemeralResource:
+		return s.raw.EphemeralResources
+	}
+	return nil
+}
+
+// Names lists the type names of one kind, sorted.
+func (s *Schema) Names(kind string) []string { return sortedKeys(s.rawOf(kind)) }
+
+// Provider is the provider block's schema.
+func (s *Schema) Provider() (*tfprotov6.Schema, error) {
+	return s.get("provider", "", s.raw.Provider)
+}
+
+// Get returns the schema of one resource, data source or ephemeral resource
+// type; ok is false when the provider has no such type.
+func (s *Schema) Get(kind, name string) (sch *tfprotov6.Schema, ok bool, err error) {
+	raw, ok := s.rawOf(kind)[name]
+	if !ok {
+		return nil, false, nil
+	}
+	sch, err = s.get(kind, name, raw)
+	return sch, true, err
+}
+
+func (s *Schema) get(kind, name string, raw json.RawMessage) (*tfprotov6.Schema, error) {
+	key := kind + "/" + name
+	s.mu.Lock()
+	c, ok := s.cache[key]
+	s.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	var rs rawSchema
+	if err := json.Unmarshal(raw, &rs); err != nil {
+		return nil, fmt.Errorf("%s %s: decode schema: %w", kind, name, err)
+	}
+	c = &tfprotov6.Schema{Version: rs.Version, Block: &tfprotov6.SchemaBlock{}}
+	if rs.Block != nil {
+		b, err := s.convertBlock(rs.Block)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
+			return nil, fmt.Errorf("%s %s: %w", kind, name, err)
 		}
-		out[name] = c
+		c.Block = b
 	}
-	return out, nil
+	s.mu.Lock()
+	s.cache[key] = c
+	s.mu.Unlock()
+	return c, nil
 }
 
-func convertSchema(s *tfjson.Schema) (*tfprotov6.Schema, error) {
-	if s == nil || s.Block == nil {
-		return &tfprotov6.Schema{Block: &tfprotov6.SchemaBlock{}}, nil
+// All converts every schema of one kind, on every core.
+func (s *Schema) All(kind string) (map[string]*tfprotov6.Schema, error) {
+	names := s.Names(kind)
+	out := make([]*tfprotov6.Schema, len(names))
+	errs := make([]error, len(names))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(names); i += workers {
+				out[i], _, errs[i] = s.Get(kind, names[i])
+			}
+		}()
 	}
-	b, err := convertBlock(s.Block)
-	if err != nil {
-		return nil, err
+	wg.Wait()
+	m := make(map[string]*tfprotov6.Schema, len(names))
+	for i, n := range names {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		m[n] = out[i]
 	}
-	return &tfprotov6.Schema{Version: int64(s.Version), Block: b}, nil
+	return m, nil
 }
 
-func descKind(k tfjson.SchemaDescriptionKind) tfprotov6.StringKind {
-	if k == tfjson.SchemaDescriptionKindMarkdown {
+func descKind(k string) tfprotov6.StringKind {
+	if k == "markdown" {
 		return tfprotov6.StringKindMarkdown
 	}
 	return tfprotov6.StringKindPlain
 }
 
-func convertBlock(b *tfjson.SchemaBlock) (*tfprotov6.SchemaBlock, error) {
-	out := &tfprotov6.SchemaBlock{
-		Description:     b.Description,
-		DescriptionKind: descKind(b.DescriptionKind),
-		Deprecated:      b.Deprecated,
-	}
-	for _, name := range sortedKeys(b.Attributes) {
-		a := b.Attributes[name]
+func (s *Schema) convertAttrs(attrs map[string]*rawAttr) ([]*tfprotov6.SchemaAttribute, error) {
+	out := make([]*tfprotov6.SchemaAttribute, 0, len(attrs))
+	for _, name := range sortedKeys(attrs) {
+		a := attrs[name]
 		pa := &tfprotov6.SchemaAttribute{
 			Name:            name,
 			Description:     a.Description,
@@ -127,131 +236,173 @@ func convertBlock(b *tfjson.SchemaBlock) (*tfprotov6.SchemaBlock, error) {
 			Deprecated:      a.Deprecated,
 			WriteOnly:       a.WriteOnly,
 		}
-		if a.AttributeNestedType != nil {
-			nt, err := convertNestedType(a.AttributeNestedType)
+		if a.NestedType != nil {
+			inner, err := s.convertAttrs(a.NestedType.Attributes)
 			if err != nil {
 				return nil, fmt.Errorf("attribute %s: %w", name, err)
 			}
-			pa.NestedType = nt
+			pa.NestedType = &tfprotov6.SchemaObject{Attributes: inner}
+			switch a.NestedType.NestingMode {
+			case "single":
+				pa.NestedType.Nesting = tfprotov6.SchemaObjectNestingModeSingle
+			case "list":
+				pa.NestedType.Nesting = tfprotov6.SchemaObjectNestingModeList
+			case "set":
+				pa.NestedType.Nesting = tfprotov6.SchemaObjectNestingModeSet
+			case "map":
+				pa.NestedType.Nesting = tfprotov6.SchemaObjectNestingModeMap
+			default:
+				return nil, fmt.Errorf("attribute %s: unknown nesting mode %q", name, a.NestedType.NestingMode)
+			}
 		} else {
-			t, err := ctyToTftypes(a.AttributeType)
+			t, err := s.parseType(a.Type)
 			if err != nil {
 				return nil, fmt.Errorf("attribute %s: %w", name, err)
 			}
 			pa.Type = t
 		}
-		out.Attributes = append(out.Attributes, pa)
+		out = append(out, pa)
 	}
-	for _, name := range sortedKeys(b.NestedBlocks) {
-		nb := b.NestedBlocks[name]
-		var inner *tfprotov6.SchemaBlock
+	return out, nil
+}
+
+func (s *Schema) convertBlock(b *rawBlock) (*tfprotov6.SchemaBlock, error) {
+	attrs, err := s.convertAttrs(b.Attributes)
+	if err != nil {
+		return nil, err
+	}
+	out := &tfprotov6.SchemaBlock{
+		Description:     b.Description,
+		DescriptionKind: descKind(b.DescriptionKind),
+		Deprecated:      b.Deprecated,
+		Attributes:      attrs,
+	}
+	for _, name := range sortedKeys(b.BlockTypes) {
+		nb := b.BlockTypes[name]
+		inner := &tfprotov6.SchemaBlock{}
 		if nb.Block != nil {
-			var err error
-			if inner, err = convertBlock(nb.Block); err != nil {
+			if inner, err = s.convertBlock(nb.Block); err != nil {
 				return nil, fmt.Errorf("block %s: %w", name, err)
 			}
-		} else {
-			inner = &tfprotov6.SchemaBlock{}
 		}
 		var mode tfprotov6.SchemaNestedBlockNestingMode
 		switch nb.NestingMode {
-		case tfjson.SchemaNestingModeSingle:
+		case "single":
 			mode = tfprotov6.SchemaNestedBlockNestingModeSingle
-		case tfjson.SchemaNestingModeGroup:
+		case "group":
 			mode = tfprotov6.SchemaNestedBlockNestingModeGroup
-		case tfjson.SchemaNestingModeList:
+		case "list":
 			mode = tfprotov6.SchemaNestedBlockNestingModeList
-		case tfjson.SchemaNestingModeSet:
+		case "set":
 			mode = tfprotov6.SchemaNestedBlockNestingModeSet
-		case tfjson.SchemaNestingModeMap:
+		case "map":
 			mode = tfprotov6.SchemaNestedBlockNestingModeMap
 		default:
 			return nil, fmt.Errorf("block %s: unknown nesting mode %q", name, nb.NestingMode)
 		}
 		out.BlockTypes = append(out.BlockTypes, &tfprotov6.SchemaNestedBlock{
-			TypeName: name,
-			Block:    inner,
-			Nesting:  mode,
-			MinItems: int64(nb.MinItems),
-			MaxItems: int64(nb.MaxItems),
+			TypeName: name, Block: inner, Nesting: mode, MinItems: nb.MinItems, MaxItems: nb.MaxItems,
 		})
 	}
 	return out, nil
 }
 
-func convertNestedType(nt *tfjson.SchemaNestedAttributeType) (*tfprotov6.SchemaObject, error) {
-	b, err := convertBlock(&tfjson.SchemaBlock{Attributes: nt.Attributes})
+// parseType converts a type in cty's JSON encoding ("string",
+// ["list","string"], ["object",{...}], ...) to the plugin protocol's type.
+// Types repeat a lot across a provider, so conversions are cached.
+func (s *Schema) parseType(raw json.RawMessage) (tftypes.Type, error) {
+	if len(raw) == 0 {
+		return nil, fmt.Errorf("attribute has no type")
+	}
+	if t, ok := s.types.Load(string(raw)); ok {
+		return t.(tftypes.Type), nil
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, fmt.Errorf("decode type %s: %w", raw, err)
+	}
+	t, err := typeFromJSON(v)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("type %s: %w", raw, err)
 	}
-	out := &tfprotov6.SchemaObject{Attributes: b.Attributes}
-	switch nt.NestingMode {
-	case tfjson.SchemaNestingModeSingle:
-		out.Nesting = tfprotov6.SchemaObjectNestingModeSingle
-	case tfjson.SchemaNestingModeList:
-		out.Nesting = tfprotov6.SchemaObjectNestingModeList
-	case tfjson.SchemaNestingModeSet:
-		out.Nesting = tfprotov6.SchemaObjectNestingModeSet
-	case tfjson.SchemaNestingModeMap:
-		out.Nesting = tfprotov6.SchemaObjectNestingModeMap
-	default:
-		return nil, fmt.Errorf("unknown nested attribute nesting mode %q", nt.NestingMode)
-	}
-	return out, nil
+	s.types.Store(string(raw), t)
+	return t, nil
 }
 
-// ctyToTftypes converts a cty type (as in schema JSON) to the plugin
-// protocol's type system.
-func ctyToTftypes(t cty.Type) (tftypes.Type, error) {
-	switch {
-	case t == cty.NilType:
-		return nil, fmt.Errorf("attribute has no type")
-	case t == cty.DynamicPseudoType:
-		return tftypes.DynamicPseudoType, nil
-	case t == cty.String:
-		return tftypes.String, nil
-	case t == cty.Number:
-		return tftypes.Number, nil
-	case t == cty.Bool:
-		return tftypes.Bool, nil
-	case t.IsListType():
-		e, err := ctyToTftypes(t.ElementType())
-		return tftypes.List{ElementType: e}, err
-	case t.IsSetType():
-		e, err := ctyToTftypes(t.ElementType())
-		return tftypes.Set{ElementType: e}, err
-	case t.IsMapType():
-		e, err := ctyToTftypes(t.ElementType())
-		return tftypes.Map{ElementType: e}, err
-	case t.IsObjectType():
-		attrs := map[string]tftypes.Type{}
-		var optional map[string]struct{}
-		for name, at := range t.AttributeTypes() {
-			c, err := ctyToTftypes(at)
+func typeFromJSON(v any) (tftypes.Type, error) {
+	switch v := v.(type) {
+	case string:
+		switch v {
+		case "string":
+			return tftypes.String, nil
+		case "number":
+			return tftypes.Number, nil
+		case "bool":
+			return tftypes.Bool, nil
+		case "dynamic":
+			return tftypes.DynamicPseudoType, nil
+		}
+		return nil, fmt.Errorf("unknown primitive type %q", v)
+	case []any:
+		if len(v) < 2 {
+			return nil, fmt.Errorf("malformed type %v", v)
+		}
+		kind, _ := v[0].(string)
+		switch kind {
+		case "list", "set", "map":
+			e, err := typeFromJSON(v[1])
 			if err != nil {
 				return nil, err
 			}
-			attrs[name] = c
-			if t.AttributeOptional(name) {
-				if optional == nil {
-					optional = map[string]struct{}{}
+			switch kind {
+			case "list":
+				return tftypes.List{ElementType: e}, nil
+			case "set":
+				return tftypes.Set{ElementType: e}, nil
+			}
+			return tftypes.Map{ElementType: e}, nil
+		case "object":
+			attrs, ok := v[1].(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("malformed object type %v", v)
+			}
+			o := tftypes.Object{AttributeTypes: make(map[string]tftypes.Type, len(attrs))}
+			for k, at := range attrs {
+				t, err := typeFromJSON(at)
+				if err != nil {
+					return nil, err
 				}
-				optional[name] = struct{}{}
+				o.AttributeTypes[k] = t
 			}
-		}
-		return tftypes.Object{AttributeTypes: attrs, OptionalAttributes: optional}, nil
-	case t.IsTupleType():
-		var elems []tftypes.Type
-		for _, et := range t.TupleElementTypes() {
-			c, err := ctyToTftypes(et)
-			if err != nil {
-				return nil, err
+			if len(v) > 2 {
+				opts, _ := v[2].([]any)
+				for _, n := range opts {
+					if name, ok := n.(string); ok {
+						if o.OptionalAttributes == nil {
+							o.OptionalAttributes = map[string]struct{}{}
+						}
+						o.OptionalAttributes[name] = struct{}{}
+					}
+				}
 			}
-			elems = append(elems, c)
+			return o, nil
+		case "tuple":
+			elems, ok := v[1].([]any)
+			if !ok {
+				return nil, fmt.Errorf("malformed tuple type %v", v)
+			}
+			tt := tftypes.Tuple{}
+			for _, e := range elems {
+				t, err := typeFromJSON(e)
+				if err != nil {
+					return nil, err
+				}
+				tt.ElementTypes = append(tt.ElementTypes, t)
+			}
+			return tt, nil
 		}
-		return tftypes.Tuple{ElementTypes: elems}, nil
 	}
-	return nil, fmt.Errorf("unsupported type %s", t.FriendlyName())
+	return nil, fmt.Errorf("unsupported type %v", v)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

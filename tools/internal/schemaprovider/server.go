@@ -79,22 +79,21 @@ func schemaErrDiag(err error) []*tfprotov6.Diagnostic {
 	return errDiag("schema-only provider: cannot load its schema", err.Error()+"\nRebuild the provider with `make tools`.")
 }
 
-func (s *Server) lookup(kind string, m func(*Schema) map[string]*tfprotov6.Schema, name string) (*tfprotov6.Schema, []*tfprotov6.Diagnostic) {
+func (s *Server) lookup(kind, name string) (*tfprotov6.Schema, []*tfprotov6.Diagnostic) {
 	sch, err := s.getSchema()
 	if err != nil {
 		return nil, schemaErrDiag(err)
 	}
-	r, ok := m(sch)[name]
+	r, ok, err := sch.Get(kind, name)
+	if err != nil {
+		return nil, schemaErrDiag(err)
+	}
 	if !ok {
 		return nil, errDiag("schema-only provider: unknown "+kind,
 			fmt.Sprintf("%s %q is not in the schema of %s (%s).", kind, name, sch.Address, sch.Source))
 	}
 	return r, nil
 }
-
-func resources(s *Schema) map[string]*tfprotov6.Schema   { return s.Resources }
-func dataSources(s *Schema) map[string]*tfprotov6.Schema { return s.DataSources }
-func ephemerals(s *Schema) map[string]*tfprotov6.Schema  { return s.EphemeralResources }
 
 // GetMetadata lists what the schema holds.
 func (s *Server) GetMetadata(context.Context, *tfprotov6.GetMetadataRequest) (*tfprotov6.GetMetadataResponse, error) {
@@ -103,13 +102,13 @@ func (s *Server) GetMetadata(context.Context, *tfprotov6.GetMetadataRequest) (*t
 		return &tfprotov6.GetMetadataResponse{Diagnostics: schemaErrDiag(err)}, nil
 	}
 	resp := &tfprotov6.GetMetadataResponse{ServerCapabilities: capabilities()}
-	for _, n := range sortedKeys(sch.Resources) {
+	for _, n := range sch.Names(KindResource) {
 		resp.Resources = append(resp.Resources, tfprotov6.ResourceMetadata{TypeName: n})
 	}
-	for _, n := range sortedKeys(sch.DataSources) {
+	for _, n := range sch.Names(KindDataSource) {
 		resp.DataSources = append(resp.DataSources, tfprotov6.DataSourceMetadata{TypeName: n})
 	}
-	for _, n := range sortedKeys(sch.EphemeralResources) {
+	for _, n := range sch.Names(KindEphemeralResource) {
 		resp.EphemeralResources = append(resp.EphemeralResources, tfprotov6.EphemeralResourceMetadata{TypeName: n})
 	}
 	return resp, nil
@@ -127,12 +126,23 @@ func (s *Server) GetProviderSchema(context.Context, *tfprotov6.GetProviderSchema
 	if err != nil {
 		return &tfprotov6.GetProviderSchemaResponse{Diagnostics: schemaErrDiag(err)}, nil
 	}
+	resp := &tfprotov6.GetProviderSchemaResponse{ServerCapabilities: capabilities()}
+	if resp.Provider, err = sch.Provider(); err == nil {
+		if resp.ResourceSchemas, err = sch.All(KindResource); err == nil {
+			if resp.DataSourceSchemas, err = sch.All(KindDataSource); err == nil {
+				resp.EphemeralResourceSchemas, err = sch.All(KindEphemeralResource)
+			}
+		}
+	}
+	if err != nil {
+		return &tfprotov6.GetProviderSchemaResponse{Diagnostics: schemaErrDiag(err)}, nil
+	}
 	return &tfprotov6.GetProviderSchemaResponse{
-		ServerCapabilities:       capabilities(),
-		Provider:                 sch.Provider,
-		ResourceSchemas:          sch.Resources,
-		DataSourceSchemas:        sch.DataSources,
-		EphemeralResourceSchemas: sch.EphemeralResources,
+		ServerCapabilities:       resp.ServerCapabilities,
+		Provider:                 resp.Provider,
+		ResourceSchemas:          resp.ResourceSchemas,
+		DataSourceSchemas:        resp.DataSourceSchemas,
+		EphemeralResourceSchemas: resp.EphemeralResourceSchemas,
 		Functions:                map[string]*tfprotov6.Function{},
 		ListResourceSchemas:      map[string]*tfprotov6.Schema{},
 		ActionSchemas:            map[string]*tfprotov6.ActionSchema{},
@@ -166,7 +176,7 @@ func (s *Server) ValidateResourceConfig(context.Context, *tfprotov6.ValidateReso
 
 // UpgradeResourceState decodes stored state with the current schema.
 func (s *Server) UpgradeResourceState(_ context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
-	rs, diags := s.lookup("resource type", resources, req.TypeName)
+	rs, diags := s.lookup(KindResource, req.TypeName)
 	if diags != nil {
 		return &tfprotov6.UpgradeResourceStateResponse{Diagnostics: diags}, nil
 	}
@@ -196,7 +206,7 @@ func (s *Server) ReadResource(_ context.Context, req *tfprotov6.ReadResourceRequ
 // PlanResourceChange proposes the configured values with null computed
 // attributes marked unknown.
 func (s *Server) PlanResourceChange(_ context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
-	rs, diags := s.lookup("resource type", resources, req.TypeName)
+	rs, diags := s.lookup(KindResource, req.TypeName)
 	if diags != nil {
 		return &tfprotov6.PlanResourceChangeResponse{Diagnostics: diags}, nil
 	}
@@ -243,7 +253,7 @@ func (s *Server) ValidateDataResourceConfig(context.Context, *tfprotov6.Validate
 
 // ReadDataSource returns a wholly known value (see SynthesizeData).
 func (s *Server) ReadDataSource(_ context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
-	ds, diags := s.lookup("data source", dataSources, req.TypeName)
+	ds, diags := s.lookup(KindDataSource, req.TypeName)
 	if diags != nil {
 		return &tfprotov6.ReadDataSourceResponse{Diagnostics: diags}, nil
 	}
@@ -285,7 +295,7 @@ func (s *Server) ValidateEphemeralResourceConfig(context.Context, *tfprotov6.Val
 
 // OpenEphemeralResource synthesizes a value like ReadDataSource.
 func (s *Server) OpenEphemeralResource(_ context.Context, req *tfprotov6.OpenEphemeralResourceRequest) (*tfprotov6.OpenEphemeralResourceResponse, error) {
-	es, diags := s.lookup("ephemeral resource", ephemerals, req.TypeName)
+	es, diags := s.lookup(KindEphemeralResource, req.TypeName)
 	if diags != nil {
 		return &tfprotov6.OpenEphemeralResourceResponse{Diagnostics: diags}, nil
 	}

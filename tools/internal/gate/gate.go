@@ -1,0 +1,337 @@
+// Package gate is the offline Terraform gate: terraform fmt, init (local
+// modules only), validate and test against the schema-only providers, tflint
+// with its bundled terraform ruleset, and trivy's embedded misconfiguration
+// checks. Every step reports which directory and which check failed, and why.
+package gate
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Checks, in the order they run for a directory.
+const (
+	CheckFmt      = "fmt"
+	CheckInit     = "init"
+	CheckValidate = "validate"
+	CheckTest     = "test"
+	CheckTflint   = "tflint"
+	CheckTrivy    = "trivy"
+)
+
+// AllChecks are the checks a full gate runs. init runs whenever validate or
+// test does.
+var AllChecks = []string{CheckFmt, CheckValidate, CheckTest, CheckTflint, CheckTrivy}
+
+// Config says what to check and with which tools.
+type Config struct {
+	// Dirs are the Terraform root directories to init, validate and test
+	// (modules, examples, fixtures).
+	Dirs []string
+	// ScanRoots are the trees fmt, tflint and trivy scan.
+	ScanRoots []string
+	// Checks to run (AllChecks when empty).
+	Checks []string
+	// Terraform, Tflint, Trivy are the executables.
+	Terraform, Tflint, Trivy string
+	// TerraformRC is the CLI config with the dev_overrides (TF_CLI_CONFIG_FILE).
+	TerraformRC string
+	// TflintConfig is the .tflint.hcl to use ("" = tflint's default).
+	TflintConfig string
+	// DataFixture is the schema provider's data source fixture ("" = none).
+	DataFixture string
+	// CacheDir holds trivy's cache.
+	CacheDir string
+	// Jobs is how many steps run at once.
+	Jobs int
+	// StepTimeout bounds each step.
+	StepTimeout time.Duration
+}
+
+// Result is the outcome of one check on one target.
+type Result struct {
+	Check, Target string
+	OK            bool
+	Skipped       bool
+	Output        string // combined output when the check failed
+	Err           string // what failed, in words
+	Duration      time.Duration
+}
+
+// Failed returns the failed results.
+func Failed(rs []Result) []Result {
+	var out []Result
+	for _, r := range rs {
+		if !r.OK && !r.Skipped {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (c *Config) wants(check string) bool {
+	if len(c.Checks) == 0 {
+		return slices.Contains(AllChecks, check)
+	}
+	return slices.Contains(c.Checks, check)
+}
+
+func (c *Config) env() []string {
+	env := append(os.Environ(),
+		"TF_CLI_CONFIG_FILE="+c.TerraformRC,
+		"CHECKPOINT_DISABLE=1",
+		"TF_IN_AUTOMATION=1",
+		"TF_INPUT=0",
+	)
+	if c.DataFixture != "" && os.Getenv("MSKVPCE_SCHEMA_PROVIDER_DATA") == "" {
+		env = append(env, "MSKVPCE_SCHEMA_PROVIDER_DATA="+c.DataFixture)
+	}
+	return env
+}
+
+// run executes one command in dir and returns its combined output.
+func (c *Config) run(ctx context.Context, dir string, name string, args ...string) (string, error) {
+	if c.StepTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.StepTimeout)
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = c.env()
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return out.String(), fmt.Errorf("timed out after %s: %w", c.StepTimeout, ctx.Err())
+	}
+	return out.String(), err
+}
+
+// Run executes the gate and streams one line per result to w (failures with
+// their output indented). It returns every result.
+func Run(ctx context.Context, c Config, w io.Writer) []Result {
+	if c.Jobs < 1 {
+		c.Jobs = 1
+	}
+	var (
+		mu      sync.Mutex
+		results []Result
+	)
+	report := func(r Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		results = append(results, r)
+		writeResult(w, r)
+	}
+
+	// fmt is cheap and needs nothing else: run it first.
+	if c.wants(CheckFmt) {
+		for _, root := range c.ScanRoots {
+			report(c.fmt(ctx, root))
+		}
+	}
+
+	sem := make(chan struct{}, c.Jobs)
+	var wg sync.WaitGroup
+	spawn := func(chain func()) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			chain()
+		}()
+	}
+	step := func(f func() Result) Result {
+		sem <- struct{}{}
+		defer func() { <-sem }()
+		r := f()
+		report(r)
+		return r
+	}
+
+	// Per directory: init -> validate -> test. tflint evaluates local module
+	// calls, so it waits for every init.
+	var inits sync.WaitGroup
+	if c.wants(CheckValidate) || c.wants(CheckTest) || c.wants(CheckTflint) {
+		for _, dir := range c.Dirs {
+			inits.Add(1)
+			spawn(func() {
+				initR := step(func() Result { return c.init(ctx, dir) })
+				inits.Done()
+				if !initR.OK {
+					return
+				}
+				if c.wants(CheckValidate) {
+					if r := step(func() Result { return c.validate(ctx, dir) }); !r.OK {
+						return
+					}
+				}
+				if c.wants(CheckTest) {
+					step(func() Result { return c.test(ctx, dir) })
+				}
+			})
+		}
+	}
+	if c.wants(CheckTrivy) {
+		for _, root := range c.ScanRoots {
+			spawn(func() { step(func() Result { return c.trivy(ctx, root) }) })
+		}
+	}
+	if c.wants(CheckTflint) {
+		for _, root := range c.ScanRoots {
+			spawn(func() {
+				inits.Wait()
+				step(func() Result { return c.tflint(ctx, root) })
+			})
+		}
+	}
+	wg.Wait()
+	return results
+}
+
+func writeResult(w io.Writer, r Result) {
+	status := "PASS"
+	switch {
+	case r.Skipped:
+		status = "SKIP"
+	case !r.OK:
+		status = "FAIL"
+	}
+	fmt.Fprintf(w, "%s  %-8s  %s  (%.1fs)\n", status, r.Check, r.Target, r.Duration.Seconds())
+	if status == "FAIL" {
+		if r.Err != "" {
+			fmt.Fprintf(w, "      %s\n", r.Err)
+		}
+		for _, line := range strings.Split(strings.TrimRight(r.Output, "\n"), "\n") {
+			if strings.TrimSpace(line) != "" {
+				fmt.Fprintf(w, "      | %s\n", line)
+			}
+		}
+	}
+	if r.Skipped && r.Err != "" {
+		fmt.Fprintf(w, "      %s\n", r.Err)
+	}
+}
+
+func timed(check, target string, f func() (skipped bool, out string, err error)) Result {
+	start := time.Now()
+	skipped, out, err := f()
+	r := Result{Check: check, Target: target, OK: err == nil, Skipped: skipped, Duration: time.Since(start)}
+	if err != nil {
+		r.Output = out
+		r.Err = err.Error()
+	} else if skipped {
+		r.Err = out
+	}
+	return r
+}
+
+func (c *Config) fmt(ctx context.Context, root string) Result {
+	return timed(CheckFmt, root, func() (bool, string, error) {
+		out, err := c.run(ctx, root, c.Terraform, "fmt", "-check", "-recursive", "-diff", "-no-color")
+		if err != nil {
+			return false, out, fmt.Errorf("terraform fmt -check: files above are not formatted; fix with `terraform fmt -recursive %s`: %w", root, err)
+		}
+		return false, "", nil
+	})
+}
+
+// initMarker is written after a successful init; Terraform ignores it.
+const initMarker = "mskvpce-gate-init"
+
+// needsInit reports whether dir has never been initialized by the gate or a
+// .tf or .tftest.hcl file changed since (module sources may have changed).
+func needsInit(dir string) bool {
+	st, err := os.Stat(filepath.Join(dir, ".terraform", initMarker))
+	if err != nil {
+		return true
+	}
+	tfs, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
+	tests, _ := filepath.Glob(filepath.Join(dir, "tests", "*.tftest.hcl"))
+	for _, f := range append(tfs, tests...) {
+		if fi, err := os.Stat(f); err == nil && fi.ModTime().After(st.ModTime()) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Config) init(ctx context.Context, dir string) Result {
+	return timed(CheckInit, dir, func() (bool, string, error) {
+		if !needsInit(dir) {
+			return false, "", nil
+		}
+		out, err := c.run(ctx, dir, c.Terraform, "init", "-backend=false", "-input=false", "-no-color")
+		if err != nil {
+			return false, out, fmt.Errorf("terraform init (offline: local modules and schema-only providers only; a registry module or provider cannot be installed here): %w", err)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, ".terraform"), 0o755); err == nil {
+			_ = os.WriteFile(filepath.Join(dir, ".terraform", initMarker), []byte("initialized by tfgate\n"), 0o644)
+		}
+		return false, "", nil
+	})
+}
+
+func (c *Config) validate(ctx context.Context, dir string) Result {
+	return timed(CheckValidate, dir, func() (bool, string, error) {
+		out, err := c.run(ctx, dir, c.Terraform, "validate", "-no-color")
+		if err != nil {
+			return false, out, fmt.Errorf("terraform validate against the real provider schema: %w", err)
+		}
+		return false, "", nil
+	})
+}
+
+func (c *Config) test(ctx context.Context, dir string) Result {
+	return timed(CheckTest, dir, func() (bool, string, error) {
+		if fi, err := os.Stat(filepath.Join(dir, "tests")); err != nil || !fi.IsDir() {
+			return true, "no tests/ directory", nil
+		}
+		out, err := c.run(ctx, dir, c.Terraform, "test", "-no-color")
+		if err != nil {
+			return false, out, fmt.Errorf("terraform test: %w", err)
+		}
+		return false, "", nil
+	})
+}
+
+func (c *Config) tflint(ctx context.Context, root string) Result {
+	return timed(CheckTflint, root, func() (bool, string, error) {
+		args := []string{"--recursive", "--format=compact", "--no-color"}
+		if c.TflintConfig != "" {
+			args = append(args, "--config="+c.TflintConfig)
+		}
+		out, err := c.run(ctx, root, c.Tflint, args...)
+		if err != nil {
+			return false, out, fmt.Errorf("tflint (bundled terraform ruleset): %w", err)
+		}
+		return false, "", nil
+	})
+}
+
+func (c *Config) trivy(ctx context.Context, root string) Result {
+	return timed(CheckTrivy, root, func() (bool, string, error) {
+		out, err := c.run(ctx, root, c.Trivy, "config",
+			"--severity", "HIGH,CRITICAL",
+			"--exit-code", "1",
+			"--skip-check-update",
+			"--cache-dir", c.CacheDir,
+			"--quiet",
+			"--no-progress",
+			".")
+		if err != nil {
+			return false, out, fmt.Errorf("trivy config: HIGH or CRITICAL misconfiguration (or trivy could not run): fix it, or ignore it inline with `#trivy:ignore:<ID>` and the reason: %w", err)
+		}
+		return false, "", nil
+	})
+}
