@@ -1,0 +1,58 @@
+locals {
+  credential_name = coalesce(var.credential_name, "${var.prefix}-msk")
+  ncc_id          = var.network_connectivity_config_id != null ? var.network_connectivity_config_id : databricks_mws_network_connectivity_config.this[0].network_connectivity_config_id
+}
+
+# The Unity Catalog service credential Spark uses for AWS_MSK_IAM
+# (databricks.serviceCredential). Its external ID feeds the role's trust
+# policy; the role ARN is passed in as a plain string, so there is no cycle.
+resource "databricks_credential" "msk" {
+  provider = databricks.workspace
+
+  name            = local.credential_name
+  purpose         = "SERVICE"
+  comment         = "MSK over PrivateLink (mskvpce ${var.prefix})"
+  skip_validation = var.skip_validation
+
+  aws_iam_role {
+    role_arn = var.role_arn
+  }
+}
+
+resource "databricks_mws_network_connectivity_config" "this" {
+  count    = var.network_connectivity_config_id == null ? 1 : 0
+  provider = databricks.account
+
+  name   = "${var.prefix}-ncc"
+  region = var.region
+}
+
+# One rule per broker: Databricks creates an interface endpoint to that
+# broker's endpoint service and resolves that broker's hostname to it, so
+# TLS still sees the broker's own name. count (not for_each) because broker
+# ids are only known after the cluster exists, while how many is known at plan.
+resource "databricks_mws_ncc_private_endpoint_rule" "broker" {
+  count    = length(var.brokers)
+  provider = databricks.account
+
+  network_connectivity_config_id = local.ncc_id
+  endpoint_service               = var.brokers[count.index].endpoint_service_name
+  domain_names                   = [var.brokers[count.index].hostname]
+}
+
+# The endpoint services require acceptance; accepting here makes the rules
+# ESTABLISHED in the same apply.
+resource "aws_vpc_endpoint_connection_accepter" "broker" {
+  count = var.accept_connections ? length(var.brokers) : 0
+
+  vpc_endpoint_service_id = var.brokers[count.index].endpoint_service_id
+  vpc_endpoint_id         = databricks_mws_ncc_private_endpoint_rule.broker[count.index].vpc_endpoint_id
+}
+
+resource "databricks_mws_ncc_binding" "this" {
+  count    = var.workspace_id == null ? 0 : 1
+  provider = databricks.account
+
+  network_connectivity_config_id = local.ncc_id
+  workspace_id                   = var.workspace_id
+}

@@ -1,0 +1,25 @@
+output "credential_name" {
+  description = "Name of the Unity Catalog service credential (Spark option databricks.serviceCredential)."
+  value       = databricks_credential.msk.name
+}
+
+output "external_id" {
+  description = "External ID Databricks presents when assuming the MSK role; the role's trust policy must require it."
+  value       = databricks_credential.msk.aws_iam_role[0].external_id
+}
+
+output "network_connectivity_config_id" {
+  description = "ID of the NCC holding the rules."
+  value       = local.ncc_id
+}
+
+output "rules" {
+  description = "Per broker: the private endpoint rule, Databricks' VPC endpoint and its connection state (ESTABLISHED once accepted)."
+  value = [for i, b in var.brokers : {
+    broker_id        = b.broker_id
+    hostname         = b.hostname
+    rule_id          = databricks_mws_ncc_private_endpoint_rule.broker[i].rule_id
+    vpc_endpoint_id  = databricks_mws_ncc_private_endpoint_rule.broker[i].vpc_endpoint_id
+    connection_state = databricks_mws_ncc_private_endpoint_rule.broker[i].connection_state
+  }]
+}

@@ -1,0 +1,204 @@
+# Plan-level tests with mocked providers: the real databricks/databricks and
+# hashicorp/aws schemas, no cloud.
+
+mock_provider "aws" {}
+
+mock_provider "databricks" {
+  alias           = "account"
+  override_during = plan
+
+  mock_resource "databricks_mws_network_connectivity_config" {
+    defaults = {
+      network_connectivity_config_id = "11111111-2222-3333-4444-555555555555"
+    }
+  }
+
+  mock_resource "databricks_mws_ncc_private_endpoint_rule" {
+    defaults = {
+      rule_id          = "rule-mock"
+      vpc_endpoint_id  = "vpce-0mockdatabricks"
+      connection_state = "PENDING"
+    }
+  }
+}
+
+mock_provider "databricks" {
+  alias           = "workspace"
+  override_during = plan
+
+  mock_resource "databricks_credential" {
+    defaults = {
+      aws_iam_role = [{
+        role_arn    = "arn:aws:iam::123456789012:role/demo-databricks-msk"
+        external_id = "ext-from-databricks"
+      }]
+    }
+  }
+}
+
+variables {
+  prefix   = "demo"
+  region   = "us-east-1"
+  role_arn = "arn:aws:iam::123456789012:role/demo-databricks-msk"
+  brokers = [
+    { broker_id = 1, hostname = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", endpoint_service_id = "vpce-svc-01", endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-01" },
+    { broker_id = 2, hostname = "b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com", endpoint_service_id = "vpce-svc-02", endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-02" },
+    { broker_id = 3, hostname = "b-3.demo.abc123.c2.kafka.us-east-1.amazonaws.com", endpoint_service_id = "vpce-svc-03", endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-03" },
+  ]
+}
+
+run "one_rule_per_broker" {
+  command = plan
+
+  assert {
+    condition     = length(databricks_mws_ncc_private_endpoint_rule.broker) == 3
+    error_message = "Expected one private endpoint rule per broker."
+  }
+
+  assert {
+    condition = alltrue([for i, b in var.brokers :
+      databricks_mws_ncc_private_endpoint_rule.broker[i].endpoint_service == b.endpoint_service_name &&
+      databricks_mws_ncc_private_endpoint_rule.broker[i].domain_names == toset([b.hostname])
+    ])
+    error_message = "Each rule must point at its broker's endpoint service with exactly that broker's hostname as domain name."
+  }
+
+  assert {
+    condition     = alltrue([for r in databricks_mws_ncc_private_endpoint_rule.broker : r.network_connectivity_config_id == "11111111-2222-3333-4444-555555555555"])
+    error_message = "Rules must go into the NCC this module creates."
+  }
+
+  assert {
+    condition     = length(databricks_mws_network_connectivity_config.this) == 1 && databricks_mws_network_connectivity_config.this[0].region == "us-east-1"
+    error_message = "A new NCC in the cluster's region is created when none is given."
+  }
+
+  assert {
+    condition     = length(databricks_mws_ncc_binding.this) == 0
+    error_message = "No workspace binding unless workspace_id is set."
+  }
+}
+
+run "accepter_per_rule" {
+  command = plan
+
+  assert {
+    condition = alltrue([for i, b in var.brokers :
+      aws_vpc_endpoint_connection_accepter.broker[i].vpc_endpoint_service_id == b.endpoint_service_id &&
+      aws_vpc_endpoint_connection_accepter.broker[i].vpc_endpoint_id == databricks_mws_ncc_private_endpoint_rule.broker[i].vpc_endpoint_id
+    ])
+    error_message = "Each rule's VPC endpoint must be accepted on its own broker's endpoint service."
+  }
+}
+
+run "no_accepter_when_disabled" {
+  command = plan
+
+  variables {
+    accept_connections = false
+  }
+
+  assert {
+    condition     = length(aws_vpc_endpoint_connection_accepter.broker) == 0
+    error_message = "accept_connections = false must leave acceptance to the operator."
+  }
+}
+
+run "service_credential" {
+  command = plan
+
+  assert {
+    condition     = databricks_credential.msk.purpose == "SERVICE" && databricks_credential.msk.name == "demo-msk"
+    error_message = "The credential must be a SERVICE credential named <prefix>-msk."
+  }
+
+  assert {
+    condition     = databricks_credential.msk.aws_iam_role[0].role_arn == var.role_arn
+    error_message = "The credential must use the MSK role."
+  }
+
+  assert {
+    condition     = output.external_id == "ext-from-databricks"
+    error_message = "The module must expose the credential's external ID for the role's trust policy."
+  }
+}
+
+run "existing_ncc_and_binding" {
+  command = plan
+
+  variables {
+    network_connectivity_config_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+    workspace_id                   = 1234567890123456
+  }
+
+  assert {
+    condition     = length(databricks_mws_network_connectivity_config.this) == 0
+    error_message = "An existing NCC must be used, not a new one created."
+  }
+
+  assert {
+    condition     = alltrue([for r in databricks_mws_ncc_private_endpoint_rule.broker : r.network_connectivity_config_id == "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"])
+    error_message = "Rules must go into the given NCC."
+  }
+
+  assert {
+    condition     = databricks_mws_ncc_binding.this[0].workspace_id == 1234567890123456
+    error_message = "The NCC must be bound to the given workspace."
+  }
+}
+
+run "invalid_prefix" {
+  command = plan
+  variables {
+    prefix = "Bad_Prefix"
+  }
+  expect_failures = [var.prefix]
+}
+
+run "invalid_region" {
+  command = plan
+  variables {
+    region = "useast1"
+  }
+  expect_failures = [var.region]
+}
+
+run "invalid_role_arn" {
+  command = plan
+  variables {
+    role_arn = "arn:aws:iam::123:user/someone"
+  }
+  expect_failures = [var.role_arn]
+}
+
+run "invalid_credential_name" {
+  command = plan
+  variables {
+    credential_name = "has spaces"
+  }
+  expect_failures = [var.credential_name]
+}
+
+run "invalid_ncc_id" {
+  command = plan
+  variables {
+    network_connectivity_config_id = "ncc-1"
+  }
+  expect_failures = [var.network_connectivity_config_id]
+}
+
+run "no_brokers" {
+  command = plan
+  variables {
+    brokers = []
+  }
+  expect_failures = [var.brokers]
+}
+
+run "too_many_brokers" {
+  command = plan
+  variables {
+    brokers = [for i in range(31) : { broker_id = i + 1, hostname = "b-${i + 1}.demo.abc123.c2.kafka.us-east-1.amazonaws.com", endpoint_service_id = "vpce-svc-${i}", endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-${i}" }]
+  }
+  expect_failures = [var.brokers]
+}
