@@ -21,7 +21,7 @@ import (
 // Checks, in the order they run for a directory.
 const (
 	CheckFmt      = "fmt"
-	CheckInit     = "init"
+	CheckInit     = "init" // terraform get: installs local modules
 	CheckValidate = "validate"
 	CheckTest     = "test"
 	CheckTflint   = "tflint"
@@ -271,9 +271,11 @@ func (c *Config) init(ctx context.Context, dir string) Result {
 		if !needsInit(dir) {
 			return false, "", nil
 		}
-		out, err := c.run(ctx, dir, c.Terraform, "init", "-backend=false", "-input=false", "-no-color")
+		// `terraform get` installs the module tree without asking the
+		// registry about providers (init would, even for dev_overrides).
+		out, err := c.run(ctx, dir, c.Terraform, "get", "-no-color")
 		if err != nil {
-			return false, out, fmt.Errorf("terraform init (offline: local modules and schema-only providers only; a registry module or provider cannot be installed here): %w", err)
+			return false, out, fmt.Errorf("terraform get (offline: only local module sources can be installed here): %w", err)
 		}
 		if err := os.MkdirAll(filepath.Join(dir, ".terraform"), 0o755); err == nil {
 			_ = os.WriteFile(filepath.Join(dir, ".terraform", initMarker), []byte("initialized by tfgate\n"), 0o644)

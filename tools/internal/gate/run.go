@@ -22,7 +22,7 @@ Usage:
 
 Runs, with no network and no credentials:
   fmt       terraform fmt -check -recursive over each scan root
-  init      terraform init -backend=false in each DIR (only when never done or a .tf changed)
+  init      terraform get in each DIR: installs local modules (only when never done or a file changed)
   validate  terraform validate in each DIR, against the real provider schema
             (schema-only providers through -terraformrc's dev_overrides)
   test      terraform test in each DIR that has a tests/ directory
@@ -57,6 +57,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	checks := fs.String("checks", strings.Join(AllChecks, ","), "comma-separated checks to run")
 	jobs := fs.Int("j", runtime.NumCPU(), "steps run at once")
 	timeout := fs.Duration("step-timeout", 10*time.Minute, "limit for each step")
+	cacheDir := fs.String("cache-dir", "", "trivy's cache directory (default ROOT/.cache/trivy)")
 	var scan stringList
 	fs.Var(&scan, "scan", "scan root for fmt, tflint and trivy (repeatable; default ROOT/terraform, ROOT/test)")
 	if err := fs.Parse(args); err != nil {
@@ -82,7 +83,10 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		TerraformRC: filepath.Join(*bin, "terraformrc"),
 		Tflint:      filepath.Join(*bin, "tflint"),
 		Trivy:       filepath.Join(*bin, "trivy"),
-		CacheDir:    filepath.Join(absRoot, ".cache", "trivy"),
+		CacheDir:    *cacheDir,
+	}
+	if c.CacheDir == "" {
+		c.CacheDir = filepath.Join(absRoot, ".cache", "trivy")
 	}
 	for _, ch := range strings.Split(*checks, ",") {
 		ch = strings.TrimSpace(ch)
@@ -173,7 +177,11 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 func flagDefaults(fs *flag.FlagSet) string {
 	var b strings.Builder
 	fs.VisitAll(func(f *flag.Flag) {
-		fmt.Fprintf(&b, "  -%s\t%s (default %q)\n", f.Name, f.Usage, f.DefValue)
+		def := ""
+		if f.DefValue != "" {
+			def = fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(&b, "  -%-13s %s%s\n", f.Name, f.Usage, def)
 	})
 	return b.String()
 }
