@@ -37,7 +37,8 @@ The flow (MSK takes 15-30 minutes to create):
 Inputs (flags win over MSKVPCE_* variables, which win over --var-file, which wins over the
 inputs recorded by earlier runs in the working directory):
 ` + "%INPUTS%" + `
-  --var-file FILE        a .tfvars or .tfvars.json file (repeatable; remembered)
+  --var-file FILE              a .tfvars or .tfvars.json file with any variable of the
+                               configuration (repeatable; remembered for later runs)
 
 Deployment and state:
   --name NAME            deployment name (default: the prefix, or the only deployment there is); MSKVPCE_NAME
@@ -83,19 +84,21 @@ var commandHelp = map[string]string{
 
 func init() {
 	var b strings.Builder
+	metas := map[string]string{"region": "REGION", "prefix": "PREFIX", "cidr_block": "CIDR", "allowed_principals": "ARN", "user_name": "OWNER",
+		"service_name": "NAME", "aws_profile": "PROFILE", "databricks_external_id": "ID", "operator_cidrs": "CIDR", "broker_count": "N", "instance_type": "TYPE"}
 	for _, in := range inputs {
-		flag := "--" + in.Flag
-		switch in.Kind {
-		case kList:
-			flag += " V (repeat)"
-		default:
-			flag += " V"
+		flag := "--" + in.Flag + " " + metas[in.Var]
+		note := in.Env()
+		if in.Kind == kList {
+			note += ", comma-separated"
 		}
-		req := ""
 		if in.Required {
-			req = " [required]"
+			note = "required; " + note
 		}
-		fmt.Fprintf(&b, "  %-26s %s%s; %s\n", flag, in.Help, req, in.Env())
+		if in.Kind == kList {
+			note = "repeatable; " + note
+		}
+		fmt.Fprintf(&b, "  %-28s %s\n  %-28s (%s)\n", flag, in.Help, "", note)
 	}
 	r := strings.NewReplacer("%INPUTS%\n", b.String(), "%TFVERSION%", tfVersion())
 	h := r.Replace(helpTemplate)

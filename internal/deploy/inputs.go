@@ -80,7 +80,7 @@ var inputs = []input{
 			}
 			return nil
 		}},
-	{Var: "allowed_principals", Flag: "allowed-principal", Kind: kList, Required: true, Help: "IAM principal ARN allowed to connect to the endpoint services (repeat the flag; for Databricks serverless its regional private-connectivity role)",
+	{Var: "allowed_principals", Flag: "allowed-principal", Kind: kList, Required: true, Help: "principal allowed to connect to the endpoint services: Databricks' regional private-connectivity role",
 		Check: func(v string) error {
 			if strings.Contains(v, "*") {
 				return fmt.Errorf("%q contains a wildcard: anyone matching it could connect to your brokers; name the exact role, e.g. arn:aws:iam::123456789012:role/private-connectivity-role-us-east-1", v)
@@ -111,14 +111,14 @@ var inputs = []input{
 			}
 			return nil
 		}},
-	{Var: "databricks_external_id", Flag: "external-id", Kind: kString, Help: "external ID of the Databricks service credential (first apply: leave unset, the placeholder 0000 is used)",
+	{Var: "databricks_external_id", Flag: "external-id", Kind: kString, Help: "external ID of the Databricks service credential (first apply: unset = placeholder 0000)",
 		Check: func(v string) error {
 			if !reExternalID.MatchString(v) || len(v) < 2 || len(v) > 1224 {
 				return fmt.Errorf("%q is not an external ID (2-1224 of letters, digits and +=,.@:/-); copy it exactly from the Databricks service credential", v)
 			}
 			return nil
 		}},
-	{Var: "operator_cidrs", Flag: "operator-cidr", Kind: kList, Help: "CIDR inside the VPC allowed to reach the NLBs directly, for verification (repeat the flag)",
+	{Var: "operator_cidrs", Flag: "operator-cidr", Kind: kList, Help: "CIDR inside the VPC allowed to reach the NLBs directly (verification)",
 		Check: func(v string) error {
 			p, err := netip.ParsePrefix(v)
 			if err != nil {
