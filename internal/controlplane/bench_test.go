@@ -9,7 +9,7 @@ import (
 )
 
 // BenchmarkRun measures one full control-plane pass (all checks, three
-// brokers, 17 AWS calls) against the in-process fake: the overhead of the
+// brokers, 22 AWS calls) against the in-process fake: the overhead of the
 // checks themselves, without AWS's latency.
 func BenchmarkRun(b *testing.B) {
 	d := awsfake.Sample()
