@@ -82,7 +82,7 @@ func TestGateBites(t *testing.T) {
 				insertIntoResource(t, dir, "aws_vpc", `assign_generated_ipv6_cidr_block = ["yes"]`)
 			},
 			wantFail:   "validate",
-			wantOutput: []string{"Incorrect attribute value type", "assign_generated_ipv6_cidr_block", "bool required"},
+			wantOutput: []string{"Incorrect attribute value type", `Inappropriate value for attribute "assign_generated_ipv6_cidr_block": bool required`},
 		},
 		{
 			name:   "ingress open to 0.0.0.0/0",
@@ -141,14 +141,21 @@ func TestGateBites(t *testing.T) {
 			if !strings.Contains(out, "FAILED "+tc.wantFail+" in "+dir) {
 				t.Errorf("the gate's summary does not name the failing check and directory (%s in %s):\n%s", tc.wantFail, dir, out)
 			}
+			flat := joinWrapped(out)
 			for _, want := range tc.wantOutput {
-				if !strings.Contains(out, want) {
+				if !strings.Contains(flat, want) {
 					t.Errorf("gate output lacks %q:\n%s", want, out)
 				}
 			}
 		})
 	}
 }
+
+var wrapped = regexp.MustCompile(`\s*\n\s*(\|\s*)?`)
+
+// joinWrapped joins the gate's indented, terminal-wrapped output into one
+// line, so a message is found wherever Terraform wrapped it.
+func joinWrapped(out string) string { return wrapped.ReplaceAllString(out, " ") }
 
 var failLine = regexp.MustCompile(`(?m)^FAIL  (\S+)\s`)
 
