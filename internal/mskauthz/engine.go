@@ -58,6 +58,7 @@ func newResponse(req kmsg.Request) kmsg.Response {
 		d.Default()
 	}
 	resp.SetVersion(req.GetVersion())
+	emptyBytes(reflect.ValueOf(resp).Elem())
 	return resp
 }
 
@@ -91,6 +92,7 @@ func mirror(src reflect.Value, dt reflect.Type, code int16) reflect.Value {
 			}
 		}
 	}
+	emptyBytes(e)
 	if ec := e.FieldByName("ErrorCode"); ec.IsValid() && ec.Kind() == reflect.Int16 {
 		ec.SetInt(int64(code))
 		return e
@@ -110,6 +112,21 @@ func mirror(src reflect.Value, dt reflect.Type, code int16) reflect.Value {
 		f.Set(mirrorSlice(sf, f.Type(), code))
 	}
 	return e
+}
+
+var bytesType = reflect.TypeFor[[]byte]()
+
+// emptyBytes sets every nil []byte field of the struct e to an empty slice.
+// kmsg encodes a nil nullable field as null, but Kafka answers an errored
+// entry with empty bytes: a Fetch partition's records are null-able on the
+// wire, yet clients such as sarama reject null records below Fetch v12
+// ("invalid byteslice length").
+func emptyBytes(e reflect.Value) {
+	for i := 0; i < e.NumField(); i++ {
+		if f := e.Field(i); f.Type() == bytesType && f.IsNil() && f.CanSet() {
+			f.SetBytes([]byte{})
+		}
+	}
 }
 
 func mirrorSlice(src reflect.Value, st reflect.Type, code int16) reflect.Value {
