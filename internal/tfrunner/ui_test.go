@@ -75,3 +75,18 @@ func TestProgressTTYRedrawsOneLine(t *testing.T) {
 		t.Errorf("a terminal gets no plain lines for progress: %q", s)
 	}
 }
+
+// BenchmarkProgressConsume measures decoding Terraform's UI stream; a full
+// apply of the stack is a few hundred messages.
+func BenchmarkProgressConsume(b *testing.B) {
+	var out bytes.Buffer
+	stream := strings.Repeat(applyStream, 50)
+	b.SetBytes(int64(len(stream)))
+	for b.Loop() {
+		out.Reset()
+		p := &Progress{Out: &out, Verb: "Applying", Total: 100}
+		p.Start()
+		p.Consume(strings.NewReader(stream))
+		p.Stop()
+	}
+}
