@@ -391,8 +391,10 @@ func (c *conn) authenticate(r request, req *kmsg.SASLAuthenticateRequest) (bool,
 	if c.reauth && res.principal != c.principal {
 		return fail("Access denied", fmt.Sprintf("re-authentication as %s on a connection of %s", res.principal, c.principal))
 	}
-	now := time.Now()
-	lifetime := res.expires.Sub(now)
+	// The token's lifetime is judged on the brokers' clock (moved by
+	// SetClockSkew), as the token itself was; the session then runs that
+	// long on this process's clock, which relay checks.
+	lifetime := res.expires.Sub(e.now())
 	if max := e.opts.MaxSessionLifetime; lifetime > max {
 		lifetime = max
 	}
@@ -400,7 +402,7 @@ func (c *conn) authenticate(r request, req *kmsg.SASLAuthenticateRequest) (bool,
 		return fail("Access denied", "token already expired")
 	}
 	c.principal = res.principal
-	c.deadline = now.Add(lifetime)
+	c.deadline = time.Now().Add(lifetime)
 	c.state = stateAuthenticated
 	resp.SASLAuthBytes = res.serverResponse
 	resp.SessionLifetimeMillis = lifetime.Milliseconds()

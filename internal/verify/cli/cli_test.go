@@ -233,6 +233,7 @@ func TestLocalFaults(t *testing.T) {
 		{"deny=WriteData", "add kafka-cluster:WriteData"},
 		{"cert=unknown-ca", "signed by an unknown authority"},
 		{"skew=1h", "clock skew, this machine's clock is about 1h0m0s behind the broker's"},
+		{"skew=-1h", "clock skew, this machine's clock is about 1h0m0s ahead of the broker's"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.fault, func(t *testing.T) {
