@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/mskvpce/mskvpce/internal/controlplane"
 	"github.com/mskvpce/mskvpce/internal/finding"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 	"github.com/mskvpce/mskvpce/internal/tfrunner"
@@ -300,6 +301,9 @@ func (c *cli) cmdVerify(ctx context.Context) error {
 	}
 	t.Credentials = cfg.Credentials
 	rep := verify.Run(ctx, t, verify.Options{Timeout: c.timeout, Logger: c.log})
+	if !c.noControl {
+		checks = append(checks, controlplane.Run(ctx, controlplane.NewClients(cfg), d, controlplane.Options{})...)
+	}
 	rep.AddChecks(checks...)
 	if c.output == "json" {
 		err = rep.WriteJSON(c.env.Stdout)

@@ -150,6 +150,7 @@ type cli struct {
 	caFile        string
 	endpoints     multi
 	noDrift       bool
+	noControl     bool
 
 	backendConfig, backendBucket, backendKey, backendRegion string
 
@@ -180,6 +181,7 @@ func (c *cli) parse(args []string) error {
 	fs.StringVar(&c.caFile, "ca-file", "", "")
 	fs.Var(&c.endpoints, "endpoint", "")
 	fs.BoolVar(&c.noDrift, "no-drift", false, "")
+	fs.BoolVar(&c.noControl, "no-control-plane", false, "")
 	fs.StringVar(&c.backendConfig, "backend-config", "", "")
 	fs.StringVar(&c.backendBucket, "backend-bucket", "", "")
 	fs.StringVar(&c.backendKey, "backend-key", "", "")
