@@ -440,6 +440,14 @@ func (c *conn) relay(r request) (bool, error) {
 		relayed = v.relay
 		out = appendRequest(nil, r.clientID, relayed, r.corr)
 	}
+	if leaders := assignedLeaders(relayed); leaders != nil {
+		place := c.f.env.placeLeaders(leaders)
+		if f := v.filter; f != nil {
+			v.filter = func(resp kmsg.Response) { f(resp); place(resp) }
+		} else {
+			v.filter = place
+		}
+	}
 	if expectsResponse(relayed) {
 		s := slot{relay: true, close: v.close}
 		if v.filter != nil {
