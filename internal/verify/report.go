@@ -19,52 +19,86 @@ func (r *Report) WriteJSON(w io.Writer) error {
 }
 
 // WriteTable writes the human report: a row per broker path with a column
-// per stage, then the other checks, then every failure with its next step,
-// then the verdict.
+// per stage, then the engine's checks (topic, routes), then the control-plane
+// checks, then every failure with its next step, then the verdict.
 func (r *Report) WriteTable(w io.Writer) error {
 	r.Passed = r.evaluate()
 	var b strings.Builder
-	fmt.Fprintf(&b, "mskvpce verify  run %s  topic %s", r.RunID, r.Topic)
+	fmt.Fprintf(&b, "mskvpce verify  run %s", r.RunID)
+	if !r.NoDataPath {
+		fmt.Fprintf(&b, "  topic %s", r.Topic)
+	}
 	if r.Region != "" {
 		fmt.Fprintf(&b, "  region %s", r.Region)
 	}
-	b.WriteString("\n\n")
+	if r.NoDataPath {
+		b.WriteString("  (control plane only: no broker path exercised)")
+	}
+	b.WriteString("\n")
 
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	head := []string{"BROKER", "ENDPOINT"}
-	for _, s := range Stages {
-		head = append(head, strings.ToUpper(s))
-	}
-	head = append(head, "RESULT")
-	fmt.Fprintln(tw, strings.Join(head, "\t"))
-	for _, p := range r.Paths {
-		row := []string{fmt.Sprint(p.BrokerID), p.Endpoint}
-		for _, s := range Stages {
-			row = append(row, cell(p.Stage(s)))
-		}
-		res := "pass"
-		if !p.Passed {
-			res = "FAIL"
-			if p.LandsOn != 0 {
-				res = fmt.Sprintf("FAIL (lands on broker %d)", p.LandsOn)
-			}
-		}
-		row = append(row, res)
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-
-	if len(r.Checks) > 0 {
+	if !r.NoDataPath {
 		b.WriteString("\n")
-		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "CHECK\tTARGET\tRESULT\tDETAIL")
-		for _, c := range r.Checks {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Check, c.Target, cell(c), c.Detail)
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		head := []string{"BROKER", "ENDPOINT"}
+		for _, s := range Stages {
+			head = append(head, strings.ToUpper(s))
+		}
+		head = append(head, "RESULT")
+		fmt.Fprintln(tw, strings.Join(head, "\t"))
+		for _, p := range r.Paths {
+			row := []string{fmt.Sprint(p.BrokerID), p.Endpoint}
+			for _, s := range Stages {
+				row = append(row, cell(p.Stage(s)))
+			}
+			res := "pass"
+			if !p.Passed {
+				res = "FAIL"
+				if p.LandsOn != 0 {
+					res = fmt.Sprintf("FAIL (lands on broker %d)", p.LandsOn)
+				}
+			}
+			row = append(row, res)
+			fmt.Fprintln(tw, strings.Join(row, "\t"))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
+		}
+	}
+
+	var engine, control []finding.Finding
+	for _, c := range r.Checks {
+		if IsEngineCheck(c.Check) {
+			engine = append(engine, c)
+		} else {
+			control = append(control, c)
+		}
+	}
+	if err := checkTable(&b, "", engine); err != nil {
+		return err
+	}
+	cpPassed, cpFailed := 0, 0
+	for _, c := range control {
+		switch {
+		case c.OK:
+			cpPassed++
+		case !c.Skipped:
+			cpFailed++
+		}
+	}
+	if len(control) > 0 {
+		heading := fmt.Sprintf("Control plane (AWS APIs): %d passed, %d failed", cpPassed, cpFailed)
+		if n := len(control) - cpPassed - cpFailed; n > 0 {
+			heading += fmt.Sprintf(", %d skipped", n)
+		}
+		if err := checkTable(&b, heading, control); err != nil {
+			return err
+		}
+	}
+
+	if len(r.Notes) > 0 {
+		b.WriteString("\nNotes:\n")
+		for _, n := range r.Notes {
+			fmt.Fprintf(&b, "  %s\n", n)
 		}
 	}
 
@@ -95,13 +129,39 @@ func (r *Report) WriteTable(w io.Writer) error {
 			passed++
 		}
 	}
-	if r.Passed {
-		fmt.Fprintf(&b, "\nPASS: %d of %d broker paths produce and consume through their own endpoint (%d ms)\n", passed, len(r.Paths), r.Millis)
-	} else {
-		fmt.Fprintf(&b, "\nFAIL: %d of %d broker paths passed, %d failure(s) (%d ms)\n", passed, len(r.Paths), len(fails), r.Millis)
+	var cp string
+	if len(control) > 0 {
+		cp = fmt.Sprintf("; %d of %d control-plane checks passed", cpPassed, len(control))
+	}
+	switch {
+	case r.NoDataPath && r.Passed:
+		fmt.Fprintf(&b, "\nPASS: %d of %d control-plane checks passed; data path not checked (%d ms)\n", cpPassed, len(control), r.Millis)
+	case r.NoDataPath:
+		fmt.Fprintf(&b, "\nFAIL: %d of %d control-plane checks passed, %d failure(s); data path not checked (%d ms)\n", cpPassed, len(control), len(fails), r.Millis)
+	case r.Passed:
+		fmt.Fprintf(&b, "\nPASS: %d of %d broker paths produce and consume through their own endpoint%s (%d ms)\n", passed, len(r.Paths), cp, r.Millis)
+	default:
+		fmt.Fprintf(&b, "\nFAIL: %d of %d broker paths passed%s, %d failure(s) (%d ms)\n", passed, len(r.Paths), cp, len(fails), r.Millis)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// checkTable writes one table of checks under an optional heading.
+func checkTable(b *strings.Builder, heading string, checks []finding.Finding) error {
+	if len(checks) == 0 {
+		return nil
+	}
+	b.WriteString("\n")
+	if heading != "" {
+		b.WriteString(heading + "\n")
+	}
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHECK\tTARGET\tRESULT\tDETAIL")
+	for _, c := range checks {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Check, c.Target, cell(c), c.Detail)
+	}
+	return tw.Flush()
 }
 
 func cell(f finding.Finding) string {

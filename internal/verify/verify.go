@@ -156,7 +156,29 @@ type Report struct {
 	// Checks carries engine-level results (topic, refused routes) and
 	// control-plane results appended by callers (AddChecks).
 	Checks []finding.Finding `json:"checks"`
+	// NoDataPath marks a report of control-plane checks only: no broker
+	// path was exercised, on purpose, so empty Paths do not fail it (see
+	// NewChecksReport).
+	NoDataPath bool `json:"no_data_path,omitempty"`
+	// Notes say what was left out of the run and why (e.g. no AWS control
+	// plane for the local environment).
+	Notes []string `json:"notes,omitempty"`
 }
+
+// NewChecksReport starts a report that exercises no broker path, for
+// control-plane checks alone: add them with AddChecks. It passes when it
+// holds at least one check and every check passed.
+func NewChecksReport(runID, region string) *Report {
+	if runID == "" {
+		runID = NewRunID()
+	}
+	return &Report{SchemaVersion: SchemaVersion, RunID: runID, Region: region, StartedAt: time.Now().UTC(), NoDataPath: true}
+}
+
+// IsEngineCheck reports whether a check id is one the engine itself adds
+// (the verification topic, refused routes) rather than a caller's
+// control-plane check.
+func IsEngineCheck(id string) bool { return id == CheckTopic || id == CheckRoute }
 
 // AddChecks appends results (e.g. control-plane checks) and updates Passed.
 func (r *Report) AddChecks(fs ...finding.Finding) {
@@ -165,7 +187,7 @@ func (r *Report) AddChecks(fs ...finding.Finding) {
 }
 
 func (r *Report) evaluate() bool {
-	if len(r.Paths) == 0 {
+	if len(r.Paths) == 0 && (!r.NoDataPath || len(r.Checks) == 0) {
 		return false
 	}
 	for _, p := range r.Paths {

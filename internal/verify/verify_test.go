@@ -537,3 +537,44 @@ func TestAddChecksFailsReport(t *testing.T) {
 		t.Error("a failing control-plane check must fail the report")
 	}
 }
+
+// TestChecksReport: a control-plane-only report passes only with at least
+// one check and no failed one, and its table says the data path was not
+// checked.
+func TestChecksReport(t *testing.T) {
+	t.Parallel()
+	ok := verify.CheckResult{Check: "nlb-target", Target: "broker 1", OK: true, Detail: "targets 10.0.1.101:9098"}
+	bad := verify.CheckResult{Check: "target-health", Target: "broker 2", Detail: "target 10.0.2.102:9098 is unhealthy", NextStep: "check the broker security group"}
+	cases := []struct {
+		name   string
+		checks []verify.CheckResult
+		pass   bool
+		want   []string
+	}{
+		{"none", nil, false, []string{"FAIL: 0 of 0 control-plane checks passed"}},
+		{"all ok", []verify.CheckResult{ok}, true, []string{"Control plane (AWS APIs): 1 passed, 0 failed", "PASS: 1 of 1 control-plane checks passed; data path not checked"}},
+		{"one failed", []verify.CheckResult{ok, bad}, false, []string{"1 passed, 1 failed", "broker 2, target-health: target 10.0.2.102:9098 is unhealthy", "next: check the broker security group", "FAIL: 1 of 2 control-plane checks passed, 1 failure(s)"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rep := verify.NewChecksReport("run1", "us-east-1")
+			rep.AddChecks(tc.checks...)
+			var b bytes.Buffer
+			if err := rep.WriteTable(&b); err != nil {
+				t.Fatal(err)
+			}
+			if rep.Passed != tc.pass || (rep.ExitCode() == 0) != tc.pass {
+				t.Errorf("passed=%v exit=%d, want pass=%v", rep.Passed, rep.ExitCode(), tc.pass)
+			}
+			for _, w := range append(tc.want, "control plane only") {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("table lacks %q:\n%s", w, b.String())
+				}
+			}
+			if strings.Contains(b.String(), "BROKER") {
+				t.Errorf("a control-plane-only table has a broker path table:\n%s", b.String())
+			}
+		})
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/mskvpce/mskvpce/internal/finding"
 	"github.com/mskvpce/mskvpce/internal/localmsk"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 	"github.com/mskvpce/mskvpce/internal/verify"
@@ -54,8 +55,9 @@ instance or task role); --profile picks a profile; --role-arn (and
 --external-id) assume the Databricks role the way a Databricks service
 credential does, so the check runs with exactly that role's permissions.
 
+` + checksHelp + `
 Exit codes:
-  0  every broker path passed
+  0  every broker path passed (and every control-plane check that ran)
   1  a check failed: the report names the stage, the hop and what to do next
   2  bad input or configuration: the message names the input and the fix
 
@@ -65,6 +67,12 @@ Examples:
   terraform -chdir=terraform/examples/complete output -json | go run ./cmd/verify --tf-outputs -
   go run ./cmd/verify --tf-outputs outputs.json --role-arn arn:aws:iam::123456789012:role/databricks-msk --external-id <databricks-account-id>
   go run ./cmd/verify --tf-outputs outputs.json --output json > report.json
+  go run ./cmd/verify --tf-outputs outputs.json --checks control-plane   # AWS APIs only, no Kafka
+  go run ./cmd/verify --tf-outputs outputs.json --checks data,nlb-target,trust-policy
+  go run ./cmd/verify permissions --tf-outputs outputs.json    # IAM policy for the control-plane checks
+
+AWS endpoints: the SDK's AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_<SERVICE>)
+environment variables redirect the control-plane calls, e.g. to a test fake.
 
 Flags:
 `
@@ -92,6 +100,7 @@ type options struct {
 	runID        string
 	verbose      bool
 	faults       endpointFlag
+	checks       string
 }
 
 // usageError is a bad input: exit 2.
@@ -108,9 +117,11 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 
 // RunWithStdin is Run with stdin given.
 func RunWithStdin(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, args []string) int {
+	if len(args) > 0 && args[0] == "permissions" {
+		return runPermissions(stdin, stdout, stderr, args[1:])
+	}
 	var o options
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("verify", stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -132,15 +143,9 @@ func RunWithStdin(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer
 	fs.StringVar(&o.runID, "run-id", "", "tag for this run's records (default: random)")
 	fs.BoolVar(&o.verbose, "v", false, "log progress to stderr")
 	fs.Var(&o.faults, "local-fault", "`FAULT` to inject with --local, to see a diagnosis (repeatable): "+faultHelp)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "verify: unexpected argument %q: all inputs are flags (see --help)\n", fs.Arg(0))
-		return ExitUsage
+	fs.StringVar(&o.checks, "checks", "all", "`LIST` of checks: all, data, control-plane, or check ids (see Checks above)")
+	if code, done := parse(fs, args, stderr); done {
+		return code
 	}
 	level := slog.LevelWarn
 	if o.verbose {
@@ -169,9 +174,45 @@ func RunWithStdin(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer
 	return rep.ExitCode()
 }
 
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parse parses args; done reports that the command should exit with code
+// (help, a bad flag, a stray argument).
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, done bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK, true
+		}
+		return ExitUsage, true
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected argument %q: all inputs are flags (see --help)\n", fs.Name(), fs.Arg(0))
+		return ExitUsage, true
+	}
+	return 0, false
+}
+
 func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger, stderr io.Writer) (*verify.Report, error) {
 	if err := o.check(); err != nil {
 		return nil, err
+	}
+	sel, err := parseChecks(o.checks)
+	if err != nil {
+		return nil, err
+	}
+	var note string
+	if o.tfOutputs == "" {
+		if sel.explicitCP {
+			return nil, badInput("--checks %s: control-plane checks need --tf-outputs: %s; drop them from --checks, or verify a deployment with --tf-outputs", o.checks, o.noControlPlane())
+		}
+		if len(sel.cp) > 0 {
+			note = "control-plane checks not run: " + o.noControlPlane() + "; pass --tf-outputs to run them"
+		}
+		sel.cp = nil
 	}
 	vo := verify.Options{Timeout: o.timeout, StageTimeout: o.stageTimeout, RunID: o.runID, Logger: log}
 
@@ -194,21 +235,47 @@ func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger, stde
 		}
 		fmt.Fprintf(stderr, "verify: started a local MSK-like environment in %d ms (%d brokers, each behind its own NLB stand-in); verifying every path, no AWS involved\n",
 			time.Since(start).Milliseconds(), len(t.Paths))
-		return verify.Run(ctx, t, vo), nil
+		rep := verify.Run(ctx, t, vo)
+		if note != "" {
+			rep.Notes = append(rep.Notes, note)
+		}
+		return rep, nil
 	}
 
-	t, err := o.target(stdin)
+	t, d, err := o.target(stdin)
 	if err != nil {
 		return nil, err
 	}
-	if t.Credentials == nil {
-		creds, err := o.credentials(ctx, t.Region)
-		if err != nil {
+	var cfg aws.Config
+	if t.Credentials == nil || len(sel.cp) > 0 {
+		if cfg, err = o.awsConfig(ctx, t.Region); err != nil {
 			return nil, err
 		}
-		t.Credentials = creds
 	}
-	return verify.Run(ctx, t, vo), nil
+	if t.Credentials == nil && sel.data {
+		t.Credentials = o.dataCredentials(cfg)
+	}
+
+	start := time.Now()
+	cp := make(chan []finding.Finding, 1)
+	if len(sel.cp) > 0 {
+		go func() { cp <- runControlPlane(ctx, cfg, *d, sel.cp, o, log) }()
+	} else {
+		cp <- nil
+	}
+	var rep *verify.Report
+	if sel.data {
+		rep = verify.Run(ctx, t, vo)
+	} else {
+		rep = verify.NewChecksReport(o.runID, t.Region)
+		rep.Notes = append(rep.Notes, "data path not checked: --checks "+o.checks+" names no data")
+	}
+	rep.AddChecks(<-cp...)
+	if note != "" {
+		rep.Notes = append(rep.Notes, note)
+	}
+	rep.Millis = time.Since(start).Milliseconds()
+	return rep, nil
 }
 
 func (o options) check() error {
@@ -239,8 +306,15 @@ func (o options) check() error {
 	return nil
 }
 
-// target builds the verification target from the chosen input.
-func (o options) target(stdin io.Reader) (verify.Target, error) {
+// target builds the verification target from the chosen input, and with
+// --tf-outputs returns the deployment too.
+func (o options) target(stdin io.Reader) (verify.Target, *tfoutputs.Deployment, error) {
+	var d *tfoutputs.Deployment
+	t, err := o.dataTarget(stdin, &d)
+	return t, d, err
+}
+
+func (o options) dataTarget(stdin io.Reader, dep **tfoutputs.Deployment) (verify.Target, error) {
 	var t verify.Target
 	switch {
 	case o.localInfo != "":
@@ -257,19 +331,11 @@ func (o options) target(stdin io.Reader) (verify.Target, error) {
 			return t, badInput("--local-info %s: %v", o.localInfo, err)
 		}
 	case o.tfOutputs != "":
-		r, name := stdin, "stdin"
-		if o.tfOutputs != "-" {
-			f, err := os.Open(o.tfOutputs)
-			if err != nil {
-				return t, badInput("--tf-outputs %s: %v: write it with `terraform -chdir=terraform/examples/complete output -json > %s`", o.tfOutputs, err, o.tfOutputs)
-			}
-			defer f.Close()
-			r, name = f, o.tfOutputs
-		}
-		d, err := tfoutputs.Parse(r)
+		d, err := readOutputs(o.tfOutputs, stdin)
 		if err != nil {
-			return t, badInput("--tf-outputs %s: %v", name, err)
+			return t, err
 		}
+		*dep = &d
 		t = verify.TargetFromDeployment(d)
 	default:
 		for _, e := range o.endpoints {
@@ -307,25 +373,31 @@ func (o options) target(stdin io.Reader) (verify.Target, error) {
 	return t, nil
 }
 
-// credentials loads the SDK default chain (optionally a profile), then
-// assumes --role-arn with --external-id the way a Databricks service
-// credential assumes the role.
-func (o options) credentials(ctx context.Context, region string) (aws.CredentialsProvider, error) {
+// awsConfig loads the SDK default chain (optionally a profile) and checks
+// that it yields credentials. The control-plane checks run with it.
+func (o options) awsConfig(ctx context.Context, region string) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
 	if o.profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.profile))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, badInput("AWS configuration: %v: check --profile and ~/.aws/config", err)
+		return cfg, badInput("AWS configuration: %v: check --profile and ~/.aws/config", err)
 	}
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if _, err := cfg.Credentials.Retrieve(cctx); err != nil {
-		return nil, badInput("AWS credentials: none found by the SDK default chain (%v): set AWS_PROFILE or pass --profile, export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`", err)
+		return cfg, badInput("AWS credentials: none found by the SDK default chain (%v): set AWS_PROFILE or pass --profile, export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`", err)
 	}
+	return cfg, nil
+}
+
+// dataCredentials sign the data path's IAM tokens: cfg's own, or
+// --role-arn assumed with --external-id the way a Databricks service
+// credential assumes the role.
+func (o options) dataCredentials(cfg aws.Config) aws.CredentialsProvider {
 	if o.roleARN == "" {
-		return cfg.Credentials, nil
+		return cfg.Credentials
 	}
 	p := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), o.roleARN, func(ao *stscreds.AssumeRoleOptions) {
 		ao.RoleSessionName = "mskvpce-verify"
@@ -333,5 +405,5 @@ func (o options) credentials(ctx context.Context, region string) (aws.Credential
 			ao.ExternalID = aws.String(o.externalID)
 		}
 	})
-	return aws.NewCredentialsCache(p), nil
+	return aws.NewCredentialsCache(p)
 }

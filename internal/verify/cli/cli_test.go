@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mskvpce/mskvpce/internal/controlplane"
 	"github.com/mskvpce/mskvpce/internal/localmsk"
 	"github.com/mskvpce/mskvpce/internal/verify/cli"
 )
@@ -90,6 +91,12 @@ func TestBadInputsExit2(t *testing.T) {
 		{"unknown fault", "", []string{"--local", "--local-fault", "meteor"}, []string{"--local-fault meteor", "unknown fault"}},
 		{"fault on a missing broker", "", []string{"--local", "--local-fault", "nlb-down=9"}, []string{"--local-fault nlb-down=9", "broker 9 does not exist"}},
 		{"stray argument", "", []string{"--local", "extra"}, []string{"unexpected argument \"extra\""}},
+		{"control-plane check with --local", "", []string{"--local", "--checks", "data,nlb-target"}, []string{"--checks data,nlb-target", "control-plane checks need --tf-outputs", "no AWS control plane"}},
+		{"control plane with --local-info", "", []string{"--local-info", badInfo, "--checks", "control-plane"}, []string{"control-plane checks need --tf-outputs", "no AWS control plane"}},
+		{"control plane with --endpoint", "", []string{"--region", "us-east-1", ep, "--checks", "trust-policy"}, []string{"control-plane checks need --tf-outputs", "--endpoint names no AWS resources"}},
+		{"unknown check", "", []string{"--local", "--checks", "data,dns-magic"}, []string{"unknown check \"dns-magic\"", "nlb-target"}},
+		{"empty check list", "", []string{"--local", "--checks", ","}, []string{"selects nothing"}},
+		{"permissions outputs missing", "", []string{"permissions", "--tf-outputs", filepath.Join(dir, "nope.json")}, []string{"--tf-outputs " + filepath.Join(dir, "nope.json")}},
 		{"unknown flag", "", []string{"--nope"}, []string{"flag provided but not defined: -nope"}},
 	}
 	for _, tc := range cases {
@@ -117,9 +124,15 @@ func TestHelp(t *testing.T) {
 	if code != 0 {
 		t.Errorf("--help exit %d", code)
 	}
-	for _, w := range []string{"Inputs", "--tf-outputs", "--local", "--endpoint", "Exit codes", "0  every broker path passed", "2  bad input", "Examples", "go run ./cmd/verify --local", "--role-arn"} {
+	for _, w := range []string{"Inputs", "--tf-outputs", "--local", "--endpoint", "Exit codes", "0  every broker path passed", "2  bad input", "Examples", "go run ./cmd/verify --local", "--role-arn",
+		"Checks (--checks", "control-plane", "no AWS control plane", "verify permissions", "AWS_ENDPOINT_URL"} {
 		if !strings.Contains(errs, w) {
 			t.Errorf("--help lacks %q", w)
+		}
+	}
+	for _, id := range controlplane.AllChecks {
+		if !strings.Contains(errs, "\n    "+id+" ") {
+			t.Errorf("--help does not explain control-plane check %s", id)
 		}
 	}
 }
@@ -182,7 +195,7 @@ func TestTerraformOutputs(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
-	code, out, errs := run(t, outputs(t, ""), "--tf-outputs", "-", "--stage-timeout", "2s", "--output", "json")
+	code, out, errs := run(t, outputs(t, ""), "--tf-outputs", "-", "--checks", "data", "--stage-timeout", "2s", "--output", "json")
 	if code != cli.ExitFailed {
 		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}

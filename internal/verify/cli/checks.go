@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/mskvpce/mskvpce/internal/controlplane"
+	"github.com/mskvpce/mskvpce/internal/finding"
+	"github.com/mskvpce/mskvpce/internal/tfoutputs"
+)
+
+// Names in --checks besides the control-plane check ids.
+const (
+	checkData         = "data"          // the data path: every broker path, dns → consume
+	checkControlPlane = "control-plane" // every control-plane check
+	checkAll          = "all"
+)
+
+// checksHelp is the --checks part of --help: every id with what it proves.
+const checksHelp = `Checks (--checks, comma-separated; default all that apply to the input):
+  data                    the data path above, through every broker's NLB
+  control-plane           all of the following, through the AWS APIs (--tf-outputs only):
+    nlb-target            NLB i targets exactly broker i's current client IP (kafka ListNodes)
+    target-health         every target healthy
+    listener              one TCP/9098 listener forwarding to the broker's target group
+    cross-zone            cross-zone load balancing off
+    endpoint-service      endpoint service Available
+    allowed-principals    endpoint service allows exactly the configured principals
+    endpoint-connections  endpoint connections and their state; pending ones with the accept command
+    broker-sg             broker security group admits 9098 only from the NLB security group
+    nlb-sg                no NLB security group ingress wider than intended
+    trust-policy          Databricks role trusts the UC master role and itself, external ID not "0000"
+  With --tf-outputs the default runs the data path and every control-plane check
+  (the control-plane ones with the caller's own credentials, never --role-arn's).
+  The local environment (--local, --local-info) has no AWS control plane and
+  --endpoint names no AWS resources: there the default is the data path alone,
+  and naming a control-plane check is an error (exit 2).
+  IAM permissions the control-plane checks need: ` + "`verify permissions --tf-outputs FILE`" + `
+  prints the least-privilege policy (read-only Describe/List/Get actions).
+`
+
+// selection is what --checks chose.
+type selection struct {
+	data bool
+	cp   []string // control-plane check ids, in report order
+	// explicitCP: the user named control-plane checks (an id or
+	// control-plane), as opposed to the default or all.
+	explicitCP bool
+}
+
+// parseChecks reads --checks: "" and "all" choose everything that applies.
+func parseChecks(s string) (selection, error) {
+	var sel selection
+	s = strings.TrimSpace(s)
+	if s == "" {
+		s = checkAll
+	}
+	seen := map[string]bool{}
+	for _, c := range strings.Split(s, ",") {
+		switch c = strings.TrimSpace(c); c {
+		case "":
+		case checkAll:
+			sel.data = true
+			for _, id := range controlplane.AllChecks {
+				seen[id] = true
+			}
+		case checkData:
+			sel.data = true
+		case checkControlPlane:
+			sel.explicitCP = true
+			for _, id := range controlplane.AllChecks {
+				seen[id] = true
+			}
+		default:
+			if !slices.Contains(controlplane.AllChecks, c) {
+				return sel, badInput("--checks: unknown check %q: valid are %s, %s, %s, or one of %s", c, checkAll, checkData, checkControlPlane, strings.Join(controlplane.AllChecks, ", "))
+			}
+			sel.explicitCP = true
+			seen[c] = true
+		}
+	}
+	for _, id := range controlplane.AllChecks { // report order
+		if seen[id] {
+			sel.cp = append(sel.cp, id)
+		}
+	}
+	if !sel.data && len(sel.cp) == 0 {
+		return sel, badInput("--checks %q selects nothing: name %s, %s or check ids", s, checkData, checkControlPlane)
+	}
+	return sel, nil
+}
+
+// noControlPlane explains why an input has no control-plane checks.
+func (o options) noControlPlane() string {
+	switch {
+	case o.local || o.localInfo != "":
+		return "the local environment has no AWS control plane"
+	default:
+		return "--endpoint names no AWS resources (pass --tf-outputs for the NLBs, endpoint services, security groups and role to check)"
+	}
+}
+
+// runControlPlane runs the selected control-plane checks against d with
+// the caller's own AWS configuration.
+func runControlPlane(ctx context.Context, cfg aws.Config, d tfoutputs.Deployment, checks []string, o options, log *slog.Logger) []finding.Finding {
+	call := min(o.stageTimeout, controlplane.DefaultCallTimeout)
+	return controlplane.Run(ctx, controlplane.NewClients(cfg), d, controlplane.Options{
+		Checks:      checks,
+		CallTimeout: call,
+		Timeout:     o.timeout,
+		Logger:      log.With("component", "controlplane"),
+	})
+}
+
+const permissionsUsage = `Usage: verify permissions [--tf-outputs FILE|-]
+
+Prints the least-privilege IAM identity policy the control-plane checks need
+(read-only: EC2 and ELBv2 Describe actions, kafka:ListNodes on the cluster,
+iam:GetRole on the Databricks role), scoped to the deployment's cluster and
+role when --tf-outputs is given, with placeholders otherwise. Attach it to the
+identity that runs ` + "`verify`" + ` (not to the Databricks role).
+
+Per check:
+%s
+Example:
+  terraform -chdir=terraform/examples/complete output -json | go run ./cmd/verify permissions --tf-outputs - > verify-policy.json
+
+Flags:
+`
+
+// runPermissions is `verify permissions`.
+func runPermissions(stdin io.Reader, stdout, stderr io.Writer, args []string) int {
+	fs := newFlagSet("verify permissions", stderr)
+	var perCheck strings.Builder
+	for _, id := range controlplane.AllChecks {
+		fmt.Fprintf(&perCheck, "  %-21s %s\n", id, strings.Join(controlplane.RequiredActions[id], ", "))
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, permissionsUsage, perCheck.String())
+		fs.PrintDefaults()
+	}
+	tfOut := fs.String("tf-outputs", "", "`FILE` holding `terraform output -json`, or - for stdin")
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	d := tfoutputs.Deployment{
+		ClusterARN: "arn:aws:kafka:REGION:ACCOUNT:cluster/CLUSTER_NAME/CLUSTER_UUID",
+		RoleARN:    "arn:aws:iam::ACCOUNT:role/DATABRICKS_ROLE_NAME",
+	}
+	if *tfOut != "" {
+		var err error
+		if d, err = readOutputs(*tfOut, stdin); err != nil {
+			fmt.Fprintf(stderr, "verify permissions: %v\n", err)
+			return ExitUsage
+		}
+	}
+	fmt.Fprintln(stdout, controlplane.IAMPolicy(d))
+	return ExitOK
+}
+
+// readOutputs parses `terraform output -json` from a file or stdin ("-").
+func readOutputs(path string, stdin io.Reader) (tfoutputs.Deployment, error) {
+	r, name := stdin, "stdin"
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return tfoutputs.Deployment{}, badInput("--tf-outputs %s: %v: write it with `terraform -chdir=terraform/examples/complete output -json > %s`", path, err, path)
+		}
+		defer f.Close()
+		r, name = f, path
+	}
+	d, err := tfoutputs.Parse(r)
+	if err != nil {
+		return d, badInput("--tf-outputs %s: %v", name, err)
+	}
+	return d, nil
+}
