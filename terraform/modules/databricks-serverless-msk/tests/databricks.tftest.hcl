@@ -28,10 +28,9 @@ mock_provider "databricks" {
 
   mock_resource "databricks_credential" {
     defaults = {
-      aws_iam_role = [{
-        role_arn    = "arn:aws:iam::123456789012:role/demo-databricks-msk"
+      aws_iam_role = {
         external_id = "ext-from-databricks"
-      }]
+      }
     }
   }
 }
@@ -58,7 +57,7 @@ run "one_rule_per_broker" {
   assert {
     condition = alltrue([for i, b in var.brokers :
       databricks_mws_ncc_private_endpoint_rule.broker[i].endpoint_service == b.endpoint_service_name &&
-      databricks_mws_ncc_private_endpoint_rule.broker[i].domain_names == toset([b.hostname])
+      databricks_mws_ncc_private_endpoint_rule.broker[i].domain_names == tolist([b.hostname])
     ])
     error_message = "Each rule must point at its broker's endpoint service with exactly that broker's hostname as domain name."
   }
