@@ -42,6 +42,36 @@ func TestE2ELocalWrongExternalID(t *testing.T) {
 	}
 }
 
+// TestE2ELocalBrokenPath proves the flow's verdict bites: with NLB 2 down,
+// the runner's report fails broker 2 at the TCP hop and passes the others.
+func TestE2ELocalBrokenPath(t *testing.T) {
+	s := &localStack{}
+	s.deploy(t)
+	defer s.teardown(t)
+	s.deployConsumer(t)
+	if err := s.env.SetNLBDown(2, true); err != nil {
+		t.Fatal(err)
+	}
+	r := s.verify(t)
+	if r.Passed {
+		t.Fatal("report passed with NLB 2 down")
+	}
+	for _, p := range r.Paths {
+		failed := ""
+		for _, st := range p.Stages {
+			if !st.OK && !st.Skipped && failed == "" {
+				failed = st.Check
+			}
+		}
+		switch {
+		case p.BrokerID == 2 && failed != "tcp":
+			t.Errorf("broker 2: first failed stage %q, want tcp", failed)
+		case p.BrokerID != 2 && failed != "":
+			t.Errorf("broker %d: stage %s failed, want the path to pass", p.BrokerID, failed)
+		}
+	}
+}
+
 type localStack struct {
 	env        *localmsk.Env
 	info       localmsk.Info
