@@ -62,7 +62,8 @@ Other flags:
 Interrupting: the first Ctrl-C asks Terraform to stop cleanly (in-flight operations finish,
 state is saved, the lock released); the second explains the risk of killing it; the third
 kills it. During destroy the first Ctrl-C only warns, so a stray key press never leaves a
-half-deleted stack.
+half-deleted stack. (On macOS Terraform receives the terminal's Ctrl-C itself: press it once
+and wait; a second press makes Terraform exit immediately.)
 
 Exit codes:
   0    success

@@ -3,8 +3,18 @@ package tfrunner
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 )
+
+// terminalSignalsReachTerraform is true where terraform-exec does not start
+// Terraform in its own process group (everywhere but Linux): the terminal's
+// Ctrl-C then reaches Terraform directly, and Terraform's own ladder applies
+// (first: stop gracefully; second: exit immediately).
+var terminalSignalsReachTerraform = runtime.GOOS != "linux"
 
 // Guard runs fn (one Terraform command) under the interrupt ladder.
 //
@@ -18,10 +28,16 @@ import (
 // not leave a half-deleted stack: the 1st interrupt only says so, and the
 // ladder above starts at the 2nd.
 //
+// Where Terraform shares the terminal's process group (not Linux, see
+// terminalSignalsReachTerraform), a terminal Ctrl-C is not forwarded —
+// Terraform already has it — and the operator is warned that a second one
+// makes Terraform exit immediately. SIGTERM is always forwarded.
+//
 // Without Signals only the first rung exists (ctx cancellation).
 func (r *Runner) Guard(ctx context.Context, destroy bool, fn func(ctx context.Context) error) error {
 	opCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
+	var interrupted atomic.Bool
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -32,6 +48,7 @@ func (r *Runner) Guard(ctx context.Context, destroy bool, fn func(ctx context.Co
 			rungs = []int{0, 1, 2, 3}
 		}
 		presses, ctxDone, acted := 0, false, 0
+		var last os.Signal
 		ctxCh := ctx.Done()
 		for {
 			select {
@@ -39,18 +56,43 @@ func (r *Runner) Guard(ctx context.Context, destroy bool, fn func(ctx context.Co
 				return
 			case <-ctxCh:
 				ctxDone, ctxCh = true, nil
-			case _, ok := <-r.Signals:
+				// The signal that cancelled ctx is usually on its way on
+				// Signals too: wait for it briefly to know which it was.
+				if r.Signals != nil {
+					select {
+					case sig, ok := <-r.Signals:
+						if ok {
+							presses++
+							last = sig
+						}
+					case <-time.After(250 * time.Millisecond):
+					case <-done:
+						return
+					}
+				}
+			case sig, ok := <-r.Signals:
 				if !ok {
 					return
 				}
 				presses++
+				last = sig
 			}
 			level := presses
 			if ctxDone && level == 0 {
 				level = 1
 			}
 			for acted < level && acted < len(rungs) {
-				r.rung(rungs[acted], cancel)
+				step := rungs[acted]
+				if terminalSignalsReachTerraform && last == os.Interrupt && step >= 1 {
+					// Terraform got the terminal's Ctrl-C itself; a second
+					// SIGINT from us would make it exit immediately.
+					r.rungShared(step, &interrupted)
+				} else {
+					if step == 1 {
+						interrupted.Store(true)
+					}
+					r.rung(step, cancel)
+				}
 				acted++
 			}
 		}
@@ -58,7 +100,7 @@ func (r *Runner) Guard(ctx context.Context, destroy bool, fn func(ctx context.Co
 	err := fn(opCtx)
 	close(done)
 	wg.Wait()
-	if err != nil && opCtx.Err() != nil {
+	if err != nil && (opCtx.Err() != nil || interrupted.Load()) {
 		return fmt.Errorf("%w: %w", ErrInterrupted, err)
 	}
 	return err
@@ -86,5 +128,20 @@ func (r *Runner) rung(step int, cancel context.CancelFunc) {
 		if err := killTerraform(r.ExecPath); err != nil {
 			fmt.Fprintf(w, "Could not kill Terraform: %v\n", err)
 		}
+	}
+}
+
+// rungShared is the ladder where Terraform receives the terminal's Ctrl-C
+// itself: nothing is forwarded; the operator is told what the next press does.
+func (r *Runner) rungShared(step int, interrupted *atomic.Bool) {
+	w := r.stderr()
+	switch step {
+	case 1:
+		interrupted.Store(true)
+		fmt.Fprintln(w, "\nInterrupt received: Terraform is stopping. It finishes the operations in flight, saves state and releases its lock.\n"+
+			"Do NOT press Ctrl-C again: Terraform would exit immediately, leaving resources in AWS that are not in state\n"+
+			"and the state lock held (the next run then needs `terraform force-unlock <ID>`).")
+	case 2:
+		fmt.Fprintln(w, "\nSecond interrupt: Terraform exits immediately. Run `plan` next to see what is left; if the state is locked, run `terraform force-unlock <ID>` in the working directory.")
 	}
 }

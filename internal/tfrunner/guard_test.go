@@ -123,3 +123,47 @@ func TestGuardLadder(t *testing.T) {
 		})
 	}
 }
+
+// TestGuardSharedTerminal covers macOS and other systems where Terraform
+// shares the terminal's process group: the Ctrl-C already reached
+// Terraform, so nothing is forwarded (a second SIGINT would make it exit
+// immediately) and the operator is warned before pressing again.
+func TestGuardSharedTerminal(t *testing.T) {
+	old := terminalSignalsReachTerraform
+	terminalSignalsReachTerraform = true
+	defer func() { terminalSignalsReachTerraform = old }()
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs := make(chan os.Signal, 4)
+	var out lockedBuffer
+	r := &Runner{ExecPath: sleep, Stderr: &out, Signals: sigs}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := exec.Command(sleep, "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	var forwarded bool
+	go func() {
+		errc <- r.Guard(ctx, false, func(opCtx context.Context) error {
+			err := cmd.Wait()
+			forwarded = opCtx.Err() != nil
+			return err
+		})
+	}()
+	cancel()
+	sigs <- os.Interrupt
+	waitFor(t, &out, "Do NOT press Ctrl-C again")
+	// Terraform stops on the terminal's interrupt by itself.
+	cmd.Process.Kill()
+	err = <-errc
+	if forwarded {
+		t.Error("the interrupt was forwarded although Terraform already received it")
+	}
+	if err == nil || !strings.Contains(err.Error(), ErrInterrupted.Error()) {
+		t.Errorf("Guard returned %v, want an interrupted error", err)
+	}
+}
