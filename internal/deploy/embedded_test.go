@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -58,29 +59,47 @@ func schemaProviderRC(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	provider := filepath.Join(root, "bin", "providers", "aws", "terraform-provider-aws")
-	if _, err := os.Stat(provider); err != nil {
-		t.Fatalf("schema-only provider missing: %v (run make tools)", err)
-	}
+	// Mirror every provider bin/terraformrc overrides, e.g.
+	//   "registry.terraform.io/hashicorp/aws" = "/repo/bin/providers/aws"
+	// at a version the configurations accept (the schemas' versions).
+	versions := map[string]string{"aws": "6.9.0", "databricks": "1.84.0"}
 	mirror := t.TempDir()
-	pkg := filepath.Join(mirror, "registry.terraform.io", "hashicorp", "aws", "6.9.0", runtime.GOOS+"_"+runtime.GOARCH)
-	if err := os.MkdirAll(pkg, 0o755); err != nil {
-		t.Fatal(err)
+	var sources []string
+	for _, m := range reOverride.FindAllStringSubmatch(string(base), -1) {
+		source, dir := m[1], m[2]
+		name := filepath.Base(source)
+		v := versions[name]
+		if v == "" {
+			v = "1.0.0"
+		}
+		bin := filepath.Join(dir, "terraform-provider-"+name)
+		if _, err := os.Stat(bin); err != nil {
+			t.Fatalf("provider %s missing: %v (run make tools)", source, err)
+		}
+		pkg := filepath.Join(mirror, filepath.FromSlash(source), v, runtime.GOOS+"_"+runtime.GOARCH)
+		if err := os.MkdirAll(pkg, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(bin, filepath.Join(pkg, "terraform-provider-"+name+"_v"+v)); err != nil {
+			t.Fatal(err)
+		}
+		sources = append(sources, fmt.Sprintf("%q", source))
 	}
-	if err := os.Symlink(provider, filepath.Join(pkg, "terraform-provider-aws_v6.9.0")); err != nil {
-		t.Fatal(err)
+	if len(sources) == 0 {
+		t.Fatalf("%s has no dev_overrides; update this test:\n%s", rc, base)
 	}
 	const direct = "  direct {}"
 	if !strings.Contains(string(base), direct) {
 		t.Fatalf("%s changed shape (no %q); update this test:\n%s", rc, direct, base)
 	}
+	list := strings.Join(sources, ", ")
 	withMirror := strings.Replace(string(base), direct, fmt.Sprintf(`  filesystem_mirror {
     path    = %q
-    include = ["registry.terraform.io/hashicorp/aws"]
+    include = [%s]
   }
   direct {
-    exclude = ["registry.terraform.io/hashicorp/aws"]
-  }`, mirror), 1)
+    exclude = [%s]
+  }`, mirror, list, list), 1)
 	out := filepath.Join(t.TempDir(), "terraformrc")
 	if err := os.WriteFile(out, []byte(withMirror), 0o644); err != nil {
 		t.Fatal(err)
@@ -90,6 +109,8 @@ func schemaProviderRC(t *testing.T) string {
 	}
 	return out
 }
+
+var reOverride = regexp.MustCompile(`"([^"]+/[^"]+/[^"]+)"\s*=\s*"([^"]+)"`)
 
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
