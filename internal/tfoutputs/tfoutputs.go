@@ -63,7 +63,32 @@ type Deployment struct {
 	ExternalIDIsPlaceholder bool     `json:"external_id_is_placeholder"`
 	AllowedPrincipals       []string `json:"allowed_principals"`
 	Brokers                 []Broker `json:"brokers"`
+
+	// Databricks is set only when the example runs with enable_databricks.
+	Databricks *Databricks `json:"databricks,omitempty"`
 }
+
+// Databricks is the Databricks half (terraform/modules/databricks-serverless-msk),
+// output by the example as `databricks` when enable_databricks is on.
+type Databricks struct {
+	CredentialName              string           `json:"credential_name"`
+	ExternalID                  string           `json:"external_id"`
+	NetworkConnectivityConfigID string           `json:"network_connectivity_config_id"`
+	Rules                       []DatabricksRule `json:"rules"`
+}
+
+// DatabricksRule is one NCC private endpoint rule: one per broker.
+type DatabricksRule struct {
+	BrokerID        int    `json:"broker_id"`
+	Hostname        string `json:"hostname"`
+	RuleID          string `json:"rule_id"`
+	VPCEndpointID   string `json:"vpc_endpoint_id"`
+	ConnectionState string `json:"connection_state"`
+}
+
+// Established reports whether a rule can carry traffic: Databricks only uses
+// rules whose endpoint connection was accepted.
+func (r DatabricksRule) Established() bool { return r.ConnectionState == "ESTABLISHED" }
 
 // Bootstrap splits the IAM bootstrap string into host:port addresses.
 func (d Deployment) Bootstrap() []string {
