@@ -76,7 +76,9 @@ func (c *cli) cmdApply(ctx context.Context) error {
 			fmt.Fprintf(c.env.Stderr, "note: besides the external ID (the IAM role's trust policy) this plan also changes: %s\n", strings.Join(other, ", "))
 		}
 	}
-	if res.Summary.Empty() {
+	// A plan that changes only outputs is still applied: it records the
+	// refreshed state, e.g. NCC rules whose connections were accepted since.
+	if res.Summary.Empty() && len(res.Summary.Outputs) == 0 {
 		_ = os.Remove(c.wd.PlanFile())
 		return c.afterApply(ctx)
 	}
@@ -150,7 +152,12 @@ func (c *cli) cmdOutput(ctx context.Context) error {
 		return fmt.Errorf("deployment %q: %w", c.settings.Name, err)
 	}
 	writeOutputs(c.env.Stdout, d)
-	writeNCC(c.env.Stdout, d)
+	if d.Databricks != nil {
+		writeDatabricks(c.env.Stdout, d.Databricks)
+	} else {
+		writeNCC(c.env.Stdout, d)
+	}
+	writePySpark(c.env.Stdout, d)
 	return nil
 }
 
@@ -158,9 +165,11 @@ func (c *cli) cmdOutput(ctx context.Context) error {
 // upgrade moved the root module).
 func (c *cli) ensureInit(ctx context.Context) error {
 	if _, err := os.Stat(c.wd.DataDir()); err == nil {
-		return nil
+		if _, err := os.Stat(c.initStampFile()); err == nil {
+			return nil
+		}
 	}
-	return c.init(ctx)
+	return c.init(ctx) // never initialised, or the last init failed
 }
 
 // phase is where a deployment stands.
@@ -172,6 +181,9 @@ const (
 	phasePlanned        phase = "planned, not applied"
 	phasePartial        phase = "partially applied"
 	phasePlaceholder    phase = "applied, external ID is the placeholder"
+	phaseInitFailed     phase = "init incomplete"
+	phaseInitNeeded     phase = "init needed"
+	phaseRulesPending   phase = "applied, private endpoint connections not all established"
 	phaseReady          phase = "ready"
 )
 
@@ -185,12 +197,28 @@ type statusReport struct {
 	Next        string `json:"next"`
 	RoleARN     string `json:"databricks_msk_role_arn,omitempty"`
 	Placeholder bool   `json:"external_id_is_placeholder"`
+	// Databricks is the Databricks side when this deployment manages it
+	// (--databricks): credential, NCC and each rule's connection state.
+	Databricks *tfoutputs.Databricks `json:"databricks,omitempty"`
+	// Steps say what to do for each rule not yet ESTABLISHED.
+	Steps []string `json:"steps,omitempty"`
 }
 
 func (c *cli) status(ctx context.Context) (statusReport, tfoutputs.Deployment, error) {
 	r := statusReport{Name: c.settings.Name, Workdir: c.wd.Dir, Root: c.wd.RootDir(), Backend: c.settings.Backend}
 	if _, err := os.Stat(c.wd.DataDir()); err != nil {
 		r.Phase, r.Next = phaseNotInitialised, fmt.Sprintf("deploy init --name %s (or deploy apply with the inputs)", r.Name)
+		return r, tfoutputs.Deployment{}, nil
+	}
+	// init writes its stamp only when terraform init succeeded.
+	switch stamp, err := os.ReadFile(c.initStampFile()); {
+	case err != nil:
+		r.Phase, r.Detail = phaseInitFailed, "the last terraform init did not finish (it failed or was interrupted)"
+		r.Next = fmt.Sprintf("deploy init --name %s, and fix what it reports", r.Name)
+		return r, tfoutputs.Deployment{}, nil
+	case string(stamp) != c.initStamp():
+		r.Phase, r.Detail = phaseInitNeeded, "the configuration, backend or Terraform binary changed since the last terraform init"
+		r.Next = fmt.Sprintf("deploy init --name %s (any command that plans runs it too)", r.Name)
 		return r, tfoutputs.Deployment{}, nil
 	}
 	d, raw, err := c.outputs(ctx)
@@ -209,6 +237,20 @@ func (c *cli) status(ctx context.Context) (statusReport, tfoutputs.Deployment, e
 	case err != nil:
 		r.Phase, r.Detail = phasePartial, err.Error()
 		r.Next = fmt.Sprintf("deploy apply --name %s to finish (or deploy destroy --name %s)", r.Name, r.Name)
+	case d.Databricks != nil:
+		r.RoleARN, r.Databricks = d.RoleARN, d.Databricks
+		r.Steps = ruleSteps(d, r.Name)
+		if len(r.Steps) > 0 || len(d.Databricks.Rules) == 0 {
+			r.Phase = phaseRulesPending
+			r.Next = fmt.Sprintf("get every private endpoint connection to ESTABLISHED (steps below), then deploy verify --name %s", r.Name)
+			if len(d.Databricks.Rules) == 0 {
+				r.Detail = "the Databricks side has no private endpoint rules"
+				r.Next = fmt.Sprintf("deploy apply --name %s", r.Name)
+			}
+		} else {
+			r.Phase = phaseReady
+			r.Next = fmt.Sprintf("deploy verify --name %s; then run the PySpark snippet (deploy output --name %s) in a serverless notebook", r.Name, r.Name)
+		}
 	case d.ExternalIDIsPlaceholder:
 		r.Phase, r.RoleARN, r.Placeholder = phasePlaceholder, d.RoleARN, true
 		r.Next = fmt.Sprintf("create the Databricks service credential with role %s, then deploy apply --name %s --external-id <its external ID>", d.RoleARN, r.Name)
@@ -220,6 +262,23 @@ func (c *cli) status(ctx context.Context) (statusReport, tfoutputs.Deployment, e
 }
 
 func (c *cli) cmdStatus(ctx context.Context) error {
+	// Look before touching anything: status of a deployment that does not
+	// exist yet must not create its working directory.
+	c.probe = true
+	if err := c.resolve(false); err != nil {
+		return err
+	}
+	c.probe = false
+	if _, err := os.Stat(c.wd.SettingsFile()); err != nil {
+		r := statusReport{Name: c.settings.Name, Workdir: c.wd.Dir, Root: c.wd.RootDir(), Backend: c.settings.Backend, Phase: phaseNotInitialised,
+			Detail: "no deployment in " + c.wd.Dir,
+			Next:   fmt.Sprintf("deploy init --name %s (or deploy apply with the inputs)", c.settings.Name)}
+		if c.output == "json" {
+			return json.NewEncoder(c.env.Stdout).Encode(r)
+		}
+		fmt.Fprintf(c.env.Stdout, "Deployment:      %s\nWorking dir:     %s (does not exist)\nPhase:           %s\nNext:            %s\n", r.Name, r.Workdir, r.Phase, r.Next)
+		return nil
+	}
 	if err := c.prepare(ctx, false, false); err != nil {
 		return err
 	}
@@ -236,6 +295,12 @@ func (c *cli) cmdStatus(ctx context.Context) error {
 		fmt.Fprintf(w, "Detail:          %s\n", r.Detail)
 	}
 	fmt.Fprintf(w, "Next:            %s\n", r.Next)
+	if r.Databricks != nil {
+		writeDatabricks(w, r.Databricks)
+		for _, s := range r.Steps {
+			fmt.Fprintf(w, "  - %s\n", s)
+		}
+	}
 	fmt.Fprintf(w, "Run Terraform by hand: cd %s && TF_DATA_DIR=%s terraform <command> -var-file=%s\n", r.Root, c.wd.DataDir(), c.wd.InputsFile())
 	if r.Placeholder {
 		fmt.Fprintln(c.env.Stderr, placeholderWarning)
@@ -257,7 +322,7 @@ func (c *cli) cmdVerify(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("deployment %q cannot be verified: %w", c.settings.Name, err)
 	}
-	if d.ExternalIDIsPlaceholder {
+	if d.ExternalIDIsPlaceholder && d.Databricks == nil {
 		fmt.Fprintln(c.env.Stderr, placeholderWarning)
 	}
 	var checks []finding.Finding
@@ -388,7 +453,9 @@ func (c *cli) cmdDestroy(ctx context.Context) error {
 
 func writeOutputs(w io.Writer, d tfoutputs.Deployment) {
 	fmt.Fprintf(w, "Region:              %s\nCluster:             %s\nBootstrap (IAM):     %s\nDatabricks role:     %s\n", d.Region, d.ClusterARN, d.BootstrapBrokersSASLIAM, d.RoleARN)
-	if d.ExternalIDIsPlaceholder {
+	if d.Databricks != nil {
+		fmt.Fprintln(w, "External ID:         from the service credential (managed with --databricks)")
+	} else if d.ExternalIDIsPlaceholder {
 		fmt.Fprintln(w, "External ID:         placeholder \"0000\" (set the real one: deploy apply --external-id <id>)")
 	} else {
 		fmt.Fprintln(w, "External ID:         set")
@@ -430,9 +497,20 @@ Next: connect Databricks (the role still trusts the placeholder external ID "000
 func writeNextSteps(w io.Writer, d tfoutputs.Deployment, name string) {
 	fmt.Fprintln(w)
 	writeOutputs(w, d)
-	if d.ExternalIDIsPlaceholder {
-		writeExternalIDSteps(w, d, name)
+	if d.Databricks != nil {
+		writeDatabricks(w, d.Databricks)
+		if steps := ruleSteps(d, name); len(steps) > 0 {
+			fmt.Fprintln(w, "\nNot every private endpoint connection is established yet:")
+			for _, s := range steps {
+				fmt.Fprintf(w, "  - %s\n", s)
+			}
+		}
+	} else {
+		if d.ExternalIDIsPlaceholder {
+			writeExternalIDSteps(w, d, name)
+		}
+		writeNCC(w, d)
 	}
-	writeNCC(w, d)
+	writePySpark(w, d)
 	fmt.Fprintf(w, "\nCheck every broker path end to end: deploy verify --name %s\n", name)
 }

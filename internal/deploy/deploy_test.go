@@ -492,7 +492,9 @@ func TestInterruptStopsCleanlyAndReleasesLock(t *testing.T) {
 func TestS3BackendSettings(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	// status lays the configuration without running init (S3 is unreachable here).
+	// A deployment (local state, nothing applied) switched to S3 by status,
+	// which lays the configuration without running init (S3 is unreachable here).
+	h.must("init", "--name", "team")
 	h.must("status", "--name", "team", "--backend-bucket", "tf-state", "--backend-key", "mskvpce/team.tfstate", "--backend-region", "eu-west-1")
 	wd := filepath.Join(h.env["XDG_STATE_HOME"], "mskvpce", "team")
 	cfg, err := os.ReadFile(filepath.Join(wd, "backend.s3.hcl"))
@@ -515,7 +517,7 @@ func TestS3BackendSettings(t *testing.T) {
 	}
 	// The backend is remembered.
 	r = h.must("status", "--name", "team", "--output", "json")
-	if !strings.Contains(r.stdout, `"backend":"s3"`) {
+	if !strings.Contains(r.stdout, `"backend":"s3"`) || !strings.Contains(r.stdout, `"phase":"init needed"`) {
 		t.Errorf("status: %s", r.stdout)
 	}
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -25,6 +26,7 @@ const (
 	kString kind = iota
 	kList
 	kNumber
+	kBool
 )
 
 // input is one Terraform variable of the root module the CLI knows by name:
@@ -49,7 +51,35 @@ var (
 	reProfile    = regexp.MustCompile(`^[A-Za-z0-9_.@+-]+$`)
 	reInstance   = regexp.MustCompile(`^kafka\.[a-z0-9]+\.[a-z0-9]+$`)
 	reTag        = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,256}$`)
+	reUUID       = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	reDigits     = regexp.MustCompile(`^[0-9]{1,20}$`)
 )
+
+// DatabricksServerlessAccount is the AWS account of Databricks'
+// private-connectivity roles in the commercial partition: serverless compute
+// connects to endpoint services as private-connectivity-role-<region> there.
+const DatabricksServerlessAccount = "565502421330"
+
+// DefaultAllowedPrincipal is the principal the endpoint services allow when
+// none is given: Databricks serverless in region. ok is false outside the
+// commercial partition (GovCloud, China), where the role lives in another
+// account and must be passed explicitly.
+func DefaultAllowedPrincipal(region string) (arn string, ok bool) {
+	if !reRegion.MatchString(region) || strings.HasPrefix(region, "us-gov-") || strings.HasPrefix(region, "cn-") || strings.HasPrefix(region, "us-iso") {
+		return "", false
+	}
+	return fmt.Sprintf("arn:aws:iam::%s:role/private-connectivity-role-%s", DatabricksServerlessAccount, region), true
+}
+
+func checkHTTPSURL(example string) func(string) error {
+	return func(v string) error {
+		u, err := url.Parse(v)
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("%q is not an https URL of a host; use one like %s", v, example)
+		}
+		return nil
+	}
+}
 
 var inputs = []input{
 	{Var: "region", Flag: "region", Kind: kString, Required: true, Help: "AWS region, e.g. us-east-1",
@@ -80,7 +110,7 @@ var inputs = []input{
 			}
 			return nil
 		}},
-	{Var: "allowed_principals", Flag: "allowed-principal", Kind: kList, Required: true, Help: "principal allowed to connect to the endpoint services: Databricks' regional private-connectivity role",
+	{Var: "allowed_principals", Flag: "allowed-principal", Kind: kList, Required: true, Help: "principal allowed to connect to the endpoint services (default: Databricks serverless in the region, arn:aws:iam::" + DatabricksServerlessAccount + ":role/private-connectivity-role-<region>; GovCloud uses another account: pass it explicitly)",
 		Check: func(v string) error {
 			if strings.Contains(v, "*") {
 				return fmt.Errorf("%q contains a wildcard: anyone matching it could connect to your brokers; name the exact role, e.g. arn:aws:iam::123456789012:role/private-connectivity-role-us-east-1", v)
@@ -115,6 +145,38 @@ var inputs = []input{
 		Check: func(v string) error {
 			if !reExternalID.MatchString(v) || len(v) < 2 || len(v) > 1224 {
 				return fmt.Errorf("%q is not an external ID (2-1224 of letters, digits and +=,.@:/-); copy it exactly from the Databricks service credential", v)
+			}
+			return nil
+		}},
+	{Var: "enable_databricks", Flag: "databricks", Kind: kBool, Help: "also create the Databricks side in the same apply: service credential, NCC private endpoint rules, accepted connections",
+		Check: func(v string) error {
+			if _, err := strconv.ParseBool(v); err != nil {
+				return fmt.Errorf("%q is not true or false", v)
+			}
+			return nil
+		}},
+	{Var: "databricks_account_id", Flag: "databricks-account-id", Kind: kString, Help: "with --databricks: Databricks account ID (account console → your user menu), a UUID",
+		Check: func(v string) error {
+			if !reUUID.MatchString(v) {
+				return fmt.Errorf("%q is not a Databricks account ID: copy the UUID from the account console (top right, your user menu), e.g. 0d26daa6-5e44-4c97-a497-ef015f91254a", v)
+			}
+			return nil
+		}},
+	{Var: "databricks_account_host", Flag: "databricks-account-host", Kind: kString, Help: "with --databricks: account console URL (default https://accounts.cloud.databricks.com)",
+		Check: checkHTTPSURL("https://accounts.cloud.databricks.com")},
+	{Var: "databricks_workspace_host", Flag: "databricks-workspace-host", Kind: kString, Help: "with --databricks: URL of the workspace that gets the service credential",
+		Check: checkHTTPSURL("https://dbc-a1b2c3d4-e5f6.cloud.databricks.com")},
+	{Var: "databricks_workspace_id", Flag: "databricks-workspace-id", Kind: kNumber, Help: "with --databricks: numeric workspace ID to bind the NCC to (unset: bind it yourself)",
+		Check: func(v string) error {
+			if !reDigits.MatchString(v) {
+				return fmt.Errorf("%q is not a workspace ID: use the number after o= in the workspace URL, or the ID in the account console (Workspaces), e.g. 1234567890123456", v)
+			}
+			return nil
+		}},
+	{Var: "databricks_ncc_id", Flag: "databricks-ncc-id", Kind: kString, Help: "with --databricks: existing network connectivity configuration to add the rules to (unset: a new NCC)",
+		Check: func(v string) error {
+			if !reUUID.MatchString(v) {
+				return fmt.Errorf("%q is not an NCC ID: copy the UUID from the account console (Security → Networking → Network connectivity configurations)", v)
 			}
 			return nil
 		}},
@@ -195,6 +257,8 @@ func check(in input, v any, from string) error {
 		}
 	case json.Number:
 		items = []string{x.String()}
+	case bool:
+		items = []string{strconv.FormatBool(x)}
 	case nil:
 		return nil
 	default:
@@ -221,6 +285,10 @@ func parseFlagValue(in input, s string) any {
 		return out
 	case kNumber:
 		return json.Number(strings.TrimSpace(s))
+	case kBool:
+		if b, err := strconv.ParseBool(strings.TrimSpace(s)); err == nil {
+			return b
+		}
 	}
 	return s
 }
@@ -293,6 +361,16 @@ func ctyToGo(v cty.Value, k kind) (any, error) {
 			}
 		}
 		return nil, errors.New("want a number")
+	case kBool:
+		if v.Type() == cty.Bool {
+			return v.True(), nil
+		}
+		if v.Type() == cty.String {
+			if b, err := strconv.ParseBool(v.AsString()); err == nil {
+				return b, nil
+			}
+		}
+		return nil, errors.New("want true or false")
 	}
 	if v.Type() != cty.String {
 		return nil, errors.New("want a string")
@@ -328,6 +406,8 @@ func hclValue(v any) string {
 		return string(b)
 	case json.Number:
 		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
 	case string:
 		return x
 	}

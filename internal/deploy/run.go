@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -132,6 +133,26 @@ var commands = map[string]func(*cli, context.Context) error{
 
 type multi []string
 
+// boolString is a boolean flag (--databricks, --databricks=false) kept as
+// the string the other inputs are parsed from.
+type boolString struct{ s *string }
+
+func (b boolString) String() string {
+	if b.s == nil {
+		return ""
+	}
+	return *b.s
+}
+func (b boolString) Set(v string) error {
+	x, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("want true or false, got %q", v)
+	}
+	*b.s = strconv.FormatBool(x)
+	return nil
+}
+func (b boolString) IsBoolFlag() bool { return true }
+
 func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
@@ -156,6 +177,10 @@ type cli struct {
 
 	flagVals map[string]*string
 	listVals map[string]*multi
+
+	// probe: resolve must not write anything (status of a deployment that may not exist)
+	probe bool
+	noted bool // the --external-id note was printed
 
 	// resolved
 	wd       Workdir
@@ -192,6 +217,10 @@ func (c *cli) parse(args []string) error {
 			m := &multi{}
 			c.listVals[in.Var] = m
 			fs.Var(m, in.Flag, "")
+		} else if in.Kind == kBool {
+			s := new(string)
+			c.flagVals[in.Var] = s
+			fs.Var(boolString{s}, in.Flag, "")
 		} else {
 			s := new(string)
 			c.flagVals[in.Var] = s
@@ -380,14 +409,26 @@ func (c *cli) resolve(needInputs bool) error {
 			c.merged[k] = v
 		}
 	}
+	if c.databricks() && !c.noted {
+		c.noted = true
+		if _, ok := c.merged["databricks_external_id"]; ok {
+			fmt.Fprintln(c.env.Stderr, "note: --external-id is unnecessary with --databricks: the service credential this apply creates supplies its external ID to the role's trust policy in the same apply; drop --external-id (and MSKVPCE_DATABRICKS_EXTERNAL_ID / databricks_external_id)")
+		}
+	}
 	if needInputs {
+		c.defaultPrincipal()
 		var missing []string
 		for _, in := range inputs {
-			if !in.Required {
+			required := in.Required || (c.databricks() && (in.Var == "databricks_account_id" || in.Var == "databricks_workspace_host"))
+			if !required {
 				continue
 			}
 			if v, ok := c.merged[in.Var]; !ok || v == nil {
-				missing = append(missing, fmt.Sprintf("  %s: --%s, %s, or %s in a --var-file (%s)", in.Var, in.Flag, in.Env(), in.Var, in.Help))
+				hint := in.Help
+				if in.Var == "allowed_principals" {
+					hint = "no default outside the commercial AWS partition: pass Databricks' private-connectivity role for your region"
+				}
+				missing = append(missing, fmt.Sprintf("  %s: --%s, %s, or %s in a --var-file (%s)", in.Var, in.Flag, in.Env(), in.Var, hint))
 			}
 		}
 		if len(missing) > 0 {
@@ -395,6 +436,29 @@ func (c *cli) resolve(needInputs bool) error {
 		}
 	}
 	return nil
+}
+
+// databricks reports whether the Databricks side is enabled.
+func (c *cli) databricks() bool {
+	b, _ := c.merged["enable_databricks"].(bool)
+	return b
+}
+
+// defaultPrincipal fills allowed_principals, when no source gives it, with
+// Databricks' serverless principal for the region (commercial AWS only), and
+// records it like an input so later runs and Terraform by hand see the same.
+func (c *cli) defaultPrincipal() {
+	if v, ok := c.merged["allowed_principals"]; ok && v != nil {
+		return
+	}
+	region, _ := c.merged["region"].(string)
+	arn, ok := DefaultAllowedPrincipal(region)
+	if !ok {
+		return
+	}
+	c.merged["allowed_principals"] = []string{arn}
+	c.thisRun["allowed_principals"] = []string{arn}
+	fmt.Fprintf(c.env.Stderr, "note: allowed_principals defaults to Databricks serverless in %s: %s (pass --allowed-principal to change it)\n", region, arn)
 }
 
 var reName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -487,9 +551,8 @@ func (c *cli) prepare(ctx context.Context, needInputs, init bool) error {
 // init runs terraform init unless nothing it depends on changed since the
 // last successful one (the laid files, the backend settings, the binary).
 func (c *cli) init(ctx context.Context) error {
-	manifest, _ := os.ReadFile(filepath.Join(c.wd.HCLDir(), manifestName))
-	stamp := sum([]byte(strings.Join(append([]string{string(manifest), c.runner.ExecPath}, c.backendArgs()...), "\x00")))
-	stampFile := filepath.Join(c.wd.Dir, "init.stamp")
+	stamp := c.initStamp()
+	stampFile := c.initStampFile()
 	if cur, err := os.ReadFile(stampFile); err == nil && string(cur) == stamp {
 		if _, err := os.Stat(c.wd.DataDir()); err == nil {
 			c.log.Debug("terraform init skipped: nothing changed since the last one")
@@ -502,6 +565,16 @@ func (c *cli) init(ctx context.Context) error {
 	}
 	return writeFileAtomic(stampFile, []byte(stamp), 0o644)
 }
+
+// initStamp identifies what terraform init depends on: the laid files, the
+// backend settings and the binary.
+func (c *cli) initStamp() string {
+	manifest, _ := os.ReadFile(filepath.Join(c.wd.HCLDir(), manifestName))
+	return sum([]byte(strings.Join(append([]string{string(manifest), c.runner.ExecPath}, c.backendArgs()...), "\x00")))
+}
+
+// initStampFile exists only after a successful terraform init.
+func (c *cli) initStampFile() string { return filepath.Join(c.wd.Dir, "init.stamp") }
 
 func (c *cli) findTerraform(ctx context.Context) (string, error) {
 	o := tfrunner.FindOptions{CacheDir: c.env.getenv("MSKVPCE_TERRAFORM_CACHE")}
@@ -587,6 +660,9 @@ func (c *cli) resolveBackend(set map[string]bool) error {
 		cfg = filepath.Join(c.wd.Dir, backendS3Name)
 		if cur, err := os.ReadFile(cfg); err == nil && string(cur) != body {
 			return usagef("%s exists with other settings: edit it (it is yours) or pass --backend-config with another file", cfg)
+		}
+		if c.probe {
+			break // status of a deployment that does not exist yet: write nothing
 		}
 		if err := os.MkdirAll(c.wd.Dir, 0o755); err != nil {
 			return usagef("create %s: %v", c.wd.Dir, err)

@@ -9,4 +9,9 @@ module "msk_vpce" {
   allowed_principals     = var.allowed_principals
   databricks_external_id = var.databricks_external_id
   sleep_seconds          = var.sleep_seconds
+
+  enable_databricks           = var.enable_databricks
+  databricks_workspace_host   = var.databricks_workspace_host
+  databricks_ncc_id           = var.databricks_ncc_id
+  databricks_connection_state = var.databricks_connection_state
 }

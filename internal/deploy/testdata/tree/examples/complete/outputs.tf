@@ -8,3 +8,4 @@ output "databricks_msk_role_name" { value = module.msk_vpce.databricks_msk_role_
 output "external_id_is_placeholder" { value = module.msk_vpce.external_id_is_placeholder }
 output "allowed_principals" { value = module.msk_vpce.allowed_principals }
 output "brokers" { value = module.msk_vpce.brokers }
+output "databricks" { value = module.msk_vpce.databricks }

@@ -53,3 +53,39 @@ variable "sleep_seconds" {
   type        = number
   default     = 0
 }
+
+variable "enable_databricks" {
+  type    = bool
+  default = false
+}
+
+variable "databricks_account_id" {
+  type    = string
+  default = null
+}
+
+variable "databricks_account_host" {
+  type    = string
+  default = "https://accounts.cloud.databricks.com"
+}
+
+variable "databricks_workspace_host" {
+  type    = string
+  default = null
+}
+
+variable "databricks_workspace_id" {
+  type    = number
+  default = null
+}
+
+variable "databricks_ncc_id" {
+  type    = string
+  default = null
+}
+
+variable "databricks_connection_state" {
+  description = "Fixture only: the connection state every NCC rule reports (PENDING until accepted, then ESTABLISHED)."
+  type        = string
+  default     = "ESTABLISHED"
+}

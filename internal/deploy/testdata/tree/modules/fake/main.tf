@@ -3,6 +3,10 @@ variable "prefix" { type = string }
 variable "allowed_principals" { type = list(string) }
 variable "databricks_external_id" { type = string }
 variable "sleep_seconds" { type = number }
+variable "enable_databricks" { type = bool }
+variable "databricks_workspace_host" { type = string }
+variable "databricks_ncc_id" { type = string }
+variable "databricks_connection_state" { type = string }
 
 locals {
   cluster_name = "${var.prefix}-msk"
@@ -31,10 +35,24 @@ resource "terraform_data" "broker_path" {
   input = local.brokers[count.index].endpoint_service_name
 }
 
+# Stands in for the Databricks service credential (enable_databricks): its
+# external ID feeds the role's trust in the same apply.
+resource "terraform_data" "credential" {
+  count = var.enable_databricks ? 1 : 0
+  input = "${var.prefix}-msk"
+}
+
+# Stands in for the NCC private endpoint rules, one per broker; the
+# connection state is an input so tests can move it from PENDING to ESTABLISHED.
+resource "terraform_data" "rule" {
+  count = var.enable_databricks ? 3 : 0
+  input = var.databricks_connection_state
+}
+
 # Stands in for the Databricks role: only its trust (the external ID) changes
 # in the second phase.
 resource "terraform_data" "aws_iam_role" {
-  input = var.databricks_external_id
+  input = var.enable_databricks ? "ext-${terraform_data.credential[0].output}" : var.databricks_external_id
 }
 
 # Stands in for the slow MSK cluster.
@@ -57,3 +75,17 @@ output "databricks_msk_role_name" { value = "${var.prefix}-databricks-msk" }
 output "external_id_is_placeholder" { value = terraform_data.aws_iam_role.output == "0000" }
 output "allowed_principals" { value = var.allowed_principals }
 output "brokers" { value = [for i, b in local.brokers : merge(b, { nlb_dns_name = "${b.nlb_dns_name}${substr(terraform_data.broker_path[i].id, 0, 0)}" })] }
+output "databricks" {
+  value = var.enable_databricks ? {
+    credential_name                = terraform_data.credential[0].output
+    external_id                    = terraform_data.aws_iam_role.output
+    network_connectivity_config_id = coalesce(var.databricks_ncc_id, "9f0e8d7c-6b5a-4938-8271-605f4e3d2c1b")
+    rules = [for i, b in local.brokers : {
+      broker_id        = b.broker_id
+      hostname         = b.hostname
+      rule_id          = "rule-${b.broker_id}"
+      vpc_endpoint_id  = "vpce-0dbx000000000000${b.broker_id}"
+      connection_state = terraform_data.rule[i].output
+    }]
+  } : null
+}

@@ -1,0 +1,125 @@
+package deploy
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mskvpce/mskvpce/internal/tfoutputs"
+)
+
+// credentialPlaceholder stands for the service credential's name in the
+// PySpark snippet when the Databricks side is not managed by this deployment.
+const credentialPlaceholder = "<service-credential-name>"
+
+// writeDatabricks prints the Databricks side of a deployment: the service
+// credential, the NCC and each broker's private endpoint rule.
+func writeDatabricks(w io.Writer, db *tfoutputs.Databricks) {
+	fmt.Fprintf(w, "\nDatabricks (managed by this deployment):\n  Service credential:  %s\n  NCC:                 %s\n  Private endpoint rules (one per broker):\n", db.CredentialName, db.NetworkConnectivityConfigID)
+	for _, r := range db.Rules {
+		state := r.ConnectionState
+		if state == "" {
+			state = "unknown"
+		}
+		fmt.Fprintf(w, "    broker %d  %-60s  rule %s  endpoint %s  %s\n", r.BrokerID, r.Hostname, r.RuleID, r.VPCEndpointID, state)
+	}
+}
+
+// ruleSteps says, for every rule that cannot carry traffic yet, what to do.
+// Empty when all rules are ESTABLISHED. The states are those recorded in
+// state at the last apply: `deploy apply` refreshes them.
+func ruleSteps(d tfoutputs.Deployment, name string) []string {
+	if d.Databricks == nil {
+		return nil
+	}
+	services := map[int]tfoutputs.Broker{}
+	for _, b := range d.Brokers {
+		services[b.ID] = b
+	}
+	var steps []string
+	refresh := false
+	for _, r := range d.Databricks.Rules {
+		if r.Established() {
+			continue
+		}
+		b := services[r.BrokerID]
+		svc := b.EndpointServiceID
+		if svc == "" {
+			svc = "<endpoint service id of broker " + fmt.Sprint(r.BrokerID) + ">"
+		}
+		endpoint := r.VPCEndpointID
+		if endpoint == "" {
+			endpoint = "<vpc endpoint id>"
+		}
+		switch strings.ToUpper(r.ConnectionState) {
+		case "PENDING", "PENDING_ACCEPTANCE":
+			steps = append(steps, fmt.Sprintf("broker %d: accept the pending connection of endpoint %s on endpoint service %s (%s): aws ec2 accept-vpc-endpoint-connections --region %s --service-id %s --vpc-endpoint-ids %s",
+				r.BrokerID, endpoint, svc, b.EndpointServiceName, d.Region, svc, endpoint))
+		case "CREATING", "":
+			steps = append(steps, fmt.Sprintf("broker %d: Databricks is still creating endpoint %s for rule %s; wait a few minutes (it then needs acceptance on endpoint service %s unless already accepted)", r.BrokerID, endpoint, r.RuleID, svc))
+		default:
+			steps = append(steps, fmt.Sprintf("broker %d: the connection of endpoint %s to endpoint service %s is %s: check the service's allowed principals (deploy output), delete rule %s in the account console (NCC → Private endpoint rules) and run deploy apply --name %s to re-create it",
+				r.BrokerID, endpoint, svc, r.ConnectionState, r.RuleID, name))
+		}
+		refresh = true
+	}
+	if refresh {
+		steps = append(steps, fmt.Sprintf("then run deploy apply --name %s: it refreshes the recorded connection states (status shows them as of the last apply)", name))
+	}
+	return steps
+}
+
+// writePySpark prints a notebook snippet for Databricks serverless that
+// writes to and reads from a topic through this deployment's brokers with the
+// Unity Catalog service credential (databricks.serviceCredential; Databricks
+// Runtime 16.1+ and serverless). With a service credential Databricks signs
+// the SASL/IAM handshake itself; the SASL_SSL/AWS_MSK_IAM options are stated
+// explicitly for readers who know MSK's client settings.
+func writePySpark(w io.Writer, d tfoutputs.Deployment) {
+	cred := credentialPlaceholder
+	if d.Databricks != nil && d.Databricks.CredentialName != "" {
+		cred = d.Databricks.CredentialName
+	}
+	fmt.Fprintf(w, `
+Try it from a Databricks serverless notebook (Python). Replace <topic> with an existing topic the
+role may use, and the <catalog>.<schema>/<volume> placeholders with ones you can write to;
+serverless runs streams with trigger(availableNow=True).
+
+kafka_options = {
+    "kafka.bootstrap.servers": %q,
+    "kafka.security.protocol": "SASL_SSL",
+    "kafka.sasl.mechanism": "AWS_MSK_IAM",
+    "databricks.serviceCredential": %q,
+}
+topic = "<topic>"
+checkpoints = "/Volumes/<catalog>/<schema>/<volume>/mskvpce"
+
+# Write: stream a sample table into the topic.
+(spark.readStream.table("samples.nyctaxi.trips")
+    .selectExpr("CAST(tpep_pickup_datetime AS STRING) AS key", "to_json(struct(*)) AS value")
+    .writeStream.format("kafka")
+    .options(**kafka_options)
+    .option("topic", topic)
+    .option("checkpointLocation", checkpoints + "/write")
+    .trigger(availableNow=True)
+    .start()
+    .awaitTermination())
+
+# Read: stream the topic back into a table and look at it.
+(spark.readStream.format("kafka")
+    .options(**kafka_options)
+    .option("subscribe", topic)
+    .option("startingOffsets", "earliest")
+    .load()
+    .selectExpr("partition", "offset", "CAST(key AS STRING) AS key", "CAST(value AS STRING) AS value")
+    .writeStream
+    .option("checkpointLocation", checkpoints + "/read")
+    .trigger(availableNow=True)
+    .toTable("<catalog>.<schema>.mskvpce_from_kafka")
+    .awaitTermination())
+display(spark.table("<catalog>.<schema>.mskvpce_from_kafka"))
+`, d.BootstrapBrokersSASLIAM, cred)
+	if cred == credentialPlaceholder {
+		fmt.Fprintln(w, "(<service-credential-name>: the Unity Catalog service credential you created for the role above;\n serverless reaches the brokers once the NCC rules above are ESTABLISHED and the NCC is attached to the workspace.)")
+	}
+}
