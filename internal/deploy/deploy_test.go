@@ -196,10 +196,14 @@ func TestHelpTeaches(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	r := h.must("--help")
-	for _, want := range []string{"Exit codes:", "130", "--external-id", "NCC private endpoint rule", "MSKVPCE_REGION", "--var-file", "--yes"} {
+	for _, want := range []string{"Exit codes:", "130", "--external-id", "NCC private endpoint rule", "MSKVPCE_REGION", "--var-file", "--yes",
+		"--databricks", "--databricks-workspace-host", "MSKVPCE_DATABRICKS_ACCOUNT_ID", "private-connectivity-role-<region>", "GovCloud", "565502421330"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("help lacks %q", want)
 		}
+	}
+	if strings.Contains(r.stdout, "<databricks-account>") {
+		t.Error("help still shows the <databricks-account> placeholder")
 	}
 	if r := h.run(); r.code != ExitUsage {
 		t.Errorf("no command: exit %d, want 2", r.code)

@@ -21,10 +21,30 @@ Commands:
   destroy   plan the destruction, ask for the prefix, destroy
   help      this text; "deploy help <command>" for a command's flags
 
-The flow (MSK takes 15-30 minutes to create):
+The flow, all in one apply (--databricks; MSK takes 15-30 minutes to create):
   1. deploy apply --region us-east-1 --prefix msk-vpce-dev --cidr-block 172.18.0.0/16 \
-       --owner you@example.com \
-       --allowed-principal arn:aws:iam::<databricks-account>:role/private-connectivity-role-us-east-1
+       --owner you@example.com --databricks \
+       --databricks-account-id <account UUID> \
+       --databricks-workspace-host https://<workspace>.cloud.databricks.com \
+       --databricks-workspace-id <workspace number>
+     Creates MSK, one NLB and endpoint service per broker, the IAM role, and on the Databricks
+     side the Unity Catalog service credential (its external ID goes straight into the role's
+     trust policy: no --external-id), one NCC private endpoint rule per broker, and accepts
+     each rule's endpoint connection. The Databricks provider authenticates as usual
+     (DATABRICKS_CLIENT_ID/DATABRICKS_CLIENT_SECRET of an account admin service principal,
+     or a ~/.databrickscfg profile). Afterwards it prints a PySpark snippet for a serverless
+     notebook, filled in with the bootstrap brokers and the credential name.
+  2. deploy status                        (each rule's connection state; what to do while
+                                           any is not ESTABLISHED; "ready" when all are)
+  3. deploy verify                        (every broker path, end to end, plus drift)
+  4. deploy destroy                       (asks you to type the prefix)
+
+The flow without --databricks (you create the Databricks objects by hand):
+  1. deploy apply --region us-east-1 --prefix msk-vpce-dev --cidr-block 172.18.0.0/16 \
+       --owner you@example.com
+     The endpoint services allow Databricks serverless in the region (default
+     --allowed-principal arn:aws:iam::565502421330:role/private-connectivity-role-<region>;
+     GovCloud uses another account: pass --allowed-principal explicitly there).
      The Databricks role is created with the placeholder external ID "0000".
   2. In Databricks, create a Unity Catalog service credential with the role ARN apply printed;
      copy its external ID.
@@ -76,30 +96,37 @@ Exit codes:
 var commandHelp = map[string]string{
 	"init":    "deploy init [--name N] [--workdir DIR] [inputs] [--backend-config FILE | --backend-bucket B --backend-key K --backend-region R]\n\nLays out the embedded configuration in the working directory, records the inputs given,\nand runs terraform init (local state in the working directory, or the S3 backend).\n",
 	"plan":    "deploy plan [--name N] [inputs] [--var-file F] [--output json]\n\nPlans into <workdir>/plan.tfplan and prints the summary. Needs region, prefix, cidr_block,\nallowed_principals and user_name (flags, MSKVPCE_*, var files or recorded inputs).\n",
-	"apply":   "deploy apply [--name N] [inputs] [--external-id ID] [--yes]\n\nPlans, prints the summary, asks for 'yes' (or --yes), and applies exactly that plan.\nAfterwards prints the Databricks role ARN, the next steps while the external ID is the\nplaceholder, and one NCC private endpoint rule per broker.\n",
+	"apply":   "deploy apply [--name N] [inputs] [--databricks ... | --external-id ID] [--yes]\n\nPlans, prints the summary, asks for 'yes' (or --yes), and applies exactly that plan (a plan\nthat changes only outputs is applied too: it records refreshed state, e.g. NCC rule\nconnections accepted since). Afterwards prints the Databricks role ARN; with --databricks\nthe service credential, the NCC and each rule's connection state; without it the next steps\nwhile the external ID is the placeholder and one NCC private endpoint rule per broker; and\na PySpark snippet for a serverless notebook.\n",
 	"output":  "deploy output [--name N] [--output json]\n\nPrints the outputs and the NCC private endpoint rules; --output json prints `terraform output -json`.\n",
 	"verify":  "deploy verify [--name N] [--timeout 60s] [--no-drift] [--no-control-plane] [--ca-file F] [--endpoint ADV=NLB ...] [--output json]\n\nRuns the verifier on the outputs: for every broker, TLS, SASL/IAM, produce and consume through\nits NLB. Also plans with -detailed-exitcode and reports drift as a failed check, and runs the\ncontrol-plane checks (MSK, NLB targets, endpoint services, IAM role) through the AWS APIs. Credentials:\nthe AWS profile input or the standard chain. --endpoint overrides a broker's NLB address\n(e.g. through a tunnel: b-1.<cluster host>:9098=localhost:19098). Exit 3 when a check fails.\n",
-	"status":  "deploy status [--name N] [--output json]\n\nSays which phase the deployment is in (not initialised, initialised, planned, partially\napplied, applied with the placeholder external ID, ready) and the next command.\n",
+	"status":  "deploy status [--name N] [--output json]\n\nSays which phase the deployment is in (not initialised, init incomplete, init needed,\ninitialised, planned, partially applied, applied with the placeholder external ID, applied\nwith private endpoint connections not all established, ready) and the next command. With\n--databricks it shows each NCC rule's connection state (as recorded by the last apply) and,\nfor each rule not ESTABLISHED, what to do. It never creates a deployment.\n",
 	"destroy": "deploy destroy [--name N] [--yes]\n\nPlans the destruction, prints it, asks you to type the deployment's prefix (or --yes) and\ndestroys exactly that plan. The first Ctrl-C does not stop it (see `deploy help`).\n",
 }
 
 func init() {
 	var b strings.Builder
 	metas := map[string]string{"region": "REGION", "prefix": "PREFIX", "cidr_block": "CIDR", "allowed_principals": "ARN", "user_name": "OWNER",
-		"service_name": "NAME", "aws_profile": "PROFILE", "databricks_external_id": "ID", "operator_cidrs": "CIDR", "broker_count": "N", "instance_type": "TYPE"}
+		"service_name": "NAME", "aws_profile": "PROFILE", "databricks_external_id": "ID", "operator_cidrs": "CIDR", "broker_count": "N", "instance_type": "TYPE",
+		"enable_databricks": "", "databricks_account_id": "UUID", "databricks_account_host": "URL", "databricks_workspace_host": "URL",
+		"databricks_workspace_id": "ID", "databricks_ncc_id": "UUID"}
 	for _, in := range inputs {
-		flag := "--" + in.Flag + " " + metas[in.Var]
+		flag := strings.TrimSpace("--" + in.Flag + " " + metas[in.Var])
 		note := in.Env()
 		if in.Kind == kList {
 			note += ", comma-separated"
 		}
-		if in.Required {
+		switch {
+		case in.Var == "allowed_principals":
+			note = "defaulted from the region in commercial AWS; " + note
+		case in.Required:
 			note = "required; " + note
+		case in.Var == "databricks_account_id" || in.Var == "databricks_workspace_host":
+			note = "required with --databricks; " + note
 		}
 		if in.Kind == kList {
 			note = "repeatable; " + note
 		}
-		fmt.Fprintf(&b, "  %-28s %s\n  %-28s (%s)\n", flag, in.Help, "", note)
+		fmt.Fprintf(&b, "  %-29s %s\n  %-29s (%s)\n", flag, in.Help, "", note)
 	}
 	r := strings.NewReplacer("%INPUTS%\n", b.String(), "%TFVERSION%", tfVersion())
 	h := r.Replace(helpTemplate)

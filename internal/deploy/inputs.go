@@ -110,7 +110,7 @@ var inputs = []input{
 			}
 			return nil
 		}},
-	{Var: "allowed_principals", Flag: "allowed-principal", Kind: kList, Required: true, Help: "principal allowed to connect to the endpoint services (default: Databricks serverless in the region, arn:aws:iam::" + DatabricksServerlessAccount + ":role/private-connectivity-role-<region>; GovCloud uses another account: pass it explicitly)",
+	{Var: "allowed_principals", Flag: "allowed-principal", Kind: kList, Required: true, Help: "principal allowed to connect to the endpoint services; default: Databricks serverless,\n" + strings.Repeat(" ", 32) + "arn:aws:iam::" + DatabricksServerlessAccount + ":role/private-connectivity-role-<region>\n" + strings.Repeat(" ", 32) + "(GovCloud: another account, pass it explicitly)",
 		Check: func(v string) error {
 			if strings.Contains(v, "*") {
 				return fmt.Errorf("%q contains a wildcard: anyone matching it could connect to your brokers; name the exact role, e.g. arn:aws:iam::123456789012:role/private-connectivity-role-us-east-1", v)
