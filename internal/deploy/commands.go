@@ -297,6 +297,9 @@ func (c *cli) cmdStatus(ctx context.Context) error {
 	fmt.Fprintf(w, "Next:            %s\n", r.Next)
 	if r.Databricks != nil {
 		writeDatabricks(w, r.Databricks)
+		if len(r.Steps) > 0 {
+			fmt.Fprintln(w, "  What to do:")
+		}
 		for _, s := range r.Steps {
 			fmt.Fprintf(w, "  - %s\n", s)
 		}

@@ -64,7 +64,7 @@ func ruleSteps(d tfoutputs.Deployment, name string) []string {
 		refresh = true
 	}
 	if refresh {
-		steps = append(steps, fmt.Sprintf("then run deploy apply --name %s: it refreshes the recorded connection states (status shows them as of the last apply)", name))
+		steps = append(steps, fmt.Sprintf("then run deploy apply --name %s: it records the refreshed connection states (status shows them as of the last apply; the apply that created the rules also accepted them, so a first re-apply alone often shows ESTABLISHED)", name))
 	}
 	return steps
 }
