@@ -61,7 +61,7 @@ $(BIN)/tflint: tools/tflint/go.mod tools/tflint/go.sum
 
 # trivy needs the encoding/json/v2 experiment; its build is the long one (minutes on 2 cores).
 $(BIN)/trivy: tools/trivy/go.mod tools/trivy/go.sum
-	cd tools/trivy && GOEXPERIMENT=jsonv2 $(GO) build -trimpath -o $@ github.com/aquasecurity/trivy/cmd/trivy
+	cd tools/trivy && GOEXPERIMENT=jsonv2 $(GO) build -o $@ github.com/aquasecurity/trivy/cmd/trivy
 
 # dev_overrides: Terraform runs bin/providers/<name>/ for the provider's source
 # address, without the registry and without lock-file checksums.

@@ -100,7 +100,7 @@ func TestGateBites(t *testing.T) {
 `, sg))
 			},
 			wantFail:   "trivy",
-			wantOutput: []string{"0.0.0.0/0", "injected.tf"},
+			wantOutput: []string{"MSKVPCE-0001 (CRITICAL)", "Security group ingress from 0.0.0.0/0", "aws_vpc_security_group_ingress_rule.injected_open"},
 		},
 		{
 			name:   "variable value violating its validation",

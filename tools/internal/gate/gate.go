@@ -49,6 +49,9 @@ type Config struct {
 	TflintConfig string
 	// DataFixture is the schema provider's data source fixture ("" = none).
 	DataFixture string
+	// TrivyChecks is a directory of the project's own trivy checks (Rego,
+	// namespace user.*), run next to the embedded ones ("" = none).
+	TrivyChecks string
 	// CacheDir holds trivy's cache.
 	CacheDir string
 	// Jobs is how many steps run at once.
@@ -323,14 +326,19 @@ func (c *Config) tflint(ctx context.Context, root string) Result {
 
 func (c *Config) trivy(ctx context.Context, root string) Result {
 	return timed(CheckTrivy, root, func() (bool, string, error) {
-		out, err := c.run(ctx, root, c.Trivy, "config",
+		args := []string{"config",
 			"--severity", "HIGH,CRITICAL",
 			"--exit-code", "1",
 			"--skip-check-update",
 			"--cache-dir", c.CacheDir,
+			"--skip-version-check",
+			"--disable-telemetry",
 			"--quiet",
-			"--no-progress",
-			".")
+		}
+		if c.TrivyChecks != "" {
+			args = append(args, "--config-check", c.TrivyChecks, "--check-namespaces", "user")
+		}
+		out, err := c.run(ctx, root, c.Trivy, append(args, ".")...)
 		if err != nil {
 			return false, out, fmt.Errorf("trivy config: HIGH or CRITICAL misconfiguration (or trivy could not run): fix it, or ignore it inline with `#trivy:ignore:<ID>` and the reason: %w", err)
 		}

@@ -27,7 +27,8 @@ Runs, with no network and no credentials:
             (schema-only providers through -terraformrc's dev_overrides)
   test      terraform test in each DIR that has a tests/ directory
   tflint    tflint --recursive in each scan root (bundled terraform ruleset)
-  trivy     trivy config --severity HIGH,CRITICAL over each scan root (embedded checks)
+  trivy     trivy config --severity HIGH,CRITICAL over each scan root (embedded checks
+            plus the project's own in ROOT/tools/trivy/checks)
 
 DIR defaults to every directory under ROOT/terraform/modules, ROOT/terraform/examples
 and ROOT/test/fixtures. Scan roots default to ROOT/terraform and ROOT/test (those that exist).
@@ -118,6 +119,9 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	}
 	if cfg := filepath.Join(absRoot, ".tflint.hcl"); fileExists(cfg) {
 		c.TflintConfig = cfg
+	}
+	if checks := filepath.Join(absRoot, "tools", "trivy", "checks"); dirExists(checks) {
+		c.TrivyChecks = checks
 	}
 	if fx := filepath.Join(absRoot, "tools", "fixtures", "data-sources.json"); fileExists(fx) {
 		c.DataFixture = fx
