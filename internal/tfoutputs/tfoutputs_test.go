@@ -1,0 +1,81 @@
+package tfoutputs
+
+import (
+	"strings"
+	"testing"
+)
+
+// outputs is `terraform output -json` of a 3-broker deployment, brokers listed
+// out of order, as the tools receive it.
+const outputs = `{
+  "region": {"sensitive": false, "type": "string", "value": "us-east-1"},
+  "cluster_arn": {"sensitive": false, "type": "string", "value": "arn:aws:kafka:us-east-1:123456789012:cluster/demo/uuid-1"},
+  "bootstrap_brokers_sasl_iam": {"sensitive": false, "type": "string", "value": "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098, b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098,"},
+  "databricks_msk_role_arn": {"sensitive": false, "type": "string", "value": "arn:aws:iam::123456789012:role/demo-databricks-msk"},
+  "external_id_is_placeholder": {"sensitive": false, "type": "bool", "value": true},
+  "databricks": {"sensitive": false, "type": "dynamic", "value": null},
+  "brokers": {"sensitive": false, "type": ["list", "object"], "value": [
+    {"broker_id": 3, "hostname": "b-3.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "nlb_dns_name": "nlb-3.elb.amazonaws.com", "endpoint_service_name": "svc-3"},
+    {"broker_id": 1, "hostname": "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "nlb_dns_name": "nlb-1.elb.amazonaws.com", "endpoint_service_name": "svc-1"},
+    {"broker_id": 2, "hostname": "b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "nlb_dns_name": "nlb-2.elb.amazonaws.com", "endpoint_service_name": "svc-2"}
+  ]}
+}`
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	d, err := Parse(strings.NewReader(outputs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range d.Brokers {
+		if b.ID != i+1 {
+			t.Errorf("brokers[%d] is broker %d: not sorted by id", i, b.ID)
+		}
+	}
+	if got := d.Brokers[1].Advertised(); got != "b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098" {
+		t.Errorf("Advertised() = %q", got)
+	}
+	if got := d.Brokers[2].Endpoint(); got != "nlb-3.elb.amazonaws.com:9098" {
+		t.Errorf("Endpoint() = %q", got)
+	}
+	if got := d.Bootstrap(); len(got) != 2 || got[1] != "b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098" {
+		t.Errorf("Bootstrap() = %q", got)
+	}
+	if !d.ExternalIDIsPlaceholder || d.Databricks != nil {
+		t.Errorf("placeholder = %v, databricks = %v", d.ExternalIDIsPlaceholder, d.Databricks)
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct{ in, want string }{
+		"not json":        {`terraform output`, "not the JSON of `terraform output -json`"},
+		"nothing applied": {`{}`, "missing region, cluster_arn, bootstrap_brokers_sasl_iam, brokers, databricks_msk_role_arn"},
+		"null brokers":    {strings.Replace(outputs, `"brokers": {"sensitive": false, "type": ["list", "object"], "value": [`, `"brokers": {"value": null}, "x": {"value": [`, 1), "missing brokers"},
+		"duplicate id":    {strings.Replace(outputs, `"broker_id": 3`, `"broker_id": 1`, 1), "duplicate broker_id 1"},
+		"no nlb":          {strings.Replace(outputs, `"nlb_dns_name": "nlb-2.elb.amazonaws.com"`, `"nlb_dns_name": ""`, 1), "(broker 2): empty nlb_dns_name"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse(strings.NewReader(tc.in))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestDatabricksRule(t *testing.T) {
+	t.Parallel()
+	in := strings.Replace(outputs, `"value": null}`, `"value": {"credential_name": "demo-msk", "external_id": "e", "network_connectivity_config_id": "n", "rules": [{"broker_id": 1, "connection_state": "PENDING"}, {"broker_id": 2, "connection_state": "ESTABLISHED"}]}}`, 1)
+	d, err := Parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Databricks == nil || d.Databricks.CredentialName != "demo-msk" {
+		t.Fatalf("databricks = %+v", d.Databricks)
+	}
+	if d.Databricks.Rules[0].Established() || !d.Databricks.Rules[1].Established() {
+		t.Errorf("Established() wrong for %+v", d.Databricks.Rules)
+	}
+}
