@@ -24,9 +24,6 @@ resource "aws_msk_configuration" "this" {
   }
 }
 
-# MSK always encrypts data at rest; a null encryption_at_rest_kms_key_arn
-# means the AWS-managed key rather than no encryption, which trivy cannot see.
-#trivy:ignore:AVD-AWS-0179 MSK encrypts at rest unconditionally (AWS-managed key unless encryption_at_rest_kms_key_arn is set)
 resource "aws_msk_cluster" "this" {
   cluster_name           = "${var.prefix}-msk"
   kafka_version          = var.kafka_version
