@@ -1,0 +1,79 @@
+package gate
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNeedsInit(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tf := filepath.Join(dir, "main.tf")
+	if err := os.WriteFile(tf, []byte("# x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !needsInit(dir) {
+		t.Fatal("a directory never initialized needs init")
+	}
+	marker := filepath.Join(dir, ".terraform", initMarker)
+	if err := os.MkdirAll(filepath.Dir(marker), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(tf, past, past); err != nil {
+		t.Fatal(err)
+	}
+	if needsInit(dir) {
+		t.Fatal("nothing changed since the last init, yet init is needed")
+	}
+	future := time.Now().Add(time.Hour)
+	if err := os.Chtimes(tf, future, future); err != nil {
+		t.Fatal(err)
+	}
+	if !needsInit(dir) {
+		t.Fatal("a .tf changed after the last init: init is needed")
+	}
+}
+
+func TestFailedIgnoresPassesAndSkips(t *testing.T) {
+	t.Parallel()
+	rs := []Result{
+		{Check: CheckFmt, OK: true},
+		{Check: CheckTest, Skipped: true, OK: true},
+		{Check: CheckValidate, OK: false, Target: "a"},
+	}
+	f := Failed(rs)
+	if len(f) != 1 || f[0].Check != CheckValidate {
+		t.Fatalf("Failed = %+v, want only the validate failure", f)
+	}
+}
+
+func TestMainUsage(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		args     []string
+		wantCode int
+		wantOut  string
+	}{
+		{[]string{"-help"}, 0, "Exit codes"},
+		{[]string{"-checks", "bogus"}, 2, `unknown check "bogus"`},
+		{[]string{"-no-such-flag"}, 2, "flag provided but not defined"},
+		{[]string{"-root", t.TempDir(), "-bin", t.TempDir()}, 2, "terraformrc is missing: run `make tools`"},
+	}
+	for _, tc := range cases {
+		var out, errOut bytes.Buffer
+		code := Main(context.Background(), &out, &errOut, tc.args)
+		all := out.String() + errOut.String()
+		if code != tc.wantCode || !strings.Contains(all, tc.wantOut) {
+			t.Errorf("tfgate %v: exit %d, want %d; output lacks %q:\n%s", tc.args, code, tc.wantCode, tc.wantOut, all)
+		}
+	}
+}
