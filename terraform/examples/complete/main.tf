@@ -1,13 +1,38 @@
+locals {
+  # Databricks serverless reaches endpoint services as this regional principal.
+  allowed_principals = coalesce(var.allowed_principals, ["arn:aws:iam::565502421330:role/private-connectivity-role-${var.region}"])
+}
+
 module "msk_vpce" {
   source = "../../modules/msk-vpce"
 
-  prefix                 = var.prefix
-  cidr_block             = var.cidr_block
-  allowed_principals     = var.allowed_principals
-  databricks_external_id = var.databricks_external_id
-  operator_cidrs         = var.operator_cidrs
-  broker_count           = var.broker_count
-  instance_type          = var.instance_type
-  ebs_volume_size        = var.ebs_volume_size
-  log_retention_days     = var.log_retention_days
+  prefix                       = var.prefix
+  cidr_block                   = var.cidr_block
+  allowed_principals           = local.allowed_principals
+  databricks_external_id       = var.enable_databricks ? module.databricks[0].external_id : var.databricks_external_id
+  additional_trusted_role_arns = var.additional_trusted_role_arns
+  operator_cidrs               = var.operator_cidrs
+  broker_count                 = var.broker_count
+  instance_type                = var.instance_type
+  ebs_volume_size              = var.ebs_volume_size
+  log_retention_days           = var.log_retention_days
+}
+
+# The Databricks half, in the same apply (enable_databricks = true).
+module "databricks" {
+  source = "../../modules/databricks-serverless-msk"
+  count  = var.enable_databricks ? 1 : 0
+
+  providers = {
+    aws                  = aws
+    databricks.account   = databricks.account
+    databricks.workspace = databricks.workspace
+  }
+
+  prefix                         = var.prefix
+  region                         = var.region
+  role_arn                       = module.msk_vpce.databricks_msk_role_arn_for_credential
+  brokers                        = module.msk_vpce.brokers
+  workspace_id                   = var.databricks_workspace_id
+  network_connectivity_config_id = var.databricks_ncc_id
 }

@@ -64,3 +64,13 @@ output "brokers" {
   description = "One object per broker, sorted by broker id: the broker as Kafka advertises it and the NLB and endpoint service that front it. Create one Databricks NCC private endpoint rule per element (endpoint_service_name, domain name = hostname)."
   value       = module.msk_vpce.brokers
 }
+
+output "databricks" {
+  description = "The Databricks side when enable_databricks is true (credential_name, external_id, network_connectivity_config_id, rules with each broker's rule_id, vpc_endpoint_id and connection_state); null otherwise."
+  value = var.enable_databricks ? {
+    credential_name                = module.databricks[0].credential_name
+    external_id                    = module.databricks[0].external_id
+    network_connectivity_config_id = module.databricks[0].network_connectivity_config_id
+    rules                          = module.databricks[0].rules
+  } : null
+}

@@ -61,11 +61,12 @@ variable "service_name" {
 }
 
 variable "allowed_principals" {
-  description = "IAM principals allowed to create endpoints to the per-broker endpoint services. For Databricks serverless: the regional `private-connectivity-role-<region>` principal shown in the account console when adding a private endpoint rule to the network connectivity configuration. No wildcards."
+  description = "IAM principals allowed to create endpoints to the per-broker endpoint services. Default (null): Databricks serverless in this region, arn:aws:iam::565502421330:role/private-connectivity-role-<region> (AWS commercial; GovCloud uses other principals: pass them explicitly). No wildcards."
   type        = list(string)
+  default     = null
 
   validation {
-    condition     = alltrue([for p in var.allowed_principals : !strcontains(p, "*") && can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|(role|user)/[A-Za-z0-9+=,.@_/-]+)$", p))])
+    condition     = var.allowed_principals == null || alltrue([for p in coalesce(var.allowed_principals, []) : !strcontains(p, "*") && can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|(role|user)/[A-Za-z0-9+=,.@_/-]+)$", p))])
     error_message = "allowed_principals must be IAM ARNs (account root, role or user) without wildcards."
   }
 }
@@ -134,4 +135,71 @@ variable "log_retention_days" {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
     error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
   }
+}
+
+variable "extra_tags" {
+  description = "Further tags on every resource (merged under Owner, Service and ManagedBy)."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+variable "additional_trusted_role_arns" {
+  description = "Test-only: further roles the Databricks role trusts with the external ID (the nightly e2e runner). Leave empty in production."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "enable_databricks" {
+  description = "Also build the Databricks side in the same apply: the Unity Catalog service credential (its external ID feeds the role's trust policy, so databricks_external_id is ignored), one NCC private endpoint rule per broker, and the accepted endpoint connections. Needs databricks_account_id and databricks_workspace_host."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "databricks_account_id" {
+  description = "Databricks account ID (account console, user menu). Required with enable_databricks."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.databricks_account_id == null ? !var.enable_databricks : can(regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", var.databricks_account_id))
+    error_message = "databricks_account_id must be the account's UUID, and is required when enable_databricks is true."
+  }
+}
+
+variable "databricks_account_host" {
+  description = "Databricks account console URL (AWS commercial default)."
+  type        = string
+  default     = "https://accounts.cloud.databricks.com"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^https://[A-Za-z0-9.-]+/?$", var.databricks_account_host))
+    error_message = "databricks_account_host must be an https URL without a path, e.g. https://accounts.cloud.databricks.com."
+  }
+}
+
+variable "databricks_workspace_host" {
+  description = "URL of the workspace whose Unity Catalog holds the service credential, e.g. https://dbc-a1b2c3d4-e5f6.cloud.databricks.com. Required with enable_databricks."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.databricks_workspace_host == null ? !var.enable_databricks : can(regex("^https://[A-Za-z0-9.-]+/?$", var.databricks_workspace_host))
+    error_message = "databricks_workspace_host must be an https URL without a path, and is required when enable_databricks is true."
+  }
+}
+
+variable "databricks_workspace_id" {
+  description = "Workspace ID to bind the NCC to (the number after o= in the workspace URL); null binds nothing."
+  type        = number
+  default     = null
+}
+
+variable "databricks_ncc_id" {
+  description = "ID of an existing network connectivity configuration to add the rules to; null creates <prefix>-ncc."
+  type        = string
+  default     = null
 }

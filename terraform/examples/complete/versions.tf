@@ -6,5 +6,10 @@ terraform {
       source  = "hashicorp/aws"
       version = ">= 6.0"
     }
+    # Used only with enable_databricks = true.
+    databricks = {
+      source  = "databricks/databricks"
+      version = ">= 1.84.0"
+    }
   }
 }

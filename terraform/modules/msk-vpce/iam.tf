@@ -22,7 +22,7 @@ resource "aws_iam_role" "databricks" {
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid       = "DatabricksUnityCatalog"
         Effect    = "Allow"
@@ -39,7 +39,17 @@ resource "aws_iam_role" "databricks" {
           ArnEquals = { "aws:PrincipalArn" = local.databricks_role_arn }
         })
       },
-    ]
+      ], length(var.additional_trusted_role_arns) == 0 ? [] : [
+      # Test-only: lets the e2e runner assume the role exactly as Databricks
+      # does, external ID included. Empty in production.
+      {
+        Sid       = "AdditionalTrustedRoles"
+        Effect    = "Allow"
+        Action    = "sts:AssumeRole"
+        Principal = { AWS = var.additional_trusted_role_arns }
+        Condition = local.external_id_condition
+      },
+    ])
   })
 
   tags = merge(local.tags, { Name = local.databricks_role_name })

@@ -46,6 +46,11 @@ output "databricks_msk_role_arn" {
   value       = aws_iam_role.databricks.arn
 }
 
+output "databricks_msk_role_arn_for_credential" {
+  description = "The same ARN, built from the role's name: known before the role exists, so a Databricks service credential can be created in the same apply as the trust policy that names its external ID (using databricks_msk_role_arn there would be a cycle)."
+  value       = local.databricks_role_arn
+}
+
 output "databricks_msk_role_name" {
   description = "Name of the IAM role for the Databricks Unity Catalog service credential."
   value       = aws_iam_role.databricks.name
@@ -63,15 +68,18 @@ output "allowed_principals" {
 
 output "brokers" {
   description = "One object per broker, sorted by broker id: the broker as Kafka advertises it and the NLB and endpoint service that front it. Create one Databricks NCC private endpoint rule per element (endpoint_service_name, domain name = hostname)."
+  # Over range(broker_count), not local.brokers: the list's length is then
+  # known at plan even before the cluster exists, so a caller can count over it
+  # (one Databricks NCC rule per broker) in the same apply.
   value = [
-    for i, b in local.brokers : {
-      broker_id = b.broker_id
+    for i in range(var.broker_count) : {
+      broker_id = local.brokers[i].broker_id
       # A node has one endpoint (its hostname) unless public access is on,
       # which this module never enables; sorting makes the choice stable.
-      hostname              = sort(b.endpoints)[0]
-      client_ip             = b.client_vpc_ip_address
-      client_subnet_id      = b.client_subnet
-      availability_zone     = local.subnet_az[b.client_subnet]
+      hostname              = sort(local.brokers[i].endpoints)[0]
+      client_ip             = local.brokers[i].client_vpc_ip_address
+      client_subnet_id      = local.brokers[i].client_subnet
+      availability_zone     = local.subnet_az[local.brokers[i].client_subnet]
       nlb_arn               = aws_lb.broker[i].arn
       nlb_dns_name          = aws_lb.broker[i].dns_name
       target_group_arn      = aws_lb_target_group.broker[i].arn

@@ -233,3 +233,15 @@ variable "tags" {
   default     = {}
   nullable    = false
 }
+
+variable "additional_trusted_role_arns" {
+  description = "Test-only: further roles the Databricks role trusts, with the same external ID (the nightly e2e runner). Leave empty in production: only Databricks should assume this role."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for a in var.additional_trusted_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", a)) && !strcontains(a, "*")])
+    error_message = "additional_trusted_role_arns must be IAM role ARNs without wildcards."
+  }
+}

@@ -2,10 +2,56 @@
 # re-exported. Planned against a mock of the real AWS provider schema.
 
 mock_provider "aws" {
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+
   mock_data "aws_availability_zones" {
     defaults = {
       names    = ["us-east-1a", "us-east-1b", "us-east-1c"]
       zone_ids = ["use1-az1", "use1-az2", "use1-az4"]
+    }
+  }
+}
+
+# The Databricks side, mocked: NCC, rules and the service credential whose
+# external ID must reach the role's trust policy in the same apply.
+mock_provider "databricks" {
+  alias           = "account"
+  override_during = plan
+
+  mock_resource "databricks_mws_network_connectivity_config" {
+    defaults = {
+      network_connectivity_config_id = "11111111-2222-3333-4444-555555555555"
+    }
+  }
+
+  mock_resource "databricks_mws_ncc_private_endpoint_rule" {
+    defaults = {
+      rule_id          = "rule-mock"
+      vpc_endpoint_id  = "vpce-0mockdatabricks"
+      connection_state = "PENDING"
+    }
+  }
+}
+
+mock_provider "databricks" {
+  alias           = "workspace"
+  override_during = plan
+
+  mock_resource "databricks_credential" {
+    defaults = {
+      aws_iam_role = {
+        external_id = "ext-from-databricks"
+      }
     }
   }
 }
@@ -176,4 +222,78 @@ run "rejects_log_retention_bad" {
     log_retention_days = 2
   }
   expect_failures = [var.log_retention_days]
+}
+
+run "databricks_off_by_default" {
+  command = plan
+
+  assert {
+    condition     = output.databricks == null
+    error_message = "the AWS-only path must not build the Databricks side"
+  }
+}
+
+run "databricks_in_one_apply" {
+  command = plan
+
+  variables {
+    enable_databricks         = true
+    databricks_account_id     = "0d26daa6-5e44-4c97-a497-ef015f91254a"
+    databricks_workspace_host = "https://dbc-a1b2c3d4-e5f6.cloud.databricks.com"
+    databricks_workspace_id   = 1234567890123456
+  }
+
+  assert {
+    condition     = length(output.databricks.rules) == 3
+    error_message = "one NCC private endpoint rule per broker, known at plan before the cluster exists"
+  }
+
+  assert {
+    condition     = output.databricks.external_id == "ext-from-databricks" && output.external_id_is_placeholder == false
+    error_message = "the credential's external ID must replace the placeholder in the role's trust policy"
+  }
+
+  assert {
+    condition     = output.databricks.credential_name == "my-msk-vpce-msk" && output.databricks.network_connectivity_config_id == "11111111-2222-3333-4444-555555555555"
+    error_message = "credential and NCC must be reported"
+  }
+}
+
+run "databricks_principal_by_default" {
+  command = plan
+
+  variables {
+    allowed_principals = null
+  }
+
+  assert {
+    condition     = output.allowed_principals == tolist(["arn:aws:iam::565502421330:role/private-connectivity-role-us-east-1"])
+    error_message = "endpoint services must allow Databricks serverless in the region by default"
+  }
+}
+
+run "rejects_databricks_without_account_id" {
+  command = plan
+  variables {
+    enable_databricks         = true
+    databricks_workspace_host = "https://dbc-a1b2c3d4-e5f6.cloud.databricks.com"
+  }
+  expect_failures = [var.databricks_account_id]
+}
+
+run "rejects_databricks_without_workspace_host" {
+  command = plan
+  variables {
+    enable_databricks     = true
+    databricks_account_id = "0d26daa6-5e44-4c97-a497-ef015f91254a"
+  }
+  expect_failures = [var.databricks_workspace_host]
+}
+
+run "rejects_databricks_account_host_with_path" {
+  command = plan
+  variables {
+    databricks_account_host = "https://accounts.cloud.databricks.com/login"
+  }
+  expect_failures = [var.databricks_account_host]
 }

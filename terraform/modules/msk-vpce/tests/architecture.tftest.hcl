@@ -461,3 +461,21 @@ run "placeholder_external_id_is_reported" {
     error_message = "the placeholder external ID must be reported"
   }
 }
+
+run "additional_trusted_roles_are_test_only_and_need_the_external_id" {
+  command = plan
+
+  variables {
+    additional_trusted_role_arns = ["arn:aws:iam::123456789012:role/e2e-abc-runner"]
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.databricks.assume_role_policy).Statement[2].Principal.AWS == ["arn:aws:iam::123456789012:role/e2e-abc-runner"] && jsondecode(aws_iam_role.databricks.assume_role_policy).Statement[2].Condition.StringEquals["sts:ExternalId"] == "9f8e7d6c-5b4a-3210-fedc-ba9876543210"
+    error_message = "an additional trusted role must be admitted only with the external ID"
+  }
+
+  assert {
+    condition     = output.databricks_msk_role_arn_for_credential == "arn:aws:iam::123456789012:role/test-databricks-msk"
+    error_message = "the credential's role ARN must equal the role's own ARN"
+  }
+}

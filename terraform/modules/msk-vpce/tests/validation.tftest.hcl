@@ -35,6 +35,11 @@ run "valid_inputs_plan" {
   }
 
   assert {
+    condition     = length(output.brokers) == 30
+    error_message = "the brokers output must have a known length before the cluster exists, so callers can count over it"
+  }
+
+  assert {
     condition     = aws_vpc_security_group_ingress_rule.nlb_from_operator["fd00:1::/64"].cidr_ipv6 == "fd00:1::/64" && aws_vpc_security_group_ingress_rule.nlb_from_operator["fd00:1::/64"].cidr_ipv4 == null
     error_message = "IPv6 operator CIDRs must become cidr_ipv6 rules"
   }
@@ -302,4 +307,12 @@ run "rejects_uc_master_role_wildcard" {
     databricks_uc_master_role_arn = "arn:aws:iam::414351767826:role/*"
   }
   expect_failures = [var.databricks_uc_master_role_arn]
+}
+
+run "rejects_additional_trusted_role_wildcard" {
+  command = plan
+  variables {
+    additional_trusted_role_arns = ["arn:aws:iam::123456789012:role/*"]
+  }
+  expect_failures = [var.additional_trusted_role_arns]
 }
