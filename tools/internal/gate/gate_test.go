@@ -66,7 +66,8 @@ func TestMainUsage(t *testing.T) {
 		{[]string{"-help"}, 0, "Exit codes"},
 		{[]string{"-checks", "bogus"}, 2, `unknown check "bogus"`},
 		{[]string{"-no-such-flag"}, 2, "flag provided but not defined"},
-		{[]string{"-root", t.TempDir(), "-bin", t.TempDir()}, 2, "terraformrc is missing: run `make tools`"},
+		{[]string{"-root", t.TempDir(), "-bin", t.TempDir()}, 2, "tflint, "},
+		{[]string{"-root", t.TempDir(), "-bin", t.TempDir(), "-checks", "validate"}, 2, "terraformrc: run `make tools` first"},
 	}
 	for _, tc := range cases {
 		var out, errOut bytes.Buffer
@@ -74,6 +75,25 @@ func TestMainUsage(t *testing.T) {
 		all := out.String() + errOut.String()
 		if code != tc.wantCode || !strings.Contains(all, tc.wantOut) {
 			t.Errorf("tfgate %v: exit %d, want %d; output lacks %q:\n%s", tc.args, code, tc.wantCode, tc.wantOut, all)
+		}
+	}
+}
+
+func TestNeedsCallerProviders(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		hcl  string
+		want bool
+	}{
+		{"terraform {\n  required_providers {\n    d = {\n      source = \"databricks/databricks\"\n      configuration_aliases = [d.account]\n    }\n  }\n}\n", true},
+		{"terraform {\n  required_providers {\n    aws = { source = \"hashicorp/aws\" }\n  }\n}\n# configuration_aliases = [] in a comment\n", false},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "versions.tf"), []byte(tc.hcl), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := needsCallerProviders(dir); got != tc.want {
+			t.Errorf("needsCallerProviders(%q) = %v, want %v", tc.hcl, got, tc.want)
 		}
 	}
 }

@@ -104,18 +104,22 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		fmt.Fprintln(stderr, "tfgate: terraform is not on PATH: install Terraform 1.11.4 (see .ci/run)")
 		return 2
 	}
-	need := map[string]string{c.TerraformRC: "make tools"}
+	need := []string{c.TerraformRC}
 	if c.wants(CheckTflint) {
-		need[c.Tflint] = "make tools"
+		need = append(need, c.Tflint)
 	}
 	if c.wants(CheckTrivy) {
-		need[c.Trivy] = "make tools"
+		need = append(need, c.Trivy)
 	}
-	for path, fix := range need {
+	var missing []string
+	for _, path := range need {
 		if _, err := os.Stat(path); err != nil {
-			fmt.Fprintf(stderr, "tfgate: %s is missing: run `%s` first\n", path, fix)
-			return 2
+			missing = append(missing, path)
 		}
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(stderr, "tfgate: missing %s: run `make tools` first\n", strings.Join(missing, ", "))
+		return 2
 	}
 	if cfg := filepath.Join(absRoot, ".tflint.hcl"); fileExists(cfg) {
 		c.TflintConfig = cfg
