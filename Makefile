@@ -96,6 +96,36 @@ test: tools lint validate ## tools + lint + validate + every Go test (the README
 	cd tools && $(GO) test ./...
 	$(GO) test ./...
 
+.PHONY: demo
+demo: ## The README's first command: a local MSK-like cluster, verified through each NLB stand-in (no AWS)
+	$(GO) run ./cmd/verify --local
+
+.PHONY: localmsk
+localmsk: ## Run the local MSK-like environment until Ctrl-C (state in .localmsk/)
+	$(GO) run ./cmd/localmsk --dir .localmsk
+
+.PHONY: e2e-local
+e2e-local: ## The end-to-end flow against the local MSK-like environment (also part of `go test ./...`)
+	$(GO) test -count=1 -run 'TestE2ELocal' -v ./test/
+
+.PHONY: e2e
+e2e: ## The end-to-end flow on real AWS (needs credentials and AWS_REGION; MSK takes 15-30 min; skips without credentials)
+	$(GO) test -tags e2e -count=1 -timeout 150m -run 'TestE2EAWS' -v ./test/
+
+.PHONY: bench
+bench: ## Benchmarks behind the figures in the README
+	$(GO) test -run '^$$' -bench . -benchtime 30x ./internal/verify/...
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./internal/localmsk/...
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/mskiam ./internal/mskauthz ./internal/controlplane ./internal/deploy ./internal/tfrunner
+	cd tools && $(GO) test -run '^$$' -bench . ./internal/schemaprovider
+
+.PHONY: fuzz
+fuzz: ## Fuzz token parsing, Kafka framing and authorization (count-based: time-based -fuzztime stalls on loaded hosts)
+	$(GO) test ./internal/mskiam -run '^$$' -fuzz '^FuzzVerifyOAuthBearer$$' -fuzztime 100000x
+	$(GO) test ./internal/mskiam -run '^$$' -fuzz '^FuzzVerifyAWSMSKIAM$$' -fuzztime 100000x
+	$(GO) test ./internal/mskauthz -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime 100000x
+	for f in FuzzParseRequest FuzzReadFrame FuzzRelay; do $(GO) test ./internal/localmsk -run '^$$' -fuzz "^$$f$$" -fuzztime 20000x || exit 1; done
+
 .PHONY: clean
 clean: ## Remove bin/, caches and Terraform working directories
 	rm -rf $(BIN) .cache
