@@ -14,6 +14,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/mskvpce/mskvpce/internal/localmsk/switchable"
 )
 
 // The SASL mechanisms an MSK broker enables on its IAM listener (9098).
@@ -57,110 +59,31 @@ type front struct {
 	upstream string // the kfake broker's real address
 	log      *slog.Logger
 
-	mu     sync.Mutex
-	addr   string
-	ln     net.Listener
-	down   bool
-	closed bool
-	conns  map[net.Conn]struct{}
-	wg     sync.WaitGroup
-
+	ln      *switchable.Listener
+	addr    string // ln.Addr(): the TLS listener, which the NLB stand-in targets
 	limiter connectLimiter
 }
 
 func newFront(e *Env, id int, host, upstream string) (*front, error) {
-	f := &front{env: e, id: id, host: host, upstream: upstream, conns: make(map[net.Conn]struct{}),
-		log: e.log.With("broker", id)}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	f := &front{env: e, id: id, host: host, upstream: upstream, log: e.log.With("broker", id)}
+	ln, err := switchable.Listen(fmt.Sprintf("broker %d", id), "127.0.0.1:0", f.serveConn)
 	if err != nil {
 		return nil, fmt.Errorf("broker %d: listen for TLS clients: %w", id, err)
 	}
-	f.addr = ln.Addr().String()
-	f.mu.Lock()
-	f.serveLocked(ln)
-	f.mu.Unlock()
+	f.ln, f.addr = ln, ln.Addr()
 	return f, nil
 }
 
+// setDown takes the broker's listener away (connections cut, new ones
+// refused) or brings it back on the same address.
 func (f *front) setDown(down bool) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closed || down == f.down {
-		return nil
+	if err := f.ln.SetDown(down); err != nil && !errors.Is(err, switchable.ErrClosed) {
+		return err
 	}
-	f.down = down
-	if down {
-		f.ln.Close()
-		for c := range f.conns {
-			c.Close()
-		}
-		return nil
-	}
-	ln, err := net.Listen("tcp", f.addr)
-	if err != nil {
-		f.down = true
-		return fmt.Errorf("broker %d: listen again on %s: %w", f.id, f.addr, err)
-	}
-	f.serveLocked(ln)
 	return nil
 }
 
-func (f *front) close() {
-	f.mu.Lock()
-	if f.closed {
-		f.mu.Unlock()
-		return
-	}
-	f.closed = true
-	if !f.down {
-		f.ln.Close()
-	}
-	for c := range f.conns {
-		c.Close()
-	}
-	f.mu.Unlock()
-	f.wg.Wait()
-}
-
-func (f *front) serveLocked(ln net.Listener) {
-	f.ln = ln
-	f.wg.Add(1)
-	go func() {
-		defer f.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			if !f.track(c) {
-				c.Close()
-				return
-			}
-			f.wg.Add(1)
-			go func() {
-				defer f.wg.Done()
-				defer f.untrack(c)
-				f.serveConn(c)
-			}()
-		}
-	}()
-}
-
-func (f *front) track(c net.Conn) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closed || f.down {
-		return false
-	}
-	f.conns[c] = struct{}{}
-	return true
-}
-
-func (f *front) untrack(c net.Conn) {
-	f.mu.Lock()
-	delete(f.conns, c)
-	f.mu.Unlock()
-}
+func (f *front) close() { f.ln.Close() }
 
 // serveConn runs one client connection to completion.
 func (f *front) serveConn(raw net.Conn) {
@@ -178,11 +101,11 @@ func (f *front) serveConn(raw net.Conn) {
 		f.log.Warn("cannot reach the Kafka broker behind the front", "upstream", f.upstream, "err", err)
 		return
 	}
-	if !f.track(up) {
+	if !f.ln.Track(up) {
 		up.Close()
 		return
 	}
-	defer f.untrack(up)
+	defer f.ln.Untrack(up)
 	if t, ok := up.(*net.TCPConn); ok {
 		t.SetNoDelay(true)
 	}

@@ -5,14 +5,13 @@
 package nlb
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mskvpce/mskvpce/internal/localmsk/switchable"
 )
 
 // Forwarder is one NLB stand-in. Its listen address stays the same across
@@ -20,18 +19,11 @@ import (
 type Forwarder struct {
 	name string
 	log  *slog.Logger
+	ln   *switchable.Listener
 
 	target   atomic.Pointer[string]
 	latency  atomic.Int64 // time.Duration added each way, for new connections
 	accepted atomic.Int64
-
-	mu     sync.Mutex
-	addr   string
-	ln     net.Listener
-	down   bool
-	closed bool
-	conns  map[net.Conn]struct{}
-	wg     sync.WaitGroup
 }
 
 // Listen starts a forwarder on addr ("127.0.0.1:0" for any free port) that
@@ -40,19 +32,18 @@ func Listen(name, addr, target string, log *slog.Logger) (*Forwarder, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	f := &Forwarder{name: name, log: log, conns: make(map[net.Conn]struct{})}
+	f := &Forwarder{name: name, log: log}
 	f.target.Store(&target)
-	ln, err := net.Listen("tcp", addr)
+	ln, err := switchable.Listen("NLB stand-in "+name, addr, f.forward)
 	if err != nil {
-		return nil, fmt.Errorf("NLB stand-in %s: listen on %s: %w", name, addr, err)
+		return nil, err
 	}
-	f.addr = ln.Addr().String()
-	f.serve(ln)
+	f.ln = ln
 	return f, nil
 }
 
 // Addr is the forwarder's listen address (host:port).
-func (f *Forwarder) Addr() string { return f.addr }
+func (f *Forwarder) Addr() string { return f.ln.Addr() }
 
 // Target is the address new connections are forwarded to.
 func (f *Forwarder) Target() string { return *f.target.Load() }
@@ -67,110 +58,18 @@ func (f *Forwarder) SetLatency(d time.Duration) { f.latency.Store(int64(d)) }
 // Accepted counts the connections the forwarder has accepted.
 func (f *Forwarder) Accepted() int64 { return f.accepted.Load() }
 
-// Active counts the connections open right now.
-func (f *Forwarder) Active() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.conns)
-}
+// Active counts the connections open right now (both sides of each).
+func (f *Forwarder) Active() int { return f.ln.Active() }
 
 // SetDown(true) closes the listener and every open connection, so clients
 // get "connection refused"; SetDown(false) listens again on the same address.
-func (f *Forwarder) SetDown(down bool) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closed {
-		return errors.New("NLB stand-in " + f.name + " is closed")
-	}
-	if down == f.down {
-		return nil
-	}
-	f.down = down
-	if down {
-		f.ln.Close()
-		for c := range f.conns {
-			c.Close()
-		}
-		return nil
-	}
-	ln, err := net.Listen("tcp", f.addr)
-	if err != nil {
-		f.down = true
-		return fmt.Errorf("NLB stand-in %s: listen again on %s: %w", f.name, f.addr, err)
-	}
-	f.serveLocked(ln)
-	return nil
-}
+func (f *Forwarder) SetDown(down bool) error { return f.ln.SetDown(down) }
 
 // Close stops the forwarder and closes every connection through it.
-func (f *Forwarder) Close() error {
-	f.mu.Lock()
-	if f.closed {
-		f.mu.Unlock()
-		return nil
-	}
-	f.closed = true
-	if !f.down {
-		f.ln.Close()
-	}
-	for c := range f.conns {
-		c.Close()
-	}
-	f.mu.Unlock()
-	f.wg.Wait()
-	return nil
-}
-
-func (f *Forwarder) serve(ln net.Listener) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.serveLocked(ln)
-}
-
-func (f *Forwarder) serveLocked(ln net.Listener) {
-	f.ln = ln
-	f.wg.Add(1)
-	go func() {
-		defer f.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			f.accepted.Add(1)
-			if !f.track(c) {
-				c.Close()
-				return
-			}
-			f.wg.Add(1)
-			go func() {
-				defer f.wg.Done()
-				f.forward(c)
-			}()
-		}
-	}()
-}
-
-// track registers c; false if the forwarder went down or closed meanwhile.
-func (f *Forwarder) track(c net.Conn) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closed || f.down {
-		return false
-	}
-	f.conns[c] = struct{}{}
-	return true
-}
-
-func (f *Forwarder) untrack(c net.Conn) {
-	f.mu.Lock()
-	delete(f.conns, c)
-	f.mu.Unlock()
-}
+func (f *Forwarder) Close() error { return f.ln.Close() }
 
 func (f *Forwarder) forward(client net.Conn) {
-	defer f.untrack(client)
-	defer client.Close()
+	f.accepted.Add(1)
 	lat := time.Duration(f.latency.Load())
 	target := f.Target()
 	if lat > 0 {
@@ -185,11 +84,11 @@ func (f *Forwarder) forward(client net.Conn) {
 		}
 		return
 	}
-	if !f.track(upstream) {
+	if !f.ln.Track(upstream) {
 		upstream.Close()
 		return
 	}
-	defer f.untrack(upstream)
+	defer f.ln.Untrack(upstream)
 	defer upstream.Close()
 
 	done := make(chan struct{}, 2)
