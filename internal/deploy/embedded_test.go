@@ -37,9 +37,9 @@ func repoRoot(t *testing.T) string {
 
 // schemaProviderRC returns a Terraform CLI configuration for the
 // schema-only AWS provider: bin/terraformrc (built with make when missing;
-// never skipped), plus a filesystem mirror of the same binary so that
-// `terraform init` — which deploy runs, unlike the gate's `terraform get` —
-// finds a provider package without the registry. Its dev_overrides still
+// never skipped), which carries a filesystem mirror of the same binaries so
+// that `terraform init` — which deploy runs, unlike the gate's `terraform
+// get` — finds a provider package without the registry. Its dev_overrides still
 // decide which binary runs. It also points the provider at the data source
 // fixture, tools/fixtures/data-sources.json.
 func schemaProviderRC(t *testing.T) string {
@@ -59,7 +59,13 @@ func schemaProviderRC(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Mirror every provider bin/terraformrc overrides, e.g.
+	if fx := filepath.Join(root, "tools", "fixtures", "data-sources.json"); fileExists(fx) {
+		t.Setenv("MSKVPCE_SCHEMA_PROVIDER_DATA", fx)
+	}
+	if strings.Contains(string(base), "filesystem_mirror") {
+		return rc // make already mirrors the providers: init works offline as is
+	}
+	// An older bin/terraformrc: mirror every provider bin/terraformrc overrides, e.g.
 	//   "registry.terraform.io/hashicorp/aws" = "/repo/bin/providers/aws"
 	// at a version the configurations accept (the schemas' versions).
 	versions := map[string]string{"aws": "6.9.0", "databricks": "1.84.0"}
@@ -103,9 +109,6 @@ func schemaProviderRC(t *testing.T) string {
 	out := filepath.Join(t.TempDir(), "terraformrc")
 	if err := os.WriteFile(out, []byte(withMirror), 0o644); err != nil {
 		t.Fatal(err)
-	}
-	if fx := filepath.Join(root, "tools", "fixtures", "data-sources.json"); fileExists(fx) {
-		t.Setenv("MSKVPCE_SCHEMA_PROVIDER_DATA", fx)
 	}
 	return out
 }
