@@ -103,6 +103,9 @@ func (s *awsStack) deploy(t *testing.T) {
 			"allowed_principals":     []string{"arn:aws:iam::" + account + ":root"},
 			"databricks_external_id": "e2e-" + random.UniqueID() + random.UniqueID(),
 			"extra_tags":             map[string]string{"E2EPrefix": prefix, "E2ECreatedAt": createdAt},
+			// The runner holds only the Databricks role; it creates the
+			// verification topic (auto-creation is off on the cluster).
+			"allow_create_topic": true,
 		},
 		NoColor: true,
 	})

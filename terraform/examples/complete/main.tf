@@ -11,6 +11,7 @@ module "msk_vpce" {
   allowed_principals           = local.allowed_principals
   databricks_external_id       = var.enable_databricks ? module.databricks[0].external_id : var.databricks_external_id
   additional_trusted_role_arns = var.additional_trusted_role_arns
+  allow_create_topic           = var.allow_create_topic
   operator_cidrs               = var.operator_cidrs
   broker_count                 = var.broker_count
   instance_type                = var.instance_type

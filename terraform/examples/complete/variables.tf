@@ -203,3 +203,10 @@ variable "databricks_ncc_id" {
   type        = string
   default     = null
 }
+
+variable "allow_create_topic" {
+  description = "Also grant the Databricks role kafka-cluster:CreateTopic (e.g. so the verifier can create its verification topic); off by default: least privilege."
+  type        = bool
+  default     = false
+  nullable    = false
+}
