@@ -13,6 +13,7 @@ import (
 
 	"github.com/mskvpce/mskvpce/internal/localmsk"
 	"github.com/mskvpce/mskvpce/internal/verify"
+	"github.com/mskvpce/mskvpce/internal/verify/cli"
 )
 
 // startEnv starts a local MSK-like environment for one test.
@@ -23,7 +24,7 @@ func startEnv(t testing.TB) (*localmsk.Env, verify.Target) {
 		t.Fatalf("starting the local environment: %v", err)
 	}
 	t.Cleanup(func() { _ = env.Close() })
-	tg, err := verify.TargetFromLocal(env.Info())
+	tg, err := cli.TargetFromLocal(env.Info())
 	if err != nil {
 		t.Fatalf("TargetFromLocal: %v", err)
 	}

@@ -229,7 +229,7 @@ func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger, stde
 				return nil, badInput("--local-fault %s: %v", f, err)
 			}
 		}
-		t, err := verify.TargetFromLocal(env.Info())
+		t, err := TargetFromLocal(env.Info())
 		if err != nil {
 			return nil, err
 		}
@@ -326,7 +326,7 @@ func (o options) dataTarget(stdin io.Reader, dep **tfoutputs.Deployment) (verify
 		if err := json.Unmarshal(f, &info); err != nil {
 			return t, badInput("--local-info %s: not a local environment info.json: %v", o.localInfo, err)
 		}
-		t, err = verify.TargetFromLocal(info)
+		t, err = TargetFromLocal(info)
 		if err != nil {
 			return t, badInput("--local-info %s: %v", o.localInfo, err)
 		}
