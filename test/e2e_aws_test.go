@@ -89,25 +89,14 @@ func (s *awsStack) region(t *testing.T) string {
 
 func (s *awsStack) deploy(t *testing.T) {
 	prefix := "e2e-" + strings.ToLower(random.UniqueID())
-	// Tagged on everything, so e2e-cleanup can sweep what a killed run leaves.
 	createdAt := time.Now().UTC().Format(time.RFC3339)
-	dir := test_structure.CopyTerraformFolderToTemp(t, "../terraform", "examples/complete")
-	account := terratestaws.GetAccountId(t)
-	opts := terraform.WithDefaultRetryableErrors(t, &terraform.Options{
-		TerraformDir: dir,
-		Vars: map[string]any{
-			"region":                 s.region(t),
-			"prefix":                 prefix,
-			"user_name":              "mskvpce-e2e",
-			"service_name":           "mskvpce e2e " + prefix,
-			"allowed_principals":     []string{"arn:aws:iam::" + account + ":root"},
-			"databricks_external_id": "e2e-" + random.UniqueID() + random.UniqueID(),
-			"extra_tags":             map[string]string{"E2EPrefix": prefix, "E2ECreatedAt": createdAt},
-			// The runner holds only the Databricks role; it creates the
-			// verification topic (auto-creation is off on the cluster).
-			"allow_create_topic": true,
-		},
-		NoColor: true,
+	// TestE2EVarsPlan plans these same options offline on every CI run.
+	opts := moduleOptions(t, e2eRun{
+		Region:     s.region(t),
+		Prefix:     prefix,
+		Account:    terratestaws.GetAccountId(t),
+		CreatedAt:  createdAt,
+		ExternalID: "e2e-" + random.UniqueID() + random.UniqueID(),
 	})
 	test_structure.SaveTerraformOptions(t, s.dir, opts)
 	test_structure.SaveString(t, s.dir, "prefix", prefix)

@@ -1,0 +1,128 @@
+package test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gruntwork-io/terratest/modules/terraform"
+	test_structure "github.com/gruntwork-io/terratest/modules/test-structure"
+)
+
+// e2eRun is what one AWS e2e run is keyed by. moduleOptions turns it into
+// the exact Terraform options TestE2EAWS applies, so the offline plan below
+// and the nightly share one code path.
+type e2eRun struct {
+	Region, Prefix, Account, CreatedAt, ExternalID string
+}
+
+// e2eCIDR is the MSK VPC of every e2e run; the consumer fixture's default
+// (10.99.0.0/16) stays clear of it.
+const e2eCIDR = "10.42.0.0/16"
+
+// moduleOptions copies terraform/examples/complete to a temp folder and
+// returns the options the e2e deploys it with.
+func moduleOptions(t *testing.T, r e2eRun) *terraform.Options {
+	dir := test_structure.CopyTerraformFolderToTemp(t, "../terraform", "examples/complete")
+	return terraform.WithDefaultRetryableErrors(t, &terraform.Options{
+		TerraformDir: dir,
+		Vars: map[string]any{
+			"region":                 r.Region,
+			"cidr_block":             e2eCIDR,
+			"prefix":                 r.Prefix,
+			"user_name":              "mskvpce-e2e",
+			"service_name":           "mskvpce e2e " + r.Prefix,
+			"allowed_principals":     []string{"arn:aws:iam::" + r.Account + ":root"},
+			"databricks_external_id": r.ExternalID,
+			// Tagged on everything, so e2e-cleanup can sweep what a killed run leaves.
+			"extra_tags": map[string]string{"E2EPrefix": r.Prefix, "E2ECreatedAt": r.CreatedAt},
+			// The runner holds only the Databricks role; it creates the
+			// verification topic (auto-creation is off on the cluster).
+			"allow_create_topic": true,
+		},
+		NoColor: true,
+	})
+}
+
+var reOverrideDir = regexp.MustCompile(`"[^"]+/[^"]+/([^"]+)"\s*=\s*"([^"]+)"`)
+
+// schemaProviderConfig returns bin/terraformrc once every provider it
+// overrides is built (`make test` builds them first). Missing pieces fail in
+// CI (CI=true) and skip elsewhere, saying which make target builds them.
+func schemaProviderConfig(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := func(what string) {
+		msg := what + ": build the offline providers with `make tools` (or `make " +
+			filepath.Join(root, "bin/providers/aws/terraform-provider-aws") + " " +
+			filepath.Join(root, "bin/providers/databricks/terraform-provider-databricks") + " " +
+			filepath.Join(root, "bin/terraformrc") + "`)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	rc := filepath.Join(root, "bin", "terraformrc")
+	body, err := os.ReadFile(rc)
+	if err != nil {
+		missing("no bin/terraformrc")
+	}
+	overrides := reOverrideDir.FindAllStringSubmatch(string(body), -1)
+	if len(overrides) == 0 {
+		t.Fatalf("%s overrides no provider; update this test:\n%s", rc, body)
+	}
+	for _, m := range overrides {
+		bin := filepath.Join(m[2], "terraform-provider-"+m[1])
+		if _, err := os.Stat(bin); err != nil {
+			missing("provider " + m[1] + " not built (" + bin + ")")
+		}
+	}
+	return rc
+}
+
+// TestE2EVarsPlan plans terraform/examples/complete offline with exactly the
+// variables the AWS e2e applies, through the same terratest calls, against
+// the schema-only AWS provider: an input the nightly forgets (cidr_block was
+// one) fails here on every CI run instead of at the nightly's first apply.
+func TestE2EVarsPlan(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plans the full example (tens of seconds); run without -short")
+	}
+	t.Setenv("TF_CLI_CONFIG_FILE", schemaProviderConfig(t))
+	t.Setenv("MSKVPCE_SCHEMA_PROVIDER_DATA", filepath.Join("..", "tools", "fixtures", "data-sources.json"))
+	if abs, err := filepath.Abs(os.Getenv("MSKVPCE_SCHEMA_PROVIDER_DATA")); err == nil {
+		t.Setenv("MSKVPCE_SCHEMA_PROVIDER_DATA", abs)
+	}
+	// The same shapes a run makes: random.UniqueID is 6 characters.
+	run := e2eRun{
+		Region:     "us-east-1",
+		Prefix:     "e2e-ab12cd",
+		Account:    "123456789012",
+		CreatedAt:  time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Format(time.RFC3339),
+		ExternalID: "e2e-AbCdEfGhIjKl",
+	}
+	opts := moduleOptions(t, run)
+	opts.PlanFilePath = filepath.Join(t.TempDir(), "e2e.tfplan")
+	out, err := terraform.InitAndPlanE(t, opts)
+	if err != nil {
+		t.Fatalf("terraform plan with the e2e's variables: %v\n%s", err, out)
+	}
+	plan := terraform.ShowWithStruct(t, opts)
+	for _, addr := range []string{
+		"module.msk_vpce.aws_msk_cluster.this",
+		"module.msk_vpce.aws_iam_role.databricks",
+	} {
+		if _, ok := plan.ResourceChangesMap[addr]; !ok {
+			t.Errorf("the e2e plan does not create %s", addr)
+		}
+	}
+	if !strings.Contains(out, "Plan:") {
+		t.Errorf("no plan summary in the output:\n%s", out)
+	}
+}
