@@ -344,35 +344,41 @@ func (c *cli) cmdVerify(ctx context.Context) error {
 		}
 		t.RootCAs = pool
 	}
-	if len(c.endpoints) > 0 {
-		byID := map[int]verify.Path{}
-		for _, e := range c.endpoints {
-			p, err := verify.ParseEndpoint(e)
-			if err != nil {
-				return usagef("--endpoint: %v", err)
-			}
-			byID[p.BrokerID] = p
-		}
-		for i, p := range t.Paths {
-			if o, ok := byID[p.BrokerID]; ok {
-				t.Paths[i].Endpoint = o.Endpoint
-			}
-		}
-	}
 	opts := []func(*config.LoadOptions) error{config.WithRegion(d.Region)}
 	if p, ok := c.merged["aws_profile"].(string); ok && p != "" {
 		opts = append(opts, config.WithSharedConfigProfile(p))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return fmt.Errorf("AWS credentials for verification: %w (configure a profile with --profile or the AWS_* environment)", err)
+		return usagef("AWS configuration for verification: %v (configure a profile with --profile or the AWS_* environment)", err)
 	}
-	t.Credentials = cfg.Credentials
-	rep := verify.Run(ctx, t, verify.Options{Timeout: c.timeout, Logger: c.log})
+	req := verify.Request{
+		Target:     t,
+		Endpoints:  c.endpoints,
+		AWS:        cfg,
+		Data:       true,
+		Deployment: &d,
+		Checks:     checks,
+		Options:    verify.Options{Timeout: c.timeout, Logger: c.log},
+	}
+	if c.roleARN != "" {
+		// Assume the Databricks role with the deployment's external ID, as
+		// the Databricks service credential does.
+		req.RoleARN = c.roleARN
+		if id, ok := c.merged["databricks_external_id"].(string); ok {
+			req.ExternalID = id
+		}
+	}
 	if !c.noControl {
-		checks = append(checks, controlplane.Run(ctx, controlplane.NewClients(cfg), d, controlplane.Options{})...)
+		req.ControlPlane = controlplane.AllChecks
 	}
-	rep.AddChecks(checks...)
+	rep, err := verify.Verify(ctx, req)
+	if err != nil {
+		if verify.IsInputError(err) {
+			return usagef("%v", err)
+		}
+		return err
+	}
 	if c.output == "json" {
 		err = rep.WriteJSON(c.env.Stdout)
 	} else {

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/mskvpce/mskvpce/internal/tfrunner"
+	"github.com/mskvpce/mskvpce/internal/verify"
 )
 
 // Exit codes, published in --help.
@@ -169,6 +170,7 @@ type cli struct {
 	terraformPath string
 	timeout       time.Duration
 	caFile        string
+	roleARN       string
 	endpoints     multi
 	noDrift       bool
 	noControl     bool
@@ -202,7 +204,8 @@ func (c *cli) parse(args []string) error {
 	fs.BoolVar(&c.debug, "debug", false, "")
 	fs.StringVar(&c.output, "output", "text", "")
 	fs.StringVar(&c.terraformPath, "terraform", "", "")
-	fs.DurationVar(&c.timeout, "timeout", 60*time.Second, "")
+	fs.DurationVar(&c.timeout, "timeout", verify.DefaultTimeout, "")
+	fs.StringVar(&c.roleARN, "role-arn", "", "")
 	fs.StringVar(&c.caFile, "ca-file", "", "")
 	fs.Var(&c.endpoints, "endpoint", "")
 	fs.BoolVar(&c.noDrift, "no-drift", false, "")

@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/mskvpce/mskvpce/internal/verify"
 )
@@ -76,27 +74,10 @@ func Handle(ctx context.Context, ev Event, base aws.Config) (*verify.Report, err
 	}
 	cfg := base.Copy()
 	cfg.Region = ev.Region
-	stsClient := sts.NewFromConfig(cfg, func(o *sts.Options) {
-		if ev.STSEndpoint != "" {
-			o.BaseEndpoint = aws.String(ev.STSEndpoint)
-		}
-	})
-	provider := stscreds.NewAssumeRoleProvider(stsClient, ev.RoleARN, func(o *stscreds.AssumeRoleOptions) {
-		o.ExternalID = aws.String(ev.ExternalID)
-		o.RoleSessionName = "mskvpce-verify"
-	})
-	creds := aws.NewCredentialsCache(provider)
-	// Assume once up front so a trust-policy problem is reported as such,
-	// not as a SASL failure on every path.
-	if _, err := creds.Retrieve(ctx); err != nil {
-		return nil, fmt.Errorf("remoteverify: assume %s with the external ID: %w (check the role's trust policy admits this runner and the external ID matches)", ev.RoleARN, err)
-	}
-
 	target := verify.Target{
-		Region:      ev.Region,
-		Bootstrap:   ev.Bootstrap,
-		Topic:       ev.Topic,
-		Credentials: creds,
+		Region:    ev.Region,
+		Bootstrap: ev.Bootstrap,
+		Topic:     ev.Topic,
 	}
 	for _, b := range ev.Brokers {
 		endpoint := b.Endpoint
@@ -112,9 +93,21 @@ func Handle(ctx context.Context, ev Event, base aws.Config) (*verify.Report, err
 		}
 		target.RootCAs = pool
 	}
-	timeout := 60 * time.Second
+	var timeout time.Duration // verify.DefaultTimeout
 	if ev.TimeoutSeconds > 0 {
 		timeout = time.Duration(ev.TimeoutSeconds) * time.Second
 	}
-	return verify.Run(ctx, target, verify.Options{Timeout: timeout}), nil
+	rep, err := verify.Verify(ctx, verify.Request{
+		Target:      target,
+		AWS:         cfg,
+		RoleARN:     ev.RoleARN,
+		ExternalID:  ev.ExternalID,
+		STSEndpoint: ev.STSEndpoint,
+		Data:        true,
+		Options:     verify.Options{Timeout: timeout},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("remoteverify: %w", err)
+	}
+	return rep, nil
 }

@@ -92,9 +92,10 @@ type Target struct {
 
 // Options bound and label a run.
 type Options struct {
-	// Timeout bounds the whole run (default 30s).
+	// Timeout bounds the whole run (default DefaultTimeout).
 	Timeout time.Duration
-	// StageTimeout bounds each stage of each path (default 10s).
+	// StageTimeout bounds each stage of each path (default DefaultStageTimeout;
+	// clamped to Timeout).
 	StageTimeout time.Duration
 	// RunID tags every record this run writes; empty means a random one.
 	RunID string
@@ -264,10 +265,10 @@ func Run(ctx context.Context, t Target, o Options) *Report {
 
 func (o Options) withDefaults() Options {
 	if o.Timeout <= 0 {
-		o.Timeout = 30 * time.Second
+		o.Timeout = DefaultTimeout
 	}
 	if o.StageTimeout <= 0 {
-		o.StageTimeout = 10 * time.Second
+		o.StageTimeout = DefaultStageTimeout
 	}
 	if o.StageTimeout > o.Timeout {
 		o.StageTimeout = o.Timeout

@@ -1,18 +1,13 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"github.com/mskvpce/mskvpce/internal/controlplane"
-	"github.com/mskvpce/mskvpce/internal/finding"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 )
 
@@ -105,18 +100,6 @@ func (o options) noControlPlane() string {
 	default:
 		return "--endpoint names no AWS resources (pass --tf-outputs for the NLBs, endpoint services, security groups and role to check)"
 	}
-}
-
-// runControlPlane runs the selected control-plane checks against d with
-// the caller's own AWS configuration.
-func runControlPlane(ctx context.Context, cfg aws.Config, d tfoutputs.Deployment, checks []string, o options, log *slog.Logger) []finding.Finding {
-	call := min(o.stageTimeout, controlplane.DefaultCallTimeout)
-	return controlplane.Run(ctx, controlplane.NewClients(cfg), d, controlplane.Options{
-		Checks:      checks,
-		CallTimeout: call,
-		Timeout:     o.timeout,
-		Logger:      log.With("component", "controlplane"),
-	})
 }
 
 const permissionsUsage = `Usage: verify permissions [--tf-outputs FILE|-]

@@ -17,10 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/mskvpce/mskvpce/internal/finding"
 	"github.com/mskvpce/mskvpce/internal/localmsk"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 	"github.com/mskvpce/mskvpce/internal/verify"
@@ -138,14 +135,20 @@ func RunWithStdin(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer
 	fs.StringVar(&o.roleARN, "role-arn", "", "IAM role to assume before connecting (the Databricks role)")
 	fs.StringVar(&o.externalID, "external-id", "", "external ID for --role-arn (the Databricks service credential's)")
 	fs.StringVar(&o.output, "output", "table", "report format: table or json")
-	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "bound on the whole run")
-	fs.DurationVar(&o.stageTimeout, "stage-timeout", 10*time.Second, "bound on each stage of each path")
+	fs.DurationVar(&o.timeout, "timeout", verify.DefaultTimeout, "bound on the whole run")
+	fs.DurationVar(&o.stageTimeout, "stage-timeout", verify.DefaultStageTimeout, "bound on each stage of each path")
 	fs.StringVar(&o.runID, "run-id", "", "tag for this run's records (default: random)")
 	fs.BoolVar(&o.verbose, "v", false, "log progress to stderr")
 	fs.Var(&o.faults, "local-fault", "`FAULT` to inject with --local, to see a diagnosis (repeatable): "+faultHelp)
 	fs.StringVar(&o.checks, "checks", "all", "`LIST` of checks: all, data, control-plane, or check ids (see Checks above)")
 	if code, done := parse(fs, args, stderr); done {
 		return code
+	}
+	stageSet := false
+	fs.Visit(func(f *flag.Flag) { stageSet = stageSet || f.Name == "stage-timeout" })
+	if !stageSet && o.stageTimeout > o.timeout {
+		// --timeout 3s alone: the default stage bound yields to it.
+		o.stageTimeout = o.timeout
 	}
 	level := slog.LevelWarn
 	if o.verbose {
@@ -246,35 +249,33 @@ func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger, stde
 	if err != nil {
 		return nil, err
 	}
-	var cfg aws.Config
-	if t.Credentials == nil || len(sel.cp) > 0 {
-		if cfg, err = o.awsConfig(ctx, t.Region); err != nil {
+	req := verify.Request{
+		Target:       t,
+		Data:         sel.data,
+		Deployment:   d,
+		ControlPlane: sel.cp,
+		RoleARN:      o.roleARN,
+		ExternalID:   o.externalID,
+		Options:      vo,
+	}
+	if sel.data || len(sel.cp) > 0 {
+		if req.AWS, err = o.awsConfig(ctx, t.Region); err != nil {
 			return nil, err
 		}
 	}
-	if t.Credentials == nil && sel.data {
-		t.Credentials = o.dataCredentials(cfg)
+	rep, err := verify.Verify(ctx, req)
+	if err != nil {
+		if verify.IsInputError(err) {
+			return nil, badInput("%v", err)
+		}
+		return nil, err
 	}
-
-	start := time.Now()
-	cp := make(chan []finding.Finding, 1)
-	if len(sel.cp) > 0 {
-		go func() { cp <- runControlPlane(ctx, cfg, *d, sel.cp, o, log) }()
-	} else {
-		cp <- nil
-	}
-	var rep *verify.Report
-	if sel.data {
-		rep = verify.Run(ctx, t, vo)
-	} else {
-		rep = verify.NewChecksReport(o.runID, t.Region)
+	if !sel.data {
 		rep.Notes = append(rep.Notes, "data path not checked: --checks "+o.checks+" names no data")
 	}
-	rep.AddChecks(<-cp...)
 	if note != "" {
 		rep.Notes = append(rep.Notes, note)
 	}
-	rep.Millis = time.Since(start).Milliseconds()
 	return rep, nil
 }
 
@@ -373,8 +374,8 @@ func (o options) dataTarget(stdin io.Reader, dep **tfoutputs.Deployment) (verify
 	return t, nil
 }
 
-// awsConfig loads the SDK default chain (optionally a profile) and checks
-// that it yields credentials. The control-plane checks run with it.
+// awsConfig loads the SDK default chain (optionally a profile); verify.Verify
+// checks that it yields credentials. The control-plane checks run with it.
 func (o options) awsConfig(ctx context.Context, region string) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
 	if o.profile != "" {
@@ -384,26 +385,5 @@ func (o options) awsConfig(ctx context.Context, region string) (aws.Config, erro
 	if err != nil {
 		return cfg, badInput("AWS configuration: %v: check --profile and ~/.aws/config", err)
 	}
-	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if _, err := cfg.Credentials.Retrieve(cctx); err != nil {
-		return cfg, badInput("AWS credentials: none found by the SDK default chain (%v): set AWS_PROFILE or pass --profile, export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`", err)
-	}
 	return cfg, nil
-}
-
-// dataCredentials sign the data path's IAM tokens: cfg's own, or
-// --role-arn assumed with --external-id the way a Databricks service
-// credential assumes the role.
-func (o options) dataCredentials(cfg aws.Config) aws.CredentialsProvider {
-	if o.roleARN == "" {
-		return cfg.Credentials
-	}
-	p := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), o.roleARN, func(ao *stscreds.AssumeRoleOptions) {
-		ao.RoleSessionName = "mskvpce-verify"
-		if o.externalID != "" {
-			ao.ExternalID = aws.String(o.externalID)
-		}
-	})
-	return aws.NewCredentialsCache(p)
 }

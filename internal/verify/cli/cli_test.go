@@ -258,3 +258,12 @@ func TestLocalFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestTimeoutAloneClampsStageTimeout: --timeout below the default stage
+// bound lowers that bound instead of refusing the run.
+func TestTimeoutAloneClampsStageTimeout(t *testing.T) {
+	code, out, errs := run(t, "", "--local", "--timeout", "3s")
+	if code != cli.ExitOK {
+		t.Fatalf("--local --timeout 3s: exit %d\n%s\n%s", code, out, errs)
+	}
+}

@@ -1,0 +1,196 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/mskvpce/mskvpce/internal/controlplane"
+	"github.com/mskvpce/mskvpce/internal/finding"
+	"github.com/mskvpce/mskvpce/internal/tfoutputs"
+)
+
+// Defaults shared by every front door (cmd/verify, deploy verify, the Lambda).
+const (
+	DefaultTimeout      = 30 * time.Second
+	DefaultStageTimeout = 10 * time.Second
+	// credentialsTimeout bounds the credentials pre-check and the role
+	// assumption: an SSO or IMDS chain that hangs must not eat the run.
+	credentialsTimeout = 10 * time.Second
+	// SessionName is the STS session name of an assumed Databricks role.
+	SessionName = "mskvpce-verify"
+)
+
+// InputError is bad input or configuration (exit 2 in every CLI): the
+// message names the input and the fix.
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string { return e.Msg }
+
+func inputErrorf(format string, a ...any) error { return &InputError{fmt.Sprintf(format, a...)} }
+
+// Request is one verification of a deployment: the one entry point behind
+// `verify`, `deploy verify` and the remote (Lambda) runner.
+type Request struct {
+	// Target is what to dial. Target.Credentials, when set (the local
+	// environment), sign the data path as is and skip the AWS identity below.
+	Target Target
+	// Endpoints override brokers' endpoints ("advertised=endpoint", matched
+	// by broker id), e.g. through a tunnel.
+	Endpoints []string
+	// AWS is the caller's configuration: it runs the control-plane checks and
+	// is the base identity that assumes RoleARN. Its credentials are checked
+	// before anything is dialed.
+	AWS aws.Config
+	// RoleARN, when set, is assumed (with ExternalID) for the data path the
+	// way a Databricks service credential assumes it.
+	RoleARN, ExternalID string
+	// STSEndpoint overrides the STS endpoint (a local fake STS).
+	STSEndpoint string
+	// Data runs the broker paths; without it the report holds checks only.
+	Data bool
+	// Deployment and ControlPlane: run these control-plane check ids
+	// (controlplane.AllChecks for all) against the deployment.
+	Deployment   *tfoutputs.Deployment
+	ControlPlane []string
+	// Checks are results the caller already has (e.g. deploy's drift plan).
+	Checks  []finding.Finding
+	Options Options
+}
+
+// Verify runs a Request. An error is bad input or configuration (an
+// *InputError) found before any broker was dialed; a failed check is a
+// Report with Passed=false.
+func Verify(ctx context.Context, r Request) (*Report, error) {
+	start := time.Now()
+	o := r.Options.withDefaults()
+	t := r.Target
+	if err := ApplyEndpoints(&t, r.Endpoints); err != nil {
+		return nil, err
+	}
+	if len(r.ControlPlane) > 0 && r.Deployment == nil {
+		return nil, inputErrorf("control-plane checks need the deployment's Terraform outputs")
+	}
+	needAWS := len(r.ControlPlane) > 0 || (r.Data && t.Credentials == nil)
+	if needAWS {
+		if err := checkCredentials(ctx, r.AWS); err != nil {
+			return nil, err
+		}
+	}
+	if r.Data && t.Credentials == nil {
+		creds, err := dataCredentials(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		t.Credentials = creds
+	}
+
+	cp := make(chan []finding.Finding, 1)
+	if len(r.ControlPlane) > 0 {
+		go func() {
+			cp <- controlplane.Run(ctx, controlplane.NewClients(r.AWS), *r.Deployment, controlplane.Options{
+				Checks:      r.ControlPlane,
+				CallTimeout: min(o.StageTimeout, controlplane.DefaultCallTimeout),
+				Timeout:     o.Timeout,
+				Logger:      o.Logger.With("component", "controlplane"),
+			})
+		}()
+	} else {
+		cp <- nil
+	}
+	var rep *Report
+	if r.Data {
+		rep = Run(ctx, t, o)
+	} else {
+		rep = NewChecksReport(o.RunID, t.Region)
+	}
+	rep.AddChecks(r.Checks...)
+	rep.AddChecks(<-cp...)
+	rep.Millis = time.Since(start).Milliseconds()
+	return rep, nil
+}
+
+// ApplyEndpoints replaces the endpoint of each broker named in overrides
+// ("advertised=endpoint"); a broker the target does not have is an error.
+func ApplyEndpoints(t *Target, overrides []string) error {
+	for _, e := range overrides {
+		p, err := ParseEndpoint(e)
+		if err != nil {
+			return inputErrorf("--endpoint: %v", err)
+		}
+		found := false
+		for i := range t.Paths {
+			if t.Paths[i].BrokerID == p.BrokerID {
+				t.Paths[i].Endpoint, found = p.Endpoint, true
+			}
+		}
+		if !found {
+			return inputErrorf("--endpoint %s: the deployment has no broker %d: list the brokers with `terraform output -json` (broker_nodes)", e, p.BrokerID)
+		}
+	}
+	return nil
+}
+
+// checkCredentials makes sure the default chain yields credentials before
+// anything is dialed, so "no credentials" is reported as such and not as a
+// SASL or control-plane failure on every path.
+func checkCredentials(ctx context.Context, cfg aws.Config) error {
+	if cfg.Credentials == nil {
+		return inputErrorf("AWS credentials: none configured: set AWS_PROFILE or pass --profile, export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`")
+	}
+	cctx, cancel := context.WithTimeout(ctx, credentialsTimeout)
+	defer cancel()
+	if _, err := cfg.Credentials.Retrieve(cctx); err != nil {
+		return inputErrorf("AWS credentials: none found by the SDK default chain (%v): set AWS_PROFILE or pass --profile, export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`", err)
+	}
+	return nil
+}
+
+// dataCredentials sign the data path's IAM tokens: the caller's own, or
+// RoleARN assumed once up front (with ExternalID) so that a trust-policy
+// problem is reported as such, not as a SASL failure on every path.
+func dataCredentials(ctx context.Context, r Request) (aws.CredentialsProvider, error) {
+	if r.RoleARN == "" {
+		if r.ExternalID != "" {
+			return nil, inputErrorf("--external-id without --role-arn: pass the role to assume")
+		}
+		return r.AWS.Credentials, nil
+	}
+	cfg := r.AWS.Copy()
+	if cfg.Region == "" {
+		cfg.Region = r.Target.Region
+	}
+	client := sts.NewFromConfig(cfg, func(so *sts.Options) {
+		if r.STSEndpoint != "" {
+			so.BaseEndpoint = aws.String(r.STSEndpoint)
+		}
+	})
+	creds := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(client, r.RoleARN, func(ao *stscreds.AssumeRoleOptions) {
+		ao.RoleSessionName = SessionName
+		if r.ExternalID != "" {
+			ao.ExternalID = aws.String(r.ExternalID)
+		}
+	}))
+	cctx, cancel := context.WithTimeout(ctx, credentialsTimeout)
+	defer cancel()
+	if _, err := creds.Retrieve(cctx); err != nil {
+		var hint string
+		if r.ExternalID == "" {
+			hint = " (no external ID given: a role that trusts Databricks needs --external-id)"
+		}
+		return nil, inputErrorf("assuming %s: %v%s: check that the role's trust policy admits this identity and that the external ID matches", r.RoleARN, err, hint)
+	}
+	return creds, nil
+}
+
+// IsInputError reports whether err is bad input or configuration.
+func IsInputError(err error) bool {
+	var ie *InputError
+	return errors.As(err, &ie)
+}
+

@@ -1,0 +1,65 @@
+package verify_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/mskvpce/mskvpce/internal/verify"
+)
+
+func deploymentTarget() verify.Target {
+	return verify.Target{Region: "us-east-1", Paths: []verify.Path{
+		{BrokerID: 1, Advertised: "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098", Endpoint: "nlb-1.example:9098"},
+		{BrokerID: 2, Advertised: "b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098", Endpoint: "nlb-2.example:9098"},
+	}}
+}
+
+// TestVerifyRefusesBadRequests: every front door gets the same input
+// errors, before anything is dialed.
+func TestVerifyRefusesBadRequests(t *testing.T) {
+	t.Parallel()
+	noCreds := aws.Config{Region: "us-east-1", Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{}, errors.New("no EC2 IMDS role found")
+	})}
+	cases := []struct {
+		name string
+		req  verify.Request
+		want []string
+	}{
+		{"override of a broker the deployment lacks", verify.Request{Target: deploymentTarget(), Data: true,
+			Endpoints: []string{"b-7.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098=localhost:1"}}, []string{"no broker 7"}},
+		{"override not a mapping", verify.Request{Target: deploymentTarget(), Data: true, Endpoints: []string{"nlb-1:9098"}}, []string{"--endpoint", "advertised-host:port=endpoint-host:port"}},
+		{"no credentials", verify.Request{Target: deploymentTarget(), Data: true, AWS: noCreds}, []string{"AWS credentials", "no EC2 IMDS role found", "aws sso login"}},
+		{"no credentials configured", verify.Request{Target: deploymentTarget(), Data: true}, []string{"AWS credentials: none configured"}},
+		{"control plane without outputs", verify.Request{Target: deploymentTarget(), ControlPlane: []string{"listener"}}, []string{"Terraform outputs"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			rep, err := verify.Verify(context.Background(), c.req)
+			if rep != nil || !verify.IsInputError(err) {
+				t.Fatalf("Verify = %v, %v; want an input error", rep, err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestApplyEndpointsOverridesByBrokerID(t *testing.T) {
+	t.Parallel()
+	tg := deploymentTarget()
+	if err := verify.ApplyEndpoints(&tg, []string{"b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098=localhost:19098"}); err != nil {
+		t.Fatal(err)
+	}
+	if tg.Paths[0].Endpoint != "nlb-1.example:9098" || tg.Paths[1].Endpoint != "localhost:19098" {
+		t.Errorf("paths after override: %+v", tg.Paths)
+	}
+}
