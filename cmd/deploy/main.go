@@ -6,7 +6,11 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
+
+	"golang.org/x/term"
 
 	"github.com/mskvpce/mskvpce/internal/deploy"
 	"github.com/mskvpce/mskvpce/terraform"
@@ -19,20 +23,29 @@ func main() {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := deploy.Run(ctx, deploy.Env{
-		Stdin:     os.Stdin,
-		Stdout:    os.Stdout,
-		Stderr:    os.Stderr,
-		StdinTTY:  isTerminal(os.Stdin),
-		StderrTTY: isTerminal(os.Stderr),
+		Stdin:  os.Stdin,
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+		// A terminal, not merely a character device: /dev/null is one too.
+		StdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
+		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		Signals:   sigs,
 		Tree:      terraform.FS,
 		Root:      terraform.Root,
+		Prog:      invokedAs(os.Args[0]),
 	}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
 
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+// invokedAs is how the operator ran this binary, for the hints it prints:
+// `go run` builds into a temporary go-build directory.
+func invokedAs(arg0 string) string {
+	if strings.Contains(filepath.ToSlash(arg0), "/go-build") {
+		return "go run ./cmd/deploy"
+	}
+	if strings.ContainsRune(arg0, '/') {
+		return arg0
+	}
+	return "deploy"
 }

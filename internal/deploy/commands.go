@@ -24,13 +24,27 @@ func (c *cli) cmdInit(ctx context.Context) error {
 	if err := c.prepare(ctx, false, true); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.env.Stdout, "Initialised deployment %q in %s (backend: %s).\nNext: deploy plan --name %s\n", c.settings.Name, c.wd.Dir, c.settings.Backend, c.settings.Name)
+	fmt.Fprintf(c.env.Stdout, "Initialised deployment %q in %s (backend: %s).\nNext: %s\n", c.settings.Name, c.wd.Dir, c.settings.Backend, c.cmdline("plan"))
 	return nil
 }
 
 func (c *cli) plan(ctx context.Context, destroy bool, out string) (*tfrunner.PlanResult, error) {
 	files, vars := c.varArgs()
-	return c.runner.Plan(ctx, tfrunner.PlanOptions{Out: out, VarFiles: files, Vars: vars, Destroy: destroy})
+	res, err := c.runner.Plan(ctx, tfrunner.PlanOptions{Out: out, VarFiles: files, Vars: vars, Destroy: destroy})
+	return res, c.terraformHint(err)
+}
+
+// showDiff prints the saved plan as `terraform show` does (--diff).
+func (c *cli) showDiff(ctx context.Context, planFile string) error {
+	if !c.diff {
+		return nil
+	}
+	text, err := c.runner.ShowPlanText(ctx, planFile)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.env.Stdout, text)
+	return nil
 }
 
 func (c *cli) cmdPlan(ctx context.Context) error {
@@ -47,21 +61,30 @@ func (c *cli) cmdPlan(ctx context.Context) error {
 		}
 		return json.NewEncoder(c.env.Stdout).Encode(res.Summary)
 	}
+	if err := c.showDiff(ctx, res.File); err != nil {
+		return err
+	}
 	res.Summary.Write(c.env.Stdout)
 	if res.Summary.Empty() {
 		_ = os.Remove(res.File) // nothing to apply: no saved plan
 	} else {
-		fmt.Fprintf(c.env.Stdout, "Saved plan: %s\nApply it: deploy apply --name %s\n", res.File, c.settings.Name)
+		fmt.Fprintf(c.env.Stdout, "Saved plan: %s\nApply it: %s\n", res.File, c.cmdline("apply"))
 	}
 	return nil
 }
 
 func (c *cli) cmdApply(ctx context.Context) error {
+	if err := c.needTerminal(); err != nil {
+		return err
+	}
 	if err := c.prepare(ctx, true, true); err != nil {
 		return err
 	}
 	res, err := c.plan(ctx, false, c.wd.PlanFile())
 	if err != nil {
+		return err
+	}
+	if err := c.showDiff(ctx, res.File); err != nil {
 		return err
 	}
 	res.Summary.Write(c.env.Stdout)
@@ -88,11 +111,11 @@ func (c *cli) cmdApply(ctx context.Context) error {
 	err = c.runner.Apply(ctx, res.File, res.Summary.Total(), false)
 	if errors.Is(err, tfrunner.ErrInterrupted) {
 		fmt.Fprintf(c.env.Stderr, "\nApply was interrupted. What Terraform created so far is in state (%s).\n"+
-			"Run `deploy apply --name %s` to finish, or `deploy destroy --name %s` to remove it.\n", c.stateWhere(), c.settings.Name, c.settings.Name)
+			"Run `%s` to finish, or `%s` to remove it.\n", c.stateWhere(), c.cmdline("apply"), c.cmdline("destroy"))
 		return err
 	}
 	if err != nil {
-		return fmt.Errorf("%w\nWhat was created before the failure is in state; fix the cause and run `deploy apply --name %s` again", err, c.settings.Name)
+		return fmt.Errorf("%w\nWhat was created before the failure is in state; fix the cause and run `%s` again", err, c.cmdline("apply"))
 	}
 	_ = os.Remove(c.wd.PlanFile()) // applied: a saved plan is stale now
 	return c.afterApply(ctx)
@@ -129,6 +152,7 @@ func (c *cli) stateWhere() string {
 }
 
 func (c *cli) cmdOutput(ctx context.Context) error {
+	c.existing = true
 	if err := c.prepare(ctx, false, false); err != nil {
 		return err
 	}
@@ -143,7 +167,7 @@ func (c *cli) cmdOutput(ctx context.Context) error {
 		var v map[string]json.RawMessage
 		_ = json.Unmarshal(raw, &v)
 		if len(v) == 0 {
-			return fmt.Errorf("deployment %q has no outputs: nothing applied yet; run `deploy apply --name %s`", c.settings.Name, c.settings.Name)
+			return fmt.Errorf("deployment %q has no outputs: nothing applied yet; run `%s`", c.settings.Name, c.cmdline("apply"))
 		}
 		_, werr := c.env.Stdout.Write(append(raw, '\n'))
 		return werr
@@ -205,20 +229,20 @@ type statusReport struct {
 }
 
 func (c *cli) status(ctx context.Context) (statusReport, tfoutputs.Deployment, error) {
-	r := statusReport{Name: c.settings.Name, Workdir: c.wd.Dir, Root: c.wd.RootDir(), Backend: c.settings.Backend}
+	r := statusReport{Name: c.settings.Name, Workdir: c.wd.Dir, Root: c.wd.RootDir(), Backend: c.settings.Backend, Placeholder: c.placeholderPlanned()}
 	if _, err := os.Stat(c.wd.DataDir()); err != nil {
-		r.Phase, r.Next = phaseNotInitialised, fmt.Sprintf("deploy init --name %s (or deploy apply with the inputs)", r.Name)
+		r.Phase, r.Next = phaseNotInitialised, fmt.Sprintf("%s (or %s apply with the inputs)", c.cmdline("init"), c.prog())
 		return r, tfoutputs.Deployment{}, nil
 	}
 	// init writes its stamp only when terraform init succeeded.
 	switch stamp, err := os.ReadFile(c.initStampFile()); {
 	case err != nil:
 		r.Phase, r.Detail = phaseInitFailed, "the last terraform init did not finish (it failed or was interrupted)"
-		r.Next = fmt.Sprintf("deploy init --name %s, and fix what it reports", r.Name)
+		r.Next = fmt.Sprintf("%s, and fix what it reports", c.cmdline("init"))
 		return r, tfoutputs.Deployment{}, nil
 	case string(stamp) != c.initStamp():
 		r.Phase, r.Detail = phaseInitNeeded, "the configuration, backend or Terraform binary changed since the last terraform init"
-		r.Next = fmt.Sprintf("deploy init --name %s (any command that plans runs it too)", r.Name)
+		r.Next = fmt.Sprintf("%s (any command that plans runs it too)", c.cmdline("init"))
 		return r, tfoutputs.Deployment{}, nil
 	}
 	d, raw, err := c.outputs(ctx)
@@ -229,34 +253,34 @@ func (c *cli) status(ctx context.Context) (statusReport, tfoutputs.Deployment, e
 	_ = json.Unmarshal(raw, &outs)
 	switch {
 	case len(outs) == 0:
-		r.Phase, r.Next = phaseInitialised, fmt.Sprintf("deploy plan --name %s, then deploy apply --name %s", r.Name, r.Name)
+		r.Phase, r.Next = phaseInitialised, fmt.Sprintf("%s, then %s", c.cmdline("plan"), c.cmdline("apply"))
 		if st, err := os.Stat(c.wd.PlanFile()); err == nil {
 			r.Phase, r.Detail = phasePlanned, "saved plan from "+st.ModTime().Format(time.RFC3339)
-			r.Next = fmt.Sprintf("deploy apply --name %s", r.Name)
+			r.Next = c.cmdline("apply")
 		}
 	case err != nil:
 		r.Phase, r.Detail = phasePartial, err.Error()
-		r.Next = fmt.Sprintf("deploy apply --name %s to finish (or deploy destroy --name %s)", r.Name, r.Name)
+		r.Next = fmt.Sprintf("%s to finish (or %s)", c.cmdline("apply"), c.cmdline("destroy"))
 	case d.Databricks != nil:
-		r.RoleARN, r.Databricks = d.RoleARN, d.Databricks
+		r.RoleARN, r.Databricks, r.Placeholder = d.RoleARN, d.Databricks, false
 		r.Steps = ruleSteps(d, r.Name)
 		if len(r.Steps) > 0 || len(d.Databricks.Rules) == 0 {
 			r.Phase = phaseRulesPending
-			r.Next = fmt.Sprintf("get every private endpoint connection to ESTABLISHED (steps below), then deploy verify --name %s", r.Name)
+			r.Next = fmt.Sprintf("get every private endpoint connection to ESTABLISHED (steps below), then %s", c.cmdline("verify"))
 			if len(d.Databricks.Rules) == 0 {
 				r.Detail = "the Databricks side has no private endpoint rules"
-				r.Next = fmt.Sprintf("deploy apply --name %s", r.Name)
+				r.Next = c.cmdline("apply")
 			}
 		} else {
 			r.Phase = phaseReady
-			r.Next = fmt.Sprintf("deploy verify --name %s; then run the PySpark snippet (deploy output --name %s) in a serverless notebook", r.Name, r.Name)
+			r.Next = fmt.Sprintf("%s; then run the PySpark snippet (%s) in a serverless notebook", c.cmdline("verify"), c.cmdline("output"))
 		}
 	case d.ExternalIDIsPlaceholder:
 		r.Phase, r.RoleARN, r.Placeholder = phasePlaceholder, d.RoleARN, true
-		r.Next = fmt.Sprintf("create the Databricks service credential with role %s, then deploy apply --name %s --external-id <its external ID>", d.RoleARN, r.Name)
+		r.Next = fmt.Sprintf("create the Databricks service credential with role %s, then %s --external-id <its external ID>", d.RoleARN, c.cmdline("apply"))
 	default:
-		r.Phase, r.RoleARN = phaseReady, d.RoleARN
-		r.Next = fmt.Sprintf("deploy verify --name %s", r.Name)
+		r.Phase, r.RoleARN, r.Placeholder = phaseReady, d.RoleARN, false
+		r.Next = c.cmdline("verify")
 	}
 	return r, d, nil
 }
@@ -270,9 +294,9 @@ func (c *cli) cmdStatus(ctx context.Context) error {
 	}
 	c.probe = false
 	if _, err := os.Stat(c.wd.SettingsFile()); err != nil {
-		r := statusReport{Name: c.settings.Name, Workdir: c.wd.Dir, Root: c.wd.RootDir(), Backend: c.settings.Backend, Phase: phaseNotInitialised,
+		r := statusReport{Name: c.settings.Name, Workdir: c.wd.Dir, Root: c.wd.RootDir(), Backend: c.settings.Backend, Phase: phaseNotInitialised, Placeholder: c.placeholderPlanned(),
 			Detail: "no deployment in " + c.wd.Dir,
-			Next:   fmt.Sprintf("deploy init --name %s (or deploy apply with the inputs)", c.settings.Name)}
+			Next:   fmt.Sprintf("%s (or %s apply with the inputs)", c.cmdline("init"), c.prog())}
 		if c.output == "json" {
 			return json.NewEncoder(c.env.Stdout).Encode(r)
 		}
@@ -305,16 +329,27 @@ func (c *cli) cmdStatus(ctx context.Context) error {
 		}
 	}
 	fmt.Fprintf(w, "Run Terraform by hand: cd %s && TF_DATA_DIR=%s terraform <command> -var-file=%s\n", r.Root, c.wd.DataDir(), c.wd.InputsFile())
-	if r.Placeholder {
+	if r.Phase == phasePlaceholder {
 		fmt.Fprintln(c.env.Stderr, placeholderWarning)
 		writeExternalIDSteps(w, d, r.Name)
 	}
 	return nil
 }
 
+// placeholderPlanned is external_id_is_placeholder before anything is
+// applied: what the next apply gives the role with the inputs known now.
+func (c *cli) placeholderPlanned() bool {
+	if c.databricks() {
+		return false
+	}
+	id, _ := c.merged["databricks_external_id"].(string)
+	return id == "" || id == "0000"
+}
+
 const placeholderWarning = "WARNING: the Databricks role still trusts the placeholder external ID \"0000\": Databricks cannot use the service credential until you set the real external ID (deploy apply --external-id <id>)."
 
 func (c *cli) cmdVerify(ctx context.Context) error {
+	c.existing = true
 	if err := c.prepare(ctx, !c.noDrift, false); err != nil {
 		return err
 	}
@@ -412,7 +447,7 @@ func (c *cli) drift(ctx context.Context) (finding.Finding, error) {
 			return f, err
 		}
 		f.Detail = "plan failed: " + err.Error()
-		f.NextStep = fmt.Sprintf("run `deploy plan --name %s` and fix what it reports", c.settings.Name)
+		f.NextStep = fmt.Sprintf("run `%s` and fix what it reports", c.cmdline("plan"))
 		return f, nil
 	}
 	if !res.HasChanges {
@@ -424,11 +459,15 @@ func (c *cli) drift(ctx context.Context) (finding.Finding, error) {
 		parts = append(parts, ch.Action+" "+ch.Address)
 	}
 	f.Detail = res.Summary.Line() + " " + strings.Join(parts, "; ")
-	f.NextStep = fmt.Sprintf("someone changed the stack outside Terraform or the inputs changed: review with `deploy plan --name %s`, then `deploy apply --name %s`", c.settings.Name, c.settings.Name)
+	f.NextStep = fmt.Sprintf("someone changed the stack outside Terraform or the inputs changed: review with `%s`, then `%s`", c.cmdline("plan"), c.cmdline("apply"))
 	return f, nil
 }
 
 func (c *cli) cmdDestroy(ctx context.Context) error {
+	c.existing = true
+	if err := c.needTerminal(); err != nil {
+		return err
+	}
 	if err := c.prepare(ctx, true, true); err != nil {
 		return err
 	}
@@ -438,22 +477,25 @@ func (c *cli) cmdDestroy(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := c.showDiff(ctx, out); err != nil {
+		return err
+	}
 	res.Summary.Write(c.env.Stdout)
 	if res.Summary.Empty() {
 		fmt.Fprintln(c.env.Stdout, "Nothing to destroy.")
 		return nil
 	}
 	prefix, _ := c.merged["prefix"].(string)
-	if err := c.confirm(ctx, fmt.Sprintf("\nThis permanently deletes the MSK cluster and all its data.\nType the deployment's prefix (%s) to destroy it: ", prefix), prefix); err != nil {
+	if err := c.confirm(ctx, destroyWarning(res.Summary)+fmt.Sprintf("Type the deployment's prefix (%s) to destroy it: ", prefix), prefix); err != nil {
 		return err
 	}
 	err = c.runner.Apply(ctx, out, res.Summary.Total(), true)
 	if errors.Is(err, tfrunner.ErrInterrupted) {
-		fmt.Fprintf(c.env.Stderr, "\nDestroy was interrupted; what remains is in state (%s). Run `deploy destroy --name %s` again to finish.\n", c.stateWhere(), c.settings.Name)
+		fmt.Fprintf(c.env.Stderr, "\nDestroy was interrupted; what remains is in state (%s). Run `%s` again to finish.\n", c.stateWhere(), c.cmdline("destroy"))
 		return err
 	}
 	if err != nil {
-		return fmt.Errorf("%w\nWhat remains is in state; fix the cause and run `deploy destroy --name %s` again", err, c.settings.Name)
+		return fmt.Errorf("%w\nWhat remains is in state; fix the cause and run `%s` again", err, c.cmdline("destroy"))
 	}
 	_ = os.Remove(c.wd.PlanFile()) // any saved plan predates the destroy
 	fmt.Fprintf(c.env.Stdout, "Destroyed. The working directory %s (state, inputs) is kept; delete it when you no longer need it.\n", c.wd.Dir)
@@ -522,4 +564,23 @@ func writeNextSteps(w io.Writer, d tfoutputs.Deployment, name string) {
 	}
 	writePySpark(w, d)
 	fmt.Fprintf(w, "\nCheck every broker path end to end: deploy verify --name %s\n", name)
+}
+
+// destroyWarning names what this destroy plan actually deletes.
+func destroyWarning(s tfrunner.Summary) string {
+	var b strings.Builder
+	msk := false
+	for _, ch := range s.Changes {
+		if ch.Action == "delete" || ch.Action == "replace" {
+			msk = msk || strings.Contains(ch.Address, "aws_msk_cluster.")
+		}
+	}
+	b.WriteString("\nThis permanently deletes:\n")
+	for _, ch := range s.Changes {
+		fmt.Fprintf(&b, "  - %s\n", ch.Address)
+	}
+	if msk {
+		b.WriteString("including the MSK cluster and all its data.\n")
+	}
+	return b.String()
 }

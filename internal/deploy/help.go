@@ -69,15 +69,25 @@ Deployment and state:
   --backend-config FILE  keep state in S3 instead (bucket, key, region; native S3 lock file)
   --backend-bucket B --backend-key K --backend-region R
                          the same, written to <workdir>/backend.s3.hcl for you
-  --terraform PATH       use this terraform (must be version ` + "%TFVERSION%" + `); MSKVPCE_TERRAFORM.
+  --terraform PATH       use this terraform, as given (must be version ` + "%TFVERSION%" + `, else exit 2); MSKVPCE_TERRAFORM.
                          Otherwise terraform ` + "%TFVERSION%" + ` is found on $PATH or in the cache
                          ($XDG_CACHE_HOME/mskvpce/terraform), else downloaded there
                          (MSKVPCE_TERRAFORM_NO_DOWNLOAD=1 forbids downloading).
 
 Other flags:
-  --yes                  do not ask (required when stdin is not a terminal)
-  --output text|json     output, status, plan and verify results as JSON
+  --yes                  do not ask (apply and destroy refuse, before planning, when stdin is not
+                         a terminal and --yes is not given)
+  --diff                 plan, apply, destroy: print the full plan as ` + "`terraform show`" + ` does
+                         before the summary (and before asking)
+  --output text|json     output, status, plan and verify results as JSON; errors too
+                         ({"schema_version":1,"error":{"command","message","exit_code"}} on stdout)
   --debug                debug logs on stderr
+
+AWS identity: plan, apply and destroy first ask STS GetCallerIdentity and print the account,
+ARN, region and profile they will act as; no or refused credentials exit 2 before Terraform
+runs. Skipped when TF_CLI_CONFIG_FILE's dev_overrides replace hashicorp/aws (the schema-only
+provider of offline planning makes no AWS call), or with MSKVPCE_SKIP_IDENTITY_CHECK=1.
+
 
 Interrupting: the first Ctrl-C asks Terraform to stop cleanly (in-flight operations finish,
 state is saved, the lock released); the second explains the risk of killing it; the third
@@ -88,19 +98,20 @@ and wait; a second press makes Terraform exit immediately.)
 Exit codes:
   0    success
   1    the operation failed (Terraform error, cancelled confirmation)
-  2    usage or configuration error (bad flag or input, missing --yes without a terminal)
+  2    usage or configuration error (bad flag or input, unknown deployment, unusable
+       --terraform, no AWS credentials, missing --yes without a terminal)
   3    verify ran and a check failed
   130  interrupted
 `
 
 var commandHelp = map[string]string{
 	"init":    "deploy init [--name N] [--workdir DIR] [inputs] [--backend-config FILE | --backend-bucket B --backend-key K --backend-region R]\n\nLays out the embedded configuration in the working directory, records the inputs given,\nand runs terraform init (local state in the working directory, or the S3 backend).\n",
-	"plan":    "deploy plan [--name N] [inputs] [--var-file F] [--output json]\n\nPlans into <workdir>/plan.tfplan and prints the summary. Needs region, prefix, cidr_block,\nallowed_principals and user_name (flags, MSKVPCE_*, var files or recorded inputs).\n",
-	"apply":   "deploy apply [--name N] [inputs] [--databricks ... | --external-id ID] [--yes]\n\nPlans, prints the summary, asks for 'yes' (or --yes), and applies exactly that plan (a plan\nthat changes only outputs is applied too: it records refreshed state, e.g. NCC rule\nconnections accepted since). Afterwards prints the Databricks role ARN; with --databricks\nthe service credential, the NCC and each rule's connection state; without it the next steps\nwhile the external ID is the placeholder and one NCC private endpoint rule per broker; and\na PySpark snippet for a serverless notebook.\n",
+	"plan":    "deploy plan [--name N] [inputs] [--var-file F] [--diff] [--output json]\n\nPlans into <workdir>/plan.tfplan and prints the summary. Needs region, prefix, cidr_block,\nallowed_principals and user_name (flags, MSKVPCE_*, var files or recorded inputs).\n",
+	"apply":   "deploy apply [--name N] [inputs] [--databricks ... | --external-id ID] [--diff] [--yes]\n\nPlans, prints the summary, asks for 'yes' (or --yes), and applies exactly that plan (a plan\nthat changes only outputs is applied too: it records refreshed state, e.g. NCC rule\nconnections accepted since). Afterwards prints the Databricks role ARN; with --databricks\nthe service credential, the NCC and each rule's connection state; without it the next steps\nwhile the external ID is the placeholder and one NCC private endpoint rule per broker; and\na PySpark snippet for a serverless notebook.\n",
 	"output":  "deploy output [--name N] [--output json]\n\nPrints the outputs and the NCC private endpoint rules; --output json prints `terraform output -json`.\n",
 	"verify":  "deploy verify [--name N] [--timeout 30s] [--no-drift] [--no-control-plane] [--ca-file F] [--endpoint ADV=NLB ...] [--role-arn ARN] [--output json]\n\nRuns the verifier on the outputs: for every broker, TLS, SASL/IAM, produce and consume through\nits NLB. Also plans with -detailed-exitcode and reports drift as a failed check, and runs the\ncontrol-plane checks (MSK, NLB targets, endpoint services, IAM role) through the AWS APIs. Credentials:\nthe AWS profile input or the standard chain, checked before anything is dialed; --role-arn assumes\nthat role (the Databricks role, with the deployment's external ID) for the data path. --endpoint overrides a broker's NLB address\n(e.g. through a tunnel: b-1.<cluster host>:9098=localhost:19098). Exit 3 when a check fails.\n",
 	"status":  "deploy status [--name N] [--output json]\n\nSays which phase the deployment is in (not initialised, init incomplete, init needed,\ninitialised, planned, partially applied, applied with the placeholder external ID, applied\nwith private endpoint connections not all established, ready) and the next command. With\n--databricks it shows each NCC rule's connection state (as recorded by the last apply) and,\nfor each rule not ESTABLISHED, what to do. It never creates a deployment.\n",
-	"destroy": "deploy destroy [--name N] [--yes]\n\nPlans the destruction, prints it, asks you to type the deployment's prefix (or --yes) and\ndestroys exactly that plan. The first Ctrl-C does not stop it (see `deploy help`).\n",
+	"destroy": "deploy destroy [--name N] [--diff] [--yes]\n\nPlans the destruction, prints it (every resource it deletes), asks you to type the deployment's prefix (or --yes) and\ndestroys exactly that plan. The first Ctrl-C does not stop it (see `deploy help`).\n",
 }
 
 func init() {

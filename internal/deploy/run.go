@@ -51,6 +51,9 @@ type Env struct {
 	Root string
 	// Getenv reads the environment; nil means os.Getenv.
 	Getenv func(string) string
+	// Prog is how the operator ran deploy ("go run ./cmd/deploy", "bin/deploy"),
+	// for the commands hints print; default "deploy".
+	Prog string
 }
 
 func (e Env) getenv(k string) string {
@@ -80,6 +83,8 @@ func Run(ctx context.Context, env Env, args []string) int {
 				fmt.Fprint(env.Stdout, h)
 				return ExitOK
 			}
+			fmt.Fprintf(env.Stderr, "deploy help: unknown command %q; the commands are %s\n", rest[0], strings.Join(commandNames(), ", "))
+			return ExitUsage
 		}
 		fmt.Fprint(env.Stdout, helpText)
 		return ExitOK
@@ -96,6 +101,9 @@ func Run(ctx context.Context, env Env, args []string) int {
 			return ExitOK
 		}
 		fmt.Fprintf(env.Stderr, "deploy %s: %v\nRun `deploy help %s` for its flags.\n", name, err, name)
+		if c.output == "json" {
+			writeJSONError(c, ExitUsage, err)
+		}
 		return ExitUsage
 	}
 	err := fn(c, ctx)
@@ -106,20 +114,39 @@ func (c *cli) exit(err error) int {
 	if err == nil {
 		return ExitOK
 	}
+	code := exitCode(err)
+	if code == ExitInterrupted {
+		fmt.Fprintf(c.env.Stderr, "deploy %s: interrupted: %v\n", c.cmd, err)
+	} else {
+		fmt.Fprintf(c.env.Stderr, "deploy %s: %v\n", c.cmd, err)
+	}
+	// A failed verification already wrote its report.
+	if c.output == "json" && code != ExitVerifyFailed {
+		writeJSONError(c, code, err)
+	}
+	return code
+}
+
+func exitCode(err error) int {
 	var ue *UsageError
 	switch {
 	case errors.Is(err, errVerifyFailed):
-		fmt.Fprintf(c.env.Stderr, "deploy %s: %v\n", c.cmd, err)
 		return ExitVerifyFailed
 	case errors.As(err, &ue):
-		fmt.Fprintf(c.env.Stderr, "deploy %s: %v\n", c.cmd, err)
 		return ExitUsage
 	case errors.Is(err, tfrunner.ErrInterrupted) || errors.Is(err, context.Canceled):
-		fmt.Fprintf(c.env.Stderr, "deploy %s: interrupted: %v\n", c.cmd, err)
 		return ExitInterrupted
 	}
-	fmt.Fprintf(c.env.Stderr, "deploy %s: %v\n", c.cmd, err)
 	return ExitFailed
+}
+
+func commandNames() []string {
+	names := []string{"help"}
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 var commands = map[string]func(*cli, context.Context) error{
@@ -166,6 +193,7 @@ type cli struct {
 	name, workdir string
 	varFiles      multi
 	yes, debug    bool
+	diff          bool
 	output        string
 	terraformPath string
 	timeout       time.Duration
@@ -182,7 +210,10 @@ type cli struct {
 
 	// probe: resolve must not write anything (status of a deployment that may not exist)
 	probe bool
-	noted bool // the --external-id note was printed
+	// existing: the command works on a deployment that exists (output,
+	// verify, destroy): an unknown one is an error, and nothing is created.
+	existing bool
+	noted    bool // the --external-id note was printed
 
 	// resolved
 	wd       Workdir
@@ -202,6 +233,7 @@ func (c *cli) parse(args []string) error {
 	fs.Var(&c.varFiles, "var-file", "")
 	fs.BoolVar(&c.yes, "yes", false, "")
 	fs.BoolVar(&c.debug, "debug", false, "")
+	fs.BoolVar(&c.diff, "diff", false, "")
 	fs.StringVar(&c.output, "output", "text", "")
 	fs.StringVar(&c.terraformPath, "terraform", "", "")
 	fs.DurationVar(&c.timeout, "timeout", verify.DefaultTimeout, "")
@@ -366,7 +398,18 @@ func (c *cli) resolve(needInputs bool) error {
 	if err != nil {
 		return usagef("--workdir: %v", err)
 	}
+	switch st, err := os.Stat(wdPath); {
+	case err == nil && !st.IsDir():
+		return usagef("working directory %s is a file, not a directory: pass --workdir with a directory (created when missing)", wdPath)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return usagef("working directory %s: %v (pass --workdir with a directory)", wdPath, err)
+	}
 	c.wd = Workdir{Dir: wdPath, Root: c.root()}
+	if c.existing {
+		if _, err := os.Stat(c.wd.SettingsFile()); err != nil {
+			return c.noDeployment(name)
+		}
+	}
 
 	if err := c.loadSettings(); err != nil {
 		return err
@@ -480,6 +523,19 @@ func (c *cli) root() string {
 	return "examples/complete"
 }
 
+// noDeployment is the error of a command that needs an existing deployment.
+func (c *cli) noDeployment(name string) error {
+	if c.workdir != "" || c.env.getenv("MSKVPCE_WORKDIR") != "" {
+		return usagef("no deployment in %s (it has no %s): pass the --workdir an earlier plan or apply used", c.wd.Dir, settingsName)
+	}
+	known := c.deployments()
+	list := "there are none yet: create one with `" + c.prog() + " apply` and the inputs (see `" + c.prog() + " help`)"
+	if len(known) > 0 {
+		list = "known deployments: " + strings.Join(known, ", ")
+	}
+	return usagef("no deployment named %s in %s; %s", name, c.stateBase(), list)
+}
+
 // deployments lists the deployments under the state directory.
 func (c *cli) deployments() []string {
 	entries, err := os.ReadDir(c.stateBase())
@@ -500,6 +556,12 @@ func (c *cli) deployments() []string {
 func (c *cli) prepare(ctx context.Context, needInputs, init bool) error {
 	if err := c.resolve(needInputs); err != nil {
 		return err
+	}
+	switch c.cmd {
+	case "plan", "apply", "destroy":
+		if err := c.preflight(ctx); err != nil {
+			return err
+		}
 	}
 	if err := os.MkdirAll(c.wd.Dir, 0o755); err != nil {
 		return usagef("create working directory %s: %v (pass --workdir)", c.wd.Dir, err)
@@ -564,7 +626,7 @@ func (c *cli) init(ctx context.Context) error {
 	}
 	_ = os.Remove(stampFile)
 	if err := c.runner.Init(ctx, tfrunner.InitOptions{BackendConfig: c.backendArgs()}); err != nil {
-		return err
+		return c.terraformHint(err)
 	}
 	return writeFileAtomic(stampFile, []byte(stamp), 0o644)
 }
@@ -586,9 +648,13 @@ func (c *cli) findTerraform(ctx context.Context) (string, error) {
 		p = c.env.getenv("MSKVPCE_TERRAFORM")
 	}
 	if p != "" {
-		// An explicit binary must still be the pinned version.
-		o.ExtraPaths = []string{filepath.Dir(p)}
-		o.NoDownload = true
+		// An explicit binary is used as given, or not at all.
+		path, err := tfrunner.CheckBinary(ctx, p, "")
+		if err != nil {
+			return "", usagef("--terraform (or MSKVPCE_TERRAFORM): %v; pass the path of Terraform %s, or leave it out to find it on $PATH", err, tfrunner.Version)
+		}
+		c.log.Debug("terraform", "path", path)
+		return path, nil
 	}
 	if c.env.getenv("MSKVPCE_TERRAFORM_NO_DOWNLOAD") != "" {
 		o.NoDownload = true

@@ -8,11 +8,13 @@ package tfrunner
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -121,4 +123,46 @@ func Find(ctx context.Context, o FindOptions) (string, error) {
 			ErrTerraformNotFound, v, verDir, how, v, v, verDir)
 	}
 	return path, nil
+}
+
+// ErrUnusable is wrapped by CheckBinary's error: the binary the operator
+// named cannot be used (missing, not executable, not Terraform, other version).
+var ErrUnusable = errors.New("unusable terraform binary")
+
+// CheckBinary returns path, made absolute, when it is a Terraform binary of
+// exactly version want (default Version). An explicit binary is used as
+// given or not at all: never replaced by another one found elsewhere.
+func CheckBinary(ctx context.Context, path, want string) (string, error) {
+	if want == "" {
+		want = Version
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("%w %s: %v", ErrUnusable, path, err)
+	}
+	st, err := os.Stat(abs)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("%w %s: %v", ErrUnusable, abs, err)
+	case st.IsDir():
+		return "", fmt.Errorf("%w %s: a directory; pass the terraform binary itself", ErrUnusable, abs)
+	case st.Mode()&0o111 == 0:
+		return "", fmt.Errorf("%w %s: not executable (chmod +x it)", ErrUnusable, abs)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, abs, "version", "-json").Output()
+	if err != nil {
+		return "", fmt.Errorf("%w %s: `%s version -json` failed: %v", ErrUnusable, abs, abs, err)
+	}
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil || v.Version == "" {
+		return "", fmt.Errorf("%w %s: `version -json` did not answer as Terraform does (%.80q)", ErrUnusable, abs, out)
+	}
+	if v.Version != want {
+		return "", fmt.Errorf("%w %s: Terraform %s, want %s exactly (mskvpce is tested with it)", ErrUnusable, abs, v.Version, want)
+	}
+	return abs, nil
 }

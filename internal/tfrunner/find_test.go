@@ -105,3 +105,39 @@ func TestFindRefusesWrongVersion(t *testing.T) {
 		})
 	}
 }
+
+// An explicit binary is used as given: a missing one, a non-Terraform one
+// and one of another version are refused, never replaced from $PATH.
+func TestCheckBinary(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	script := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := script("tf-good", `echo '{"terraform_version":"`+Version+`"}'`)
+	old := script("tf-old", `echo '{"terraform_version":"1.5.7"}'`)
+	noexec := filepath.Join(dir, "tf-noexec")
+	if err := os.WriteFile(noexec, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{filepath.Join(dir, "nonexistent"), "no such file"},
+		{"/bin/false", "version -json` failed"},
+		{"/bin/true", "did not answer as Terraform"},
+		{old, "Terraform 1.5.7, want " + Version},
+		{noexec, "not executable"},
+		{dir, "a directory"},
+	} {
+		_, err := CheckBinary(context.Background(), tc.path, "")
+		if !errors.Is(err, ErrUnusable) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want ErrUnusable and %q", tc.path, err, tc.want)
+		}
+	}
+	if got, err := CheckBinary(context.Background(), good, ""); err != nil || got != good {
+		t.Errorf("good binary: %q, %v", got, err)
+	}
+}

@@ -269,6 +269,24 @@ func (r *Runner) ShowPlan(ctx context.Context, planFile string) (Summary, error)
 	return Summarize(plan), nil
 }
 
+// ShowPlanText is the saved plan as `terraform show PLANFILE` prints it:
+// every attribute of every change, for review before confirming.
+func (r *Runner) ShowPlanText(ctx context.Context, planFile string) (string, error) {
+	tf, err := r.tf()
+	if err != nil {
+		return "", err
+	}
+	path := planFile
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(r.Dir, path)
+	}
+	out, err := tf.ShowPlanFileRaw(ctx, path)
+	if err != nil {
+		return "", fmt.Errorf("terraform show %s: %w", path, err)
+	}
+	return out, nil
+}
+
 // Apply applies exactly the saved plan file. total is the number of
 // resource operations the plan holds (Summary.Total), for the progress line.
 func (r *Runner) Apply(ctx context.Context, planFile string, total int, destroy bool) error {
