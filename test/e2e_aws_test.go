@@ -3,7 +3,6 @@
 package test
 
 import (
-	"archive/zip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -184,12 +183,17 @@ func (s *awsStack) brokers(t *testing.T) int {
 	return len(d.Brokers)
 }
 
+// teardown attempts every stack's destroy, consumer first (its endpoints use
+// the module's endpoint services), and reports each failure: a consumer whose
+// Lambda ENIs are still draining must not keep the MSK stack alive.
 func (s *awsStack) teardown(t *testing.T) {
-	if test_structure.IsTestDataPresent(t, test_structure.FormatTestDataPath(s.consumerDir, "TerraformOptions.json")) {
-		terraform.Destroy(t, test_structure.LoadTerraformOptions(t, s.consumerDir))
-	}
-	if test_structure.IsTestDataPresent(t, test_structure.FormatTestDataPath(s.dir, "TerraformOptions.json")) {
-		terraform.Destroy(t, test_structure.LoadTerraformOptions(t, s.dir))
+	for _, st := range []struct{ name, dir string }{{"consumer", s.consumerDir}, {"module", s.dir}} {
+		if !test_structure.IsTestDataPresent(t, test_structure.FormatTestDataPath(st.dir, "TerraformOptions.json")) {
+			continue
+		}
+		if _, err := terraform.DestroyE(t, test_structure.LoadTerraformOptions(t, st.dir)); err != nil {
+			t.Errorf("destroy the %s stack (%s): %v; the nightly's cleanup step sweeps what it left", st.name, st.dir, err)
+		}
 	}
 }
 
@@ -204,26 +208,7 @@ func buildRunnerZip(t *testing.T) string {
 		t.Fatalf("build the runner: %v\n%s", err, out)
 	}
 	zipPath := filepath.Join(dir, "runner.zip")
-	f, err := os.Create(zipPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := zip.NewWriter(f)
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: "bootstrap", Method: zip.Deflate, ExternalAttrs: 0o755 << 16})
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := os.ReadFile(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write(body); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	if err := writeRunnerZip(zipPath, bin); err != nil {
 		t.Fatal(err)
 	}
 	return zipPath

@@ -1,0 +1,122 @@
+package test
+
+import (
+	"archive/zip"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// writeRunnerZip zips bin as the Lambda runtime's entry point, bootstrap.
+// SetMode records the zip as made on Unix (CreatorVersion's high byte 3) with
+// the mode in the external attributes, as aws-lambda-go's build-lambda-zip
+// does; without the Unix creator, unzip and Lambda treat the entry as MS-DOS
+// and extract it 0644 (Runtime.InvalidEntrypoint: permission denied).
+func writeRunnerZip(zipPath, bin string) error {
+	body, err := os.ReadFile(bin)
+	if err != nil {
+		return fmt.Errorf("read the runner binary: %w", err)
+	}
+	f, err := os.Create(zipPath)
+	if err != nil {
+		return fmt.Errorf("create the runner zip: %w", err)
+	}
+	defer f.Close()
+	zw := zip.NewWriter(f)
+	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+	h.SetMode(0o755)
+	w, err := zw.CreateHeader(h)
+	if err != nil {
+		return fmt.Errorf("zip bootstrap: %w", err)
+	}
+	if _, err := w.Write(body); err != nil {
+		return fmt.Errorf("zip bootstrap: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("finish the runner zip: %w", err)
+	}
+	return f.Close()
+}
+
+// unzipMode is the mode Info-ZIP's unzip gives an extracted entry: the
+// external attributes' high 16 bits only when the entry was made on Unix
+// (creator host 3); for any other host (0 = MS-DOS/FAT) the permission bits
+// are not recorded and it falls back to 0644 under the usual umask.
+func unzipMode(f *zip.File) os.FileMode {
+	const hostUnix = 3
+	if f.CreatorVersion>>8 != hostUnix {
+		return 0o644
+	}
+	return os.FileMode(f.ExternalAttrs>>16) & os.ModePerm
+}
+
+func TestRunnerZipBootstrapExecutable(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bootstrap-bin")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\necho ran\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	zipPath := filepath.Join(dir, "runner.zip")
+	if err := writeRunnerZip(zipPath, bin); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.OpenReader(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	if len(zr.File) != 1 || zr.File[0].Name != "bootstrap" {
+		t.Fatalf("zip entries %v, want exactly bootstrap", zr.File)
+	}
+	if m := unzipMode(zr.File[0]); m&0o111 != 0o111 {
+		t.Errorf("bootstrap extracts as %v (creator host %d, external attrs %#x); Lambda needs it executable", m, zr.File[0].CreatorVersion>>8, zr.File[0].ExternalAttrs)
+	}
+	rc, err := zr.File[0].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(got) != "#!/bin/sh\necho ran\n" {
+		t.Errorf("bootstrap body %q", got)
+	}
+
+	// And the way Info-ZIP itself extracts it, when installed.
+	unzip, err := exec.LookPath("unzip")
+	if err != nil {
+		t.Log("unzip not installed: checked the creator host and external attributes only")
+		return
+	}
+	out := filepath.Join(dir, "out")
+	if b, err := exec.Command(unzip, "-q", zipPath, "-d", out).CombinedOutput(); err != nil {
+		t.Fatalf("unzip: %v\n%s", err, b)
+	}
+	fi, err := os.Stat(filepath.Join(out, "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm()&0o111 != 0o111 {
+		t.Errorf("unzip extracted bootstrap as %v, want executable", fi.Mode().Perm())
+	}
+	if b, err := exec.Command(filepath.Join(out, "bootstrap")).Output(); err != nil || string(b) != "ran\n" {
+		t.Errorf("run the extracted bootstrap: %v %q", err, b)
+	}
+}
+
+// TestUnzipModeReadsLikeUnzip keeps the reader honest: the old writer (mode
+// in the external attributes, MS-DOS creator) must read as not executable.
+func TestUnzipModeReadsLikeUnzip(t *testing.T) {
+	t.Parallel()
+	if m := unzipMode(&zip.File{FileHeader: zip.FileHeader{ExternalAttrs: 0o755 << 16}}); m&0o111 != 0 {
+		t.Errorf("MS-DOS-made entry reads %v, want not executable", m)
+	}
+	h := zip.FileHeader{}
+	h.SetMode(0o755)
+	if m := unzipMode(&zip.File{FileHeader: h}); m != 0o755 {
+		t.Errorf("Unix-made 0755 entry reads %v", m)
+	}
+}
