@@ -165,11 +165,18 @@ func (c *cli) terraformHint(err error) error {
 	}
 	msg := err.Error()
 	switch {
-	case c.env.getenv("TF_CLI_CONFIG_FILE") == "" && (strings.Contains(msg, "no such host") || strings.Contains(msg, "registry.terraform.io")):
-		return fmt.Errorf("%w\nTerraform could not reach the provider registry and TF_CLI_CONFIG_FILE is not set. Offline: `make plan-tools`, then export TF_CLI_CONFIG_FILE=$PWD/bin/terraformrc (the providers built in bin/); online: check the network or proxy", err)
+	case strings.Contains(msg, "no such host") && strings.Contains(msg, "registry.terraform.io"):
+		if _, ok := c.awsOverridden(); ok {
+			break // the providers come from bin/; something else asked the registry
+		}
+		why := "TF_CLI_CONFIG_FILE is not set"
+		if f := c.env.getenv("TF_CLI_CONFIG_FILE"); f != "" {
+			why = "TF_CLI_CONFIG_FILE=" + f + " does not override the providers"
+		}
+		return fmt.Errorf("%w\nTerraform could not reach the provider registry and %s. Offline: `make plan-tools`, then export TF_CLI_CONFIG_FILE=$PWD/bin/terraformrc from the repository root (the providers built in bin/); online: check the network or proxy", err, why)
 	case c.env.getenv("MSKVPCE_SCHEMA_PROVIDER_DATA") == "" && strings.Contains(msg, "availability zones"):
 		if _, ok := c.awsOverridden(); ok {
-			return fmt.Errorf("%w\nThe schema-only AWS provider (TF_CLI_CONFIG_FILE) makes up data sources unless MSKVPCE_SCHEMA_PROVIDER_DATA names a fixture: export MSKVPCE_SCHEMA_PROVIDER_DATA=$PWD/tools/fixtures/data-sources.json (3 AZs, 3 brokers)", err)
+			return fmt.Errorf("%w\nThe schema-only AWS provider (TF_CLI_CONFIG_FILE) makes up data sources unless MSKVPCE_SCHEMA_PROVIDER_DATA names a fixture: export MSKVPCE_SCHEMA_PROVIDER_DATA=$PWD/tools/fixtures/data-sources.json from the repository root (3 AZs, 3 brokers)", err)
 		}
 	}
 	return err
