@@ -131,8 +131,12 @@ lint: ## gofmt and go vet (main module and tools/)
 	$(GO) vet ./...
 	cd tools && $(GO) vet ./...
 
+.PHONY: readme-offline
+readme-offline: ## Run the README's `sh offline` blocks as written (test/readme-offline.sh)
+	test/readme-offline.sh
+
 .PHONY: test
-test: tools lint validate ## tools + lint + validate + every Go test (the README's test command)
+test: tools lint validate readme-offline ## tools + lint + validate + the README's offline blocks + every Go test (the README's test command)
 	cd tools && $(GO) test ./...
 	$(GO) test ./...
 
