@@ -154,7 +154,7 @@ e2e-local: ## The end-to-end flow against the local MSK-like environment (also p
 
 .PHONY: e2e
 e2e: ## The end-to-end flow on real AWS (needs credentials and AWS_REGION; MSK takes 15-30 min; skips without credentials)
-	$(GO) test -tags e2e -count=1 -timeout 150m -run 'TestE2EAWS' -v ./test/
+	$(GO) test -tags e2e -count=1 -timeout 120m -run 'TestE2EAWS' -v ./test/
 
 .PHONY: bench
 bench: ## Benchmarks behind the figures in the README

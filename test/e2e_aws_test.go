@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +74,8 @@ func requireAWSCredentials(t *testing.T) {
 	}
 }
 
+var reE2EPrefix = regexp.MustCompile(`^e2e-[a-z0-9][a-z0-9-]{0,18}[a-z0-9]$`)
+
 // awsStack keeps its stage data (terratest .test-data) beside this file for
 // the module and beside the fixture for the consumer.
 type awsStack struct {
@@ -88,6 +91,13 @@ func (s *awsStack) region(t *testing.T) string {
 
 func (s *awsStack) deploy(t *testing.T) {
 	prefix := "e2e-" + strings.ToLower(random.UniqueID())
+	// The nightly picks the prefix so its sweep step knows it up front.
+	if p := os.Getenv("E2E_PREFIX"); p != "" {
+		if !reE2EPrefix.MatchString(p) {
+			t.Fatalf("E2E_PREFIX=%q: want e2e-<run id>, at most 24 lowercase letters, digits and hyphens", p)
+		}
+		prefix = p
+	}
 	createdAt := time.Now().UTC().Format(time.RFC3339)
 	// TestE2EVarsPlan plans these same options offline on every CI run.
 	opts := moduleOptions(t, e2eRun{

@@ -53,8 +53,8 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		output   = fs.String("output", "table", "table or json")
 		endpoint = fs.String("endpoint", "", "override every AWS endpoint (for tests against fake AWS)")
 	)
-	fs.StringVar(&o.Prefix, "prefix", SafePrefix, "sweep resources whose E2EPrefix tag / role name starts with this (must start with "+SafePrefix+")")
-	fs.DurationVar(&o.OlderThan, "older-than", 4*time.Hour, "keep anything younger (at least 1h)")
+	fs.StringVar(&o.Prefix, "prefix", SafePrefix, "sweep one run (e2e-<id>, its E2EPrefix tag exactly) or every run ("+SafePrefix+")")
+	fs.DurationVar(&o.OlderThan, "older-than", 4*time.Hour, "keep anything younger (at least 1h with --prefix "+SafePrefix+"; any, 0 included, for one run's own prefix)")
 	fs.DurationVar(&o.WaitForClusters, "wait-clusters", 40*time.Minute, "with --yes: wait up to this long for deleted MSK clusters to be gone before deleting their network")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

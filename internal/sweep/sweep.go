@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -88,15 +89,33 @@ type Options struct {
 	PollInterval time.Duration
 }
 
+// reRunID is one run's prefix: e2e-<id>, the id lowercase letters, digits
+// and inner hyphens (the module's prefix rule).
+var reRunID = regexp.MustCompile(`^e2e-[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+
 // Validate rejects options that could sweep the wrong things.
 func (o Options) Validate() error {
-	if !strings.HasPrefix(o.Prefix, SafePrefix) {
-		return fmt.Errorf("--prefix %q: must start with %q, so the sweeper can only ever touch e2e resources", o.Prefix, SafePrefix)
+	if o.Prefix != SafePrefix && !reRunID.MatchString(o.Prefix) {
+		return fmt.Errorf("--prefix %q: want %q (every run) or one run's whole prefix e2e-<id> (lowercase letters, digits, hyphens), so the sweeper can only ever touch e2e resources", o.Prefix, SafePrefix)
 	}
-	if o.OlderThan < time.Hour {
-		return fmt.Errorf("--older-than %s: must be at least 1h, so a run in progress is never swept", o.OlderThan)
+	if o.OlderThan < 0 {
+		return fmt.Errorf("--older-than %s: must not be negative", o.OlderThan)
+	}
+	// A run sweeps its own prefix the moment it ends; sweeping every run
+	// needs an age, so a run in progress is never swept.
+	if o.Prefix == SafePrefix && o.OlderThan < time.Hour {
+		return fmt.Errorf("--older-than %s: must be at least 1h with --prefix %s, so a run in progress is never swept (no age limit only for one run's own --prefix e2e-<id>)", o.OlderThan, SafePrefix)
 	}
 	return nil
+}
+
+// Matches reports whether an E2EPrefix tag value belongs to the sweep: the
+// whole run id, or any e2e run for SafePrefix (e2e-ab12 never takes e2e-ab123).
+func (o Options) Matches(runID string) bool {
+	if o.Prefix == SafePrefix {
+		return strings.HasPrefix(runID, SafePrefix)
+	}
+	return runID == o.Prefix
 }
 
 // Resource is one thing the sweeper found.
@@ -159,7 +178,7 @@ func Discover(ctx context.Context, c Clients, o Options) (Plan, error) {
 			for _, t := range m.Tags {
 				tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 			}
-			if !strings.HasPrefix(tags[TagPrefix], o.Prefix) {
+			if !o.Matches(tags[TagPrefix]) {
 				continue
 			}
 			kind, id := ParseARN(aws.ToString(m.ResourceARN))
@@ -179,7 +198,7 @@ func Discover(ctx context.Context, c Clients, o Options) (Plan, error) {
 		}
 		for _, role := range page.Roles {
 			name := aws.ToString(role.RoleName)
-			if !strings.HasPrefix(name, o.Prefix) {
+			if !(o.Prefix == SafePrefix && strings.HasPrefix(name, SafePrefix)) && !strings.HasPrefix(name, o.Prefix+"-") {
 				continue
 			}
 			consider(Resource{Kind: KindIAMRole, ID: name, ARN: aws.ToString(role.Arn), Prefix: o.Prefix, Created: aws.ToTime(role.CreateDate)})

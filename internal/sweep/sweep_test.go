@@ -393,6 +393,10 @@ func TestRefusesWhatCouldTouchOtherStacks(t *testing.T) {
 		{"--prefix", "prod-"},
 		{"--prefix", ""},
 		{"--older-than", "10m"},
+		{"--older-than", "0", "--prefix", "e2e-"},
+		{"--prefix", "e2e-Old1"},
+		{"--prefix", "e2e-old1-"},
+		{"--older-than", "-1h", "--prefix", "e2e-old1"},
 		{"--output", "yaml"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
@@ -430,5 +434,23 @@ func TestParseARN(t *testing.T) {
 		if k, id := ParseARN(arn); k != want.kind || id != want.id {
 			t.Errorf("ParseARN(%q) = %s, %q; want %s, %q", arn, k, id, want.kind, want.id)
 		}
+	}
+}
+
+// A run's own prefix: no age limit, and the whole run id only (e2e-old
+// must not take e2e-old1).
+func TestRunPrefixIsWholeAndAgeless(t *testing.T) {
+	f := leftovers()
+	young := map[string]string{TagPrefix: "e2e-old", TagCreatedAt: now.Add(-time.Minute).Format(time.RFC3339)}
+	f.tagged = append(f.tagged, taggedResource{"arn:aws:ec2:us-east-1:123456789012:subnet/subnet-mine", young})
+	code, out, errOut := runSweep(t, f, "--prefix", "e2e-old", "--older-than", "0")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr: %s", code, errOut)
+	}
+	if !strings.Contains(out, "subnet-mine") || !strings.Contains(out, "dry run: 1 to delete, 0 kept") {
+		t.Errorf("want only this run's subnet, a minute old:\n%s", out)
+	}
+	if strings.Contains(out, "e2e-old1") || strings.Contains(out, "vpc-old") {
+		t.Errorf("e2e-old took another run's resources:\n%s", out)
 	}
 }
