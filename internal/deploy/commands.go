@@ -287,21 +287,14 @@ func (c *cli) status(ctx context.Context) (statusReport, tfoutputs.Deployment, e
 
 func (c *cli) cmdStatus(ctx context.Context) error {
 	// Look before touching anything: status of a deployment that does not
-	// exist yet must not create its working directory.
+	// exist is an error (exit 2, the known ones listed) and creates nothing.
 	c.probe = true
 	if err := c.resolve(false); err != nil {
 		return err
 	}
 	c.probe = false
 	if _, err := os.Stat(c.wd.SettingsFile()); err != nil {
-		r := statusReport{Name: c.settings.Name, Workdir: c.wd.Dir, Root: c.wd.RootDir(), Backend: c.settings.Backend, Phase: phaseNotInitialised, Placeholder: c.placeholderPlanned(),
-			Detail: "no deployment in " + c.wd.Dir,
-			Next:   fmt.Sprintf("%s (or %s apply with the inputs)", c.cmdline("init"), c.prog())}
-		if c.output == "json" {
-			return json.NewEncoder(c.env.Stdout).Encode(r)
-		}
-		fmt.Fprintf(c.env.Stdout, "Deployment:      %s\nWorking dir:     %s (does not exist)\nPhase:           %s\nNext:            %s\n", r.Name, r.Workdir, r.Phase, r.Next)
-		return nil
+		return c.noDeployment(c.settings.Name)
 	}
 	if err := c.prepare(ctx, false, false); err != nil {
 		return err

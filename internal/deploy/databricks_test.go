@@ -226,7 +226,7 @@ func TestDatabricksInputsExit2(t *testing.T) {
 	}
 }
 
-// status of a deployment that does not exist creates nothing.
+// status of a deployment that does not exist exits 2 and creates nothing.
 func TestStatusOfUnknownDeploymentCreatesNothing(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
@@ -243,9 +243,9 @@ func TestStatusOfUnknownDeploymentCreatesNothing(t *testing.T) {
 				args[i] = wd
 			}
 		}
-		r := h.must(args...)
-		if !strings.Contains(r.stdout, string(phaseNotInitialised)) {
-			t.Errorf("%q: %s", args, r.stdout)
+		r := h.run(args...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "no deployment") {
+			t.Errorf("%q: exit %d\n%s", args, r.code, r.stderr)
 		}
 		entries, _ := os.ReadDir(base)
 		if len(entries) > 0 {

@@ -263,8 +263,8 @@ func TestTypedConfirmation(t *testing.T) {
 func TestApplyOutputExternalIDDestroy(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	if r := h.must("status", "--name", "test-dep"); !strings.Contains(r.stdout, "not initialised") {
-		t.Errorf("fresh status:\n%s", r.stdout)
+	if r := h.run("status", "--name", "test-dep"); r.code != ExitUsage || !strings.Contains(r.stderr, "no deployment named test-dep") {
+		t.Errorf("fresh status: exit %d\n%s", r.code, r.stderr)
 	}
 	h.must(append([]string{"init"}, fixtureInputs...)...)
 
