@@ -45,6 +45,8 @@ type Event struct {
 	// STSEndpoint overrides the STS endpoint (local runs against a fake STS).
 	STSEndpoint    string `json:"sts_endpoint,omitempty"`
 	TimeoutSeconds int    `json:"timeout_seconds,omitempty"`
+	// SASLMechanism: aws-msk-iam (default, as Databricks), oauthbearer or both.
+	SASLMechanism string `json:"sasl_mechanism,omitempty"`
 }
 
 // Validate names the first field that makes the event unusable.
@@ -93,6 +95,10 @@ func Handle(ctx context.Context, ev Event, base aws.Config) (*verify.Report, err
 		}
 		target.RootCAs = pool
 	}
+	mechs, err := verify.ParseMechanisms(ev.SASLMechanism)
+	if err != nil {
+		return nil, fmt.Errorf("remoteverify: bad event: %w", err)
+	}
 	var timeout time.Duration // verify.DefaultTimeout
 	if ev.TimeoutSeconds > 0 {
 		timeout = time.Duration(ev.TimeoutSeconds) * time.Second
@@ -104,7 +110,7 @@ func Handle(ctx context.Context, ev Event, base aws.Config) (*verify.Report, err
 		ExternalID:  ev.ExternalID,
 		STSEndpoint: ev.STSEndpoint,
 		Data:        true,
-		Options:     verify.Options{Timeout: timeout},
+		Options:     verify.Options{Timeout: timeout, Mechanisms: mechs},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("remoteverify: %w", err)

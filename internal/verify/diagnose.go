@@ -15,6 +15,14 @@ import (
 	"github.com/IBM/sarama"
 )
 
+// mechName is the path's SASL mechanism as Kafka names it.
+func (pr *pathRun) mechName() string {
+	if pr.mech == "" {
+		return MechanismOAuthBearer
+	}
+	return pr.mech
+}
+
 // nlb names the hop a path goes through, e.g. "NLB 2 (10.0.2.15:9098)".
 func (pr *pathRun) nlb() string {
 	return fmt.Sprintf("NLB %d (%s)", pr.path.BrokerID, pr.path.Endpoint)
@@ -108,8 +116,20 @@ func diagnose(pr *pathRun, stage string, err error, overall error) (string, stri
 		var ce *credentialsError
 		var ue *unmappedError
 		var sk *skewError
+		var hm *hostMisrouteError
 		msg := err.Error()
 		switch {
+		case errors.As(err, &hm):
+			where := "a different broker"
+			if hm.landsOn != 0 {
+				where = fmt.Sprintf("broker %d (a payload signed for broker %d's host was accepted there)", hm.landsOn, hm.landsOn)
+			}
+			lands := ""
+			if hm.landsOn != 0 {
+				lands = fmt.Sprintf("path to broker %d lands on broker %d: ", id, hm.landsOn)
+			}
+			return fmt.Sprintf("%sthe AWS_MSK_IAM payload signed for %s was refused (%s) through %s while an OAUTHBEARER token from the same credentials was accepted: AWS_MSK_IAM signatures are bound to the broker's host, and this path reaches %s", lands, host, saslMessage(hm.err), pr.nlb(), where),
+				fmt.Sprintf("NLB %d's target group must hold broker %d's client IP (brokers[].client_ip in the outputs) on 9098: re-apply terraform to restore it; if the endpoint map pairs hostnames with the wrong NLBs, rebuild the map from the current `terraform output -json`", id, id)
 		case errors.As(err, &ce):
 			return fmt.Sprintf("could not get AWS credentials to sign the IAM token: %v", ce.err),
 				"configure the SDK default chain (AWS_PROFILE, environment, SSO login, instance role) or pass --profile / --role-arn"
@@ -129,10 +149,10 @@ func diagnose(pr *pathRun, stage string, err error, overall error) (string, stri
 			return fmt.Sprintf("broker %d rejected the IAM token: clock skew (%s)", id, saslMessage(err)),
 				"sync this machine's clock (chrony/NTP): SigV4 tokens are rejected when the clock is off by more than 5 minutes"
 		case errors.Is(err, sarama.ErrSASLAuthenticationFailed):
-			return fmt.Sprintf("broker %d rejected the IAM token: SASL_AUTHENTICATION_FAILED (%s)", id, saslMessage(err)),
+			return fmt.Sprintf("broker %d rejected the IAM token: SASL_AUTHENTICATION_FAILED (%s: %s)", id, pr.mechName(), saslMessage(err)),
 				fmt.Sprintf("check that the credentials are valid and unexpired, that region %s is the cluster's, that the principal's policy allows kafka-cluster:Connect on %s, and that this machine's clock is right", pr.t.Region, clusterARN(pr.t))
 		case errors.Is(err, sarama.ErrUnsupportedSASLMechanism):
-			return fmt.Sprintf("broker %d does not accept OAUTHBEARER: %v", id, err),
+			return fmt.Sprintf("broker %d does not accept %s: %v", id, pr.mechName(), err),
 				"enable IAM client authentication on the cluster (client_authentication.sasl.iam) and make sure the NLB forwards to port 9098"
 		case timeout:
 			return fmt.Sprintf("SASL/IAM authentication with broker %d via %s timed out after %s", id, pr.nlb(), st),

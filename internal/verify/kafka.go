@@ -18,7 +18,7 @@ import (
 const RunIDHeader = "mskvpce-run-id"
 
 func (pr *pathRun) recordKey() string {
-	return fmt.Sprintf("%s/broker-%d", pr.o.RunID, pr.path.BrokerID)
+	return fmt.Sprintf("%s/broker-%d/%s", pr.o.RunID, pr.path.BrokerID, strings.ToLower(pr.mechName()))
 }
 
 type recordValue struct {
@@ -257,9 +257,9 @@ func setupTopic(ctx context.Context, t *Target, o Options, runs []*pathRun) topi
 		}
 		parts = append(parts, fmt.Sprintf("%d→broker %d", p, l))
 	}
-	for _, pr := range runs {
-		if _, ok := st.ledBy[int32(pr.path.BrokerID)]; !ok {
-			missing = append(missing, fmt.Sprintf("%d", pr.path.BrokerID))
+	for _, id := range brokerIDs(runs) {
+		if _, ok := st.ledBy[id]; !ok {
+			missing = append(missing, fmt.Sprintf("%d", id))
 		}
 	}
 	verb := "exists"
@@ -278,13 +278,25 @@ func setupTopic(ctx context.Context, t *Target, o Options, runs []*pathRun) topi
 	return done(true, fmt.Sprintf("topic %s %s: partitions %s", t.Topic, verb, strings.Join(parts, ", ")), "")
 }
 
+// brokerIDs lists the mapped brokers once each, in run order (a broker has
+// one run per mechanism).
+func brokerIDs(runs []*pathRun) []int32 {
+	var ids []int32
+	seen := map[int32]bool{}
+	for _, pr := range runs {
+		if id := int32(pr.path.BrokerID); !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
 // createTopic creates the verification topic with one partition per mapped
 // broker, partition i led by the i-th broker, replicas rotated across the rest.
 func createTopic(via *pathRun, t *Target, o Options, runs []*pathRun) error {
-	ids := make([]int32, 0, len(runs))
-	for _, pr := range runs {
-		ids = append(ids, int32(pr.path.BrokerID))
-	}
+	mapped := brokerIDs(runs)
+	ids := append([]int32(nil), mapped...)
 	for _, b := range via.meta.brokers {
 		found := false
 		for _, id := range ids {
@@ -296,7 +308,7 @@ func createTopic(via *pathRun, t *Target, o Options, runs []*pathRun) error {
 	}
 	rf := min(3, len(ids))
 	assign := map[int32][]int32{}
-	for i := range runs {
+	for i := range mapped {
 		reps := make([]int32, rf)
 		for r := range rf {
 			reps[r] = ids[(i+r)%len(ids)]

@@ -23,6 +23,7 @@ type pathRun struct {
 	o    Options
 	path Path
 	host string // advertised hostname: the TLS server name
+	mech string // SASL mechanism: MechanismAWSMSKIAM or MechanismOAuthBearer
 
 	stages  []finding.Finding
 	start   time.Time
@@ -39,12 +40,12 @@ type pathRun struct {
 	sentAt time.Time
 }
 
-func newPathRun(t *Target, o Options, p Path) *pathRun {
+func newPathRun(t *Target, o Options, p Path, mech string) *pathRun {
 	host, _, err := net.SplitHostPort(p.Advertised)
 	if err != nil {
 		host = p.Advertised
 	}
-	return &pathRun{t: t, o: o, path: p, host: host, part: -1, offset: -1}
+	return &pathRun{t: t, o: o, path: p, host: host, mech: mech, part: -1, offset: -1}
 }
 
 // stageError is a failure with its diagnosis already made.
@@ -145,6 +146,7 @@ func (pr *pathRun) report() PathReport {
 		BrokerID:   pr.path.BrokerID,
 		Advertised: pr.path.Advertised,
 		Endpoint:   pr.path.Endpoint,
+		Mechanism:  pr.mech,
 		Passed:     !pr.failed && len(pr.stages) == len(Stages),
 		LandsOn:    pr.landsOn,
 		Partition:  pr.part,
@@ -223,6 +225,14 @@ func (pr *pathRun) connect(ctx context.Context) {
 				next:   "configure credentials for the SDK default chain (AWS_PROFILE, environment, SSO, instance role) or pass --profile / --role-arn",
 			}
 		}
+		if pr.mech == MechanismAWSMSKIAM {
+			pr.mu.Lock()
+			c := pr.conn
+			pr.mu.Unlock()
+			if err := authenticateAWSMSKIAM(ctx, c, pr.path.Advertised, pr.t.Credentials); err != nil {
+				return "", pr.explainDenied(ctx, err)
+			}
+		}
 		b := sarama.NewBroker(pr.path.Advertised)
 		pr.mu.Lock()
 		pr.broker = b
@@ -235,12 +245,10 @@ func (pr *pathRun) connect(ctx context.Context) {
 			if tp.err != nil {
 				return "", &credentialsError{tp.err}
 			}
-			if errors.Is(err, sarama.ErrSASLAuthenticationFailed) && !containsAny(err.Error(), "too many connects") {
-				if off, ok := pr.probeSkew(ctx); ok {
-					return "", &skewError{offset: off, err: err}
-				}
-			}
-			return "", err
+			return "", pr.explainDenied(ctx, err)
+		}
+		if pr.mech == MechanismAWSMSKIAM {
+			return fmt.Sprintf("AWS_MSK_IAM payload signed for %s (%s) accepted", pr.host, pr.t.Region), nil
 		}
 		return fmt.Sprintf("OAUTHBEARER IAM token signed for %s accepted", pr.t.Region), nil
 	})
@@ -320,7 +328,9 @@ func (pr *pathRun) saramaConfig(tp sarama.AccessTokenProvider) *sarama.Config {
 	c.Net.WriteTimeout = pr.o.StageTimeout
 	c.Net.DialTimeout = pr.o.StageTimeout
 	c.Net.MaxOpenRequests = 1
-	c.Net.SASL.Enable = true
+	// AWS_MSK_IAM is not a sarama mechanism: the sasl stage authenticates
+	// the connection (authenticateAWSMSKIAM) before sarama gets it.
+	c.Net.SASL.Enable = pr.mech != MechanismAWSMSKIAM
 	c.Net.SASL.Mechanism = sarama.SASLTypeOAuth
 	c.Net.SASL.Handshake = true
 	c.Net.SASL.TokenProvider = tp

@@ -39,14 +39,14 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if !r.NoDataPath {
 		b.WriteString("\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		head := []string{"BROKER", "ENDPOINT"}
+		head := []string{"BROKER", "SASL", "ENDPOINT"}
 		for _, s := range Stages {
 			head = append(head, strings.ToUpper(s))
 		}
 		head = append(head, "RESULT")
 		fmt.Fprintln(tw, strings.Join(head, "\t"))
 		for _, p := range r.Paths {
-			row := []string{fmt.Sprint(p.BrokerID), p.Endpoint}
+			row := []string{fmt.Sprint(p.BrokerID), p.Mechanism, p.Endpoint}
 			for _, s := range Stages {
 				row = append(row, cell(p.Stage(s)))
 			}
@@ -105,6 +105,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	var fails []finding.Finding
 	for _, p := range r.Paths {
 		if f, ok := p.Failed(); ok {
+			if p.Mechanism != "" {
+				f.Target += " (" + p.Mechanism + ")"
+			}
 			fails = append(fails, f)
 		}
 	}

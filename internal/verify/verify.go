@@ -99,6 +99,9 @@ type Options struct {
 	StageTimeout time.Duration
 	// RunID tags every record this run writes; empty means a random one.
 	RunID string
+	// Mechanisms are the SASL mechanisms each path is verified with, each
+	// over its own connection (default DefaultMechanisms).
+	Mechanisms []string
 	// Logger receives progress at debug level; nil discards.
 	Logger *slog.Logger
 }
@@ -111,7 +114,9 @@ type PathReport struct {
 	BrokerID   int    `json:"broker_id"`
 	Advertised string `json:"advertised"`
 	Endpoint   string `json:"endpoint"`
-	Passed     bool   `json:"passed"`
+	// Mechanism is the SASL mechanism this path authenticated with.
+	Mechanism string `json:"mechanism"`
+	Passed    bool   `json:"passed"`
 	// LandsOn is the broker this path actually reaches, when it is not
 	// BrokerID (an NLB forwarding to the wrong broker); 0 when unknown or right.
 	LandsOn int `json:"lands_on,omitempty"`
@@ -233,9 +238,11 @@ func Run(ctx context.Context, t Target, o Options) *Report {
 	}
 	paths := append([]Path(nil), t.Paths...)
 	sort.Slice(paths, func(i, j int) bool { return paths[i].BrokerID < paths[j].BrokerID })
-	runs := make([]*pathRun, len(paths))
-	for i, p := range paths {
-		runs[i] = newPathRun(&t, o, p)
+	var runs []*pathRun
+	for _, p := range paths {
+		for _, m := range o.Mechanisms {
+			runs = append(runs, newPathRun(&t, o, p, m))
+		}
 	}
 	defer func() {
 		for _, pr := range runs {
@@ -275,6 +282,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RunID == "" {
 		o.RunID = NewRunID()
+	}
+	if len(o.Mechanisms) == 0 {
+		o.Mechanisms = DefaultMechanisms
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -126,6 +126,8 @@ func TestRunFaults(t *testing.T) {
 		landsOn    map[int]int
 		check      string // a failing engine check instead of/besides paths
 		checkInDet string
+		// aws overrides the expectation for AWS_MSK_IAM, where it differs.
+		aws *faultWant
 	}{
 		{
 			name:   "NLB down",
@@ -141,6 +143,9 @@ func TestRunFaults(t *testing.T) {
 			detail:  "path to broker 2 lands on broker 3",
 			next:    "NLB 2's target group must hold broker 2's client IP",
 			landsOn: map[int]int{2: 3},
+			// The payload is signed for broker 2's host: broker 3 says
+			// Access denied at SASL, as MSK does.
+			aws: &faultWant{fail: map[int]string{2: verify.StageSASL}, detail: "path to broker 2 lands on broker 3: the AWS_MSK_IAM payload signed for b-2.", next: "NLB 2's target group must hold broker 2's client IP", landsOn: map[int]int{2: 3}},
 		},
 		{
 			name:   "broker down",
@@ -243,6 +248,7 @@ func TestRunFaults(t *testing.T) {
 			fail:   map[int]string{1: verify.StageMetadata, 2: verify.StageMetadata},
 			detail: "cluster metadata does not match the endpoint map: broker ",
 			next:   "rebuild the map from the current `terraform output -json`",
+			aws:    &faultWant{fail: map[int]string{1: verify.StageSASL, 2: verify.StageSASL}, detail: "AWS_MSK_IAM signatures are bound to the broker's host", next: "rebuild the map from the current `terraform output -json`", landsOn: map[int]int{1: 2, 2: 1}},
 		},
 		{
 			name: "missing topic, CreateTopic denied",
@@ -254,84 +260,103 @@ func TestRunFaults(t *testing.T) {
 			checkInDet: "topic verify-missing is missing and creating it was denied",
 		},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			env, tg := startEnv(t)
-			tc.inject(t, env, &tg)
-			st := tc.stage
-			if st == 0 {
-				st = 3 * time.Second
+	for _, mech := range []string{verify.MechanismAWSMSKIAM, verify.MechanismOAuthBearer} {
+		for _, tc := range cases {
+			if w := tc.aws; w != nil && mech == verify.MechanismAWSMSKIAM {
+				tc.fail, tc.detail, tc.next, tc.landsOn = w.fail, w.detail, w.next, w.landsOn
 			}
-			rep := verify.Run(context.Background(), tg, opts(st))
-			var table bytes.Buffer
-			if err := rep.WriteTable(&table); err != nil {
-				t.Fatal(err)
-			}
-			defer func() {
-				if t.Failed() {
-					t.Logf("report:\n%s", table.String())
+			t.Run(mech+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				env, tg := startEnv(t)
+				tc.inject(t, env, &tg)
+				st := tc.stage
+				if st == 0 {
+					st = 3 * time.Second
 				}
-			}()
-			if rep.Passed || rep.ExitCode() != 1 {
-				t.Fatalf("want a failing report (exit 1), got passed=%v exit=%d", rep.Passed, rep.ExitCode())
-			}
-			for _, p := range rep.Paths {
-				stage, wantFail := tc.fail[p.BrokerID]
-				f, failed := p.Failed()
-				if !wantFail {
-					if failed || !p.Passed {
-						t.Errorf("broker %d: want pass, got %s failure: %s", p.BrokerID, f.Check, f.Detail)
+				o := opts(st)
+				o.Mechanisms = []string{mech}
+				rep := verify.Run(context.Background(), tg, o)
+				var table bytes.Buffer
+				if err := rep.WriteTable(&table); err != nil {
+					t.Fatal(err)
+				}
+				defer func() {
+					if t.Failed() {
+						t.Logf("report:\n%s", table.String())
 					}
-					continue
+				}()
+				if rep.Passed || rep.ExitCode() != 1 {
+					t.Fatalf("want a failing report (exit 1), got passed=%v exit=%d", rep.Passed, rep.ExitCode())
 				}
-				if !failed {
-					// Skipped stages count as failures of the path (topic unusable).
-					if p.Passed || p.Stage(stage).OK {
-						t.Errorf("broker %d: want %s to fail, path passed", p.BrokerID, stage)
+				for _, p := range rep.Paths {
+					stage, wantFail := tc.fail[p.BrokerID]
+					f, failed := p.Failed()
+					if !wantFail {
+						if failed || !p.Passed {
+							t.Errorf("broker %d: want pass, got %s failure: %s", p.BrokerID, f.Check, f.Detail)
+						}
+						continue
 					}
-					continue
-				}
-				if f.Check == tc.alt {
-					stage = tc.alt
-				}
-				if f.Check != stage {
-					t.Errorf("broker %d: failed at %s, want %s (%s)", p.BrokerID, f.Check, stage, f.Detail)
-				}
-				if !strings.Contains(f.Detail, tc.detail) {
-					t.Errorf("broker %d: detail %q lacks %q", p.BrokerID, f.Detail, tc.detail)
-				}
-				if tc.notDetail != "" && strings.Contains(f.Detail, tc.notDetail) {
-					t.Errorf("broker %d: detail %q should not say %q", p.BrokerID, f.Detail, tc.notDetail)
-				}
-				if !strings.Contains(f.NextStep, tc.next) {
-					t.Errorf("broker %d: next step %q lacks %q", p.BrokerID, f.NextStep, tc.next)
-				}
-				if f.Millis < 0 || f.Target != "broker "+itoa(p.BrokerID) {
-					t.Errorf("broker %d: finding %+v", p.BrokerID, f)
-				}
-				for _, later := range p.Stages[slices.Index(verify.Stages, stage)+1:] {
-					if !later.Skipped {
-						t.Errorf("broker %d: stage %s after the failed %s should be skipped", p.BrokerID, later.Check, stage)
+					if !failed {
+						// Skipped stages count as failures of the path (topic unusable).
+						if p.Passed || p.Stage(stage).OK {
+							t.Errorf("broker %d: want %s to fail, path passed", p.BrokerID, stage)
+						}
+						continue
+					}
+					if f.Check == tc.alt {
+						stage = tc.alt
+					}
+					if f.Check != stage {
+						t.Errorf("broker %d: failed at %s, want %s (%s)", p.BrokerID, f.Check, stage, f.Detail)
+					}
+					if !strings.Contains(f.Detail, tc.detail) {
+						t.Errorf("broker %d: detail %q lacks %q", p.BrokerID, f.Detail, tc.detail)
+					}
+					if tc.notDetail != "" && strings.Contains(f.Detail, tc.notDetail) {
+						t.Errorf("broker %d: detail %q should not say %q", p.BrokerID, f.Detail, tc.notDetail)
+					}
+					if !strings.Contains(f.NextStep, tc.next) {
+						t.Errorf("broker %d: next step %q lacks %q", p.BrokerID, f.NextStep, tc.next)
+					}
+					if f.Millis < 0 || f.Target != "broker "+itoa(p.BrokerID) {
+						t.Errorf("broker %d: finding %+v", p.BrokerID, f)
+					}
+					for _, later := range p.Stages[slices.Index(verify.Stages, stage)+1:] {
+						if !later.Skipped {
+							t.Errorf("broker %d: stage %s after the failed %s should be skipped", p.BrokerID, later.Check, stage)
+						}
+					}
+					if want := tc.landsOn[p.BrokerID]; p.LandsOn != want {
+						t.Errorf("broker %d: lands on %d, want %d", p.BrokerID, p.LandsOn, want)
 					}
 				}
-				if want := tc.landsOn[p.BrokerID]; p.LandsOn != want {
-					t.Errorf("broker %d: lands on %d, want %d", p.BrokerID, p.LandsOn, want)
-				}
-			}
-			if tc.check != "" {
-				found := false
-				for _, c := range rep.Checks {
-					if c.Check == tc.check && !c.OK && strings.Contains(c.Detail, tc.checkInDet) && c.NextStep != "" {
-						found = true
+				if tc.check != "" {
+					found := false
+					for _, c := range rep.Checks {
+						if c.Check == tc.check && !c.OK && strings.Contains(c.Detail, tc.checkInDet) && c.NextStep != "" {
+							found = true
+						}
+					}
+					if !found {
+						t.Errorf("no failing %s check saying %q in %+v", tc.check, tc.checkInDet, rep.Checks)
 					}
 				}
-				if !found {
-					t.Errorf("no failing %s check saying %q in %+v", tc.check, tc.checkInDet, rep.Checks)
+				for _, p := range rep.Paths {
+					if p.Mechanism != mech {
+						t.Errorf("broker %d: report says mechanism %q, want %q", p.BrokerID, p.Mechanism, mech)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
+}
+
+// faultWant is a fault's expected outcome for one mechanism.
+type faultWant struct {
+	fail         map[int]string
+	detail, next string
+	landsOn      map[int]int
 }
 
 func must(t *testing.T, err error) {

@@ -38,6 +38,12 @@ runs these stages over one connection through its own NLB:
 
   dns → tcp → tls → sasl (IAM) → metadata → produce → consume
 
+SASL (--sasl-mechanism): aws-msk-iam (default) is what Databricks' Spark uses
+(kafka.sasl.mechanism = AWS_MSK_IAM: a signature bound to each broker's host,
+so an NLB that reaches the wrong broker fails at sasl with Access denied);
+oauthbearer is aws-msk-iam-sasl-signer-go's token (Go, Python, librdkafka
+clients: the wrong broker shows at produce); both runs every path with each.
+
 Inputs (exactly one):
   --local                  start the local MSK-like environment in-process (no AWS)
                            and verify through each of its NLB stand-ins
@@ -98,6 +104,7 @@ type options struct {
 	verbose      bool
 	faults       endpointFlag
 	checks       string
+	mechanism    string
 }
 
 // usageError is a bad input: exit 2.
@@ -140,6 +147,7 @@ func RunWithStdin(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer
 	fs.StringVar(&o.runID, "run-id", "", "tag for this run's records (default: random)")
 	fs.BoolVar(&o.verbose, "v", false, "log progress to stderr")
 	fs.Var(&o.faults, "local-fault", "`FAULT` to inject with --local, to see a diagnosis (repeatable): "+faultHelp)
+	fs.StringVar(&o.mechanism, "sasl-mechanism", "aws-msk-iam", "`MECH`: aws-msk-iam (what Databricks uses), oauthbearer, or both")
 	fs.StringVar(&o.checks, "checks", "all", "`LIST` of checks: all, data, control-plane, or check ids (see Checks above)")
 	if code, done := parse(fs, args, stderr); done {
 		return code
@@ -217,7 +225,11 @@ func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger, stde
 		}
 		sel.cp = nil
 	}
-	vo := verify.Options{Timeout: o.timeout, StageTimeout: o.stageTimeout, RunID: o.runID, Logger: log}
+	mechs, err := verify.ParseMechanisms(o.mechanism)
+	if err != nil {
+		return nil, badInput("%v", err)
+	}
+	vo := verify.Options{Timeout: o.timeout, StageTimeout: o.stageTimeout, RunID: o.runID, Logger: log, Mechanisms: mechs}
 
 	if o.local {
 		start := time.Now()

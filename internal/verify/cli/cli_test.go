@@ -267,3 +267,35 @@ func TestTimeoutAloneClampsStageTimeout(t *testing.T) {
 		t.Fatalf("--local --timeout 3s: exit %d\n%s\n%s", code, out, errs)
 	}
 }
+
+// TestSASLMechanismFlag: both runs every broker path once per mechanism and
+// the report says which; an unknown mechanism is bad input.
+func TestSASLMechanismFlag(t *testing.T) {
+	code, out, errs := run(t, "", "--local", "--sasl-mechanism", "both", "--output", "json")
+	if code != cli.ExitOK {
+		t.Fatalf("--sasl-mechanism both: exit %d\n%s\n%s", code, out, errs)
+	}
+	var rep struct {
+		Paths []struct {
+			BrokerID  int    `json:"broker_id"`
+			Mechanism string `json:"mechanism"`
+			Passed    bool   `json:"passed"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, p := range rep.Paths {
+		if p.Passed {
+			got[p.Mechanism]++
+		}
+	}
+	if len(rep.Paths) != 6 || got["AWS_MSK_IAM"] != 3 || got["OAUTHBEARER"] != 3 {
+		t.Errorf("paths by mechanism: %v of %d, want 3 passing AWS_MSK_IAM and 3 OAUTHBEARER", got, len(rep.Paths))
+	}
+	code, _, errs = run(t, "", "--local", "--sasl-mechanism", "plain")
+	if code != cli.ExitUsage || !strings.Contains(errs, "want aws-msk-iam") {
+		t.Errorf("--sasl-mechanism plain: exit %d, stderr %q; want 2 naming the choices", code, errs)
+	}
+}
