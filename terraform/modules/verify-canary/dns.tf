@@ -1,0 +1,28 @@
+# What an NCC rule's domain_names does for serverless: each broker's own
+# hostname (and so every bootstrap host) resolves to that broker's
+# endpoint, so TLS still sees the broker's name.
+resource "aws_route53_zone" "cluster" {
+  name          = local.cluster_domain
+  comment       = "mskvpce verify canary: broker hostnames to their interface endpoints"
+  force_destroy = true
+
+  vpc {
+    vpc_id = local.vpc_id
+  }
+
+  tags = local.tags
+}
+
+resource "aws_route53_record" "broker" {
+  for_each = local.brokers
+
+  zone_id = aws_route53_zone.cluster.zone_id
+  name    = lower(each.value.hostname)
+  type    = "A"
+
+  alias {
+    name                   = aws_vpc_endpoint.broker[each.key].dns_entry[0].dns_name
+    zone_id                = aws_vpc_endpoint.broker[each.key].dns_entry[0].hosted_zone_id
+    evaluate_target_health = false
+  }
+}

@@ -1,0 +1,76 @@
+# The scheduled canary: an EventBridge rule sends the event every
+# schedule_rate_minutes; each path's PathPassed metric feeds one alarm.
+
+locals {
+  alarms = var.schedule_enabled && var.alarms_enabled
+  alarm_actions = concat(
+    aws_sns_topic.alarms[*].arn,
+    var.alarm_actions,
+  )
+}
+
+resource "aws_cloudwatch_event_rule" "schedule" {
+  count = var.schedule_enabled ? 1 : 0
+
+  name                = "${var.prefix}-verify-canary"
+  description         = "mskvpce: run the verify canary"
+  schedule_expression = var.schedule_rate_minutes == 1 ? "rate(1 minute)" : "rate(${var.schedule_rate_minutes} minutes)"
+
+  tags = local.tags
+}
+
+resource "aws_cloudwatch_event_target" "schedule" {
+  count = var.schedule_enabled ? 1 : 0
+
+  rule  = aws_cloudwatch_event_rule.schedule[0].name
+  arn   = aws_lambda_function.runner.arn
+  input = jsonencode(local.event)
+
+  # A missed run shows as missing data (breaching); retrying a run that
+  # reports late would only blur time-to-verdict.
+  retry_policy {
+    maximum_retry_attempts       = 0
+    maximum_event_age_in_seconds = 60
+  }
+}
+
+resource "aws_lambda_permission" "schedule" {
+  count = var.schedule_enabled ? 1 : 0
+
+  statement_id  = "AllowEventBridgeSchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.runner.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.schedule[0].arn
+}
+
+resource "aws_sns_topic" "alarms" {
+  count = local.alarms && var.sns_topic_enabled ? 1 : 0
+
+  name = "${var.prefix}-verify-canary-alarms"
+
+  tags = local.tags
+}
+
+# One alarm per broker path. Missing data breaches: a canary that did not
+# report (function error, role assumption refused) is not a healthy path.
+resource "aws_cloudwatch_metric_alarm" "path" {
+  for_each = local.alarms ? local.brokers : {}
+
+  alarm_name          = "${var.prefix}-verify-canary-broker-${each.key}"
+  alarm_description   = "Broker ${each.key} (${lower(each.value.hostname)}) is not verified through ${each.value.endpoint_service_name}: read the latest report in ${aws_cloudwatch_log_group.runner.name}, or invoke ${local.function_name}."
+  namespace           = local.metric_namespace
+  metric_name         = "PathPassed"
+  dimensions          = { Canary = var.prefix, BrokerId = each.key }
+  statistic           = "Minimum"
+  period              = var.schedule_rate_minutes * 60
+  evaluation_periods  = var.alarm_evaluation_periods
+  datapoints_to_alarm = var.alarm_evaluation_periods
+  threshold           = 1
+  comparison_operator = "LessThanThreshold"
+  treat_missing_data  = "breaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  tags = local.tags
+}

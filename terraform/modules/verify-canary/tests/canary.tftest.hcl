@@ -1,0 +1,329 @@
+# The canary planned against a mock of the real AWS provider schema: one
+# endpoint per endpoint service in the zone IDs the services use, DNS for
+# every broker and bootstrap host, and the schedule and alarms only when
+# enabled.
+
+mock_provider "aws" {
+  override_during = plan
+
+  mock_data "aws_region" {
+    defaults = {
+      region = "us-east-1"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_resource "aws_lambda_function" {
+    override_during = plan
+    defaults = {
+      arn = "arn:aws:lambda:us-east-1:123456789012:function:my-msk-vpce-verify-canary"
+    }
+  }
+
+  mock_resource "aws_cloudwatch_event_rule" {
+    override_during = plan
+    defaults = {
+      arn = "arn:aws:events:us-east-1:123456789012:rule/my-msk-vpce-verify-canary"
+    }
+  }
+
+  mock_resource "aws_sns_topic" {
+    override_during = plan
+    defaults = {
+      arn = "arn:aws:sns:us-east-1:123456789012:my-msk-vpce-verify-canary-alarms"
+    }
+  }
+
+  mock_resource "aws_vpc_endpoint" {
+    override_during = plan
+    defaults = {
+      dns_entry = [{
+        dns_name       = "vpce-0mock-abcdefgh.vpce-svc-mock.us-east-1.vpce.amazonaws.com"
+        hosted_zone_id = "Z7HUB22UULQXV"
+      }]
+    }
+  }
+}
+
+variables {
+  prefix = "my-msk-vpce"
+  brokers = [
+    { broker_id = 1, hostname = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", endpoint_service_id = "vpce-svc-0000000000000000a", endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-0000000000000000a", zone_id = "use1-az1" },
+    { broker_id = 2, hostname = "b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com", endpoint_service_id = "vpce-svc-0000000000000000b", endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-0000000000000000b", zone_id = "use1-az2" },
+    { broker_id = 3, hostname = "b-3.demo.abc123.c2.kafka.us-east-1.amazonaws.com", endpoint_service_id = "vpce-svc-0000000000000000c", endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-0000000000000000c", zone_id = "use1-az4" },
+  ]
+  bootstrap_brokers = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098,b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098,b-3.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098"
+  msk_role_arn      = "arn:aws:iam::123456789012:role/my-msk-vpce-databricks-msk"
+  external_id       = "ext-from-databricks"
+  lambda_zip_path   = "tests/testdata/bootstrap.zip"
+}
+
+run "defaults_on_demand_only" {
+  command = plan
+
+  # Distinct subnet IDs, known at plan, so placement is checked by ID.
+  override_resource {
+    target          = aws_subnet.this[0]
+    override_during = plan
+    values          = { id = "subnet-0000000000000000a" }
+  }
+
+  override_resource {
+    target          = aws_subnet.this[1]
+    override_during = plan
+    values          = { id = "subnet-0000000000000000b" }
+  }
+
+  override_resource {
+    target          = aws_subnet.this[2]
+    override_during = plan
+    values          = { id = "subnet-0000000000000000c" }
+  }
+
+  override_resource {
+    target          = aws_route53_zone.cluster
+    override_during = plan
+    values          = { zone_id = "Z0000000000000000CANARY" }
+  }
+
+  assert {
+    condition     = length(aws_vpc_endpoint.broker) == 3 && alltrue([for b in var.brokers : aws_vpc_endpoint.broker[tostring(b.broker_id)].service_name == b.endpoint_service_name])
+    error_message = "one interface endpoint per broker endpoint service, to that service"
+  }
+
+  assert {
+    condition     = alltrue([for e in aws_vpc_endpoint.broker : e.vpc_endpoint_type == "Interface" && e.private_dns_enabled == false])
+    error_message = "broker endpoints are interface endpoints without private DNS (the hosted zone does DNS)"
+  }
+
+  assert {
+    condition     = [for s in aws_subnet.this : s.availability_zone_id] == ["use1-az1", "use1-az2", "use1-az4"]
+    error_message = "the canary's own subnets are placed by zone ID, one per zone ID the services use"
+  }
+
+  assert {
+    condition = alltrue([for i, z in ["use1-az1", "use1-az2", "use1-az4"] :
+      aws_vpc_endpoint.broker[tostring(i + 1)].subnet_ids == toset([aws_subnet.this[index(local.zone_ids, z)].id])
+    ])
+    error_message = "each broker's endpoint must sit only in the subnet of its service's zone ID"
+  }
+
+  assert {
+    condition     = alltrue([for hp in split(",", var.bootstrap_brokers) : contains([for r in aws_route53_record.broker : r.name], split(":", hp)[0])]) && alltrue([for b in var.brokers : aws_route53_record.broker[tostring(b.broker_id)].name == b.hostname])
+    error_message = "the private zone must map every broker hostname and every bootstrap host"
+  }
+
+  assert {
+    condition     = aws_route53_zone.cluster.name == "demo.abc123.c2.kafka.us-east-1.amazonaws.com" && alltrue([for r in aws_route53_record.broker : r.type == "A" && r.zone_id == aws_route53_zone.cluster.zone_id])
+    error_message = "one private zone for the cluster's domain holds the broker A (alias) records"
+  }
+
+  assert {
+    condition     = alltrue([for k, r in aws_route53_record.broker : one(r.alias).name == aws_vpc_endpoint.broker[k].dns_entry[0].dns_name])
+    error_message = "each broker's record must alias that broker's own endpoint"
+  }
+
+  assert {
+    condition     = length(aws_vpc_endpoint.sts) == 1 && aws_vpc_endpoint.sts[0].service_name == "com.amazonaws.us-east-1.sts" && aws_vpc_endpoint.sts[0].private_dns_enabled
+    error_message = "an STS interface endpoint with private DNS must be created"
+  }
+
+  assert {
+    condition     = aws_lambda_function.runner.runtime == "provided.al2023" && aws_lambda_function.runner.architectures == tolist(["arm64"]) && aws_lambda_function.runner.handler == "bootstrap" && aws_lambda_function.runner.timeout == 120
+    error_message = "the canary Lambda runs the arm64 bootstrap on provided.al2023, 30 s beyond the verifier's timeout"
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.runner_assume.policy).Statement[0].Resource == var.msk_role_arn
+    error_message = "the canary's role may assume exactly the Databricks role"
+  }
+
+  assert {
+    condition = output.event == jsonencode({
+      region          = "us-east-1"
+      bootstrap       = split(",", var.bootstrap_brokers)
+      brokers         = [for b in var.brokers : { broker_id = b.broker_id, advertised = "${b.hostname}:9098" }]
+      topic           = null
+      role_arn        = var.msk_role_arn
+      external_id     = var.external_id
+      timeout_seconds = 90
+    })
+    error_message = "the event must list every path by its advertised name (no endpoint override: DNS does it) and the role with the external ID"
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_event_rule.schedule) == 0 && length(aws_cloudwatch_event_target.schedule) == 0 && length(aws_lambda_permission.schedule) == 0
+    error_message = "no schedule unless schedule_enabled"
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.path) == 0 && length(aws_sns_topic.alarms) == 0 && output.alarm_arns == {}
+    error_message = "no alarms or topic unless schedule_enabled"
+  }
+
+  assert {
+    condition     = length(aws_vpc_endpoint_connection_accepter.broker) == 0
+    error_message = "connections are accepted only with accept_connections"
+  }
+}
+
+run "scheduled_with_alarms_and_topic" {
+  command = plan
+
+  variables {
+    schedule_enabled   = true
+    sns_topic_enabled  = true
+    accept_connections = true
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_rule.schedule[0].schedule_expression == "rate(5 minutes)"
+    error_message = "the schedule runs every 5 minutes by default"
+  }
+
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_target.schedule[0].input) == jsondecode(output.event) && aws_cloudwatch_event_target.schedule[0].arn == aws_lambda_function.runner.arn
+    error_message = "the schedule must invoke the canary with the event"
+  }
+
+  assert {
+    condition     = aws_lambda_permission.schedule[0].principal == "events.amazonaws.com" && aws_lambda_permission.schedule[0].source_arn == aws_cloudwatch_event_rule.schedule[0].arn
+    error_message = "only this rule may invoke the canary"
+  }
+
+  assert {
+    condition = length(aws_cloudwatch_metric_alarm.path) == 3 && alltrue([for k, a in aws_cloudwatch_metric_alarm.path :
+      a.namespace == "mskvpce/VerifyCanary" && a.metric_name == "PathPassed" && a.dimensions == tomap({ Canary = "my-msk-vpce", BrokerId = k }) &&
+      a.period == 300 && a.statistic == "Minimum" && a.comparison_operator == "LessThanThreshold" && a.threshold == 1 && a.treat_missing_data == "breaching"
+    ])
+    error_message = "one alarm per broker path on its PathPassed metric, missing data breaching"
+  }
+
+  assert {
+    condition     = alltrue([for a in aws_cloudwatch_metric_alarm.path : a.alarm_actions == toset([aws_sns_topic.alarms[0].arn]) && a.ok_actions == toset([aws_sns_topic.alarms[0].arn])])
+    error_message = "the alarms notify the topic on ALARM and OK"
+  }
+
+  assert {
+    condition     = aws_lambda_function.runner.environment[0].variables == tomap({ MSKVPCE_CANARY_NAMESPACE = "mskvpce/VerifyCanary", MSKVPCE_CANARY_NAME = "my-msk-vpce" })
+    error_message = "the Lambda is told the namespace and canary name its metrics carry"
+  }
+
+  assert {
+    condition     = length(aws_vpc_endpoint_connection_accepter.broker) == 3 && alltrue([for k, a in aws_vpc_endpoint_connection_accepter.broker : a.vpc_endpoint_id == aws_vpc_endpoint.broker[k].id && a.vpc_endpoint_service_id == local.brokers[k].endpoint_service_id])
+    error_message = "each connection is accepted by the canary's exact endpoint ID on its own service"
+  }
+}
+
+run "schedule_without_alarms" {
+  command = plan
+
+  variables {
+    schedule_enabled      = true
+    schedule_rate_minutes = 1
+    alarms_enabled        = false
+    sns_topic_enabled     = true
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_rule.schedule[0].schedule_expression == "rate(1 minute)"
+    error_message = "a 1-minute rate must use the singular unit EventBridge requires"
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.path) == 0 && length(aws_sns_topic.alarms) == 0
+    error_message = "alarms_enabled = false makes no alarms and no topic"
+  }
+}
+
+# Zone IDs looked up: the service is offered in this account's us-east-1b,
+# which is use1-az2 here, so the subnet goes to use1-az2, not the first zone.
+run "zone_ids_from_the_services" {
+  command = plan
+
+  variables {
+    brokers = [for b in var.brokers : merge(b, { zone_id = null })]
+  }
+
+  override_resource {
+    target          = aws_subnet.this[0]
+    override_during = plan
+    values          = { id = "subnet-0000000000000000b" }
+  }
+
+  override_data {
+    target = data.aws_vpc_endpoint_service.broker
+    values = {
+      availability_zones = ["us-east-1b"]
+    }
+  }
+
+  override_data {
+    target = data.aws_availability_zones.all
+    values = {
+      names    = ["us-east-1a", "us-east-1b", "us-east-1c"]
+      zone_ids = ["use1-az1", "use1-az2", "use1-az4"]
+    }
+  }
+
+  assert {
+    condition     = length(data.aws_vpc_endpoint_service.broker) == 3 && [for s in aws_subnet.this : s.availability_zone_id] == ["use1-az2"]
+    error_message = "zone IDs must come from the services' zones through this account's name-to-ID mapping"
+  }
+
+  assert {
+    condition     = alltrue([for e in aws_vpc_endpoint.broker : e.subnet_ids == toset([aws_subnet.this[0].id])])
+    error_message = "every endpoint goes into the subnet of its service's zone ID"
+  }
+}
+
+run "operator_subnets" {
+  command = plan
+
+  variables {
+    brokers    = [for b in var.brokers : merge(b, { zone_id = "use1-az1" })]
+    subnet_ids = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
+  }
+
+  override_data {
+    target = data.aws_subnet.given
+    values = {
+      vpc_id               = "vpc-0operator00000000"
+      availability_zone_id = "use1-az1"
+    }
+  }
+
+  assert {
+    condition     = length(aws_vpc.this) == 0 && length(aws_subnet.this) == 0 && aws_security_group.runner.vpc_id == "vpc-0operator00000000"
+    error_message = "with subnet_ids the canary builds no VPC and lives in the operator's"
+  }
+
+  assert {
+    condition     = alltrue([for e in aws_vpc_endpoint.broker : e.subnet_ids == toset(var.subnet_ids)]) && aws_lambda_function.runner.vpc_config[0].subnet_ids == toset(var.subnet_ids)
+    error_message = "endpoints and the Lambda use the operator's subnets in the services' zone"
+  }
+}
+
+run "operator_subnets_in_the_wrong_zone" {
+  command = plan
+
+  variables {
+    subnet_ids = ["subnet-0aaaaaaaaaaaaaaaa"]
+  }
+
+  override_data {
+    target = data.aws_subnet.given
+    values = {
+      vpc_id               = "vpc-0operator00000000"
+      availability_zone_id = "use1-az1"
+    }
+  }
+
+  # Brokers 2 and 3 are offered in use1-az2 and use1-az4 only.
+  expect_failures = [aws_vpc_endpoint.broker]
+}
