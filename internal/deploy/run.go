@@ -316,9 +316,7 @@ func (c *cli) stateBase() string {
 // and records this run's inputs. needInputs demands the required inputs.
 func (c *cli) resolve(needInputs bool) error {
 	set := c.setFlags()
-	// This run's inputs: flags win over the environment.
-	c.thisRun = values{}
-	from := map[string]string{}
+	src := inputSources{Flags: values{}, Env: values{}}
 	for _, in := range inputs {
 		if set[in.Flag] {
 			if in.Kind == kList {
@@ -326,19 +324,20 @@ func (c *cli) resolve(needInputs bool) error {
 				for _, v := range *c.listVals[in.Var] {
 					all = append(all, parseFlagValue(in, v).([]string)...)
 				}
-				c.thisRun[in.Var] = all
+				src.Flags[in.Var] = all
 			} else {
-				c.thisRun[in.Var] = parseFlagValue(in, *c.flagVals[in.Var])
+				src.Flags[in.Var] = parseFlagValue(in, *c.flagVals[in.Var])
 			}
-			from[in.Var] = "flag"
-		} else if v := c.env.getenv(in.Env()); v != "" {
-			c.thisRun[in.Var] = parseFlagValue(in, v)
-			from[in.Var] = "env"
+		}
+		if v := c.env.getenv(in.Env()); v != "" {
+			src.Env[in.Var] = parseFlagValue(in, v)
 		}
 	}
-	for _, k := range sortedKeys(c.thisRun) {
+	// Check the values that win (a bad variable overridden by a flag is moot).
+	early := mergeInputs(src)
+	for _, k := range sortedKeys(early.ThisRun) {
 		in, _ := lookupInput(k)
-		if err := check(in, c.thisRun[k], from[k]); err != nil {
+		if err := check(in, early.ThisRun[k], early.From[k]); err != nil {
 			return err
 		}
 	}
@@ -346,7 +345,7 @@ func (c *cli) resolve(needInputs bool) error {
 	if err != nil {
 		return usagef("--var-file: %v", err)
 	}
-	fileVals := values{}
+	fileVals := values{} // this run's var files, merged: for the prefix below
 	for _, f := range varFiles {
 		v, err := readVarFile(f)
 		if err != nil {
@@ -359,6 +358,7 @@ func (c *cli) resolve(needInputs bool) error {
 			}
 			fileVals[k] = v[k]
 		}
+		src.VarFiles = append(src.VarFiles, v)
 	}
 
 	// Which deployment: --name, MSKVPCE_NAME, the prefix, or the only one there is.
@@ -367,7 +367,7 @@ func (c *cli) resolve(needInputs bool) error {
 		name = c.env.getenv("MSKVPCE_NAME")
 	}
 	if name == "" {
-		if p, ok := c.thisRun["prefix"].(string); ok {
+		if p, ok := early.ThisRun["prefix"].(string); ok {
 			name = p
 		} else if p, ok := fileVals["prefix"].(string); ok {
 			name = p
@@ -428,9 +428,13 @@ func (c *cli) resolve(needInputs bool) error {
 			if err != nil {
 				return fmt.Errorf("%w (recorded in %s from an earlier --var-file; pass --var-file again to replace it)", err, c.wd.SettingsFile())
 			}
-			for k, x := range v {
-				fileVals[k] = x
+			for _, k := range sortedKeys(v) {
+				in, _ := lookupInput(k)
+				if err := check(in, v[k], f); err != nil {
+					return fmt.Errorf("%w (remembered from an earlier --var-file; fix the file or pass --var-file again)", err)
+				}
 			}
+			src.RememberedVarFiles = append(src.RememberedVarFiles, v)
 		}
 	}
 	if err := c.resolveBackend(set); err != nil {
@@ -447,14 +451,9 @@ func (c *cli) resolve(needInputs bool) error {
 			return fmt.Errorf("%w (recorded earlier; pass --%s to replace it)", err, in.Flag)
 		}
 	}
-	// Effective values, in Terraform's precedence: recorded inputs file,
-	// then the operator's var files, then this run's flags and environment.
-	c.merged = values{}
-	for _, src := range []values{c.recorded, fileVals, c.thisRun} {
-		for k, v := range src {
-			c.merged[k] = v
-		}
-	}
+	src.Recorded = c.recorded
+	res := mergeInputs(src)
+	c.thisRun, c.merged = res.ThisRun, res.Merged
 	if c.databricks() && !c.noted {
 		c.noted = true
 		if _, ok := c.merged["databricks_external_id"]; ok {
