@@ -1,0 +1,147 @@
+package deploy
+
+// The command line: flags, and the cli that holds one invocation.
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mskvpce/mskvpce/internal/tfrunner"
+	"github.com/mskvpce/mskvpce/internal/verify"
+)
+
+type multi []string
+
+// boolString is a boolean flag (--databricks, --databricks=false) kept as
+// the string the other inputs are parsed from.
+type boolString struct{ s *string }
+
+func (b boolString) String() string {
+	if b.s == nil {
+		return ""
+	}
+	return *b.s
+}
+
+func (b boolString) Set(v string) error {
+	x, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("want true or false, got %q", v)
+	}
+	*b.s = strconv.FormatBool(x)
+	return nil
+}
+
+func (b boolString) IsBoolFlag() bool { return true }
+
+func (m *multi) String() string { return strings.Join(*m, ",") }
+
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+// cli holds one invocation's flags and state.
+type cli struct {
+	env Env
+	cmd string
+	fs  *flag.FlagSet
+
+	name, workdir string
+	varFiles      multi
+	yes, debug    bool
+	diff          bool
+	output        string
+	terraformPath string
+	timeout       time.Duration
+	caFile        string
+	roleARN       string
+	endpoints     multi
+	noDrift       bool
+	noControl     bool
+
+	backendConfig, backendBucket, backendKey, backendRegion string
+
+	flagVals map[string]*string
+	listVals map[string]*multi
+
+	// probe: resolve must not write anything (status of a deployment that may not exist)
+	probe bool
+	// existing: the command works on a deployment that exists (output,
+	// verify, destroy): an unknown one is an error, and nothing is created.
+	existing bool
+	noted    bool // the --external-id note was printed
+
+	// resolved
+	wd       Workdir
+	settings Settings
+	recorded values
+	thisRun  values // from flags and environment, this invocation
+	merged   values
+	runner   *tfrunner.Runner
+	log      *slog.Logger
+}
+
+func (c *cli) parse(args []string) error {
+	fs := flag.NewFlagSet("deploy "+c.cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.name, "name", "", "")
+	fs.StringVar(&c.workdir, "workdir", "", "")
+	fs.Var(&c.varFiles, "var-file", "")
+	fs.BoolVar(&c.yes, "yes", false, "")
+	fs.BoolVar(&c.debug, "debug", false, "")
+	fs.BoolVar(&c.diff, "diff", false, "")
+	fs.StringVar(&c.output, "output", "text", "")
+	fs.StringVar(&c.terraformPath, "terraform", "", "")
+	fs.DurationVar(&c.timeout, "timeout", verify.DefaultTimeout, "")
+	fs.StringVar(&c.roleARN, "role-arn", "", "")
+	fs.StringVar(&c.caFile, "ca-file", "", "")
+	fs.Var(&c.endpoints, "endpoint", "")
+	fs.BoolVar(&c.noDrift, "no-drift", false, "")
+	fs.BoolVar(&c.noControl, "no-control-plane", false, "")
+	fs.StringVar(&c.backendConfig, "backend-config", "", "")
+	fs.StringVar(&c.backendBucket, "backend-bucket", "", "")
+	fs.StringVar(&c.backendKey, "backend-key", "", "")
+	fs.StringVar(&c.backendRegion, "backend-region", "", "")
+	c.flagVals, c.listVals = map[string]*string{}, map[string]*multi{}
+	for _, in := range inputs {
+		if in.Kind == kList {
+			m := &multi{}
+			c.listVals[in.Var] = m
+			fs.Var(m, in.Flag, "")
+		} else if in.Kind == kBool {
+			s := new(string)
+			c.flagVals[in.Var] = s
+			fs.Var(boolString{s}, in.Flag, "")
+		} else {
+			s := new(string)
+			c.flagVals[in.Var] = s
+			fs.StringVar(s, in.Flag, "", "")
+		}
+	}
+	c.fs = fs
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (flags go after the command, e.g. `deploy %s --region us-east-1`)", fs.Arg(0), c.cmd)
+	}
+	if c.output != "text" && c.output != "json" {
+		return fmt.Errorf("--output %q: want text or json", c.output)
+	}
+	level := slog.LevelWarn
+	if c.debug {
+		level = slog.LevelDebug
+	}
+	c.log = slog.New(slog.NewTextHandler(c.env.Stderr, &slog.HandlerOptions{Level: level}))
+	return nil
+}
+
+// setFlags returns the names of the flags given on the command line.
+func (c *cli) setFlags() map[string]bool {
+	set := map[string]bool{}
+	c.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}

@@ -1,0 +1,252 @@
+package deploy
+
+// Which deployment a command means, and its inputs from every source.
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// stateBase is $XDG_STATE_HOME/mskvpce (default ~/.local/state/mskvpce).
+func (c *cli) stateBase() string {
+	base := c.env.getenv("XDG_STATE_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			home = os.TempDir()
+		}
+		base = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(base, "mskvpce")
+}
+
+// resolve finds the deployment, reads and validates every input source,
+// and records this run's inputs. needInputs demands the required inputs.
+func (c *cli) resolve(needInputs bool) error {
+	set := c.setFlags()
+	src := inputSources{Flags: values{}, Env: values{}}
+	for _, in := range inputs {
+		if set[in.Flag] {
+			if in.Kind == kList {
+				var all []string
+				for _, v := range *c.listVals[in.Var] {
+					all = append(all, parseFlagValue(in, v).([]string)...)
+				}
+				src.Flags[in.Var] = all
+			} else {
+				src.Flags[in.Var] = parseFlagValue(in, *c.flagVals[in.Var])
+			}
+		}
+		if v := c.env.getenv(in.Env()); v != "" {
+			src.Env[in.Var] = parseFlagValue(in, v)
+		}
+	}
+	// Check the values that win (a bad variable overridden by a flag is moot).
+	early := mergeInputs(src)
+	for _, k := range sortedKeys(early.ThisRun) {
+		in, _ := lookupInput(k)
+		if err := check(in, early.ThisRun[k], early.From[k]); err != nil {
+			return err
+		}
+	}
+	varFiles, err := absPaths(c.varFiles)
+	if err != nil {
+		return usagef("--var-file: %v", err)
+	}
+	fileVals := values{} // this run's var files, merged: for the prefix below
+	for _, f := range varFiles {
+		v, err := readVarFile(f)
+		if err != nil {
+			return err
+		}
+		for _, k := range sortedKeys(v) {
+			in, _ := lookupInput(k)
+			if err := check(in, v[k], f); err != nil {
+				return err
+			}
+			fileVals[k] = v[k]
+		}
+		src.VarFiles = append(src.VarFiles, v)
+	}
+
+	// Which deployment: --name, MSKVPCE_NAME, the prefix, or the only one there is.
+	name := c.name
+	if name == "" {
+		name = c.env.getenv("MSKVPCE_NAME")
+	}
+	if name == "" {
+		if p, ok := early.ThisRun["prefix"].(string); ok {
+			name = p
+		} else if p, ok := fileVals["prefix"].(string); ok {
+			name = p
+		}
+	}
+	wdPath := c.workdir
+	if wdPath == "" {
+		wdPath = c.env.getenv("MSKVPCE_WORKDIR")
+	}
+	if wdPath == "" {
+		if name == "" {
+			existing := c.deployments()
+			switch len(existing) {
+			case 1:
+				name = existing[0]
+			case 0:
+				return usagef("no deployment yet: pass --prefix (and the other inputs, see `deploy help`) or --name")
+			default:
+				return usagef("several deployments exist (%s): pass --name to pick one", strings.Join(existing, ", "))
+			}
+		}
+		if !reName.MatchString(name) {
+			return usagef("--name %q: use letters, digits, '.', '_' and '-' only", name)
+		}
+		wdPath = filepath.Join(c.stateBase(), name)
+	}
+	wdPath, err = filepath.Abs(wdPath)
+	if err != nil {
+		return usagef("--workdir: %v", err)
+	}
+	switch st, err := os.Stat(wdPath); {
+	case err == nil && !st.IsDir():
+		return usagef("working directory %s is a file, not a directory: pass --workdir with a directory (created when missing)", wdPath)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return usagef("working directory %s: %v (pass --workdir with a directory)", wdPath, err)
+	}
+	c.wd = Workdir{Dir: wdPath, Root: c.root()}
+	if c.existing {
+		if _, err := os.Stat(c.wd.SettingsFile()); err != nil {
+			return c.noDeployment(name)
+		}
+	}
+
+	if err := c.loadSettings(); err != nil {
+		return err
+	}
+	if c.settings.Name == "" {
+		c.settings.Name = name
+		if c.settings.Name == "" {
+			c.settings.Name = filepath.Base(wdPath)
+		}
+	}
+	if len(varFiles) > 0 {
+		c.settings.VarFiles = varFiles
+	} else {
+		for _, f := range c.settings.VarFiles {
+			v, err := readVarFile(f)
+			if err != nil {
+				return fmt.Errorf("%w (recorded in %s from an earlier --var-file; pass --var-file again to replace it)", err, c.wd.SettingsFile())
+			}
+			for _, k := range sortedKeys(v) {
+				in, _ := lookupInput(k)
+				if err := check(in, v[k], f); err != nil {
+					return fmt.Errorf("%w (remembered from an earlier --var-file; fix the file or pass --var-file again)", err)
+				}
+			}
+			src.RememberedVarFiles = append(src.RememberedVarFiles, v)
+		}
+	}
+	if err := c.resolveBackend(set); err != nil {
+		return err
+	}
+
+	c.recorded, err = readValues(c.wd.InputsFile())
+	if err != nil {
+		return err
+	}
+	for _, k := range sortedKeys(c.recorded) {
+		in, _ := lookupInput(k)
+		if err := check(in, c.recorded[k], c.wd.InputsFile()); err != nil {
+			return fmt.Errorf("%w (recorded earlier; pass --%s to replace it)", err, in.Flag)
+		}
+	}
+	src.Recorded = c.recorded
+	res := mergeInputs(src)
+	c.thisRun, c.merged = res.ThisRun, res.Merged
+	if c.databricks() && !c.noted {
+		c.noted = true
+		if _, ok := c.merged["databricks_external_id"]; ok {
+			fmt.Fprintln(c.env.Stderr, "note: --external-id is unnecessary with --databricks: the service credential this apply creates supplies its external ID to the role's trust policy in the same apply; drop --external-id (and MSKVPCE_DATABRICKS_EXTERNAL_ID / databricks_external_id)")
+		}
+	}
+	if needInputs {
+		c.defaultPrincipal()
+		var missing []string
+		for _, in := range inputs {
+			required := in.Required || (c.databricks() && (in.Var == "databricks_account_id" || in.Var == "databricks_workspace_host"))
+			if !required {
+				continue
+			}
+			if v, ok := c.merged[in.Var]; !ok || v == nil {
+				hint := in.Help
+				if in.Var == "allowed_principals" {
+					hint = "no default outside the commercial AWS partition: pass Databricks' private-connectivity role for your region"
+				}
+				missing = append(missing, fmt.Sprintf("  %s: --%s, %s, or %s in a --var-file (%s)", in.Var, in.Flag, in.Env(), in.Var, hint))
+			}
+		}
+		if len(missing) > 0 {
+			return usagef("missing inputs:\n%s", strings.Join(missing, "\n"))
+		}
+	}
+	return nil
+}
+
+// databricks reports whether the Databricks side is enabled.
+func (c *cli) databricks() bool {
+	b, _ := c.merged["enable_databricks"].(bool)
+	return b
+}
+
+// defaultPrincipal fills allowed_principals, when no source gives it, with
+// Databricks' serverless principal for the region (commercial AWS only), and
+// records it like an input so later runs and Terraform by hand see the same.
+func (c *cli) defaultPrincipal() {
+	if v, ok := c.merged["allowed_principals"]; ok && v != nil {
+		return
+	}
+	region, _ := c.merged["region"].(string)
+	arn, ok := DefaultAllowedPrincipal(region)
+	if !ok {
+		return
+	}
+	c.merged["allowed_principals"] = []string{arn}
+	c.thisRun["allowed_principals"] = []string{arn}
+	fmt.Fprintf(c.env.Stderr, "note: allowed_principals defaults to Databricks serverless in %s: %s (pass --allowed-principal to change it)\n", region, arn)
+}
+
+var reName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// noDeployment is the error of a command that needs an existing deployment.
+func (c *cli) noDeployment(name string) error {
+	if c.workdir != "" || c.env.getenv("MSKVPCE_WORKDIR") != "" {
+		return usagef("no deployment in %s (it has no %s): pass the --workdir an earlier plan or apply used", c.wd.Dir, settingsName)
+	}
+	known := c.deployments()
+	list := "there are none yet: create one with `" + c.prog() + " apply` and the inputs (see `" + c.prog() + " help`)"
+	if len(known) > 0 {
+		list = "known deployments: " + strings.Join(known, ", ")
+	}
+	return usagef("no deployment named %s in %s; %s", name, c.stateBase(), list)
+}
+
+// deployments lists the deployments under the state directory.
+func (c *cli) deployments() []string {
+	entries, err := os.ReadDir(c.stateBase())
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(c.stateBase(), e.Name(), settingsName)); err == nil {
+			out = append(out, e.Name())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
