@@ -178,7 +178,25 @@ func diagnose(pr *pathRun, stage string, err error, overall error) (string, stri
 		}
 		return fmt.Sprintf("Metadata request to broker %d via %s failed: %v", id, pr.nlb(), err), healthNext
 
+	case StageGroup:
+		var pe *permError
+		var ue *unmappedError
+		switch {
+		case errors.As(err, &pe):
+			return diagnosePerm(pr, pe)
+		case errors.As(err, &ue):
+			return "group coordinator: " + ue.Error(), "map every advertised broker to its own NLB (--endpoint host:9098=nlb:9098)"
+		case timeout:
+			return fmt.Sprintf("joining consumer group %s via %s timed out after %s", pr.groupID(), pr.nlb(), st),
+				healthNext + "; a new group's first join waits group.initial.rebalance.delay.ms on the broker: keep --stage-timeout above it"
+		}
+		return fmt.Sprintf("consumer group %s on broker %d failed: %v", pr.groupID(), id, err), healthNext
+
 	case StageProduce, StageConsume:
+		var pe *permError
+		if errors.As(err, &pe) {
+			return diagnosePerm(pr, pe)
+		}
 		var ae *affinityError
 		if errors.As(err, &ae) {
 			return fmt.Sprintf("path to broker %d lands on broker %d: partition %d (led by broker %d) answered NOT_LEADER_OR_FOLLOWER through %s, broker %d's partition answered normally", ae.path, ae.landsOn, ae.partition, ae.path, pr.nlb(), ae.landsOn),
@@ -217,6 +235,31 @@ func diagnose(pr *pathRun, stage string, err error, overall error) (string, stri
 		return fmt.Sprintf("%s through %s failed: %v", stage, pr.nlb(), err), healthNext
 	}
 	return fmt.Sprintf("%s on broker %d failed: %v", stage, id, err), healthNext
+}
+
+// diagnosePerm names the IAM action a refused request needs and the policy
+// statement of terraform/modules/msk-access-policy that grants it.
+func diagnosePerm(pr *pathRun, pe *permError) (string, string) {
+	id := pr.path.BrokerID
+	switch {
+	case pe.api == "InitProducerId" && errors.Is(pe.err, sarama.ErrClusterAuthorizationFailed):
+		return fmt.Sprintf("idempotent producer refused: InitProducerId answered CLUSTER_AUTHORIZATION_FAILED from broker %d (every Kafka >= 3.0 producer, Spark's included, is idempotent by default)", id),
+			fmt.Sprintf("add %s on %s to the role's policy (statement MskClusterConnect of terraform/modules/msk-access-policy), or grant kafka-cluster:WriteData on every topic (topic/<cluster>/*), which implies it", actWriteIdem, clusterARN(pr.t))
+	case errors.Is(pe.err, sarama.ErrGroupAuthorizationFailed):
+		return fmt.Sprintf("not authorized for consumer group %s: %s answered GROUP_AUTHORIZATION_FAILED (needs %s)", pe.group, pe.api, pe.action),
+			fmt.Sprintf("add %s on %s to the role's policy (statement MskConsumerGroups of terraform/modules/msk-access-policy: kafka-cluster:DescribeGroup and kafka-cluster:AlterGroup on group/<cluster>/*)", pe.action, groupARN(pr.t, "*"))
+	case errors.Is(pe.err, sarama.ErrTopicAuthorizationFailed):
+		action := pe.action
+		if pe.api == "OffsetCommit" || pe.api == "OffsetFetch" {
+			action = actReadData
+		}
+		return fmt.Sprintf("not authorized for topic %s: %s answered TOPIC_AUTHORIZATION_FAILED from broker %d (needs %s)", pr.t.Topic, pe.api, id, action),
+			fmt.Sprintf("add %s on %s to the role's policy (statement MskTopicReadWrite of terraform/modules/msk-access-policy)", action, topicARN(pr.t))
+	case errors.Is(pe.err, sarama.ErrConsumerCoordinatorNotAvailable), errors.Is(pe.err, sarama.ErrNotCoordinatorForConsumer), errors.Is(pe.err, sarama.ErrOffsetsLoadInProgress):
+		return fmt.Sprintf("%s for group %s: %s (the group coordinator is moving or starting)", pe.api, pe.group, pe.err),
+			"re-run verify; if it persists check the cluster's health (__consumer_offsets partitions) in the MSK console"
+	}
+	return fmt.Sprintf("%s through %s failed: %s", pe.api, pr.nlb(), pe.err), "re-run verify; if it persists check the cluster's health in the MSK console"
 }
 
 func isTimeout(err error) bool {

@@ -33,9 +33,10 @@ func (pr *pathRun) recordValue() []byte {
 	return b
 }
 
-// produce writes one record, acks=all, to partition part over this path's
-// connection and returns its offset.
-func (pr *pathRun) produce(part int32) (int64, error) {
+// produce writes one record as an idempotent producer (producer id and
+// epoch from InitProducerId, sequence 0), acks=all, to partition part over
+// this path's connection and returns its offset.
+func (pr *pathRun) produce(part int32, pid int64, epoch int16) (int64, error) {
 	pr.sentAt = time.Now().UTC().Truncate(time.Millisecond)
 	req := &sarama.ProduceRequest{
 		Version:      7,
@@ -46,9 +47,9 @@ func (pr *pathRun) produce(part int32) (int64, error) {
 		Version:        2,
 		FirstTimestamp: pr.sentAt,
 		MaxTimestamp:   pr.sentAt,
-		ProducerID:     -1,
-		ProducerEpoch:  -1,
-		FirstSequence:  -1,
+		ProducerID:     pid,
+		ProducerEpoch:  epoch,
+		FirstSequence:  0,
 		Records: []*sarama.Record{{
 			Key:     []byte(pr.recordKey()),
 			Value:   pr.recordValue(),

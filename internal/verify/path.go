@@ -34,6 +34,8 @@ type pathRun struct {
 	mu     sync.Mutex
 	conn   net.Conn // the TLS connection through this path's endpoint
 	broker *sarama.Broker
+	coord  *sarama.Broker // the group coordinator, when not this path's broker
+	gid    string         // the consumer group chosen for this path
 	meta   *metadataView
 	part   int32
 	offset int64
@@ -130,9 +132,12 @@ func (pr *pathRun) closeConn() {
 
 func (pr *pathRun) close() {
 	pr.mu.Lock()
-	b, c := pr.broker, pr.conn
-	pr.broker, pr.conn = nil, nil
+	b, c, g := pr.broker, pr.conn, pr.coord
+	pr.broker, pr.conn, pr.coord = nil, nil, nil
 	pr.mu.Unlock()
+	if g != nil {
+		_ = g.Close()
+	}
 	if b != nil {
 		_ = b.Close()
 	}
@@ -284,6 +289,7 @@ func (pr *pathRun) connect(ctx context.Context) {
 func (pr *pathRun) exchange(ctx context.Context, topic topicState) {
 	if pr.failed {
 		pr.skip(StageProduce, "")
+		pr.skip(StageGroup, "")
 		pr.skip(StageConsume, "")
 		return
 	}
@@ -294,6 +300,7 @@ func (pr *pathRun) exchange(ctx context.Context, topic topicState) {
 			why = fmt.Sprintf("skipped: broker %d leads no partition of %s (see the topic check)", pr.path.BrokerID, pr.t.Topic)
 		}
 		pr.skip(StageProduce, why)
+		pr.skip(StageGroup, "skipped: nothing was produced")
 		pr.skip(StageConsume, "skipped: nothing was produced")
 		pr.failed = true
 		return
@@ -301,7 +308,11 @@ func (pr *pathRun) exchange(ctx context.Context, topic topicState) {
 	pr.part = part
 
 	pr.do(ctx, StageProduce, func(ctx context.Context) (string, error) {
-		off, err := pr.produce(part)
+		pid, epoch, err := pr.initProducerID()
+		if err != nil {
+			return "", err
+		}
+		off, err := pr.produce(part, pid, epoch)
 		if err != nil {
 			if errors.Is(err, sarama.ErrNotLeaderForPartition) {
 				if j := pr.probeLandsOn(topic); j != 0 {
@@ -312,11 +323,31 @@ func (pr *pathRun) exchange(ctx context.Context, topic topicState) {
 			return "", err
 		}
 		pr.offset = off
-		return fmt.Sprintf("record %s written to partition %d (led by broker %d) at offset %d", pr.recordKey(), part, pr.path.BrokerID, off), nil
+		return fmt.Sprintf("idempotent producer %d (epoch %d), acks=all: record %s written to partition %d (led by broker %d) at offset %d", pid, epoch, pr.recordKey(), part, pr.path.BrokerID, off), nil
+	})
+
+	var g *group
+	pr.do(ctx, StageGroup, func(ctx context.Context) (string, error) {
+		var err error
+		if g, err = pr.joinGroup(ctx, part); err != nil {
+			return "", err
+		}
+		via := "this path"
+		if !g.own {
+			via = fmt.Sprintf("NLB %d", g.coordID)
+		}
+		return fmt.Sprintf("group %s: coordinator broker %d (via %s), generation %d, assigned partition %d", g.id, g.coordID, via, g.generation, part), nil
 	})
 
 	pr.do(ctx, StageConsume, func(ctx context.Context) (string, error) {
-		return pr.consume(ctx, part, pr.offset)
+		read, err := pr.consume(ctx, part, pr.offset)
+		if err != nil {
+			return "", err
+		}
+		if err := pr.commit(g, part, pr.offset+1); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s; offset %d committed; %s", read, pr.offset+1, pr.cleanup(g)), nil
 	})
 }
 
@@ -397,7 +428,18 @@ func (d *pathDialer) Dial(network, addr string) (net.Conn, error) {
 		if strings.EqualFold(addr, p.Advertised) {
 			host, _, _ := net.SplitHostPort(addr)
 			nd := &net.Dialer{Timeout: pr.o.StageTimeout}
-			return tls.DialWithDialer(nd, network, p.Endpoint, &tls.Config{ServerName: host, RootCAs: pr.t.RootCAs, MinVersion: tls.VersionTLS12})
+			c, err := tls.DialWithDialer(nd, network, p.Endpoint, &tls.Config{ServerName: host, RootCAs: pr.t.RootCAs, MinVersion: tls.VersionTLS12})
+			if err != nil || pr.mech != MechanismAWSMSKIAM {
+				return c, err
+			}
+			// sarama leaves SASL to us for AWS_MSK_IAM (see saramaConfig).
+			ctx, cancel := context.WithTimeout(context.Background(), pr.o.StageTimeout)
+			defer cancel()
+			if err := authenticateAWSMSKIAM(ctx, c, addr, pr.t.Credentials); err != nil {
+				_ = c.Close()
+				return nil, err
+			}
+			return c, nil
 		}
 	}
 	return nil, &unmappedError{addr: addr}

@@ -5,7 +5,13 @@
 // For every broker path (advertised broker address → that broker's NLB or
 // endpoint address) it runs, in order and each under its own timeout:
 //
-//	dns → tcp → tls → sasl → metadata → produce → consume
+//	dns → tcp → tls → sasl → metadata → produce → group → consume
+//
+// the way a Kafka 3.x client does: AWS_MSK_IAM (or OAUTHBEARER), an
+// idempotent producer (InitProducerId, acks=all) to the partition the
+// path's broker leads, and a group consumer (FindCoordinator, then
+// JoinGroup, SyncGroup, OffsetFetch and OffsetCommit on the coordinator
+// through the coordinator's own path; Fetch from the leader),
 //
 // over one connection per path. Kafka is spoken with sarama; sarama's
 // Net.Proxy dialer hands it the connection this package dialed to the path's
@@ -50,11 +56,12 @@ const (
 	StageSASL     = "sasl"
 	StageMetadata = "metadata"
 	StageProduce  = "produce"
+	StageGroup    = "group"
 	StageConsume  = "consume"
 )
 
 // Stages lists the stage names in run order.
-var Stages = []string{StageDNS, StageTCP, StageTLS, StageSASL, StageMetadata, StageProduce, StageConsume}
+var Stages = []string{StageDNS, StageTCP, StageTLS, StageSASL, StageMetadata, StageProduce, StageGroup, StageConsume}
 
 // Engine-level checks reported in Report.Checks next to the paths.
 const (
