@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -26,10 +27,11 @@ func (c *cli) prog() string {
 	return "deploy"
 }
 
-// selector picks this deployment again on the next command line: the
-// --workdir the operator passed, else --name.
+// selector picks this deployment again on the next command line: --name
+// when the working directory is the default one for that name, else the
+// --workdir (or MSKVPCE_WORKDIR) it is in.
 func (c *cli) selector() string {
-	if c.workdir != "" {
+	if c.workdir != "" || c.wd.Dir != filepath.Join(c.stateBase(), c.settings.Name) {
 		return "--workdir " + shellQuote(c.wd.Dir)
 	}
 	return "--name " + shellQuote(c.settings.Name)

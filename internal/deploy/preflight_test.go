@@ -327,3 +327,20 @@ func summaryOf(action string, addrs ...string) tfrunner.Summary {
 	}
 	return s
 }
+
+// A deployment in a working directory given by MSKVPCE_WORKDIR is named by
+// its directory in hints, not by a --name that would look elsewhere.
+func TestHintsNameTheWorkdirFromTheEnvironment(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	wd := filepath.Join(t.TempDir(), "env-wd")
+	h.env["MSKVPCE_WORKDIR"] = wd
+	r := h.must(append([]string{"plan"}, fixtureInputs...)...)
+	if !strings.Contains(r.stdout, "Apply it: deploy apply --workdir "+wd+"\n") {
+		t.Errorf("plan hint:\n%s", r.stdout)
+	}
+	h.prog = "bin/deploy"
+	if r := h.run("plan", "--colour"); !strings.Contains(r.stderr, "Run `bin/deploy help plan` for its flags.") {
+		t.Errorf("usage hint:\n%s", r.stderr)
+	}
+}

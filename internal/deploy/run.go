@@ -69,6 +69,10 @@ func Run(ctx context.Context, env Env, args []string) int {
 		fmt.Fprint(env.Stderr, helpText)
 		return ExitUsage
 	}
+	prog := env.Prog
+	if prog == "" {
+		prog = "deploy"
+	}
 	name, rest := args[0], args[1:]
 	switch name {
 	case "help", "-h", "-help", "--help":
@@ -85,7 +89,7 @@ func Run(ctx context.Context, env Env, args []string) int {
 	}
 	fn, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(env.Stderr, "deploy: unknown command %q; run `deploy help` for the list\n", name)
+		fmt.Fprintf(env.Stderr, "deploy: unknown command %q; run `%s help` for the list\n", name, prog)
 		return ExitUsage
 	}
 	c := &cli{env: env, cmd: name}
@@ -94,7 +98,7 @@ func Run(ctx context.Context, env Env, args []string) int {
 			fmt.Fprint(env.Stdout, commandHelp[name])
 			return ExitOK
 		}
-		fmt.Fprintf(env.Stderr, "deploy %s: %v\nRun `deploy help %s` for its flags.\n", name, err, name)
+		fmt.Fprintf(env.Stderr, "deploy %s: %v\nRun `%s help %s` for its flags.\n", name, err, prog, name)
 		if c.output == "json" {
 			writeJSONError(c, ExitUsage, err)
 		}
