@@ -9,8 +9,6 @@ data "aws_region" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  brokers = { for b in var.brokers : tostring(b.broker_id) => b }
-
   own_vpc = length(var.subnet_ids) == 0
 
   # b-1.<cluster>.<id>.c2.kafka.<region>.amazonaws.com -> the cluster's domain.
@@ -29,28 +27,31 @@ locals {
 }
 
 # AZ names differ between accounts, AZ IDs do not: an endpoint must sit in
-# the zone ID its service's NLB is in. Lookups only for brokers whose
-# zone_id is not given.
+# the zone ID its service's NLB is in. Every service is looked up (this also
+# proves the canary's account may see it); a broker's zone_id, when given,
+# wins over the lookup.
 data "aws_vpc_endpoint_service" "broker" {
-  for_each = { for k, b in local.brokers : k => b if b.zone_id == null }
+  count = length(var.brokers)
 
-  service_name = each.value.endpoint_service_name
+  service_name = var.brokers[count.index].endpoint_service_name
 }
 
 data "aws_availability_zones" "all" {
-  count = length(data.aws_vpc_endpoint_service.broker) > 0 ? 1 : 0
-
   all_availability_zones = true
 }
 
 locals {
-  az_name_to_id = length(data.aws_availability_zones.all) > 0 ? zipmap(data.aws_availability_zones.all[0].names, data.aws_availability_zones.all[0].zone_ids) : {}
+  az_name_to_id = zipmap(data.aws_availability_zones.all.names, data.aws_availability_zones.all.zone_ids)
 
-  broker_zone_ids = {
-    for k, b in local.brokers : k => (
-      b.zone_id != null ? [b.zone_id] : sort([for n in data.aws_vpc_endpoint_service.broker[k].availability_zones : local.az_name_to_id[n]])
+  # Per broker (list index = position in var.brokers), the zone IDs its
+  # endpoint may use.
+  broker_zone_ids = [
+    for i, b in var.brokers : (
+      b.zone_id != null ? [b.zone_id] : sort([for n in data.aws_vpc_endpoint_service.broker[i].availability_zones : lookup(local.az_name_to_id, n, "unmapped:${n}")])
     )
-  }
+  ]
 
-  zone_ids = sort(distinct(flatten(values(local.broker_zone_ids))))
+  # Where the canary's own subnets go. var.zone_ids keeps this known at plan
+  # when the brokers' zones are not (the same apply as the cluster).
+  zone_ids = length(var.zone_ids) > 0 ? sort(distinct(var.zone_ids)) : sort(distinct(flatten(local.broker_zone_ids)))
 }

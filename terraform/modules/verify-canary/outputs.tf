@@ -35,13 +35,13 @@ output "zone_ids" {
 
 output "endpoints" {
   description = "Per broker, sorted by broker id: the canary's interface endpoint ID (accept exactly this ID on the endpoint service), its zone IDs and its connection state."
-  value = [for b in var.brokers : {
+  value = [for i, b in var.brokers : {
     broker_id           = b.broker_id
     hostname            = lower(b.hostname)
     endpoint_service_id = b.endpoint_service_id
-    vpc_endpoint_id     = aws_vpc_endpoint.broker[tostring(b.broker_id)].id
-    zone_ids            = local.broker_zone_ids[tostring(b.broker_id)]
-    state               = aws_vpc_endpoint.broker[tostring(b.broker_id)].state
+    vpc_endpoint_id     = aws_vpc_endpoint.broker[i].id
+    zone_ids            = local.broker_zone_ids[i]
+    state               = aws_vpc_endpoint.broker[i].state
   }]
 }
 
@@ -61,8 +61,8 @@ output "metric_namespace" {
 }
 
 output "alarm_arns" {
-  description = "Per broker id, the ARN of its path alarm; empty unless schedule_enabled and alarms_enabled."
-  value       = { for k, a in aws_cloudwatch_metric_alarm.path : k => a.arn }
+  description = "Per broker id (as a string), the ARN of its path alarm; empty unless schedule_enabled and alarms_enabled."
+  value       = { for i, a in aws_cloudwatch_metric_alarm.path : tostring(var.brokers[i].broker_id) => a.arn }
 }
 
 output "sns_topic_arn" {

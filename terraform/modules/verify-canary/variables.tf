@@ -119,13 +119,25 @@ variable "timeout_seconds" {
 }
 
 variable "cidr_block" {
-  description = "IPv4 CIDR of the canary's own small VPC, /16 to /24; one subnet (a /4 split) per zone ID the endpoint services use. Ignored when subnet_ids is set."
+  description = "IPv4 CIDR of the canary's own small VPC, /16 to /24; one subnet (a /4 split) per zone ID (zone_ids, or those the endpoint services use). Ignored when subnet_ids is set."
   type        = string
   default     = "10.99.0.0/24"
 
   validation {
     condition     = can(cidrhost(var.cidr_block, 0)) && can(regex("^[0-9.]+/(1[6-9]|2[0-4])$", var.cidr_block))
     error_message = "cidr_block must be an IPv4 CIDR block with a prefix length between /16 and /24, such as 10.99.0.0/24."
+  }
+}
+
+variable "zone_ids" {
+  description = "AZ IDs to build the canary's subnets in (e.g. the msk-vpce module's zone_ids output). Empty: the brokers' zone IDs, which must then be known at plan; set it when the canary is created in the same apply as the cluster. Ignored when subnet_ids is set."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for z in var.zone_ids : can(regex("^[a-z0-9]+(-[a-z0-9]+)*-az[0-9]+$", z))]) && length(var.zone_ids) <= 16
+    error_message = "zone_ids must be at most 16 availability zone IDs such as use1-az1 (IDs, not names like us-east-1a)."
   }
 }
 

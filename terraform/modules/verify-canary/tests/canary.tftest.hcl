@@ -92,7 +92,7 @@ run "defaults_on_demand_only" {
   }
 
   assert {
-    condition     = length(aws_vpc_endpoint.broker) == 3 && alltrue([for b in var.brokers : aws_vpc_endpoint.broker[tostring(b.broker_id)].service_name == b.endpoint_service_name])
+    condition     = length(aws_vpc_endpoint.broker) == 3 && alltrue([for i, b in var.brokers : aws_vpc_endpoint.broker[i].service_name == b.endpoint_service_name])
     error_message = "one interface endpoint per broker endpoint service, to that service"
   }
 
@@ -108,13 +108,13 @@ run "defaults_on_demand_only" {
 
   assert {
     condition = alltrue([for i, z in ["use1-az1", "use1-az2", "use1-az4"] :
-      aws_vpc_endpoint.broker[tostring(i + 1)].subnet_ids == toset([aws_subnet.this[index(local.zone_ids, z)].id])
+      aws_vpc_endpoint.broker[i].subnet_ids == toset([aws_subnet.this[index(local.zone_ids, z)].id])
     ])
     error_message = "each broker's endpoint must sit only in the subnet of its service's zone ID"
   }
 
   assert {
-    condition     = alltrue([for hp in split(",", var.bootstrap_brokers) : contains([for r in aws_route53_record.broker : r.name], split(":", hp)[0])]) && alltrue([for b in var.brokers : aws_route53_record.broker[tostring(b.broker_id)].name == b.hostname])
+    condition     = alltrue([for hp in split(",", var.bootstrap_brokers) : contains([for r in aws_route53_record.broker : r.name], split(":", hp)[0])]) && alltrue([for i, b in var.brokers : aws_route53_record.broker[i].name == b.hostname])
     error_message = "the private zone must map every broker hostname and every bootstrap host"
   }
 
@@ -124,7 +124,7 @@ run "defaults_on_demand_only" {
   }
 
   assert {
-    condition     = alltrue([for k, r in aws_route53_record.broker : one(r.alias).name == aws_vpc_endpoint.broker[k].dns_entry[0].dns_name])
+    condition     = alltrue([for i, r in aws_route53_record.broker : one(r.alias).name == aws_vpc_endpoint.broker[i].dns_entry[0].dns_name])
     error_message = "each broker's record must alias that broker's own endpoint"
   }
 
@@ -197,8 +197,8 @@ run "scheduled_with_alarms_and_topic" {
   }
 
   assert {
-    condition = length(aws_cloudwatch_metric_alarm.path) == 3 && alltrue([for k, a in aws_cloudwatch_metric_alarm.path :
-      a.namespace == "mskvpce/VerifyCanary" && a.metric_name == "PathPassed" && a.dimensions == tomap({ Canary = "my-msk-vpce", BrokerId = k }) &&
+    condition = length(aws_cloudwatch_metric_alarm.path) == 3 && alltrue([for i, a in aws_cloudwatch_metric_alarm.path :
+      a.namespace == "mskvpce/VerifyCanary" && a.metric_name == "PathPassed" && a.dimensions == tomap({ Canary = "my-msk-vpce", BrokerId = tostring(i + 1) }) &&
       a.period == 300 && a.statistic == "Minimum" && a.comparison_operator == "LessThanThreshold" && a.threshold == 1 && a.treat_missing_data == "breaching"
     ])
     error_message = "one alarm per broker path on its PathPassed metric, missing data breaching"
@@ -215,7 +215,7 @@ run "scheduled_with_alarms_and_topic" {
   }
 
   assert {
-    condition     = length(aws_vpc_endpoint_connection_accepter.broker) == 3 && alltrue([for k, a in aws_vpc_endpoint_connection_accepter.broker : a.vpc_endpoint_id == aws_vpc_endpoint.broker[k].id && a.vpc_endpoint_service_id == local.brokers[k].endpoint_service_id])
+    condition     = length(aws_vpc_endpoint_connection_accepter.broker) == 3 && alltrue([for i, a in aws_vpc_endpoint_connection_accepter.broker : a.vpc_endpoint_id == aws_vpc_endpoint.broker[i].id && a.vpc_endpoint_service_id == var.brokers[i].endpoint_service_id])
     error_message = "each connection is accepted by the canary's exact endpoint ID on its own service"
   }
 }
@@ -326,4 +326,50 @@ run "operator_subnets_in_the_wrong_zone" {
 
   # Brokers 2 and 3 are offered in use1-az2 and use1-az4 only.
   expect_failures = [aws_vpc_endpoint.broker]
+}
+
+# zone_ids keeps the subnet count known at plan when the brokers' zones are
+# not (canary and cluster in one apply); endpoints still go by broker zone.
+run "subnets_from_zone_ids" {
+  command = plan
+
+  variables {
+    zone_ids = ["use1-az5", "use1-az4", "use1-az2", "use1-az1"]
+  }
+
+  override_resource {
+    target          = aws_subnet.this[0]
+    override_during = plan
+    values          = { id = "subnet-0000000000000000a" }
+  }
+
+  override_resource {
+    target          = aws_subnet.this[1]
+    override_during = plan
+    values          = { id = "subnet-0000000000000000b" }
+  }
+
+  override_resource {
+    target          = aws_subnet.this[2]
+    override_during = plan
+    values          = { id = "subnet-0000000000000000c" }
+  }
+
+  override_resource {
+    target          = aws_subnet.this[3]
+    override_during = plan
+    values          = { id = "subnet-0000000000000000d" }
+  }
+
+  assert {
+    condition     = [for s in aws_subnet.this : s.availability_zone_id] == ["use1-az1", "use1-az2", "use1-az4", "use1-az5"]
+    error_message = "one subnet per given zone ID, sorted"
+  }
+
+  assert {
+    condition = [for e in aws_vpc_endpoint.broker : e.subnet_ids] == [
+      toset(["subnet-0000000000000000a"]), toset(["subnet-0000000000000000b"]), toset(["subnet-0000000000000000c"])
+    ]
+    error_message = "each endpoint goes only into its broker's zone, not into every canary subnet"
+  }
 }

@@ -151,3 +151,9 @@ run "bad_log_retention" {
   variables { log_retention_days = 10 }
   expect_failures = [var.log_retention_days]
 }
+
+run "zone_names_in_zone_ids" {
+  command = plan
+  variables { zone_ids = ["us-east-1a"] }
+  expect_failures = [var.zone_ids]
+}
