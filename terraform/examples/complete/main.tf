@@ -8,9 +8,9 @@ module "msk_vpce" {
 
   prefix                       = var.prefix
   cidr_block                   = var.cidr_block
-  allowed_principals           = local.allowed_principals
+  allowed_principals           = local.service_allowed_principals
   databricks_external_id       = var.enable_databricks ? module.databricks[0].external_id : var.databricks_external_id
-  additional_trusted_role_arns = var.additional_trusted_role_arns
+  additional_trusted_role_arns = local.trusted_role_arns
   allow_create_topic           = var.allow_create_topic
   operator_cidrs               = var.operator_cidrs
   broker_count                 = var.broker_count

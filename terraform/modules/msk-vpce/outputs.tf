@@ -88,3 +88,8 @@ output "brokers" {
     }
   ]
 }
+
+output "zone_ids" {
+  description = "AZ IDs of the private subnets (the brokers' and NLBs' zones), in subnet order. IDs, unlike names, are the same in every account: a consumer places its endpoints by them."
+  value       = slice(data.aws_availability_zones.available.zone_ids, 0, local.az_count)
+}

@@ -61,8 +61,8 @@ output "metric_namespace" {
 }
 
 output "alarm_arns" {
-  description = "Per broker id (as a string), the ARN of its path alarm; empty unless schedule_enabled and alarms_enabled."
-  value       = { for i, a in aws_cloudwatch_metric_alarm.path : tostring(var.brokers[i].broker_id) => a.arn }
+  description = "ARNs of the path alarms, one per broker in the order of brokers (its length is known at plan); empty unless schedule_enabled and alarms_enabled."
+  value       = aws_cloudwatch_metric_alarm.path[*].arn
 }
 
 output "sns_topic_arn" {

@@ -162,7 +162,7 @@ run "defaults_on_demand_only" {
   }
 
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.path) == 0 && length(aws_sns_topic.alarms) == 0 && output.alarm_arns == {}
+    condition     = length(aws_cloudwatch_metric_alarm.path) == 0 && length(aws_sns_topic.alarms) == 0 && length(output.alarm_arns) == 0
     error_message = "no alarms or topic unless schedule_enabled"
   }
 
