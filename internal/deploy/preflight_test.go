@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -342,5 +343,28 @@ func TestHintsNameTheWorkdirFromTheEnvironment(t *testing.T) {
 	h.prog = "bin/deploy"
 	if r := h.run("plan", "--colour"); !strings.Contains(r.stderr, "Run `bin/deploy help plan` for its flags.") {
 		t.Errorf("usage hint:\n%s", r.stderr)
+	}
+}
+
+// A usable --terraform is the binary that runs, not the one on $PATH.
+func TestTerraformFlagIsTheOneThatRuns(t *testing.T) {
+	t.Parallel()
+	real, err := exec.LookPath("terraform")
+	if err != nil {
+		t.Fatalf("terraform %s must be on $PATH for the deploy tests: %v", tfrunner.Version, err)
+	}
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "ran")
+	wrapper := filepath.Join(dir, "my-terraform")
+	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\necho \"$1\" >> "+marker+"\nexec "+real+" \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t)
+	h.must(append([]string{"plan", "--terraform", wrapper}, fixtureInputs...)...)
+	b, _ := os.ReadFile(marker)
+	for _, sub := range []string{"version", "init", "plan"} {
+		if !strings.Contains(string(b), sub+"\n") {
+			t.Errorf("terraform %s did not run through --terraform %s; it ran: %q", sub, wrapper, b)
+		}
 	}
 }
