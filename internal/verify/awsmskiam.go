@@ -126,7 +126,7 @@ func (pr *pathRun) explainDenied(ctx context.Context, err error) error {
 	}
 	if pr.mech == MechanismAWSMSKIAM {
 		if c, cerr := pr.t.Credentials.Retrieve(ctx); cerr == nil {
-			if tok, terr := signToken(ctx, pr.t.Region, c, time.Now()); terr == nil && pr.tryToken(ctx, tok) {
+			if tok, terr := signToken(ctx, pr.t.Region, c, time.Now(), tokenExpires); terr == nil && pr.tryToken(ctx, tok) {
 				j := pr.probeSignedHost(ctx)
 				pr.landsOn = j
 				return &hostMisrouteError{landsOn: j, err: err}

@@ -139,12 +139,12 @@ func diagnose(pr *pathRun, stage string, err error, overall error) (string, stri
 			return fmt.Sprintf("broker %d refused the connection: Too many connects (MSK's IAM connection-rate limit)", id),
 				"retry in a few seconds; make clients reconnect less often (reconnect.backoff.ms ≥ 1000) or use a larger broker size"
 		case errors.As(err, &sk):
-			rel, when := "behind", "ahead"
+			rel := "behind"
 			if sk.offset < 0 {
-				rel, when = "ahead of", "back"
+				rel = "ahead of"
 			}
-			return fmt.Sprintf("broker %d rejected the IAM token: clock skew, this machine's clock is about %s %s the broker's (a token dated %s %s was accepted)", id, absDur(sk.offset), rel, absDur(sk.offset), when),
-				"sync this machine's clock (chrony/NTP): SigV4 tokens are rejected when the clock is off by more than 5 minutes"
+			return fmt.Sprintf("broker %d rejected the IAM token: clock skew, this machine's clock is %s (±1m) %s the broker's (measured by signing tokens at shifted times; MSK accepts a token dated at most 5m ahead of its clock and for 15m after)", id, absDur(sk.offset).Round(time.Minute), rel),
+				"sync this machine's clock (chrony/NTP; `chronyc makestep` or `timedatectl set-ntp true`): SigV4 tokens are rejected when the clock is more than 5 minutes fast or 15 minutes slow"
 		case errors.Is(err, sarama.ErrSASLAuthenticationFailed) && (containsAny(msg, "skew", "clock", "signature expired", "not yet valid", "in the future")):
 			return fmt.Sprintf("broker %d rejected the IAM token: clock skew (%s)", id, saslMessage(err)),
 				"sync this machine's clock (chrony/NTP): SigV4 tokens are rejected when the clock is off by more than 5 minutes"

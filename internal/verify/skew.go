@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -17,32 +18,77 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
-// skewProbes are the clock offsets tried, in order, when a broker answers
-// "Access denied": an IAM token signed as if this machine's clock were off by
-// one of them is the only way a client can tell clock skew apart from
-// rejected credentials, since MSK gives the same answer to both.
-var skewProbes = []time.Duration{10 * time.Minute, -10 * time.Minute, time.Hour, -time.Hour}
+// SigV4's window, as MSK applies it to IAM tokens: a token may be dated at
+// most sigV4MaxAhead after the broker's clock, and stays valid for its
+// X-Amz-Expires after its date.
+const (
+	sigV4MaxAhead = 5 * time.Minute
+	tokenExpires  = 900 * time.Second // what aws-msk-iam-sasl-signer-go and aws-msk-iam-auth sign
+	probeExpires  = 7 * 24 * time.Hour
+	// skewRange bounds the offsets measured; skewResolution is where the
+	// bisection stops (the report says ±1 min).
+	skewRange      = 3 * 24 * time.Hour
+	skewResolution = 20 * time.Second
+)
 
-// probeSkew reconnects through this path with tokens signed at shifted times
-// and returns the offset the broker accepted, if any.
+// probeSkew measures this machine's clock against the broker's when the
+// broker answers "Access denied", which MSK gives alike for bad credentials
+// and for a skewed clock. Tokens valid for 7 days are accepted iff their date
+// is at most 5 minutes after the broker's clock, so a bisection over signing
+// offsets finds that edge (about 14 connections through this path, only on
+// failure). It returns the broker's clock minus this machine's, and true
+// when that offset explains the rejection of a normal 15-minute token.
 func (pr *pathRun) probeSkew(ctx context.Context) (time.Duration, bool) {
 	creds, err := pr.t.Credentials.Retrieve(ctx)
 	if err != nil {
 		return 0, false
 	}
-	for _, off := range skewProbes {
+	accepted := func(off time.Duration) (bool, bool) {
 		if ctx.Err() != nil {
-			return 0, false
+			return false, false
 		}
-		tok, err := signToken(ctx, pr.t.Region, creds, time.Now().Add(off))
+		tok, err := signToken(ctx, pr.t.Region, creds, time.Now().Add(off), probeExpires)
 		if err != nil {
-			return 0, false
+			return false, false
 		}
-		if pr.tryToken(ctx, tok) {
-			return off, true
+		return pr.tryToken(ctx, tok), true
+	}
+	// lo is accepted, hi is not: the edge (skew + 5m) lies between.
+	lo, hi := time.Duration(0), time.Duration(0)
+	ok, live := accepted(0)
+	switch {
+	case !live:
+		return 0, false
+	case ok:
+		lo, hi = 0, skewRange
+		if ok, live = accepted(hi); !live || ok {
+			return 0, false // more than 3 days, or not a clock at all
+		}
+	default:
+		lo, hi = -skewRange, 0
+		if ok, live = accepted(lo); !live || !ok {
+			return 0, false // no signing time is accepted: not skew
 		}
 	}
-	return 0, false
+	for hi-lo > skewResolution {
+		mid := lo + (hi-lo)/2
+		ok, live := accepted(mid)
+		if !live {
+			return 0, false
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	skew := (lo+hi)/2 - sigV4MaxAhead
+	// A normal token (dated now, valid 15 minutes) is refused when the
+	// broker's clock is more than 5 minutes behind, or 15 minutes ahead.
+	if skew >= -sigV4MaxAhead && skew < tokenExpires {
+		return skew, false
+	}
+	return skew.Round(time.Second), true
 }
 
 // tryToken opens a fresh connection through this path's endpoint and
@@ -73,9 +119,10 @@ func (s staticToken) Token() (*sarama.AccessToken, error) {
 }
 
 // signToken builds the MSK IAM token the way aws-msk-iam-sasl-signer-go does
-// (a presigned kafka-cluster:Connect URL, base64url), but signed at time at.
-func signToken(ctx context.Context, region string, c aws.Credentials, at time.Time) (string, error) {
-	q := url.Values{"Action": {"kafka-cluster:Connect"}, "X-Amz-Expires": {"900"}}
+// (a presigned kafka-cluster:Connect URL, base64url), but signed at time at
+// and valid for expires.
+func signToken(ctx context.Context, region string, c aws.Credentials, at time.Time, expires time.Duration) (string, error) {
+	q := url.Values{"Action": {"kafka-cluster:Connect"}, "X-Amz-Expires": {strconv.Itoa(int(expires.Seconds()))}}
 	u := url.URL{Scheme: "https", Host: fmt.Sprintf("kafka.%s.amazonaws.com", region), Path: "/", RawQuery: q.Encode()}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -96,8 +143,8 @@ func signToken(ctx context.Context, region string, c aws.Credentials, at time.Ti
 	return base64.RawURLEncoding.EncodeToString([]byte(su.String())), nil
 }
 
-// skewError is an IAM token rejection explained by clock skew: a token signed
-// offset away from this machine's clock was accepted.
+// skewError is an IAM token rejection explained by clock skew: offset is the
+// broker's clock minus this machine's, measured to about ±1 minute.
 type skewError struct {
 	offset time.Duration
 	err    error

@@ -175,14 +175,14 @@ func TestRunFaults(t *testing.T) {
 			name:   "clock skew, broker clock ahead",
 			inject: func(t *testing.T, e *localmsk.Env, _ *verify.Target) { e.SetClockSkew(time.Hour) },
 			fail:   map[int]string{1: verify.StageSASL, 2: verify.StageSASL, 3: verify.StageSASL},
-			detail: "clock skew, this machine's clock is about 1h0m0s behind the broker's",
+			detail: "clock skew, this machine's clock is 1h0m0s (±1m) behind the broker's",
 			next:   "sync this machine's clock",
 		},
 		{
 			name:   "clock skew, broker clock behind",
 			inject: func(t *testing.T, e *localmsk.Env, _ *verify.Target) { e.SetClockSkew(-time.Hour) },
 			fail:   map[int]string{1: verify.StageSASL, 2: verify.StageSASL, 3: verify.StageSASL},
-			detail: "clock skew, this machine's clock is about 1h0m0s ahead of the broker's",
+			detail: "clock skew, this machine's clock is 1h0m0s (±1m) ahead of the broker's",
 			next:   "sync this machine's clock",
 		},
 		{
