@@ -40,7 +40,7 @@ func runFlow(t *testing.T, s stack) {
 }
 
 // wantStages are the data-path stages every broker path must pass, in order.
-var wantStages = []string{"dns", "tcp", "tls", "sasl", "metadata", "produce", "consume"}
+var wantStages = []string{"dns", "tcp", "tls", "sasl", "metadata", "produce", "group", "consume"}
 
 func requireAllPathsPassed(t *testing.T, r *verify.Report, brokers int) {
 	t.Helper()

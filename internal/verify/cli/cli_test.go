@@ -245,8 +245,8 @@ func TestLocalFaults(t *testing.T) {
 		{"route=2:3", "path to broker 2 lands on broker 3"},
 		{"deny=WriteData", "add kafka-cluster:WriteData"},
 		{"cert=unknown-ca", "signed by an unknown authority"},
-		{"skew=1h", "clock skew, this machine's clock is about 1h0m0s behind the broker's"},
-		{"skew=-1h", "clock skew, this machine's clock is about 1h0m0s ahead of the broker's"},
+		{"skew=1h", "clock skew, this machine's clock is 1h0m0s (±1m) behind the broker's"},
+		{"skew=-1h", "clock skew, this machine's clock is 1h0m0s (±1m) ahead of the broker's"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.fault, func(t *testing.T) {
