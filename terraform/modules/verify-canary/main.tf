@@ -8,6 +8,8 @@ data "aws_region" "current" {}
 
 data "aws_partition" "current" {}
 
+data "aws_caller_identity" "current" {}
+
 locals {
   own_vpc = length(var.subnet_ids) == 0
 

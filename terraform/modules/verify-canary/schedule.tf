@@ -44,10 +44,43 @@ resource "aws_lambda_permission" "schedule" {
   source_arn    = aws_cloudwatch_event_rule.schedule[0].arn
 }
 
+# The topic is encrypted with a customer managed key: CloudWatch alarms
+# cannot publish to a topic under the AWS managed alias/aws/sns key, whose
+# policy cannot be changed to admit them.
+resource "aws_kms_key" "alarms" {
+  count = local.alarms && var.sns_topic_enabled && var.sns_kms_key_arn == null ? 1 : 0
+
+  description         = "${var.prefix} verify canary alarm topic"
+  enable_key_rotation = true
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AccountAdministers"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "CloudWatchAlarmsPublish"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+      },
+    ]
+  })
+
+  tags = local.tags
+}
+
 resource "aws_sns_topic" "alarms" {
   count = local.alarms && var.sns_topic_enabled ? 1 : 0
 
-  name = "${var.prefix}-verify-canary-alarms"
+  name              = "${var.prefix}-verify-canary-alarms"
+  kms_master_key_id = coalesce(var.sns_kms_key_arn, one(aws_kms_key.alarms[*].arn))
 
   tags = local.tags
 }

@@ -217,6 +217,17 @@ variable "sns_topic_enabled" {
   nullable    = false
 }
 
+variable "sns_kms_key_arn" {
+  description = "KMS key for the alarm topic; its policy must let cloudwatch.amazonaws.com use kms:Decrypt and kms:GenerateDataKey*. Null creates one (with rotation) for the topic."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.sns_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.sns_kms_key_arn))
+    error_message = "sns_kms_key_arn must be null or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); an alias, especially alias/aws/sns, cannot be used by CloudWatch alarms."
+  }
+}
+
 variable "alarm_actions" {
   description = "Further ARNs (e.g. an existing SNS topic) the alarms notify on ALARM and OK."
   type        = list(string)

@@ -12,6 +12,12 @@ mock_provider "aws" {
     }
   }
 
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+
   mock_data "aws_partition" {
     defaults = {
       partition = "aws"
@@ -210,6 +216,11 @@ run "scheduled_with_alarms_and_topic" {
   }
 
   assert {
+    condition     = length(aws_kms_key.alarms) == 1 && aws_kms_key.alarms[0].enable_key_rotation && contains(jsondecode(aws_kms_key.alarms[0].policy).Statement[*].Principal, { Service = "cloudwatch.amazonaws.com" })
+    error_message = "the topic's key is a rotated customer managed key that CloudWatch may use"
+  }
+
+  assert {
     condition     = aws_lambda_function.runner.environment[0].variables == tomap({ MSKVPCE_CANARY_NAMESPACE = "mskvpce/VerifyCanary", MSKVPCE_CANARY_NAME = "my-msk-vpce" })
     error_message = "the Lambda is told the namespace and canary name its metrics carry"
   }
@@ -236,8 +247,8 @@ run "schedule_without_alarms" {
   }
 
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.path) == 0 && length(aws_sns_topic.alarms) == 0
-    error_message = "alarms_enabled = false makes no alarms and no topic"
+    condition     = length(aws_cloudwatch_metric_alarm.path) == 0 && length(aws_sns_topic.alarms) == 0 && length(aws_kms_key.alarms) == 0
+    error_message = "alarms_enabled = false makes no alarms, no topic and no key"
   }
 }
 

@@ -157,3 +157,9 @@ run "zone_names_in_zone_ids" {
   variables { zone_ids = ["us-east-1a"] }
   expect_failures = [var.zone_ids]
 }
+
+run "sns_key_alias" {
+  command = plan
+  variables { sns_kms_key_arn = "alias/aws/sns" }
+  expect_failures = [var.sns_kms_key_arn]
+}
