@@ -8,14 +8,15 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/tfrunner"
 	"github.com/mskvpce/mskvpce/internal/verify"
 )
 
-type multi []string
+// multi is a repeated flag (--var-file, --endpoint, list inputs).
+type multi = cmdline.Strings
 
 // boolString is a boolean flag (--databricks, --databricks=false) kept as
 // the string the other inputs are parsed from.
@@ -39,10 +40,6 @@ func (b boolString) Set(v string) error {
 
 func (b boolString) IsBoolFlag() bool { return true }
 
-func (m *multi) String() string { return strings.Join(*m, ",") }
-
-func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
-
 // cli holds one invocation's flags and state.
 type cli struct {
 	env Env
@@ -53,7 +50,8 @@ type cli struct {
 	varFiles      multi
 	yes, debug    bool
 	diff          bool
-	output        string
+	output        cmdline.Output
+	verbosity     *cmdline.Verbosity
 	terraformPath string
 	timeout       time.Duration
 	caFile        string
@@ -91,9 +89,12 @@ func (c *cli) parse(args []string) error {
 	fs.StringVar(&c.workdir, "workdir", "", "")
 	fs.Var(&c.varFiles, "var-file", "")
 	fs.BoolVar(&c.yes, "yes", false, "")
+	// --debug is the old name for -v (--log-level debug).
 	fs.BoolVar(&c.debug, "debug", false, "")
+	c.verbosity = cmdline.VerbosityFlags(fs, slog.LevelWarn)
 	fs.BoolVar(&c.diff, "diff", false, "")
-	fs.StringVar(&c.output, "output", "text", "")
+	c.output = cmdline.Text
+	fs.Var(&c.output, "output", "")
 	fs.StringVar(&c.terraformPath, "terraform", "", "")
 	fs.DurationVar(&c.timeout, "timeout", verify.DefaultTimeout, "")
 	fs.StringVar(&c.roleARN, "role-arn", "", "")
@@ -128,14 +129,11 @@ func (c *cli) parse(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (flags go after the command, e.g. `deploy %s --region us-east-1`)", fs.Arg(0), c.cmd)
 	}
-	if c.output != "text" && c.output != "json" {
-		return fmt.Errorf("--output %q: want text or json", c.output)
-	}
-	level := slog.LevelWarn
 	if c.debug {
-		level = slog.LevelDebug
+		c.log = slog.New(slog.NewTextHandler(c.env.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	} else {
+		c.log = c.verbosity.Logger(c.env.Stderr)
 	}
-	c.log = slog.New(slog.NewTextHandler(c.env.Stderr, &slog.HandlerOptions{Level: level}))
 	return nil
 }
 

@@ -81,7 +81,8 @@ Other flags:
                          before the summary (and before asking)
   --output text|json     output, status, plan and verify results as JSON; errors too
                          ({"schema_version":1,"error":{"command","message","exit_code"}} on stdout)
-  --debug                debug logs on stderr
+  -v, --log-level LEVEL  logs on stderr: -v is --log-level debug; LEVEL debug, info, warn (default)
+                         or error; --debug is the old name for -v
 
 AWS identity: plan, apply and destroy first ask STS GetCallerIdentity and print the account,
 ARN, region and profile they will act as; no or refused credentials exit 2 before Terraform

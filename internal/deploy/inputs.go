@@ -17,6 +17,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mskvpce/mskvpce/internal/cmdline"
 )
 
 // kind is the Terraform type of an input.
@@ -221,11 +223,9 @@ func lookupInput(v string) (input, bool) {
 type values map[string]any
 
 // UsageError is a problem with the operator's inputs or flags (exit 2).
-type UsageError struct{ Msg string }
+type UsageError = cmdline.UsageError
 
-func (e *UsageError) Error() string { return e.Msg }
-
-func usagef(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
+var usagef = cmdline.Usagef
 
 // source says where a value came from, for error messages.
 func source(in input, from string) string {

@@ -20,16 +20,18 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/tfrunner"
 )
 
-// Exit codes, published in --help.
+// Exit codes, published in --help: the shared ones (internal/cmdline) and
+// 3, a verification that ran and failed, which CI tells apart from 1.
 const (
-	ExitOK           = 0
-	ExitFailed       = 1
-	ExitUsage        = 2
+	ExitOK           = cmdline.ExitOK
+	ExitFailed       = cmdline.ExitFailed
+	ExitUsage        = cmdline.ExitUsage
 	ExitVerifyFailed = 3
-	ExitInterrupted  = 130
+	ExitInterrupted  = cmdline.ExitInterrupted
 )
 
 // Env is everything Run needs from the process.
@@ -126,11 +128,10 @@ func (c *cli) exit(err error) int {
 }
 
 func exitCode(err error) int {
-	var ue *UsageError
 	switch {
 	case errors.Is(err, errVerifyFailed):
 		return ExitVerifyFailed
-	case errors.As(err, &ue):
+	case cmdline.IsUsage(err):
 		return ExitUsage
 	case errors.Is(err, tfrunner.ErrInterrupted) || errors.Is(err, context.Canceled):
 		return ExitInterrupted
