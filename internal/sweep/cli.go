@@ -3,7 +3,6 @@ package sweep
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/mskvpce/mskvpce/internal/cmdline"
 )
 
 const usage = `e2e-cleanup removes what mskvpce end-to-end runs left in an AWS account.
@@ -43,33 +44,26 @@ var nowFn = time.Now
 // Run is the e2e-cleanup command.
 func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	fs := flag.NewFlagSet("e2e-cleanup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), usage); fs.PrintDefaults() }
 	var (
-		o        Options
-		region   = fs.String("region", "", "AWS region (default: from the SDK's configuration, e.g. AWS_REGION)")
-		profile  = fs.String("profile", "", "AWS shared-config profile")
-		yes      = fs.Bool("yes", false, "delete; without it, only print the plan")
-		output   = fs.String("output", "table", "table or json")
-		endpoint = fs.String("endpoint", "", "override every AWS endpoint (for tests against fake AWS)")
+		o       Options
+		region  = fs.String("region", "", "AWS region (default: from the SDK's configuration, e.g. AWS_REGION)")
+		profile = fs.String("profile", "", "AWS shared-config profile")
+		yes     = fs.Bool("yes", false, "delete; without it, only print the plan")
+		output  = cmdline.OutputFlag(fs, "")
+		// Not --endpoint: in verify and deploy that is a broker's NLB address.
+		endpoint = fs.String("aws-endpoint-url", "", "`URL` for every AWS API call, e.g. a fake AWS in tests (the SDK's AWS_ENDPOINT_URL environment variable works too)")
 	)
 	fs.StringVar(&o.Prefix, "prefix", SafePrefix, "sweep one run (e2e-<id>, its E2EPrefix tag exactly) or every run ("+SafePrefix+")")
 	fs.DurationVar(&o.OlderThan, "older-than", 4*time.Hour, "keep anything younger (at least 1h with --prefix "+SafePrefix+"; any, 0 included, for one run's own prefix)")
 	fs.DurationVar(&o.WaitForClusters, "wait-clusters", 40*time.Minute, "with --yes: wait up to this long for deleted MSK clusters to be gone before deleting their network")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if *output != "table" && *output != "json" {
-		fmt.Fprintf(stderr, "e2e-cleanup: --output %q: use table or json\n", *output)
-		return 2
+	if code, done := cmdline.Parse(fs, args, stdout, stderr, false); done {
+		return code
 	}
 	o.Now = nowFn
 	if err := o.Validate(); err != nil {
 		fmt.Fprintf(stderr, "e2e-cleanup: %v\n", err)
-		return 2
+		return cmdline.ExitUsage
 	}
 	var opts []func(*config.LoadOptions) error
 	if *region != "" {
@@ -81,18 +75,18 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "e2e-cleanup: load AWS configuration: %v\n", err)
-		return 2
+		return cmdline.ExitUsage
 	}
 	if cfg.Region == "" {
 		fmt.Fprintln(stderr, "e2e-cleanup: no AWS region: pass --region or set AWS_REGION")
-		return 2
+		return cmdline.ExitUsage
 	}
 	clients := NewClients(cfg, *endpoint)
 
 	plan, err := Discover(ctx, clients, o)
 	if err != nil {
 		fmt.Fprintf(stderr, "e2e-cleanup: %v\n", err)
-		return 1
+		return cmdline.ExitFailed
 	}
 	if !*yes {
 		return writePlan(stdout, *output, plan)
@@ -103,10 +97,10 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	// Deletes run under a context of their own: a Ctrl-C between two
 	// deletes stops the sweep, but never aborts a call halfway.
 	outcomes := Execute(context.WithoutCancel(ctx), clients, plan, o, progress)
-	code := 0
+	code := cmdline.ExitOK
 	for _, oc := range outcomes {
 		if oc.Status == "failed" {
-			code = 1
+			code = cmdline.ExitFailed
 		}
 	}
 	if *output == "json" {
@@ -129,7 +123,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	return code
 }
 
-func writePlan(w io.Writer, output string, p Plan) int {
+func writePlan(w io.Writer, output cmdline.Output, p Plan) int {
 	if output == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -138,7 +132,7 @@ func writePlan(w io.Writer, output string, p Plan) int {
 			DryRun        bool `json:"dry_run"`
 			Plan
 		}{1, true, p})
-		return 0
+		return cmdline.ExitOK
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACTION\tKIND\tID\tCREATED\tWHY")
@@ -154,5 +148,5 @@ func writePlan(w io.Writer, output string, p Plan) int {
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(w, "dry run: %d to delete, %d kept; pass --yes to delete\n", len(p.Delete), len(p.Keep))
-	return 0
+	return cmdline.ExitOK
 }

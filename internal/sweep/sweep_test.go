@@ -278,7 +278,7 @@ func runSweep(t *testing.T, f *fakeAWS, args ...string) (int, string, string) {
 	nowFn = func() time.Time { return now }
 	t.Cleanup(func() { nowFn = time.Now })
 	var stdout, stderr bytes.Buffer
-	code := Run(context.Background(), &stdout, &stderr, append([]string{"--endpoint", srv.URL}, args...))
+	code := Run(context.Background(), &stdout, &stderr, append([]string{"--aws-endpoint-url", srv.URL}, args...))
 	return code, stdout.String(), stderr.String()
 }
 
@@ -452,5 +452,23 @@ func TestRunPrefixIsWholeAndAgeless(t *testing.T) {
 	}
 	if strings.Contains(out, "e2e-old1") || strings.Contains(out, "vpc-old") {
 		t.Errorf("e2e-old took another run's resources:\n%s", out)
+	}
+}
+
+func TestCommandLineConventions(t *testing.T) {
+	// --help on stdout; --output table is the old name for text; --endpoint
+	// (a broker's NLB in verify and deploy) is not an AWS API URL here.
+	code, out, errOut := runSweep(t, leftovers(), "--help")
+	if code != 0 || !strings.Contains(out, "e2e-cleanup removes") || !strings.Contains(out, "-aws-endpoint-url") || errOut != "" {
+		t.Fatalf("--help: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	code, table, errOut := runSweep(t, leftovers(), "--output", "table")
+	_, text, _ := runSweep(t, leftovers(), "--output", "text")
+	if code != 0 || table != text || !strings.Contains(text, "dry run:") {
+		t.Fatalf("--output table: exit %d, stderr %s\n%s\nwant the text output:\n%s", code, errOut, table, text)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := Run(context.Background(), &stdout, &stderr, []string{"--endpoint", "http://127.0.0.1:1"}); code != 2 || !strings.Contains(stderr.String(), "endpoint") {
+		t.Fatalf("--endpoint: exit %d, stderr %q", code, stderr.String())
 	}
 }
