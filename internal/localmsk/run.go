@@ -3,7 +3,6 @@ package localmsk
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,13 +13,15 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/mskvpce/mskvpce/internal/cmdline"
 )
 
 // Exit codes of Run.
 const (
-	ExitOK    = 0 // stopped by Ctrl-C / context cancellation
-	ExitStart = 1 // the environment failed to start
-	ExitUsage = 2 // bad flags
+	ExitOK    = cmdline.ExitOK     // stopped by Ctrl-C / context cancellation
+	ExitStart = cmdline.ExitFailed // the environment failed to start
+	ExitUsage = cmdline.ExitUsage  // bad flags
 )
 
 const usage = `localmsk runs a local MSK-like environment: %[1]d Kafka brokers (kfake)
@@ -64,12 +65,11 @@ Flags:
 // wait for ctx to end.
 func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	fs := flag.NewFlagSet("localmsk", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var (
 		o         Options
 		policy    = fs.String("policy", "", "IAM policy `file` to enforce instead of the Terraform module's rendering")
-		output    = fs.String("output", "text", "what to print on stdout: text, or json (the info.json document)")
-		logLevel  = fs.String("log-level", "info", "stderr log level: debug, info, warn, error")
+		output    = cmdline.OutputFlag(fs, "`FORMAT` of what to print on stdout: text, or json (the info.json document)")
+		verbosity = cmdline.VerbosityFlags(fs, slog.LevelInfo)
 		nlbDown   = fs.String("nlb-down", "", "fault: comma-separated broker `ids` whose NLB stand-in refuses connections")
 		routeNLB  = fs.String("route-nlb", "", "fault: `i=j,...` routes NLB stand-in i to broker j")
 		brokDown  = fs.String("broker-down", "", "fault: comma-separated broker `ids` whose listener is down")
@@ -90,29 +90,14 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		fmt.Fprintf(fs.Output(), usage, DefaultBrokers)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return ExitOK
-		}
-		return ExitUsage
+	if code, done := cmdline.Parse(fs, args, stdout, stderr, false); done {
+		return code
 	}
 	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "localmsk: "+format+"\nRun with --help for usage.\n", a...)
+		fmt.Fprintf(stderr, "localmsk: "+format+"\nRun `localmsk --help` for usage.\n", a...)
 		return ExitUsage
 	}
-	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q: localmsk takes only flags", fs.Arg(0))
-	}
-	if *output != "text" && *output != "json" {
-		return usageErr("--output %q: use text or json", *output)
-	}
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
-		return usageErr("--log-level %q: use debug, info, warn or error", *logLevel)
-	}
-	o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	o.Logger = verbosity.Logger(stderr)
 	certFault, err := ParseCertFault(*cert)
 	if err != nil {
 		return usageErr("--cert: %v", err)
