@@ -2,45 +2,8 @@
 # deployment from where Databricks stands, through the real endpoint
 # services, on demand and on a schedule with per-path alarms. See
 # terraform/modules/verify-canary/README.md (cost: about $0.06 per hour).
-
-variable "enable_verify_canary" {
-  description = "Build the verify canary (terraform/modules/verify-canary) in this account: while enabled, the endpoint services also allow this account's principal and the canary's endpoint connections are accepted by their exact IDs, and the Databricks role trusts the canary's role. About $0.06 per hour."
-  type        = bool
-  default     = false
-  nullable    = false
-}
-
-variable "verify_canary_lambda_zip_path" {
-  description = "Zip of the verify-lambda bootstrap (linux/arm64) built from this repository; required with enable_verify_canary. See the module README for the build command."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.verify_canary_lambda_zip_path == null ? !var.enable_verify_canary : endswith(var.verify_canary_lambda_zip_path, ".zip")
-    error_message = "verify_canary_lambda_zip_path must name the verify-lambda .zip, and is required when enable_verify_canary is true."
-  }
-}
-
-variable "verify_canary_schedule_enabled" {
-  description = "With enable_verify_canary: run the canary on a schedule with one alarm per broker path."
-  type        = bool
-  default     = true
-  nullable    = false
-}
-
-variable "verify_canary_schedule_rate_minutes" {
-  description = "Minutes between scheduled canary runs."
-  type        = number
-  default     = 5
-  nullable    = false
-}
-
-variable "verify_canary_sns_topic_enabled" {
-  description = "With the schedule: create an SNS topic the canary's alarms notify."
-  type        = bool
-  default     = false
-  nullable    = false
-}
+# Its variables (enable_verify_canary, verify_canary_*) are in variables.tf,
+# its output (verify_canary) in outputs.tf.
 
 data "aws_caller_identity" "canary" {
   count = var.enable_verify_canary ? 1 : 0
@@ -93,17 +56,4 @@ module "verify_canary" {
   schedule_enabled      = var.verify_canary_schedule_enabled
   schedule_rate_minutes = var.verify_canary_schedule_rate_minutes
   sns_topic_enabled     = var.verify_canary_sns_topic_enabled
-}
-
-output "verify_canary" {
-  description = "The verify canary when enable_verify_canary is true (function_name and event to invoke it, role_arn, endpoints with their exact IDs, metric_namespace, alarm_arns, sns_topic_arn); null otherwise."
-  value = var.enable_verify_canary ? {
-    function_name    = module.verify_canary[0].function_name
-    event            = module.verify_canary[0].event
-    role_arn         = module.verify_canary[0].role_arn
-    endpoints        = module.verify_canary[0].endpoints
-    metric_namespace = module.verify_canary[0].metric_namespace
-    alarm_arns       = module.verify_canary[0].alarm_arns
-    sns_topic_arn    = module.verify_canary[0].sns_topic_arn
-  } : null
 }

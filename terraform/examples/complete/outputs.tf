@@ -74,3 +74,16 @@ output "databricks" {
     rules                          = module.databricks[0].rules
   } : null
 }
+
+output "verify_canary" {
+  description = "The verify canary when enable_verify_canary is true (function_name and event to invoke it, role_arn, endpoints with their exact IDs, metric_namespace, alarm_arns, sns_topic_arn); null otherwise."
+  value = var.enable_verify_canary ? {
+    function_name    = module.verify_canary[0].function_name
+    event            = module.verify_canary[0].event
+    role_arn         = module.verify_canary[0].role_arn
+    endpoints        = module.verify_canary[0].endpoints
+    metric_namespace = module.verify_canary[0].metric_namespace
+    alarm_arns       = module.verify_canary[0].alarm_arns
+    sns_topic_arn    = module.verify_canary[0].sns_topic_arn
+  } : null
+}

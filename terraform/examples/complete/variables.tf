@@ -210,3 +210,42 @@ variable "allow_create_topic" {
   default     = false
   nullable    = false
 }
+
+variable "enable_verify_canary" {
+  description = "Build the verify canary (terraform/modules/verify-canary) in this account: while enabled, the endpoint services also allow this account's principal and the canary's endpoint connections are accepted by their exact IDs, and the Databricks role trusts the canary's role. About $0.06 per hour."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "verify_canary_lambda_zip_path" {
+  description = "Zip of the verify-lambda bootstrap (linux/arm64) built from this repository; required with enable_verify_canary. See the module README for the build command."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.verify_canary_lambda_zip_path == null ? !var.enable_verify_canary : endswith(var.verify_canary_lambda_zip_path, ".zip")
+    error_message = "verify_canary_lambda_zip_path must name the verify-lambda .zip, and is required when enable_verify_canary is true."
+  }
+}
+
+variable "verify_canary_schedule_enabled" {
+  description = "With enable_verify_canary: run the canary on a schedule with one alarm per broker path."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "verify_canary_schedule_rate_minutes" {
+  description = "Minutes between scheduled canary runs."
+  type        = number
+  default     = 5
+  nullable    = false
+}
+
+variable "verify_canary_sns_topic_enabled" {
+  description = "With the schedule: create an SNS topic the canary's alarms notify."
+  type        = bool
+  default     = false
+  nullable    = false
+}
