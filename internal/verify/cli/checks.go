@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"strings"
 
+	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/controlplane"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 )
@@ -120,17 +122,17 @@ Flags:
 
 // runPermissions is `verify permissions`.
 func runPermissions(stdin io.Reader, stdout, stderr io.Writer, args []string) int {
-	fs := newFlagSet("verify permissions", stderr)
+	fs := flag.NewFlagSet("verify permissions", flag.ContinueOnError)
 	var perCheck strings.Builder
 	for _, id := range controlplane.AllChecks {
 		fmt.Fprintf(&perCheck, "  %-21s %s\n", id, strings.Join(controlplane.RequiredActions[id], ", "))
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, permissionsUsage, perCheck.String())
+		fmt.Fprintf(fs.Output(), permissionsUsage, perCheck.String())
 		fs.PrintDefaults()
 	}
 	tfOut := fs.String("tf-outputs", "", "`FILE` holding `terraform output -json`, or - for stdin")
-	if code, done := parse(fs, args, stderr); done {
+	if code, done := cmdline.Parse(fs, args, stdout, stderr, false); done {
 		return code
 	}
 	d := tfoutputs.Deployment{

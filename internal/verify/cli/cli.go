@@ -6,7 +6,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,16 +17,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/localmsk"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 	"github.com/mskvpce/mskvpce/internal/verify"
 )
 
-// Exit codes.
+// Exit codes (internal/cmdline's).
 const (
-	ExitOK     = 0 // every broker path produced and consumed through its own endpoint
-	ExitFailed = 1 // a check failed; the report names the hop and the next step
-	ExitUsage  = 2 // bad input or configuration; the message names the input and the fix
+	ExitOK     = cmdline.ExitOK     // every broker path produced and consumed through its own endpoint
+	ExitFailed = cmdline.ExitFailed // a check failed; the report names the hop and the next step
+	ExitUsage  = cmdline.ExitUsage  // bad input or configuration; the message names the input and the fix
 )
 
 const usage = `Usage: verify [flags]
@@ -80,16 +80,11 @@ environment variables redirect the control-plane calls, e.g. to a test fake.
 Flags:
 `
 
-type endpointFlag []string
-
-func (e *endpointFlag) String() string     { return strings.Join(*e, ",") }
-func (e *endpointFlag) Set(v string) error { *e = append(*e, v); return nil }
-
 type options struct {
 	local        bool
 	localInfo    string
 	tfOutputs    string
-	endpoints    endpointFlag
+	endpoints    cmdline.Strings
 	bootstrap    string
 	region       string
 	caFile       string
@@ -97,22 +92,18 @@ type options struct {
 	profile      string
 	roleARN      string
 	externalID   string
-	output       string
+	output       *cmdline.Output
 	timeout      time.Duration
 	stageTimeout time.Duration
 	runID        string
-	verbose      bool
-	faults       endpointFlag
+	verbosity    *cmdline.Verbosity
+	faults       cmdline.Strings
 	checks       string
 	mechanism    string
 }
 
-// usageError is a bad input: exit 2.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func badInput(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+// badInput is a bad input: exit 2.
+var badInput = cmdline.Usagef
 
 // Run is the verify command; it reads os.Stdin for --tf-outputs -.
 func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
@@ -125,9 +116,9 @@ func RunWithStdin(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer
 		return runPermissions(stdin, stdout, stderr, args[1:])
 	}
 	var o options
-	fs := newFlagSet("verify", stderr)
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
 	fs.BoolVar(&o.local, "local", false, "start the local MSK-like environment in-process and verify it")
@@ -141,15 +132,15 @@ func RunWithStdin(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer
 	fs.StringVar(&o.profile, "profile", "", "AWS shared-config profile")
 	fs.StringVar(&o.roleARN, "role-arn", "", "IAM role to assume before connecting (the Databricks role)")
 	fs.StringVar(&o.externalID, "external-id", "", "external ID for --role-arn (the Databricks service credential's)")
-	fs.StringVar(&o.output, "output", "table", "report format: table or json")
+	o.output = cmdline.OutputFlag(fs, "`FORMAT` of the report: text or json (table: old name for text)")
 	fs.DurationVar(&o.timeout, "timeout", verify.DefaultTimeout, "bound on the whole run")
 	fs.DurationVar(&o.stageTimeout, "stage-timeout", verify.DefaultStageTimeout, "bound on each stage of each path")
 	fs.StringVar(&o.runID, "run-id", "", "tag for this run's records (default: random)")
-	fs.BoolVar(&o.verbose, "v", false, "log progress to stderr")
+	o.verbosity = cmdline.VerbosityFlags(fs, slog.LevelWarn)
 	fs.Var(&o.faults, "local-fault", "`FAULT` to inject with --local, to see a diagnosis (repeatable): "+faultHelp)
 	fs.StringVar(&o.mechanism, "sasl-mechanism", "aws-msk-iam", "`MECH`: aws-msk-iam (what Databricks uses), oauthbearer, or both")
 	fs.StringVar(&o.checks, "checks", "all", "`LIST` of checks: all, data, control-plane, or check ids (see Checks above)")
-	if code, done := parse(fs, args, stderr); done {
+	if code, done := cmdline.Parse(fs, args, stdout, stderr, false); done {
 		return code
 	}
 	stageSet := false
@@ -158,22 +149,17 @@ func RunWithStdin(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer
 		// --timeout 3s alone: the default stage bound yields to it.
 		o.stageTimeout = o.timeout
 	}
-	level := slog.LevelWarn
-	if o.verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log := o.verbosity.Logger(stderr)
 
 	rep, err := run(ctx, o, stdin, log, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "verify: %v\n", err)
-		var ue *usageError
-		if errors.As(err, &ue) {
+		if cmdline.IsUsage(err) {
 			return ExitUsage
 		}
 		return ExitFailed
 	}
-	if o.output == "json" {
+	if *o.output == cmdline.JSON {
 		err = rep.WriteJSON(stdout)
 	} else {
 		err = rep.WriteTable(stdout)
@@ -183,28 +169,6 @@ func RunWithStdin(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer
 		return ExitFailed
 	}
 	return rep.ExitCode()
-}
-
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
-}
-
-// parse parses args; done reports that the command should exit with code
-// (help, a bad flag, a stray argument).
-func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, done bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK, true
-		}
-		return ExitUsage, true
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "%s: unexpected argument %q: all inputs are flags (see --help)\n", fs.Name(), fs.Arg(0))
-		return ExitUsage, true
-	}
-	return 0, false
 }
 
 func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger, stderr io.Writer) (*verify.Report, error) {
@@ -303,8 +267,6 @@ func (o options) check() error {
 		return badInput("no input: pass --local, --local-info FILE, --tf-outputs FILE|- or --endpoint ADV=NLB (see --help)")
 	case n > 1:
 		return badInput("more than one input among --local, --local-info, --tf-outputs and --endpoint: pass exactly one")
-	case o.output != "table" && o.output != "json":
-		return badInput("--output %q: want table or json", o.output)
 	case o.timeout <= 0 || o.stageTimeout <= 0:
 		return badInput("--timeout and --stage-timeout must be positive")
 	case o.stageTimeout > o.timeout:

@@ -82,7 +82,7 @@ func TestBadInputsExit2(t *testing.T) {
 		{"endpoint without region", "", []string{ep}, []string{"--region is required"}},
 		{"unreadable CA", "", []string{"--region", "us-east-1", ep, "--ca-file", filepath.Join(dir, "missing.pem")}, []string{"--ca-file " + filepath.Join(dir, "missing.pem"), "no such file"}},
 		{"CA not PEM", "", []string{"--region", "us-east-1", ep, "--ca-file", notPEM}, []string{"--ca-file " + notPEM, "no PEM certificate"}},
-		{"bad output format", "", []string{"--local", "--output", "xml"}, []string{"--output \"xml\""}},
+		{"bad output format", "", []string{"--local", "--output", "xml"}, []string{"-output", "want text or json"}},
 		{"stage timeout above timeout", "", []string{"--local", "--timeout", "1s", "--stage-timeout", "2s"}, []string{"--stage-timeout 2s is longer than --timeout 1s"}},
 		{"external id alone", "", []string{"--local", "--external-id", "abc"}, []string{"--external-id without --role-arn"}},
 		{"local info missing", "", []string{"--local-info", filepath.Join(dir, "none.json")}, []string{"--local-info " + filepath.Join(dir, "none.json"), "go run ./cmd/localmsk"}},
@@ -120,7 +120,7 @@ func TestBadInputsExit2(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	t.Parallel()
-	code, _, errs := run(t, "", "--help")
+	code, errs, _ := run(t, "", "--help")
 	if code != 0 {
 		t.Errorf("--help exit %d", code)
 	}

@@ -209,7 +209,7 @@ func TestPermissions(t *testing.T) {
 	if code != cli.ExitOK || !strings.Contains(out, "cluster/CLUSTER_NAME/CLUSTER_UUID") {
 		t.Errorf("permissions without outputs: exit %d, want a placeholder policy:\n%s", code, out)
 	}
-	code, _, errs = run(t, "", "permissions", "--help")
+	code, errs, _ = run(t, "", "permissions", "--help")
 	if code != cli.ExitOK || !strings.Contains(errs, "ec2:DescribeSecurityGroupRules") || !strings.Contains(errs, "trust-policy") {
 		t.Errorf("permissions --help should list each check's actions:\n%s", errs)
 	}
