@@ -14,6 +14,7 @@ locals {
     role_arn        = var.msk_role_arn
     external_id     = var.external_id
     timeout_seconds = var.timeout_seconds
+    sasl_mechanism  = var.sasl_mechanism
   }
 
   metric_namespace = "mskvpce/VerifyCanary"

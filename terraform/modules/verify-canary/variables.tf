@@ -97,6 +97,17 @@ variable "topic" {
   }
 }
 
+variable "sasl_mechanism" {
+  description = "SASL mechanism each path is verified with: aws-msk-iam (what Databricks' Spark uses), oauthbearer, or both (each path once per mechanism). Null uses the verifier's default, aws-msk-iam."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.sasl_mechanism == null || contains(["aws-msk-iam", "oauthbearer", "both"], coalesce(var.sasl_mechanism, "-"))
+    error_message = "sasl_mechanism must be null, aws-msk-iam, oauthbearer or both."
+  }
+}
+
 variable "lambda_zip_path" {
   description = "Path of the zipped verify-lambda (an executable named bootstrap, linux/arm64), built from this repository: see the README."
   type        = string

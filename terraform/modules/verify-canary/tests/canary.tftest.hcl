@@ -158,6 +158,7 @@ run "defaults_on_demand_only" {
       role_arn        = var.msk_role_arn
       external_id     = var.external_id
       timeout_seconds = 90
+      sasl_mechanism  = null
     })
     error_message = "the event must list every path by its advertised name (no endpoint override: DNS does it) and the role with the external ID"
   }
@@ -185,6 +186,7 @@ run "scheduled_with_alarms_and_topic" {
     schedule_enabled   = true
     sns_topic_enabled  = true
     accept_connections = true
+    sasl_mechanism     = "both"
   }
 
   assert {
@@ -195,6 +197,11 @@ run "scheduled_with_alarms_and_topic" {
   assert {
     condition     = jsondecode(aws_cloudwatch_event_target.schedule[0].input) == jsondecode(output.event) && aws_cloudwatch_event_target.schedule[0].arn == aws_lambda_function.runner.arn
     error_message = "the schedule must invoke the canary with the event"
+  }
+
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_target.schedule[0].input).sasl_mechanism == "both"
+    error_message = "the schedule's event carries the SASL mechanism"
   }
 
   assert {

@@ -163,3 +163,9 @@ run "sns_key_alias" {
   variables { sns_kms_key_arn = "alias/aws/sns" }
   expect_failures = [var.sns_kms_key_arn]
 }
+
+run "bad_sasl_mechanism" {
+  command = plan
+  variables { sasl_mechanism = "AWS_MSK_IAM" }
+  expect_failures = [var.sasl_mechanism]
+}
