@@ -14,9 +14,11 @@ resource "aws_vpc" "this" {
 resource "aws_subnet" "this" {
   count = local.own_vpc ? length(local.zone_ids) : 0
 
-  vpc_id                  = aws_vpc.this[0].id
-  availability_zone_id    = local.zone_ids[count.index]
-  cidr_block              = cidrsubnet(var.cidr_block, 4, count.index)
+  vpc_id               = aws_vpc.this[0].id
+  availability_zone_id = local.zone_ids[count.index]
+  # A /26 each in the default /24 for up to 4 zones (a zone holds one ENI
+  # per broker there, STS's and Lambda's), /28s beyond.
+  cidr_block              = cidrsubnet(var.cidr_block, length(local.zone_ids) <= 4 ? 2 : 4, count.index)
   map_public_ip_on_launch = false
 
   tags = merge(local.tags, { Name = "${var.prefix}-verify-canary-${local.zone_ids[count.index]}" })

@@ -130,7 +130,7 @@ variable "timeout_seconds" {
 }
 
 variable "cidr_block" {
-  description = "IPv4 CIDR of the canary's own small VPC, /16 to /24; one subnet (a /4 split) per zone ID (zone_ids, or those the endpoint services use). Ignored when subnet_ids is set."
+  description = "IPv4 CIDR of the canary's own small VPC, /16 to /24; one subnet per zone ID (a quarter of it for up to 4 zones, a sixteenth beyond) (zone_ids, or those the endpoint services use). Ignored when subnet_ids is set."
   type        = string
   default     = "10.99.0.0/24"
 

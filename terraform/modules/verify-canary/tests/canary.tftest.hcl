@@ -113,6 +113,11 @@ run "defaults_on_demand_only" {
   }
 
   assert {
+    condition     = [for s in aws_subnet.this : s.cidr_block] == ["10.99.0.0/26", "10.99.0.64/26", "10.99.0.128/26"]
+    error_message = "three zones: a /26 each of the default /24, room for an ENI per broker up to 30 brokers"
+  }
+
+  assert {
     condition = alltrue([for i, z in ["use1-az1", "use1-az2", "use1-az4"] :
       aws_vpc_endpoint.broker[i].subnet_ids == toset([aws_subnet.this[index(local.zone_ids, z)].id])
     ])
