@@ -31,7 +31,9 @@ locals {
     var.additional_trusted_role_arns,
     var.enable_verify_canary ? [module.verify_canary[0].role_arn] : [],
   )
-  canary_az_ids = var.enable_verify_canary ? zipmap(data.aws_availability_zones.canary[0].names, data.aws_availability_zones.canary[0].zone_ids) : {}
+  # The external ID the role's trust policy carries (as in main.tf).
+  canary_external_id = var.enable_databricks ? module.databricks[0].external_id : var.databricks_external_id
+  canary_az_ids      = var.enable_verify_canary ? zipmap(data.aws_availability_zones.canary[0].names, data.aws_availability_zones.canary[0].zone_ids) : {}
 }
 
 module "verify_canary" {
@@ -49,7 +51,7 @@ module "verify_canary" {
   zone_ids          = module.msk_vpce.zone_ids
   bootstrap_brokers = module.msk_vpce.bootstrap_brokers_sasl_iam
   msk_role_arn      = module.msk_vpce.databricks_msk_role_arn
-  external_id       = var.enable_databricks ? module.databricks[0].external_id : var.databricks_external_id
+  external_id       = local.canary_external_id
   lambda_zip_path   = var.verify_canary_lambda_zip_path
 
   accept_connections    = true

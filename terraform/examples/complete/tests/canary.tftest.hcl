@@ -37,11 +37,35 @@ mock_provider "aws" {
 }
 
 mock_provider "databricks" {
-  alias = "account"
+  alias           = "account"
+  override_during = plan
+
+  mock_resource "databricks_mws_network_connectivity_config" {
+    defaults = {
+      network_connectivity_config_id = "11111111-2222-3333-4444-555555555555"
+    }
+  }
+
+  mock_resource "databricks_mws_ncc_private_endpoint_rule" {
+    defaults = {
+      rule_id          = "rule-mock"
+      vpc_endpoint_id  = "vpce-0mockdatabricks"
+      connection_state = "PENDING"
+    }
+  }
 }
 
 mock_provider "databricks" {
-  alias = "workspace"
+  alias           = "workspace"
+  override_during = plan
+
+  mock_resource "databricks_credential" {
+    defaults = {
+      aws_iam_role = {
+        external_id = "ext-from-databricks"
+      }
+    }
+  }
 }
 
 variables {
@@ -97,6 +121,25 @@ run "canary_enabled" {
   assert {
     condition     = output.verify_canary.metric_namespace == "mskvpce/VerifyCanary" && length(output.verify_canary.alarm_arns) == 3
     error_message = "the schedule and one alarm per path are on by default with the canary"
+  }
+}
+
+# Canary and Databricks side in one apply: the canary assumes the role with
+# the credential's external ID, beside the NCC rules on the same services.
+run "canary_with_databricks" {
+  command = plan
+
+  variables {
+    enable_verify_canary          = true
+    verify_canary_lambda_zip_path = "../../modules/verify-canary/tests/testdata/bootstrap.zip"
+    enable_databricks             = true
+    databricks_account_id         = "0d26daa6-5e44-4c97-a497-ef015f91254a"
+    databricks_workspace_host     = "https://dbc-a1b2c3d4-e5f6.cloud.databricks.com"
+  }
+
+  assert {
+    condition     = local.canary_external_id == "ext-from-databricks" && length(output.databricks.rules) == 3 && length(output.verify_canary.endpoints) == 3
+    error_message = "the canary must use the Databricks credential's external ID, beside one NCC rule per broker"
   }
 }
 
