@@ -109,7 +109,7 @@ func TestEveryAPIAllowedWithAllPermissions(t *testing.T) {
 			req.SetVersion(version)
 			name := kmsg.NameForKey(key)
 			v := a.Check(req)
-			internal := internalAPIs[key] || (key >= 38 && key <= 41) ||
+			internal := internalAPIs[kmsg.Key(key)] || (key >= 38 && key <= 41) ||
 				(key == 24 && version >= 4) // batched AddPartitionsToTxn
 			if internal {
 				if v.Allow {

@@ -8,49 +8,65 @@ import (
 // and controller-only requests). MSK IAM access control grants no action for
 // them ("IAM access control for Amazon MSK doesn't support internal cluster
 // actions", kafka-actions.html), so a client is always denied.
-var internalAPIs = map[int16]bool{
-	4: true, 5: true, 6: true, 7: true, // LeaderAndIsr, StopReplica, UpdateMetadata, ControlledShutdown
-	27: true,                               // WriteTxnMarkers
-	52: true, 53: true, 54: true, 56: true, // Vote, BeginQuorumEpoch, EndQuorumEpoch, AlterPartition
-	58: true, 59: true, // Envelope, FetchSnapshot
-	62: true, 63: true, 64: true, 67: true, 70: true, 73: true, // broker/controller registration, heartbeats, AllocateProducerIds, AssignReplicasToDirs
-	82: true,                                         // UpdateRaftVoter
-	83: true, 84: true, 85: true, 86: true, 87: true, // share group state (broker to share coordinator)
-	94: true, // UnregisterController
+var internalAPIs = map[kmsg.Key]bool{
+	kmsg.LeaderAndISR:               true,
+	kmsg.StopReplica:                true,
+	kmsg.UpdateMetadata:             true,
+	kmsg.ControlledShutdown:         true,
+	kmsg.WriteTxnMarkers:            true,
+	kmsg.Vote:                       true,
+	kmsg.BeginQuorumEpoch:           true,
+	kmsg.EndQuorumEpoch:             true,
+	kmsg.AlterPartition:             true,
+	kmsg.Envelope:                   true,
+	kmsg.FetchSnapshot:              true,
+	kmsg.BrokerRegistration:         true,
+	kmsg.BrokerHeartbeat:            true,
+	kmsg.UnregisterBroker:           true,
+	kmsg.AllocateProducerIDs:        true,
+	kmsg.ControllerRegistration:     true,
+	kmsg.AssignReplicasToDirs:       true,
+	kmsg.UpdateRaftVoter:            true,
+	kmsg.InitializeShareGroupState:  true,
+	kmsg.ReadShareGroupState:        true,
+	kmsg.WriteShareGroupState:       true,
+	kmsg.DeleteShareGroupState:      true,
+	kmsg.ReadShareGroupStateSummary: true,
+	kmsg.UnregisterController:       true,
 }
 
 // clusterAPIs need one action on the cluster ARN and are denied as a whole
 // with CLUSTER_AUTHORIZATION_FAILED.
-var clusterAPIs = map[int16]string{
-	29: ActDescribeCluster,                     // DescribeAcls: DESCRIBE CLUSTER
-	30: ActAlterCluster,                        // CreateAcls: ALTER CLUSTER
-	31: ActAlterCluster,                        // DeleteAcls: ALTER CLUSTER
-	34: ActAlterCluster,                        // AlterReplicaLogDirs: ALTER CLUSTER
-	35: ActDescribeCluster,                     // DescribeLogDirs: DESCRIBE CLUSTER
-	43: ActAlterCluster,                        // ElectLeaders: ALTER CLUSTER
-	45: ActAlterCluster,                        // AlterPartitionReassignments: ALTER CLUSTER
-	46: ActDescribeCluster,                     // ListPartitionReassignments: DESCRIBE CLUSTER
-	48: ActDescribeClusterDynamicConfiguration, // DescribeClientQuotas: DESCRIBE_CONFIGS CLUSTER
-	49: ActAlterClusterDynamicConfiguration,    // AlterClientQuotas: ALTER_CONFIGS CLUSTER
-	50: ActDescribeCluster,                     // DescribeUserScramCredentials: DESCRIBE CLUSTER
-	51: ActAlterCluster,                        // AlterUserScramCredentials: ALTER CLUSTER
-	55: ActDescribeCluster,                     // DescribeQuorum: DESCRIBE CLUSTER
-	57: ActAlterCluster,                        // UpdateFeatures: ALTER CLUSTER
-	60: ActDescribeCluster,                     // DescribeCluster (see Check)
-	74: ActDescribeClusterDynamicConfiguration, // ListConfigResources: DESCRIBE_CONFIGS CLUSTER
-	80: ActAlterCluster,                        // AddRaftVoter: ALTER CLUSTER
-	81: ActAlterCluster,                        // RemoveRaftVoter: ALTER CLUSTER
+var clusterAPIs = map[kmsg.Key]string{
+	kmsg.DescribeACLs:                 ActDescribeCluster,                     // DESCRIBE CLUSTER
+	kmsg.CreateACLs:                   ActAlterCluster,                        // ALTER CLUSTER
+	kmsg.DeleteACLs:                   ActAlterCluster,                        // ALTER CLUSTER
+	kmsg.AlterReplicaLogDirs:          ActAlterCluster,                        // ALTER CLUSTER
+	kmsg.DescribeLogDirs:              ActDescribeCluster,                     // DESCRIBE CLUSTER
+	kmsg.ElectLeaders:                 ActAlterCluster,                        // ALTER CLUSTER
+	kmsg.AlterPartitionAssignments:    ActAlterCluster,                        // ALTER CLUSTER
+	kmsg.ListPartitionReassignments:   ActDescribeCluster,                     // DESCRIBE CLUSTER
+	kmsg.DescribeClientQuotas:         ActDescribeClusterDynamicConfiguration, // DESCRIBE_CONFIGS CLUSTER
+	kmsg.AlterClientQuotas:            ActAlterClusterDynamicConfiguration,    // ALTER_CONFIGS CLUSTER
+	kmsg.DescribeUserSCRAMCredentials: ActDescribeCluster,                     // DESCRIBE CLUSTER
+	kmsg.AlterUserSCRAMCredentials:    ActAlterCluster,                        // ALTER CLUSTER
+	kmsg.DescribeQuorum:               ActDescribeCluster,                     // DESCRIBE CLUSTER
+	kmsg.UpdateFeatures:               ActAlterCluster,                        // ALTER CLUSTER
+	kmsg.DescribeCluster:              ActDescribeCluster,                     // (see Check)
+	kmsg.ListConfigResources:          ActDescribeClusterDynamicConfiguration, // DESCRIBE_CONFIGS CLUSTER
+	kmsg.AddRaftVoter:                 ActAlterCluster,                        // ALTER CLUSTER
+	kmsg.RemoveRaftVoter:              ActAlterCluster,                        // ALTER CLUSTER
 }
 
 // groupAPIs need one action on the group named by the request's Group field
 // and are denied as a whole with GROUP_AUTHORIZATION_FAILED.
-var groupAPIs = map[int16]string{
-	11: ActAlterGroup, // JoinGroup: READ GROUP
-	12: ActAlterGroup, // Heartbeat: READ GROUP
-	13: ActAlterGroup, // LeaveGroup: READ GROUP
-	14: ActAlterGroup, // SyncGroup: READ GROUP
-	88: ActAlterGroup, // StreamsGroupHeartbeat: READ GROUP
-	93: ActAlterGroup, // StreamsGroupTopologyDescriptionUpdate: READ GROUP
+var groupAPIs = map[kmsg.Key]string{
+	kmsg.JoinGroup:             ActAlterGroup, // READ GROUP
+	kmsg.Heartbeat:             ActAlterGroup, // READ GROUP
+	kmsg.LeaveGroup:            ActAlterGroup, // READ GROUP
+	kmsg.SyncGroup:             ActAlterGroup, // READ GROUP
+	kmsg.StreamsGroupHeartbeat: ActAlterGroup, // READ GROUP
+	kmsg.StreamsGroupTopologyDescriptionUpdate: ActAlterGroup, // READ GROUP
 }
 
 // Check maps one Kafka request to the kafka-cluster: actions MSK IAM access
@@ -58,14 +74,14 @@ var groupAPIs = map[int16]string{
 // to relay and what to answer. See the package documentation for the table.
 func (a *Authorizer) Check(req kmsg.Request) Verdict {
 	c := &check{a: a}
-	key := req.Key()
+	key := kmsg.Key(req.Key())
 	switch {
-	case key == 17 || key == 18 || key == 36: // SaslHandshake, ApiVersions, SaslAuthenticate: the front's business
+	case key == kmsg.SASLHandshake || key == kmsg.ApiVersions || key == kmsg.SASLAuthenticate: // the front's business
 		return c.relay(req)
 	case internalAPIs[key]:
 		return c.unsupported(req, "inter-broker/controller API: MSK IAM access control grants no action for internal cluster operations")
 	case clusterAPIs[key] != "":
-		// DescribeCluster (60): Apache Kafka lets any authenticated client
+		// DescribeCluster: Apache Kafka lets any authenticated client
 		// call it, but MSK documents kafka-cluster:DescribeCluster as
 		// "describe various aspects of the cluster"; we require it, which is
 		// the stricter reading.
@@ -88,22 +104,14 @@ func (a *Authorizer) Check(req kmsg.Request) Verdict {
 	case *kmsg.FetchRequest:
 		return c.fetch(r)
 	case *kmsg.ListOffsetsRequest:
-		codes := make([]int16, len(r.Topics))
-		for i, t := range r.Topics {
-			codes[i] = c.topicCode(ActDescribeTopic, t.Topic, [16]byte{})
-		}
-		return c.fromSplit(split(r, "Topics", codes))
+		return c.perTopic(r, ActDescribeTopic, len(r.Topics), func(i int) (string, [16]byte) { return r.Topics[i].Topic, [16]byte{} })
 	case *kmsg.MetadataRequest:
 		return c.metadata(r)
 	case *kmsg.OffsetCommitRequest:
 		if !c.group(ActAlterGroup, r.Group) {
 			return c.whole(r, codeGroupAuth)
 		}
-		codes := make([]int16, len(r.Topics))
-		for i, t := range r.Topics {
-			codes[i] = c.topicCode(ActReadData, t.Topic, t.TopicID)
-		}
-		return c.fromSplit(split(r, "Topics", codes))
+		return c.perTopic(r, ActReadData, len(r.Topics), func(i int) (string, [16]byte) { return r.Topics[i].Topic, r.Topics[i].TopicID })
 	case *kmsg.OffsetFetchRequest:
 		return c.offsetFetch(r)
 	case *kmsg.FindCoordinatorRequest:
@@ -137,22 +145,14 @@ func (a *Authorizer) Check(req kmsg.Request) Verdict {
 	case *kmsg.DeleteTopicsRequest:
 		return c.deleteTopics(r)
 	case *kmsg.DeleteRecordsRequest:
-		codes := make([]int16, len(r.Topics))
-		for i, t := range r.Topics {
-			codes[i] = c.topicCode(ActDeleteTopic, t.Topic, [16]byte{})
-		}
-		return c.fromSplit(split(r, "Topics", codes))
+		return c.perTopic(r, ActDeleteTopic, len(r.Topics), func(i int) (string, [16]byte) { return r.Topics[i].Topic, [16]byte{} })
 	case *kmsg.InitProducerIDRequest:
 		return c.initProducerID(r)
 	case *kmsg.OffsetForLeaderEpochRequest:
 		if r.ReplicaID >= 0 {
 			return c.unsupported(r, "follower OffsetForLeaderEpoch is an inter-broker request")
 		}
-		codes := make([]int16, len(r.Topics))
-		for i, t := range r.Topics {
-			codes[i] = c.topicCode(ActDescribeTopic, t.Topic, [16]byte{})
-		}
-		return c.fromSplit(split(r, "Topics", codes))
+		return c.perTopic(r, ActDescribeTopic, len(r.Topics), func(i int) (string, [16]byte) { return r.Topics[i].Topic, [16]byte{} })
 	case *kmsg.AddPartitionsToTxnRequest:
 		if r.Version >= 4 {
 			return c.unsupported(r, "batched AddPartitionsToTxn (v4+) is an inter-broker request")
@@ -193,11 +193,7 @@ func (a *Authorizer) Check(req kmsg.Request) Verdict {
 		if !c.group(ActAlterGroup, r.Group) {
 			return c.whole(r, codeGroupAuth)
 		}
-		codes := make([]int16, len(r.Topics))
-		for i, t := range r.Topics {
-			codes[i] = c.topicCode(ActReadData, t.Topic, t.TopicID)
-		}
-		return c.fromSplit(split(r, "Topics", codes))
+		return c.perTopic(r, ActReadData, len(r.Topics), func(i int) (string, [16]byte) { return r.Topics[i].Topic, r.Topics[i].TopicID })
 	case *kmsg.DescribeConfigsRequest:
 		return c.configs(r, "Resources", describeConfigsResources(r), false)
 	case *kmsg.AlterConfigsRequest:
@@ -205,11 +201,7 @@ func (a *Authorizer) Check(req kmsg.Request) Verdict {
 	case *kmsg.IncrementalAlterConfigsRequest:
 		return c.configs(r, "Resources", incrementalAlterConfigsResources(r), true)
 	case *kmsg.CreatePartitionsRequest:
-		codes := make([]int16, len(r.Topics))
-		for i, t := range r.Topics {
-			codes[i] = c.topicCode(ActAlterTopic, t.Topic, [16]byte{})
-		}
-		return c.fromSplit(split(r, "Topics", codes))
+		return c.perTopic(r, ActAlterTopic, len(r.Topics), func(i int) (string, [16]byte) { return r.Topics[i].Topic, [16]byte{} })
 	case *kmsg.CreateDelegationTokenRequest, *kmsg.RenewDelegationTokenRequest,
 		*kmsg.ExpireDelegationTokenRequest, *kmsg.DescribeDelegationTokenRequest:
 		return c.unsupported(r, "delegation tokens: MSK IAM access control documents no action for them")
@@ -219,17 +211,9 @@ func (a *Authorizer) Check(req kmsg.Request) Verdict {
 		if !c.group(ActDeleteGroup, r.Group) {
 			return c.whole(r, codeGroupAuth)
 		}
-		codes := make([]int16, len(r.Topics))
-		for i, t := range r.Topics {
-			codes[i] = c.topicCode(ActReadData, t.Topic, [16]byte{})
-		}
-		return c.fromSplit(split(r, "Topics", codes))
+		return c.perTopic(r, ActReadData, len(r.Topics), func(i int) (string, [16]byte) { return r.Topics[i].Topic, [16]byte{} })
 	case *kmsg.DescribeProducersRequest:
-		codes := make([]int16, len(r.Topics))
-		for i, t := range r.Topics {
-			codes[i] = c.topicCode(ActReadData, t.Topic, [16]byte{})
-		}
-		return c.fromSplit(split(r, "Topics", codes))
+		return c.perTopic(r, ActReadData, len(r.Topics), func(i int) (string, [16]byte) { return r.Topics[i].Topic, [16]byte{} })
 	case *kmsg.DescribeTransactionsRequest:
 		codes := make([]int16, len(r.TransactionalIDs))
 		for i, id := range r.TransactionalIDs {
@@ -320,24 +304,28 @@ func (a *Authorizer) Check(req kmsg.Request) Verdict {
 		if !c.group(ActAlterGroup, r.GroupID) {
 			return c.whole(r, codeGroupAuth)
 		}
-		codes := make([]int16, len(r.Topics))
-		for i, t := range r.Topics {
-			codes[i] = c.topicCode(ActReadData, t.Topic, [16]byte{})
-		}
-		return c.fromSplit(split(r, "Topics", codes))
+		return c.perTopic(r, ActReadData, len(r.Topics), func(i int) (string, [16]byte) { return r.Topics[i].Topic, [16]byte{} })
 	case *kmsg.DeleteShareGroupOffsetsRequest:
 		if !c.group(ActDeleteGroup, r.GroupID) {
 			return c.whole(r, codeGroupAuth)
 		}
-		codes := make([]int16, len(r.Topics))
-		for i, t := range r.Topics {
-			codes[i] = c.topicCode(ActReadData, t.Topic, [16]byte{})
-		}
-		return c.fromSplit(split(r, "Topics", codes))
+		return c.perTopic(r, ActReadData, len(r.Topics), func(i int) (string, [16]byte) { return r.Topics[i].Topic, [16]byte{} })
 	}
 	// Fail closed: an API this table does not know could do anything, so a
 	// client gets CLUSTER_AUTHORIZATION_FAILED rather than a relay.
 	return c.unsupported(req, "API not mapped to MSK IAM actions by this authorizer")
+}
+
+// perTopic answers a request whose Topics each need action: the topics
+// allowed are relayed, the others answered with their error code (see split).
+// topic(i) names the i-th of n topics (by name, or by ID when the name is empty).
+func (c *check) perTopic(r kmsg.Request, action string, n int, topic func(i int) (string, [16]byte)) Verdict {
+	codes := make([]int16, n)
+	for i := range codes {
+		name, id := topic(i)
+		codes[i] = c.topicCode(action, name, id)
+	}
+	return c.fromSplit(split(r, "Topics", codes))
 }
 
 func groupOf(req kmsg.Request) string {
@@ -548,11 +536,7 @@ func (c *check) offsetFetch(r *kmsg.OffsetFetchRequest) Verdict {
 			}
 			return v
 		}
-		codes := make([]int16, len(r.Topics))
-		for i, t := range r.Topics {
-			codes[i] = c.topicCode(ActDescribeTopic, t.Topic, [16]byte{})
-		}
-		return c.fromSplit(split(r, "Topics", codes))
+		return c.perTopic(r, ActDescribeTopic, len(r.Topics), func(i int) (string, [16]byte) { return r.Topics[i].Topic, [16]byte{} })
 	}
 	// v8+: batched groups, each with its own topics.
 	groupCodes := make([]int16, len(r.Groups))
