@@ -16,27 +16,41 @@ import (
 
 const usage = `e2e-cleanup removes what mskvpce end-to-end runs left in an AWS account.
 
-It finds every resource tagged E2EPrefix=<prefix>… whose E2ECreatedAt tag is
-older than --older-than, plus IAM roles named <prefix>…, and deletes them in
-dependency order (Lambda, interface endpoints, endpoint services, NLBs, target
-groups, MSK clusters, configurations, log groups, hosted zones, roles, security
-groups, subnets, VPCs). Without --yes it only prints the plan.
+It deletes only what carries the e2e tags: resources (IAM roles included,
+by their own tags, never by name) tagged E2EPrefix=<run id> and
+E2ECreatedAt older than --older-than, plus the MSK configurations their
+stacks named <run id>-kafka-<version> (configurations cannot be tagged).
+Order: Lambda, interface endpoints, endpoint services, NLBs, target groups,
+MSK clusters, configurations, log groups, hosted zones, roles, security
+groups, subnets, VPCs. Each delete first checks what still holds the
+resource (instance profiles, network interfaces, groups outside the sweep)
+and leaves it untouched if anything does; held resources are retried until
+--budget. Without --yes it only prints the plan. A VPC's default security
+group is left to its VPC.
+
+--prefix is one run's whole id (e2e-<id>: its E2EPrefix tag exactly, any
+age allowed, --older-than 0 included) or e2e- (every run, at least 1h old).
 
 Usage:
-  go run ./cmd/e2e-cleanup [flags]
+  e2e-cleanup [flags]          (no positional arguments)
 
 Examples:
   go run ./cmd/e2e-cleanup                               # dry run: what would go
   go run ./cmd/e2e-cleanup --older-than 4h --yes         # delete, wait for MSK
-  go run ./cmd/e2e-cleanup --prefix e2e-ab12cd --older-than 1h --yes --output json
+  go run ./cmd/e2e-cleanup --prefix e2e-ab12cd --older-than 0 --yes --output json
 
-Exit codes:
-  0  nothing failed (deferred deletes — something still depends on them — are retried by the next sweep)
-  1  a delete failed
-  2  bad flags or AWS configuration
+Exit codes (go run turns every non-zero code into 1: build it where they matter):
+  0    everything planned is gone
+  1    a delete failed
+  2    bad flags, arguments or AWS configuration
+  3    something planned is still held (deferred) at the end of --budget
+  130  interrupted (SIGINT/SIGTERM) between two deletes; the summary says what was done
 
 Flags:
 `
+
+// exitHeld: something planned is still held (deferred) at the end of --budget.
+const exitHeld = 3
 
 // nowFn is the sweeper's clock; tests pin it.
 var nowFn = time.Now
@@ -57,6 +71,8 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	fs.StringVar(&o.Prefix, "prefix", SafePrefix, "sweep one run (e2e-<id>, its E2EPrefix tag exactly) or every run ("+SafePrefix+")")
 	fs.DurationVar(&o.OlderThan, "older-than", 4*time.Hour, "keep anything younger (at least 1h with --prefix "+SafePrefix+"; any, 0 included, for one run's own prefix)")
 	fs.DurationVar(&o.WaitForClusters, "wait-clusters", 40*time.Minute, "with --yes: wait up to this long for deleted MSK clusters to be gone before deleting their network")
+	fs.DurationVar(&o.PollInterval, "poll", 30*time.Second, "with --yes: how often to poll MSK and retry deferred deletes")
+	fs.DurationVar(&o.Budget, "budget", 35*time.Minute, "with --yes: keep retrying deferred deletes (and waiting for MSK) until this long after the first delete")
 	if code, done := cmdline.Parse(fs, args, stdout, stderr, false); done {
 		return code
 	}
@@ -92,25 +108,31 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		return writePlan(stdout, *output, plan)
 	}
 	progress := func(oc Outcome) {
-		fmt.Fprintf(stderr, "%-8s %s %s\n", oc.Status, oc.Kind, oc.ID)
+		fmt.Fprintf(stderr, "%-13s %s %s %s\n", oc.Status, oc.Kind, oc.ID, oc.Error)
 	}
-	// Deletes run under a context of their own: a Ctrl-C between two
-	// deletes stops the sweep, but never aborts a call halfway.
-	outcomes := Execute(context.WithoutCancel(ctx), clients, plan, o, progress)
+	outcomes, interrupted := Execute(ctx, clients, plan, o, progress)
 	code := cmdline.ExitOK
+	count := map[string]int{}
 	for _, oc := range outcomes {
-		if oc.Status == "failed" {
-			code = cmdline.ExitFailed
-		}
+		count[oc.Status]++
+	}
+	switch {
+	case interrupted:
+		code = cmdline.ExitInterrupted
+	case count[StatusFailed] > 0:
+		code = cmdline.ExitFailed
+	case count[StatusDeferred] > 0:
+		code = exitHeld
 	}
 	if *output == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(struct {
 			SchemaVersion int       `json:"schema_version"`
+			Interrupted   bool      `json:"interrupted"`
 			Outcomes      []Outcome `json:"outcomes"`
 			Kept          []Kept    `json:"kept"`
-		}{1, outcomes, plan.Keep})
+		}{1, interrupted, outcomes, plan.Keep})
 		return code
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
@@ -119,7 +141,11 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", oc.Status, oc.Kind, oc.ID, oc.Error)
 	}
 	_ = tw.Flush()
-	fmt.Fprintf(stdout, "%d kept (run without --yes to see why)\n", len(plan.Keep))
+	fmt.Fprintf(stdout, "%d deleted, %d already gone, %d deferred (still held), %d failed, %d not attempted; %d kept (run without --yes to see why)\n",
+		count[StatusDeleted], count[StatusGone], count[StatusDeferred], count[StatusFailed], count[StatusSkipped], len(plan.Keep))
+	if interrupted {
+		fmt.Fprintln(stdout, "interrupted: stopped between two deletes; run it again to finish")
+	}
 	return code
 }
 

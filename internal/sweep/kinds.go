@@ -112,6 +112,15 @@ func ParseARN(arn string) (Kind, string) {
 	return KindUnknown, arn
 }
 
+// itemError is one item of a batch delete that failed, with its code (so
+// a NotFound counts as done).
+type itemError struct{ code, msg string }
+
+func (e *itemError) Error() string                 { return e.msg }
+func (e *itemError) ErrorCode() string             { return e.code }
+func (e *itemError) ErrorMessage() string          { return e.msg }
+func (e *itemError) ErrorFault() smithy.ErrorFault { return smithy.FaultClient }
+
 // dependencyError marks a refusal because something still depends on the resource.
 type dependencyError struct{ msg string }
 
@@ -122,7 +131,15 @@ func (e *dependencyError) ErrorFault() smithy.ErrorFault {
 	return smithy.FaultClient
 }
 
-func deleteOne(ctx context.Context, c Clients, r Resource) error {
+// deleter deletes one resource at a time; sweptGroups are the security
+// groups this sweep deletes (references among them do not hold a group).
+type deleter struct {
+	c           Clients
+	sweptGroups map[string]bool
+}
+
+func (d deleter) delete(ctx context.Context, r Resource) error {
+	c := d.c
 	switch r.Kind {
 	case KindLambdaFunction:
 		_, err := c.Lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(r.ID)})
@@ -159,7 +176,7 @@ func deleteOne(ctx context.Context, c Clients, r Resource) error {
 	case KindIAMRole:
 		return deleteRole(ctx, c.IAM, r.ID)
 	case KindSecurityGroup:
-		return deleteSecurityGroup(ctx, c.EC2, r.ID)
+		return deleteSecurityGroup(ctx, c.EC2, r.ID, d.sweptGroups)
 	case KindSubnet:
 		_, err := c.EC2.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String(r.ID)})
 		return err
@@ -175,79 +192,190 @@ func unsuccessful(items []ec2types.UnsuccessfulItem) error {
 		if it.Error == nil {
 			continue
 		}
-		msg := fmt.Sprintf("%s: %s: %s", aws.ToString(it.ResourceId), aws.ToString(it.Error.Code), aws.ToString(it.Error.Message))
-		if strings.Contains(aws.ToString(it.Error.Code), "Existing") || strings.Contains(aws.ToString(it.Error.Code), "InUse") {
+		code := aws.ToString(it.Error.Code)
+		msg := fmt.Sprintf("%s: %s: %s", aws.ToString(it.ResourceId), code, aws.ToString(it.Error.Message))
+		if strings.Contains(code, "Existing") || strings.Contains(code, "InUse") {
 			return &dependencyError{msg}
 		}
-		return fmt.Errorf("%s", msg)
+		return &itemError{code, msg}
 	}
 	return nil
 }
 
 // deleteHostedZone empties a zone (all but its SOA and NS records) and deletes it.
 func deleteHostedZone(ctx context.Context, c *route53.Client, id string) error {
-	sets, err := c.ListResourceRecordSets(ctx, &route53.ListResourceRecordSetsInput{HostedZoneId: aws.String(id)})
-	if err != nil {
-		return err
-	}
 	var changes []r53types.Change
-	for _, rs := range sets.ResourceRecordSets {
-		if rs.Type == r53types.RRTypeSoa || rs.Type == r53types.RRTypeNs {
-			continue
+	sets := route53.NewListResourceRecordSetsPaginator(c, &route53.ListResourceRecordSetsInput{HostedZoneId: aws.String(id)})
+	for sets.HasMorePages() {
+		page, err := sets.NextPage(ctx)
+		if err != nil {
+			return err
 		}
-		changes = append(changes, r53types.Change{Action: r53types.ChangeActionDelete, ResourceRecordSet: &rs})
+		for _, rs := range page.ResourceRecordSets {
+			if rs.Type == r53types.RRTypeSoa || rs.Type == r53types.RRTypeNs {
+				continue
+			}
+			changes = append(changes, r53types.Change{Action: r53types.ChangeActionDelete, ResourceRecordSet: &rs})
+		}
 	}
-	if len(changes) > 0 {
+	// A change batch holds at most 1,000 changes.
+	for len(changes) > 0 {
+		n := min(len(changes), 500)
 		if _, err := c.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
 			HostedZoneId: aws.String(id),
-			ChangeBatch:  &r53types.ChangeBatch{Changes: changes, Comment: aws.String("mskvpce e2e sweep")},
+			ChangeBatch:  &r53types.ChangeBatch{Changes: changes[:n], Comment: aws.String("mskvpce e2e sweep")},
 		}); err != nil {
 			return err
 		}
+		changes = changes[n:]
 	}
-	_, err = c.DeleteHostedZone(ctx, &route53.DeleteHostedZoneInput{Id: aws.String(id)})
+	_, err := c.DeleteHostedZone(ctx, &route53.DeleteHostedZoneInput{Id: aws.String(id)})
 	return err
 }
 
-// deleteRole removes a role's inline and attached policies, then the role.
+// roleTags are a role's tags, every page of them.
+func roleTags(ctx context.Context, c *iam.Client, name string) (map[string]string, error) {
+	tags := map[string]string{}
+	pages := iam.NewListRoleTagsPaginator(c, &iam.ListRoleTagsInput{RoleName: aws.String(name)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			if isNotFound(err) {
+				return tags, nil // deleted since ListRoles
+			}
+			return nil, fmt.Errorf("list the tags of IAM role %s (iam:ListRoleTags): %w", name, err)
+		}
+		for _, t := range page.Tags {
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	return tags, nil
+}
+
+// deleteRole deletes a role whole: it lists everything first, refuses
+// (untouched) a role still in an instance profile, then removes the inline
+// and attached policies and the role.
 func deleteRole(ctx context.Context, c *iam.Client, name string) error {
-	inline, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
-	if err != nil {
-		return err
+	var profiles []string
+	pp := iam.NewListInstanceProfilesForRolePaginator(c, &iam.ListInstanceProfilesForRoleInput{RoleName: aws.String(name)})
+	for pp.HasMorePages() {
+		page, err := pp.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, ip := range page.InstanceProfiles {
+			profiles = append(profiles, aws.ToString(ip.InstanceProfileName))
+		}
 	}
-	for _, p := range inline.PolicyNames {
-		if _, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)}); err != nil {
+	if len(profiles) > 0 {
+		return &dependencyError{fmt.Sprintf("role %s is in instance profile(s) %s: left untouched; remove it (aws iam remove-role-from-instance-profile) or delete the profile", name, strings.Join(profiles, ", "))}
+	}
+	var inline []string
+	ip := iam.NewListRolePoliciesPaginator(c, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
+	for ip.HasMorePages() {
+		page, err := ip.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		inline = append(inline, page.PolicyNames...)
+	}
+	var attached []string
+	ap := iam.NewListAttachedRolePoliciesPaginator(c, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+	for ap.HasMorePages() {
+		page, err := ap.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, p := range page.AttachedPolicies {
+			attached = append(attached, aws.ToString(p.PolicyArn))
+		}
+	}
+	for _, p := range inline {
+		if _, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)}); err != nil && !isNotFound(err) {
 			return err
 		}
 	}
-	attached, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
-	if err != nil {
-		return err
-	}
-	for _, p := range attached.AttachedPolicies {
-		if _, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: p.PolicyArn}); err != nil {
+	for _, p := range attached {
+		if _, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(p)}); err != nil && !isNotFound(err) {
 			return err
 		}
 	}
-	_, err = c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)})
+	_, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)})
 	return err
 }
 
-// deleteSecurityGroup revokes the group's own rules first: groups of one
-// stack reference each other, and a referenced group cannot be deleted.
-func deleteSecurityGroup(ctx context.Context, c *ec2.Client, id string) error {
-	rules, err := c.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{
+// defaultGroups are the groups among ids named "default" (a VPC's own).
+func defaultGroups(ctx context.Context, c Clients, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	pages := ec2.NewDescribeSecurityGroupsPaginator(c.EC2, &ec2.DescribeSecurityGroupsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: ids}},
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describe the tagged security groups (ec2:DescribeSecurityGroups): %w", err)
+		}
+		for _, g := range page.SecurityGroups {
+			if aws.ToString(g.GroupName) == "default" {
+				out[aws.ToString(g.GroupId)] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// deleteSecurityGroup deletes a group whole. It first checks what holds it:
+// a network interface (a Lambda's or a cluster's, still draining) or a group
+// this sweep does not delete referencing it; either leaves it untouched.
+// Then it revokes the group's own rules (groups of one stack reference each
+// other) and deletes it.
+func deleteSecurityGroup(ctx context.Context, c *ec2.Client, id string, swept map[string]bool) error {
+	enis := ec2.NewDescribeNetworkInterfacesPaginator(c, &ec2.DescribeNetworkInterfacesInput{
 		Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: []string{id}}},
 	})
-	if err != nil {
-		return err
+	for enis.HasMorePages() {
+		page, err := enis.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		if len(page.NetworkInterfaces) > 0 {
+			return &dependencyError{fmt.Sprintf("security group %s is in use by network interface %s: left untouched", id, aws.ToString(page.NetworkInterfaces[0].NetworkInterfaceId))}
+		}
+	}
+	for _, filter := range []string{"ip-permission.group-id", "egress.ip-permission.group-id"} {
+		refs := ec2.NewDescribeSecurityGroupsPaginator(c, &ec2.DescribeSecurityGroupsInput{
+			Filters: []ec2types.Filter{{Name: aws.String(filter), Values: []string{id}}},
+		})
+		for refs.HasMorePages() {
+			page, err := refs.NextPage(ctx)
+			if err != nil {
+				return err
+			}
+			for _, g := range page.SecurityGroups {
+				if ref := aws.ToString(g.GroupId); ref != id && !swept[ref] {
+					return &dependencyError{fmt.Sprintf("security group %s is referenced by %s, which this sweep does not delete: left untouched", id, ref)}
+				}
+			}
+		}
 	}
 	var ingress, egress []string
-	for _, r := range rules.SecurityGroupRules {
-		if aws.ToBool(r.IsEgress) {
-			egress = append(egress, aws.ToString(r.SecurityGroupRuleId))
-		} else {
-			ingress = append(ingress, aws.ToString(r.SecurityGroupRuleId))
+	rules := ec2.NewDescribeSecurityGroupRulesPaginator(c, &ec2.DescribeSecurityGroupRulesInput{
+		Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: []string{id}}},
+	})
+	for rules.HasMorePages() {
+		page, err := rules.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range page.SecurityGroupRules {
+			if aws.ToBool(r.IsEgress) {
+				egress = append(egress, aws.ToString(r.SecurityGroupRuleId))
+			} else {
+				ingress = append(ingress, aws.ToString(r.SecurityGroupRuleId))
+			}
 		}
 	}
 	if len(ingress) > 0 {
@@ -260,6 +388,6 @@ func deleteSecurityGroup(ctx context.Context, c *ec2.Client, id string) error {
 			return err
 		}
 	}
-	_, err = c.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
+	_, err := c.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
 	return err
 }

@@ -1,14 +1,18 @@
 // Package sweep removes what end-to-end runs left behind in an AWS account:
-// anything tagged with an e2e prefix (E2EPrefix) and created (E2ECreatedAt)
-// longer ago than a cutoff, plus IAM roles named with the prefix. A run that
-// was killed mid-deploy must not leave an MSK cluster billing for days.
+// only what carries the e2e tags (E2EPrefix, E2ECreatedAt), created longer
+// ago than a cutoff (no cutoff for one run's own prefix). A run that was
+// killed mid-deploy must not leave an MSK cluster billing for days, and
+// nothing without those tags may ever change.
 //
-// It finds regional resources with the Resource Groups Tagging API (one call
-// covers every service) and IAM roles with ListRoles (the tagging API does
-// not return IAM roles), then deletes in dependency order: what uses a thing
-// goes before the thing. A delete that fails only because something still
-// depends on it (ENIs of a deleting cluster or Lambda linger for minutes) is
-// deferred to the next sweep, not reported as a failure.
+// Regional resources come from the Resource Groups Tagging API (one call
+// covers every service); IAM roles from ListRoles, each selected by its own
+// tags (ListRoleTags), never by name; MSK configurations, which cannot be
+// tagged, by the name their stack gives them (<prefix>-kafka-<version>).
+// Deletes go in dependency order, and every delete checks what still holds
+// the resource (instance profiles, ENIs, referencing groups outside the
+// sweep) before it strips anything, so a resource goes whole or stays
+// untouched. What is still held is retried until the run's budget; what is
+// left at the end makes a non-zero exit.
 package sweep
 
 import (
@@ -58,7 +62,10 @@ type Clients struct {
 // NewClients builds every client from one configuration; endpoint, when not
 // empty, overrides every service's endpoint (tests).
 func NewClients(cfg aws.Config, endpoint string) Clients {
-	var base *string
+	// Without --endpoint, BaseEndpoint stays as the configuration set it
+	// (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, endpoint_url in the
+	// shared config); a nil here would silently send the calls to AWS.
+	base := cfg.BaseEndpoint
 	if endpoint != "" {
 		base = aws.String(endpoint)
 	}
@@ -85,8 +92,12 @@ type Options struct {
 	// WaitForClusters waits this long for deleted MSK clusters to be gone
 	// before deleting the network they sit in; 0 does not wait.
 	WaitForClusters time.Duration
-	// PollInterval is how often the wait polls; 0 means 30 s.
+	// PollInterval is how often the wait polls and deferred deletes are
+	// retried; 0 means 30 s.
 	PollInterval time.Duration
+	// Budget bounds the whole delete run, waits and retries included; 0
+	// makes one pass and one retry of what was deferred.
+	Budget time.Duration
 }
 
 // reRunID is one run's prefix: e2e-<id>, the id lowercase letters, digits
@@ -165,9 +176,12 @@ func Discover(ctx context.Context, c Clients, o Options) (Plan, error) {
 		}
 	}
 
+	runIDs := map[string]bool{}
+	var groups []string
 	pages := tagging.NewGetResourcesPaginator(c.Tagging, &tagging.GetResourcesInput{
 		TagFilters: []taggingtypes.TagFilter{{Key: aws.String(TagPrefix)}},
 	})
+	var tagged []Resource
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
@@ -186,10 +200,27 @@ func Discover(ctx context.Context, c Clients, o Options) (Plan, error) {
 			if ts, err := time.Parse(time.RFC3339, tags[TagCreatedAt]); err == nil {
 				r.Created = ts
 			}
-			consider(r)
+			if kind == KindSecurityGroup {
+				groups = append(groups, id)
+			}
+			runIDs[r.Prefix] = true
+			tagged = append(tagged, r)
 		}
 	}
+	// A VPC's default group carries the VPC's tags but cannot be deleted:
+	// it goes with its VPC.
+	defaults, err := defaultGroups(ctx, c, groups)
+	if err != nil {
+		return Plan{}, err
+	}
+	for _, r := range tagged {
+		if r.Kind == KindSecurityGroup && defaults[r.ID] {
+			continue
+		}
+		consider(r)
+	}
 
+	// IAM is not in the tagging API: every role's own tags decide, never its name.
 	roles := iam.NewListRolesPaginator(c.IAM, &iam.ListRolesInput{})
 	for roles.HasMorePages() {
 		page, err := roles.NextPage(ctx)
@@ -198,98 +229,186 @@ func Discover(ctx context.Context, c Clients, o Options) (Plan, error) {
 		}
 		for _, role := range page.Roles {
 			name := aws.ToString(role.RoleName)
-			if !(o.Prefix == SafePrefix && strings.HasPrefix(name, SafePrefix)) && !strings.HasPrefix(name, o.Prefix+"-") {
+			tags, err := roleTags(ctx, c.IAM, name)
+			if err != nil {
+				return Plan{}, err
+			}
+			if _, ok := tags[TagPrefix]; !ok || !o.Matches(tags[TagPrefix]) {
 				continue
 			}
-			consider(Resource{Kind: KindIAMRole, ID: name, ARN: aws.ToString(role.Arn), Prefix: o.Prefix, Created: aws.ToTime(role.CreateDate)})
+			r := Resource{Kind: KindIAMRole, ID: name, ARN: aws.ToString(role.Arn), Prefix: tags[TagPrefix]}
+			if ts, err := time.Parse(time.RFC3339, tags[TagCreatedAt]); err == nil {
+				r.Created = ts
+			}
+			runIDs[r.Prefix] = true
+			consider(r)
 		}
 	}
+
+	// MSK configurations cannot be tagged: the module names them
+	// <prefix>-kafka-<version>, so a name is ours only when its prefix is a
+	// whole run id this sweep matches; the age is its creation time.
+	confs := kafka.NewListConfigurationsPaginator(c.Kafka, &kafka.ListConfigurationsInput{})
+	for confs.HasMorePages() {
+		page, err := confs.NextPage(ctx)
+		if err != nil {
+			return Plan{}, fmt.Errorf("list MSK configurations (kafka:ListConfigurations): %w", err)
+		}
+		for _, cf := range page.Configurations {
+			m := reConfigName.FindStringSubmatch(aws.ToString(cf.Name))
+			if m == nil || !o.Matches(m[1]) || !reRunID.MatchString(m[1]) {
+				continue
+			}
+			consider(Resource{Kind: KindKafkaConfiguration, ID: aws.ToString(cf.Arn), ARN: aws.ToString(cf.Arn), Prefix: m[1], Created: aws.ToTime(cf.CreationTime)})
+		}
+	}
+	plan.Delete = dedupe(plan.Delete)
 
 	sort.SliceStable(plan.Delete, func(i, j int) bool { return plan.Delete[i].Kind.order() < plan.Delete[j].Kind.order() })
 	return plan, nil
 }
 
-// Outcome is what happened to one resource.
-type Outcome struct {
-	Resource
-	// Status is deleted, deferred (something still depends on it; the next
-	// sweep retries) or failed.
-	Status string `json:"status"`
-	Error  string `json:"error,omitempty"`
-}
+// reConfigName is the module's configuration name: <prefix>-kafka-<version>.
+var reConfigName = regexp.MustCompile(`^(e2e-[a-z0-9-]+?)-kafka-[0-9a-z-]+$`)
 
-// Execute deletes the plan in order and reports each outcome. It goes on
-// after a failure: one stuck resource must not shield the rest.
-func Execute(ctx context.Context, c Clients, p Plan, o Options, progress func(Outcome)) []Outcome {
-	var out []Outcome
-	var clusters []Resource
-	waited := false
-	for _, r := range p.Delete {
-		if r.Kind.order() > KindKafkaCluster.order() && !waited {
-			waited = true
-			waitForClusters(ctx, c, clusters, o)
-		}
-		err := deleteOne(ctx, c, r)
-		oc := Outcome{Resource: r, Status: "deleted"}
-		switch {
-		case err == nil:
-			if r.Kind == KindKafkaCluster {
-				clusters = append(clusters, r)
-			}
-		case isDependency(err):
-			oc.Status, oc.Error = "deferred", err.Error()
-		default:
-			oc.Status, oc.Error = "failed", err.Error()
-		}
-		if progress != nil {
-			progress(oc)
-		}
-		out = append(out, oc)
-	}
-	// Groups of one stack reference each other and a VPC waits for its
-	// groups and subnets: one more pass over the network after the first
-	// has removed what held it.
-	for i, oc := range out {
-		if oc.Status != "deferred" || oc.Kind.order() < KindSecurityGroup.order() {
-			continue
-		}
-		if err := deleteOne(ctx, c, oc.Resource); err == nil {
-			out[i].Status, out[i].Error = "deleted", ""
-		} else if !isDependency(err) {
-			out[i].Status, out[i].Error = "failed", err.Error()
-		}
-		if progress != nil {
-			progress(out[i])
+// dedupe drops a resource found twice (a configuration both tagged, in a
+// later module version, and named).
+func dedupe(rs []Resource) []Resource {
+	seen := map[string]bool{}
+	var out []Resource
+	for _, r := range rs {
+		k := string(r.Kind) + " " + r.ID
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, r)
 		}
 	}
 	return out
 }
 
+// Outcome statuses.
+const (
+	StatusDeleted  = "deleted"
+	StatusGone     = "gone"     // already deleted by someone else: done
+	StatusDeferred = "deferred" // still held by something; retried until the budget
+	StatusFailed   = "failed"
+	StatusSkipped  = "not-attempted" // the sweep was interrupted first
+)
+
+// Outcome is what happened to one resource.
+type Outcome struct {
+	Resource
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+}
+
+// Execute deletes the plan in order and reports each outcome. It goes on
+// after a failure: one stuck resource must not shield the rest. Deferred
+// deletes (something still holds the resource) are retried every
+// PollInterval until Budget. When ctx ends (a signal) it stops between two
+// deletes, never inside one, and reports interrupted; what it did not reach
+// is not-attempted.
+func Execute(ctx context.Context, c Clients, p Plan, o Options, progress func(Outcome)) (out []Outcome, interrupted bool) {
+	interval := o.PollInterval
+	if interval <= 0 {
+		interval = 30 * time.Second
+	}
+	start := time.Now()
+	groups := map[string]bool{}
+	for _, r := range p.Delete {
+		if r.Kind == KindSecurityGroup {
+			groups[r.ID] = true
+		}
+	}
+	d := deleter{c: c, sweptGroups: groups}
+	// Calls run under a context a signal cannot cancel: a delete never stops halfway.
+	callCtx := context.WithoutCancel(ctx)
+	out = make([]Outcome, len(p.Delete))
+	for i, r := range p.Delete {
+		out[i] = Outcome{Resource: r, Status: StatusSkipped}
+	}
+	var clusters []Resource
+	waited := false
+	for pass := 0; ; pass++ {
+		pending := 0
+		for i, r := range p.Delete {
+			if out[i].Status != StatusSkipped && out[i].Status != StatusDeferred {
+				continue
+			}
+			if ctx.Err() != nil {
+				return out, true
+			}
+			if r.Kind.order() > KindKafkaCluster.order() && !waited {
+				waited = true
+				if !waitForClusters(ctx, c, clusters, o) {
+					return out, true
+				}
+			}
+			before := out[i].Status
+			err := d.delete(callCtx, r)
+			oc := Outcome{Resource: r, Status: StatusDeleted}
+			switch {
+			case err == nil:
+				if r.Kind == KindKafkaCluster {
+					clusters = append(clusters, r)
+				}
+			case isNotFound(err):
+				oc.Status = StatusGone
+			case isDependency(err):
+				oc.Status, oc.Error = StatusDeferred, err.Error()
+				pending++
+			default:
+				oc.Status, oc.Error = StatusFailed, err.Error()
+			}
+			out[i] = oc
+			if progress != nil && (oc.Status != StatusDeferred || before != StatusDeferred) {
+				progress(oc)
+			}
+		}
+		if pending == 0 {
+			return out, false
+		}
+		// Pass 0 then one retry at least; more while the budget lasts.
+		if pass > 0 && time.Since(start)+interval > o.Budget {
+			return out, false
+		}
+		select {
+		case <-ctx.Done():
+			return out, true
+		case <-time.After(interval):
+		}
+	}
+}
+
 // waitForClusters polls until the deleted clusters are gone, so their ENIs
-// release the subnets and security groups deleted next.
-func waitForClusters(ctx context.Context, c Clients, clusters []Resource, o Options) {
+// release the subnets and security groups deleted next. It returns false
+// when ctx ended (a signal) during the wait.
+func waitForClusters(ctx context.Context, c Clients, clusters []Resource, o Options) bool {
 	if o.WaitForClusters <= 0 || len(clusters) == 0 {
-		return
+		return true
 	}
 	interval := o.PollInterval
 	if interval <= 0 {
 		interval = 30 * time.Second
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.WaitForClusters)
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.WaitForClusters)
 	defer cancel()
 	for _, cl := range clusters {
 		for {
-			_, err := c.Kafka.DescribeClusterV2(ctx, &kafka.DescribeClusterV2Input{ClusterArn: aws.String(cl.ARN)})
+			_, err := c.Kafka.DescribeClusterV2(wctx, &kafka.DescribeClusterV2Input{ClusterArn: aws.String(cl.ARN)})
 			if err != nil {
 				break // gone (NotFoundException), or we cannot tell: move on either way
 			}
 			select {
 			case <-ctx.Done():
-				return
+				return false
+			case <-wctx.Done():
+				return true
 			case <-time.After(interval):
 			}
 		}
 	}
+	return true
 }
 
 // isDependency reports whether AWS refused a delete because something still
@@ -300,10 +419,21 @@ func isDependency(err error) bool {
 		return false
 	}
 	switch api.ErrorCode() {
-	case "DependencyViolation", "ResourceInUse", "ResourceInUseException", "DeleteConflict", "HostedZoneNotEmpty":
+	case "DependencyViolation", "ResourceInUse", "ResourceInUseException", "DeleteConflict", "HostedZoneNotEmpty",
+		"InvalidGroup.InUse", "ConflictException":
 		return true
 	case "BadRequestException", "InvalidParameterException":
 		return strings.Contains(strings.ToLower(api.ErrorMessage()), "in use")
 	}
 	return false
+}
+
+// isNotFound reports whether the resource is already gone: done, not a failure.
+func isNotFound(err error) bool {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return false
+	}
+	code := api.ErrorCode()
+	return strings.Contains(code, "NotFound") || strings.HasPrefix(code, "NoSuch")
 }

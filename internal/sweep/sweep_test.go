@@ -20,10 +20,21 @@ import (
 // JSON 1.1 (tagging, logs), Query/XML (IAM, ELBv2, EC2), REST-JSON (Lambda,
 // Kafka) and REST-XML (Route 53). It records every call in order.
 type fakeAWS struct {
-	mu     sync.Mutex
-	calls  []string
-	tagged []taggedResource
-	roles  []fakeRole
+	mu      sync.Mutex
+	calls   []string
+	tagged  []taggedResource
+	roles   []fakeRole
+	configs []fakeConfig
+	// onCall, when set, sees every call first (outside the lock).
+	onCall func(call string)
+	// enis counts how many more times a group's ENIs are still there.
+	enis map[string]int
+	// refs are the groups referencing a group; defaults are default groups.
+	refs     map[string][]string
+	defaults map[string]bool
+	// vpcMembers are the groups and subnets a VPC waits for (a recorded,
+	// successful delete frees one).
+	vpcMembers map[string][]string
 	// fail maps a call ("ec2:DeleteVpc vpc-1") to the error code to answer
 	// with; a count > 0 fails only that many times.
 	fail map[string]failure
@@ -35,6 +46,15 @@ type taggedResource struct {
 }
 
 type fakeRole struct {
+	name     string
+	created  time.Time
+	tags     map[string]string
+	profiles []string
+	inline   []string // nil: one policy named inline
+	attached []string // nil: AWSLambdaVPCAccessExecutionRole
+}
+
+type fakeConfig struct {
 	name    string
 	created time.Time
 }
@@ -45,6 +65,9 @@ type failure struct {
 }
 
 func (f *fakeAWS) record(call string) (failure, bool) {
+	if f.onCall != nil {
+		f.onCall(call)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, call)
@@ -134,6 +157,9 @@ func (f *fakeAWS) query(w http.ResponseWriter, form url.Values) {
 	if id != "" {
 		call += " " + id
 	}
+	if pol := firstNonEmpty(form.Get("PolicyName"), form.Get("PolicyArn")); pol != "" {
+		call += " " + pol
+	}
 	if fl, ok := f.record(call); ok {
 		w.WriteHeader(http.StatusBadRequest)
 		if service == "ec2" {
@@ -143,7 +169,90 @@ func (f *fakeAWS) query(w http.ResponseWriter, form url.Values) {
 		}
 		return
 	}
+	role := f.role(form.Get("RoleName"))
+	if service+":"+action == "ec2:DeleteVpc" {
+		// EC2 refuses a VPC while its groups and subnets remain.
+		f.mu.Lock()
+		var left []string
+		for _, m := range f.vpcMembers[id] {
+			if !slices.Contains(f.calls, "ec2:DeleteSecurityGroup "+m) && !slices.Contains(f.calls, "ec2:DeleteSubnet "+m) {
+				left = append(left, m)
+			}
+		}
+		f.mu.Unlock()
+		if len(left) > 0 {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `<Response><Errors><Error><Code>DependencyViolation</Code><Message>The vpc '%s' has dependencies (%s) and cannot be deleted.</Message></Error></Errors><RequestID>r</RequestID></Response>`, id, strings.Join(left, ", "))
+			return
+		}
+	}
 	switch service + ":" + action {
+	case "iam:ListRoleTags":
+		var members strings.Builder
+		for k, v := range role.tags {
+			fmt.Fprintf(&members, `<member><Key>%s</Key><Value>%s</Value></member>`, k, v)
+		}
+		fmt.Fprintf(w, `<ListRoleTagsResponse><ListRoleTagsResult><IsTruncated>false</IsTruncated><Tags>%s</Tags></ListRoleTagsResult></ListRoleTagsResponse>`, members.String())
+	case "iam:ListInstanceProfilesForRole":
+		var members strings.Builder
+		for _, p := range role.profiles {
+			fmt.Fprintf(&members, `<member><Path>/</Path><InstanceProfileName>%[1]s</InstanceProfileName><InstanceProfileId>AIPA%[1]s</InstanceProfileId><Arn>arn:aws:iam::123456789012:instance-profile/%[1]s</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate><Roles/></member>`, p)
+		}
+		fmt.Fprintf(w, `<ListInstanceProfilesForRoleResponse><ListInstanceProfilesForRoleResult><IsTruncated>false</IsTruncated><InstanceProfiles>%s</InstanceProfiles></ListInstanceProfilesForRoleResult></ListInstanceProfilesForRoleResponse>`, members.String())
+	case "iam:ListRolePolicies":
+		// One policy a page, as IAM may page at any size.
+		names := role.inline
+		if names == nil {
+			names = []string{"inline"}
+		}
+		i, more := page(form.Get("Marker"), len(names))
+		member := ""
+		if len(names) > 0 {
+			member = "<member>" + names[i] + "</member>"
+		}
+		fmt.Fprintf(w, `<ListRolePoliciesResponse><ListRolePoliciesResult>%s<PolicyNames>%s</PolicyNames></ListRolePoliciesResult></ListRolePoliciesResponse>`, more, member)
+	case "iam:ListAttachedRolePolicies":
+		arns := role.attached
+		if arns == nil {
+			arns = []string{"arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"}
+		}
+		i, more := page(form.Get("Marker"), len(arns))
+		member := ""
+		if len(arns) > 0 {
+			member = fmt.Sprintf(`<member><PolicyName>p%d</PolicyName><PolicyArn>%s</PolicyArn></member>`, i, arns[i])
+		}
+		fmt.Fprintf(w, `<ListAttachedRolePoliciesResponse><ListAttachedRolePoliciesResult>%s<AttachedPolicies>%s</AttachedPolicies></ListAttachedRolePoliciesResult></ListAttachedRolePoliciesResponse>`, more, member)
+	case "ec2:DescribeNetworkInterfaces":
+		f.mu.Lock()
+		n := f.enis[id]
+		if n > 0 {
+			f.enis[id] = n - 1
+		}
+		f.mu.Unlock()
+		item := ""
+		if n > 0 {
+			item = `<item><networkInterfaceId>eni-held</networkInterfaceId></item>`
+		}
+		fmt.Fprintf(w, `<DescribeNetworkInterfacesResponse><requestId>r</requestId><networkInterfaceSet>%s</networkInterfaceSet></DescribeNetworkInterfacesResponse>`, item)
+	case "ec2:DescribeSecurityGroups":
+		var items strings.Builder
+		if form.Get("Filter.1.Name") == "group-id" {
+			for i := 1; form.Get(fmt.Sprintf("Filter.1.Value.%d", i)) != ""; i++ {
+				g := form.Get(fmt.Sprintf("Filter.1.Value.%d", i))
+				name := g
+				if f.defaults[g] {
+					name = "default"
+				}
+				fmt.Fprintf(&items, `<item><groupId>%s</groupId><groupName>%s</groupName></item>`, g, name)
+			}
+		} else {
+			f.mu.Lock()
+			for _, g := range f.refs[id] {
+				fmt.Fprintf(&items, `<item><groupId>%s</groupId><groupName>%s</groupName></item>`, g, g)
+			}
+			f.mu.Unlock()
+		}
+		fmt.Fprintf(w, `<DescribeSecurityGroupsResponse><requestId>r</requestId><securityGroupInfo>%s</securityGroupInfo></DescribeSecurityGroupsResponse>`, items.String())
 	case "iam:ListRoles":
 		var members strings.Builder
 		for _, r := range f.roles {
@@ -151,12 +260,13 @@ func (f *fakeAWS) query(w http.ResponseWriter, form url.Values) {
 				r.name, strings.ToUpper(r.name), r.name, r.created.UTC().Format(time.RFC3339))
 		}
 		fmt.Fprintf(w, `<ListRolesResponse><ListRolesResult><IsTruncated>false</IsTruncated><Roles>%s</Roles></ListRolesResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></ListRolesResponse>`, members.String())
-	case "iam:ListRolePolicies":
-		fmt.Fprint(w, `<ListRolePoliciesResponse><ListRolePoliciesResult><IsTruncated>false</IsTruncated><PolicyNames><member>inline</member></PolicyNames></ListRolePoliciesResult></ListRolePoliciesResponse>`)
-	case "iam:ListAttachedRolePolicies":
-		fmt.Fprint(w, `<ListAttachedRolePoliciesResponse><ListAttachedRolePoliciesResult><IsTruncated>false</IsTruncated><AttachedPolicies><member><PolicyName>vpc</PolicyName><PolicyArn>arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole</PolicyArn></member></AttachedPolicies></ListAttachedRolePoliciesResult></ListAttachedRolePoliciesResponse>`)
 	case "ec2:DescribeSecurityGroupRules":
-		fmt.Fprintf(w, `<DescribeSecurityGroupRulesResponse><requestId>r</requestId><securityGroupRuleSet><item><securityGroupRuleId>sgr-in</securityGroupRuleId><groupId>%[1]s</groupId><isEgress>false</isEgress></item><item><securityGroupRuleId>sgr-out</securityGroupRuleId><groupId>%[1]s</groupId><isEgress>true</isEgress></item></securityGroupRuleSet></DescribeSecurityGroupRulesResponse>`, id)
+		// Two pages: the ingress rule, then the egress rule.
+		if form.Get("NextToken") == "" {
+			fmt.Fprintf(w, `<DescribeSecurityGroupRulesResponse><requestId>r</requestId><nextToken>p2</nextToken><securityGroupRuleSet><item><securityGroupRuleId>sgr-in</securityGroupRuleId><groupId>%[1]s</groupId><isEgress>false</isEgress></item></securityGroupRuleSet></DescribeSecurityGroupRulesResponse>`, id)
+			return
+		}
+		fmt.Fprintf(w, `<DescribeSecurityGroupRulesResponse><requestId>r</requestId><securityGroupRuleSet><item><securityGroupRuleId>sgr-out</securityGroupRuleId><groupId>%[1]s</groupId><isEgress>true</isEgress></item></securityGroupRuleSet></DescribeSecurityGroupRulesResponse>`, id)
 	case "ec2:DeleteVpcEndpoints", "ec2:DeleteVpcEndpointServiceConfigurations":
 		fmt.Fprintf(w, `<%sResponse><requestId>r</requestId><unsuccessful/></%[1]sResponse>`, action)
 	case "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet", "ec2:DeleteVpc":
@@ -187,9 +297,24 @@ func (f *fakeAWS) rest(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Amzn-Errortype", "NotFoundException")
 		w.WriteHeader(http.StatusNotFound)
 		fmt.Fprint(w, `{"message":"cluster not found"}`)
+	case r.Method == http.MethodGet && path == "/v1/configurations":
+		f.record("kafka:ListConfigurations")
+		var list []map[string]any
+		for _, c := range f.configs {
+			list = append(list, map[string]any{
+				"arn": "arn:aws:kafka:us-east-1:123456789012:configuration/" + c.name + "/uuid-c", "name": c.name,
+				"creationTime": c.created.UTC().Format(time.RFC3339), "kafkaVersions": []string{"3.8.x"}, "state": "ACTIVE",
+			})
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"configurations": list})
 	case r.Method == http.MethodDelete && strings.HasPrefix(path, "/v1/configurations/"):
 		arn := strings.TrimPrefix(path, "/v1/configurations/")
-		f.record("kafka:DeleteConfiguration " + arn)
+		if fl, ok := f.record("kafka:DeleteConfiguration " + arn); ok {
+			w.Header().Set("X-Amzn-Errortype", fl.code)
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"message":"Configuration is in use by one or more clusters."}`)
+			return
+		}
 		fmt.Fprintf(w, `{"arn":%q,"state":"DELETING"}`, arn)
 	case strings.HasPrefix(path, "/2013-04-01/hostedzone/"):
 		rest := strings.TrimPrefix(path, "/2013-04-01/hostedzone/")
@@ -215,6 +340,26 @@ func (f *fakeAWS) rest(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.Error(w, "fakeAWS: unexpected "+r.Method+" "+path, http.StatusNotImplemented)
 	}
+}
+
+func (f *fakeAWS) role(name string) fakeRole {
+	for _, r := range f.roles {
+		if r.name == name {
+			return r
+		}
+	}
+	return fakeRole{name: name}
+}
+
+// page reads an IAM Marker (the item index) and returns the index and the
+// IsTruncated/Marker elements for a page of one.
+func page(marker string, n int) (int, string) {
+	i := 0
+	fmt.Sscan(marker, &i)
+	if i+1 < n {
+		return i, fmt.Sprintf("<IsTruncated>true</IsTruncated><Marker>%d</Marker>", i+1)
+	}
+	return i, "<IsTruncated>false</IsTruncated>"
 }
 
 func firstNonEmpty(vals ...string) string {
@@ -245,7 +390,6 @@ func leftovers() *fakeAWS {
 			{fmt.Sprintf(a, "ec2", "security-group/sg-nlb"), old},
 			{fmt.Sprintf(a, "ec2", "security-group/sg-broker"), old},
 			{fmt.Sprintf(a, "kafka", "cluster/e2e-old1/uuid-1"), old},
-			{fmt.Sprintf(a, "kafka", "configuration/e2e-old1/uuid-2"), old},
 			{fmt.Sprintf(a, "elasticloadbalancing", "targetgroup/e2e-old1-b1/abc"), old},
 			{fmt.Sprintf(a, "elasticloadbalancing", "loadbalancer/net/e2e-old1-b1/def"), old},
 			{fmt.Sprintf(a, "ec2", "vpc-endpoint-service/vpce-svc-old"), old},
@@ -259,10 +403,23 @@ func leftovers() *fakeAWS {
 			{fmt.Sprintf(a, "ec2", "route-table/rtb-old"), old},
 		},
 		roles: []fakeRole{
-			{"e2e-old1-runner", now.Add(-5 * time.Hour)},
-			{"e2e-new1-runner", now.Add(-5 * time.Minute)},
-			{"prod-x-databricks-msk", now.Add(-500 * time.Hour)},
+			{name: "e2e-old1-runner", created: now.Add(-5 * time.Hour), tags: old},
+			{name: "e2e-new1-runner", created: now.Add(-5 * time.Minute), tags: young},
+			{name: "prod-x-databricks-msk", created: now.Add(-500 * time.Hour), tags: prod},
+			// A CI role that merely has an e2e- name: no tags, never touched.
+			{name: "e2e-platform-ci-deployer", created: now.Add(-900 * time.Hour)},
 		},
+		// Untaggable: found by the name the module gives it.
+		configs: []fakeConfig{
+			{"e2e-old1-kafka-3-8-x", now.Add(-5 * time.Hour)},
+			{"e2e-old12-kafka-3-8-x", now.Add(-1 * time.Minute)},
+			{"prod-x-kafka-3-8-x", now.Add(-500 * time.Hour)},
+			{"e2e-handmade", now.Add(-500 * time.Hour)},
+		},
+		enis:       map[string]int{},
+		refs:       map[string][]string{},
+		defaults:   map[string]bool{},
+		vpcMembers: map[string][]string{"vpc-old": {"sg-nlb", "sg-broker", "subnet-old"}},
 	}
 }
 
@@ -278,7 +435,8 @@ func runSweep(t *testing.T, f *fakeAWS, args ...string) (int, string, string) {
 	nowFn = func() time.Time { return now }
 	t.Cleanup(func() { nowFn = time.Now })
 	var stdout, stderr bytes.Buffer
-	code := Run(context.Background(), &stdout, &stderr, append([]string{"--aws-endpoint-url", srv.URL}, args...))
+	// Fast polls and a short budget; a test's own flags come later and win.
+	code := Run(context.Background(), &stdout, &stderr, append([]string{"--aws-endpoint-url", srv.URL, "--poll", "1ms", "--budget", "200ms"}, args...))
 	return code, stdout.String(), stderr.String()
 }
 
@@ -299,7 +457,8 @@ func TestDryRunDeletesNothing(t *testing.T) {
 		{"keep", "e2e-new1-runner", "younger than 4h0m0s"},
 		{"keep", "subnet-undated", "no E2ECreatedAt tag: age unknown"},
 		{"keep", "rtb-old", "no deleter for this resource type"},
-		{"dry run: 14 to delete, 4 kept"},
+		{"keep", "e2e-old12-kafka-3-8-x", "younger than 4h0m0s"},
+		{"dry run: 14 to delete, 5 kept"},
 	} {
 		if !slices.ContainsFunc(lines, func(l string) bool {
 			for _, w := range want {
@@ -312,8 +471,10 @@ func TestDryRunDeletesNothing(t *testing.T) {
 			t.Errorf("plan has no line with %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "prod-x") {
-		t.Errorf("plan mentions the production stack:\n%s", out)
+	for _, foreign := range []string{"prod-x", "e2e-platform-ci-deployer", "e2e-handmade"} {
+		if strings.Contains(out, foreign) {
+			t.Errorf("plan mentions %s, which carries no e2e tags / stack name:\n%s", foreign, out)
+		}
 	}
 }
 
@@ -330,12 +491,12 @@ func TestSweepDeletesInDependencyOrder(t *testing.T) {
 		"elb:DeleteLoadBalancer arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/e2e-old1-b1/def",
 		"elb:DeleteTargetGroup arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/e2e-old1-b1/abc",
 		"kafka:DeleteCluster arn:aws:kafka:us-east-1:123456789012:cluster/e2e-old1/uuid-1",
-		"kafka:DeleteConfiguration arn:aws:kafka:us-east-1:123456789012:configuration/e2e-old1/uuid-2",
+		"kafka:DeleteConfiguration arn:aws:kafka:us-east-1:123456789012:configuration/e2e-old1-kafka-3-8-x/uuid-c",
 		"logs:DeleteLogGroup /aws/lambda/e2e-old1-verify",
 		"route53:ChangeResourceRecordSets ZOLD",
 		"route53:DeleteHostedZone ZOLD",
-		"iam:DeleteRolePolicy e2e-old1-runner",
-		"iam:DetachRolePolicy e2e-old1-runner",
+		"iam:DeleteRolePolicy e2e-old1-runner inline",
+		"iam:DetachRolePolicy e2e-old1-runner arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
 		"iam:DeleteRole e2e-old1-runner",
 		"ec2:RevokeSecurityGroupIngress sg-nlb",
 		"ec2:RevokeSecurityGroupEgress sg-nlb",
@@ -397,6 +558,7 @@ func TestRefusesWhatCouldTouchOtherStacks(t *testing.T) {
 		{"--prefix", "e2e-Old1"},
 		{"--prefix", "e2e-old1-"},
 		{"--older-than", "-1h", "--prefix", "e2e-old1"},
+		{"e2e-zzzz"},
 		{"--output", "yaml"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
