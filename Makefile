@@ -55,6 +55,17 @@ build: ## Build bin/verify, bin/deploy, bin/localmsk, bin/e2e-cleanup (Go's cach
 $(addprefix bin/,$(CMDS)):
 	$(GO) build -o $(BIN)/ ./cmd/$(@F)
 
+# The verify canary's Lambda artifact (terraform/modules/verify-canary):
+# cross-compiled from this repository, one executable named bootstrap, mode
+# 0755 recorded with a Unix creator (Info-ZIP zip), so Lambda can run it.
+.PHONY: verify-lambda-zip
+verify-lambda-zip: ## Build bin/verify-lambda.zip (linux/arm64) for enable_verify_canary / the verify-canary module
+	rm -rf $(BIN)/verify-lambda && mkdir -p $(BIN)/verify-lambda
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -o $(BIN)/verify-lambda/bootstrap ./cmd/verify-lambda
+	chmod 0755 $(BIN)/verify-lambda/bootstrap
+	rm -f $(BIN)/verify-lambda.zip && cd $(BIN)/verify-lambda && zip -X -q $(BIN)/verify-lambda.zip bootstrap
+	@echo "wrote $(BIN)/verify-lambda.zip: set verify_canary_lambda_zip_path (or the module's lambda_zip_path) to it"
+
 # What test/gate needs to break a copy of the AWS module (no tflint, no databricks).
 .PHONY: gate-tools
 gate-tools: $(BIN)/tfgate $(BIN)/trivy $(BIN)/providers/aws/terraform-provider-aws $(BIN)/terraformrc
