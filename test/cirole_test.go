@@ -107,14 +107,31 @@ var sweeperActions = []string{
 
 var reTFType = regexp.MustCompile(`(?m)^(?:resource|data)\s+"(aws_[a-z0-9_]+)"`)
 
+// e2eRoots are the configurations the AWS e2e applies: the example with the
+// modules it enables (moduleOptions leaves enable_databricks and
+// enable_verify_canary off), and the consumer fixture. A module the e2e
+// turns on belongs here.
+var e2eRoots = []string{
+	"../terraform/examples/complete",
+	"../terraform/modules/msk-vpce",
+	"../terraform/modules/msk-access-policy",
+	"fixtures/consumer",
+}
+
 // e2eResourceTypes are the AWS types the e2e's Terraform declares.
 func e2eResourceTypes(t *testing.T) []string {
 	t.Helper()
 	seen := map[string]bool{}
-	for _, root := range []string{"../terraform/modules", "../terraform/examples/complete", "fixtures/consumer"} {
+	for _, root := range e2eRoots {
 		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".tf") {
+			if err != nil {
 				return err
+			}
+			if d.IsDir() && p != root {
+				return filepath.SkipDir // tests/, .terraform/: not what the e2e applies
+			}
+			if d.IsDir() || !strings.HasSuffix(p, ".tf") {
+				return nil
 			}
 			b, err := os.ReadFile(p)
 			if err != nil {
