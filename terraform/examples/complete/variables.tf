@@ -230,9 +230,9 @@ variable "verify_canary_lambda_zip_path" {
 }
 
 variable "verify_canary_schedule_enabled" {
-  description = "With enable_verify_canary: run the canary on a schedule with one alarm per broker path."
+  description = "With enable_verify_canary: run the canary every verify_canary_schedule_rate_minutes with one alarm per broker path. Off by default until cmd/verify-lambda prints the internal/canary metrics: until then every alarm would breach for lack of data."
   type        = bool
-  default     = true
+  default     = false
   nullable    = false
 }
 

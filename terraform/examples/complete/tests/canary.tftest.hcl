@@ -119,8 +119,25 @@ run "canary_enabled" {
   }
 
   assert {
-    condition     = output.verify_canary.metric_namespace == "mskvpce/VerifyCanary" && length(output.verify_canary.alarm_arns) == 3
-    error_message = "the schedule and one alarm per path are on by default with the canary"
+    condition     = output.verify_canary.metric_namespace == "mskvpce/VerifyCanary" && length(output.verify_canary.alarm_arns) == 0
+    error_message = "no schedule and no alarms unless verify_canary_schedule_enabled"
+  }
+}
+
+run "canary_scheduled" {
+  command = plan
+
+  variables {
+    enable_verify_canary                = true
+    verify_canary_lambda_zip_path       = "../../modules/verify-canary/tests/testdata/bootstrap.zip"
+    verify_canary_schedule_enabled      = true
+    verify_canary_schedule_rate_minutes = 10
+    verify_canary_sns_topic_enabled     = true
+  }
+
+  assert {
+    condition     = length(output.verify_canary.alarm_arns) == 3
+    error_message = "one alarm per broker path with the schedule"
   }
 }
 
