@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"time"
@@ -135,6 +136,26 @@ func EMF(c Config, at time.Time, results []BrokerResult) ([][]byte, error) {
 		lines = append(lines, line)
 	}
 	return lines, nil
+}
+
+// Write prints the report's metrics to w (the Lambda's stdout), one EMF line
+// per broker in expected and in the report. r may be nil when the run failed
+// before any path (every expected broker then reports PathPassed 0). The
+// handler calls it as:
+//
+//	cfg, err := canary.ConfigFromEnv(os.Getenv)
+//	... canary.Write(os.Stdout, cfg, report, time.Now(), brokerIDs)
+func Write(w io.Writer, c Config, r *verify.Report, at time.Time, expected []int) error {
+	lines, err := EMF(c, at, Results(r, expected))
+	if err != nil {
+		return err
+	}
+	for _, line := range lines {
+		if _, err := fmt.Fprintf(w, "%s\n", line); err != nil {
+			return fmt.Errorf("canary: write metrics: %w", err)
+		}
+	}
+	return nil
 }
 
 func boolMetric(ok bool) int {

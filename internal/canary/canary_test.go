@@ -160,3 +160,19 @@ func TestConfig(t *testing.T) {
 		t.Fatal("EMF with an empty config must fail")
 	}
 }
+
+func TestWrite(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	r := &verify.Report{Paths: []verify.PathReport{{BrokerID: 2, Passed: true, Millis: 7}}}
+	if err := Write(&b, Config{Namespace: "ns", Canary: "c"}, r, time.UnixMilli(0), []int{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"BrokerId":"1","Canary":"c","PathPassed":0,`) || !strings.Contains(lines[1], `"BrokerId":"2","Canary":"c","PathPassed":1,"TimeToVerdict":7,`) {
+		t.Fatalf("Write printed:\n%s", b.String())
+	}
+	if err := Write(&b, Config{}, r, time.Now(), nil); err == nil {
+		t.Fatal("Write with an empty config must fail")
+	}
+}
