@@ -172,9 +172,17 @@ type topicState struct {
 	finding finding.Finding
 }
 
+// noTopic is the topic finding when no path got as far as asking for it.
+func noTopic(t *Target) topicState {
+	return topicState{ledBy: map[int32]int32{}, finding: finding.Finding{
+		Check: CheckTopic, Target: "topic " + t.Topic, Skipped: true,
+		Detail: "skipped: no broker path reached the metadata stage",
+	}}
+}
+
 // setupTopic makes sure the verification topic exists with a partition led
 // by every mapped broker, creating it when missing.
-func setupTopic(ctx context.Context, t *Target, o Options, runs []*pathRun) topicState {
+func setupTopic(ctx context.Context, t *Target, o Options, via *pathRun, runs []*pathRun) topicState {
 	start := time.Now()
 	st := topicState{ledBy: map[int32]int32{}, finding: finding.Finding{Check: CheckTopic, Target: "topic " + t.Topic}}
 	done := func(ok bool, detail, next string) topicState {
@@ -184,24 +192,6 @@ func setupTopic(ctx context.Context, t *Target, o Options, runs []*pathRun) topi
 		st.finding.NextStep = next
 		st.finding.Millis = time.Since(start).Milliseconds()
 		return st
-	}
-	var healthy []*pathRun
-	for _, pr := range runs {
-		if !pr.failed && pr.meta != nil {
-			healthy = append(healthy, pr)
-		}
-	}
-	if len(healthy) == 0 {
-		st.finding.Skipped = true
-		st.finding.Detail = "skipped: no broker path reached the metadata stage"
-		return st
-	}
-	// Prefer the controller's own path for admin requests.
-	via := healthy[0]
-	for _, pr := range healthy {
-		if int32(pr.path.BrokerID) == via.meta.controller {
-			via = pr
-		}
 	}
 	meta := via.meta
 	created := false
@@ -213,7 +203,7 @@ func setupTopic(ctx context.Context, t *Target, o Options, runs []*pathRun) topi
 	switch {
 	case meta.topicFound && errors.Is(meta.topicErr, sarama.ErrNoError):
 	case !meta.topicFound || errors.Is(meta.topicErr, sarama.ErrUnknownTopicOrPartition):
-		if err := createTopic(via, t, o, runs); err != nil {
+		if err := createTopic(ctx, via, t, o, runs); err != nil {
 			d, n := diagnoseTopicCreate(t, err)
 			return done(false, d, n)
 		}
@@ -295,7 +285,7 @@ func brokerIDs(runs []*pathRun) []int32 {
 
 // createTopic creates the verification topic with one partition per mapped
 // broker, partition i led by the i-th broker, replicas rotated across the rest.
-func createTopic(via *pathRun, t *Target, o Options, runs []*pathRun) error {
+func createTopic(ctx context.Context, via *pathRun, t *Target, o Options, runs []*pathRun) error {
 	mapped := brokerIDs(runs)
 	ids := append([]int32(nil), mapped...)
 	for _, b := range via.meta.brokers {
@@ -325,7 +315,11 @@ func createTopic(via *pathRun, t *Target, o Options, runs []*pathRun) error {
 		}},
 		Timeout: o.StageTimeout,
 	}
-	resp, err := via.broker.CreateTopics(req)
+	admin, err := via.controller(ctx)
+	if err != nil {
+		return err
+	}
+	resp, err := admin.CreateTopics(req)
 	if err != nil {
 		return err
 	}
@@ -366,4 +360,30 @@ func clusterARN(t *Target) string {
 		return t.ClusterARN
 	}
 	return fmt.Sprintf("arn:aws:kafka:%s:<account>:cluster/<cluster-name>/<cluster-uuid>", t.Region)
+}
+
+// controller is a connection to the cluster's controller (which a ZooKeeper
+// mode cluster requires for CreateTopics): this path's broker if it is the
+// controller, otherwise a fresh one through the controller's own path.
+func (pr *pathRun) controller(ctx context.Context) (*sarama.Broker, error) {
+	id := pr.meta.controller
+	addr, ok := pr.meta.addr(id)
+	if int(id) == pr.path.BrokerID || !ok {
+		return pr.broker, nil
+	}
+	b := sarama.NewBroker(addr)
+	tp := &tokenProvider{ctx: ctx, region: pr.t.Region, creds: pr.t.Credentials}
+	if err := b.Open(pr.saramaConfig(tp)); err != nil {
+		return nil, err
+	}
+	pr.mu.Lock()
+	if pr.admin != nil {
+		_ = pr.admin.Close()
+	}
+	pr.admin = b
+	pr.mu.Unlock()
+	if _, err := b.Connected(); err != nil {
+		return nil, fmt.Errorf("connecting to controller broker %d (%s) through its own path: %w", id, addr, err)
+	}
+	return b, nil
 }

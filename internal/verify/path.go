@@ -35,6 +35,7 @@ type pathRun struct {
 	conn   net.Conn // the TLS connection through this path's endpoint
 	broker *sarama.Broker
 	coord  *sarama.Broker // the group coordinator, when not this path's broker
+	admin  *sarama.Broker // the controller, when topic creation needs it
 	gid    string         // the consumer group chosen for this path
 	meta   *metadataView
 	part   int32
@@ -132,11 +133,13 @@ func (pr *pathRun) closeConn() {
 
 func (pr *pathRun) close() {
 	pr.mu.Lock()
-	b, c, g := pr.broker, pr.conn, pr.coord
-	pr.broker, pr.conn, pr.coord = nil, nil, nil
+	b, c, g, a := pr.broker, pr.conn, pr.coord, pr.admin
+	pr.broker, pr.conn, pr.coord, pr.admin = nil, nil, nil, nil
 	pr.mu.Unlock()
-	if g != nil {
-		_ = g.Close()
+	for _, x := range []*sarama.Broker{g, a} {
+		if x != nil {
+			_ = x.Close()
+		}
 	}
 	if b != nil {
 		_ = b.Close()

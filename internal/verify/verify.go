@@ -19,8 +19,10 @@
 // advertised broker with no endpoint mapping is refused, never dialed
 // directly: that traffic would bypass the NLBs.
 //
-// Paths run in parallel; the whole run is bounded by Options.Timeout and
-// closes every connection it opened before Run returns.
+// Paths run in parallel and never wait for each other (a black-holed NLB
+// costs its own path the stage timeout, nothing else); the whole run is
+// bounded by Options.Timeout and closes every connection it opened before
+// Run returns.
 package verify
 
 import (
@@ -257,16 +259,22 @@ func Run(ctx context.Context, t Target, o Options) *Report {
 		}
 	}()
 
-	// Phase 1: reach and authenticate every broker, read metadata.
-	parallel(runs, func(pr *pathRun) { pr.connect(ctx) })
-
-	// Between phases: the routes the cluster advertises, and the topic.
+	// Every path runs on its own and never waits for another: the first
+	// one to read metadata sets the verification topic up (the others that
+	// get there wait only for that), then each produces and consumes.
+	var once sync.Once
+	topic := noTopic(&t)
+	parallel(runs, func(pr *pathRun) {
+		pr.connect(ctx)
+		if pr.failed || pr.meta == nil {
+			pr.exchange(ctx, noTopic(&t)) // skips: an earlier stage failed
+			return
+		}
+		once.Do(func() { topic = setupTopic(ctx, &t, o, pr, runs) })
+		pr.exchange(ctx, topic)
+	})
 	rep.Checks = append(rep.Checks, refusedRoutes(runs)...)
-	topic := setupTopic(ctx, &t, o, runs)
 	rep.Checks = append(rep.Checks, topic.finding)
-
-	// Phase 2: produce and consume through every path.
-	parallel(runs, func(pr *pathRun) { pr.exchange(ctx, topic) })
 
 	for _, pr := range runs {
 		rep.Paths = append(rep.Paths, pr.report())
