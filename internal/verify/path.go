@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -168,6 +169,7 @@ func (pr *pathRun) report() PathReport {
 func (pr *pathRun) connect(ctx context.Context) {
 	pr.start = time.Now()
 	var addrs []string
+	var reset error // set when the NLB reset the connection as it was established
 	endHost, endPort, splitErr := net.SplitHostPort(pr.path.Endpoint)
 
 	pr.do(ctx, StageDNS, func(ctx context.Context) (string, error) {
@@ -201,6 +203,14 @@ func (pr *pathRun) connect(ctx context.Context) {
 				pr.mu.Unlock()
 				return fmt.Sprintf("connected to %s", c.RemoteAddr()), nil
 			}
+			if errors.Is(err, syscall.ECONNRESET) {
+				// The handshake completed (a refused SYN is ECONNREFUSED)
+				// and the NLB reset the connection before Go looked at
+				// it: the same fault the tls stage sees when the reset
+				// comes a moment later. Report it there, every time.
+				reset = err
+				return fmt.Sprintf("connected to %s, then reset", net.JoinHostPort(a, endPort)), nil
+			}
 			errs = append(errs, err)
 			if ctx.Err() != nil {
 				break
@@ -210,6 +220,9 @@ func (pr *pathRun) connect(ctx context.Context) {
 	})
 
 	pr.do(ctx, StageTLS, func(ctx context.Context) (string, error) {
+		if reset != nil {
+			return "", reset
+		}
 		tc := tls.Client(pr.conn, &tls.Config{
 			ServerName: pr.host,
 			RootCAs:    pr.t.RootCAs,
