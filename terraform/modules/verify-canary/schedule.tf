@@ -34,6 +34,16 @@ resource "aws_cloudwatch_event_target" "schedule" {
   }
 }
 
+# Scheduled invocations are asynchronous; Lambda would retry a failed one
+# twice, so one broken run would report three times, minutes late.
+resource "aws_lambda_function_event_invoke_config" "schedule" {
+  count = var.schedule_enabled ? 1 : 0
+
+  function_name                = aws_lambda_function.runner.function_name
+  maximum_retry_attempts       = 0
+  maximum_event_age_in_seconds = 60
+}
+
 resource "aws_lambda_permission" "schedule" {
   count = var.schedule_enabled ? 1 : 0
 

@@ -169,7 +169,7 @@ run "defaults_on_demand_only" {
   }
 
   assert {
-    condition     = length(aws_cloudwatch_event_rule.schedule) == 0 && length(aws_cloudwatch_event_target.schedule) == 0 && length(aws_lambda_permission.schedule) == 0
+    condition     = length(aws_cloudwatch_event_rule.schedule) == 0 && length(aws_cloudwatch_event_target.schedule) == 0 && length(aws_lambda_permission.schedule) == 0 && length(aws_lambda_function_event_invoke_config.schedule) == 0
     error_message = "no schedule unless schedule_enabled"
   }
 
@@ -212,6 +212,11 @@ run "scheduled_with_alarms_and_topic" {
   assert {
     condition     = aws_lambda_permission.schedule[0].principal == "events.amazonaws.com" && aws_lambda_permission.schedule[0].source_arn == aws_cloudwatch_event_rule.schedule[0].arn
     error_message = "only this rule may invoke the canary"
+  }
+
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.schedule[0].maximum_retry_attempts == 0
+    error_message = "a failed scheduled run must not be retried (it would report late, twice more)"
   }
 
   assert {
