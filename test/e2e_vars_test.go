@@ -38,7 +38,9 @@ func moduleOptions(t *testing.T, r e2eRun) *terraform.Options {
 			"allowed_principals":     []string{"arn:aws:iam::" + r.Account + ":root"},
 			"databricks_external_id": r.ExternalID,
 			// Tagged on everything, so e2e-cleanup can sweep what a killed run leaves.
-			"extra_tags": map[string]string{"E2EPrefix": r.Prefix, "E2ECreatedAt": r.CreatedAt},
+			// E2ERegion: IAM is global, and a sweep in another region must
+			// leave this stack's roles alone.
+			"extra_tags": map[string]string{"E2EPrefix": r.Prefix, "E2ECreatedAt": r.CreatedAt, "E2ERegion": r.Region},
 			// The runner holds only the Databricks role; it creates the
 			// verification topic (auto-creation is off on the cluster).
 			"allow_create_topic": true,

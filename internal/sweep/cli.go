@@ -20,6 +20,8 @@ It deletes only what carries the e2e tags: resources (IAM roles included,
 by their own tags, never by name) tagged E2EPrefix=<run id> and
 E2ECreatedAt older than --older-than, plus the MSK configurations their
 stacks named <run id>-kafka-<version> (configurations cannot be tagged).
+IAM is global: a role tagged E2ERegion=<another region> is left to that
+region's sweep.
 Order: Lambda, interface endpoints, endpoint services, NLBs, target groups,
 MSK clusters, configurations, log groups, hosted zones, roles, security
 groups, subnets, VPCs. Each delete first checks what still holds the
@@ -97,6 +99,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		fmt.Fprintln(stderr, "e2e-cleanup: no AWS region: pass --region or set AWS_REGION")
 		return cmdline.ExitUsage
 	}
+	o.Region = cfg.Region
 	clients := NewClients(cfg, *endpoint)
 
 	plan, err := Discover(ctx, clients, o)

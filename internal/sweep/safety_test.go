@@ -246,3 +246,25 @@ func TestSIGINTExits130(t *testing.T) {
 		t.Errorf("no summary:\n%s", stdout.String())
 	}
 }
+
+// IAM is global: a role whose stack is in another region (E2ERegion) is
+// that region's sweep's, whatever its age.
+func TestRoleOfAnotherRegionKept(t *testing.T) {
+	f := leftovers()
+	tags := map[string]string{}
+	for k, v := range f.roles[0].tags {
+		tags[k] = v
+	}
+	tags[TagRegion] = "eu-west-1"
+	f.roles = append(f.roles, fakeRole{name: "e2e-old1-eu-runner", created: now.Add(-5 * time.Hour), tags: tags})
+	code, out, errOut := runSweep(t, f, "--yes")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if got := touches(f, "e2e-old1-eu-runner"); len(got) != 0 {
+		t.Errorf("a role of a eu-west-1 stack was changed by a us-east-1 sweep: %v", got)
+	}
+	if !strings.Contains(out, "1 kept") && !strings.Contains(out, "kept") {
+		t.Errorf("no kept count:\n%s", out)
+	}
+}

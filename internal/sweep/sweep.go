@@ -41,6 +41,9 @@ import (
 const (
 	TagPrefix    = "E2EPrefix"
 	TagCreatedAt = "E2ECreatedAt"
+	// TagRegion is the region of the run's stack: IAM is global, so a role
+	// whose stack lives in another region is that region's sweep's.
+	TagRegion = "E2ERegion"
 )
 
 // SafePrefix is what every prefix handed to the sweeper must start with, so a
@@ -87,6 +90,9 @@ type Options struct {
 	Prefix string
 	// OlderThan keeps anything younger: a run in progress is never swept.
 	OlderThan time.Duration
+	// Region is the region swept; roles tagged E2ERegion with another
+	// region are kept. Empty keeps no role for that reason.
+	Region string
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 	// WaitForClusters waits this long for deleted MSK clusters to be gone
@@ -176,7 +182,6 @@ func Discover(ctx context.Context, c Clients, o Options) (Plan, error) {
 		}
 	}
 
-	runIDs := map[string]bool{}
 	var groups []string
 	pages := tagging.NewGetResourcesPaginator(c.Tagging, &tagging.GetResourcesInput{
 		TagFilters: []taggingtypes.TagFilter{{Key: aws.String(TagPrefix)}},
@@ -203,7 +208,6 @@ func Discover(ctx context.Context, c Clients, o Options) (Plan, error) {
 			if kind == KindSecurityGroup {
 				groups = append(groups, id)
 			}
-			runIDs[r.Prefix] = true
 			tagged = append(tagged, r)
 		}
 	}
@@ -240,7 +244,10 @@ func Discover(ctx context.Context, c Clients, o Options) (Plan, error) {
 			if ts, err := time.Parse(time.RFC3339, tags[TagCreatedAt]); err == nil {
 				r.Created = ts
 			}
-			runIDs[r.Prefix] = true
+			if reg := tags[TagRegion]; reg != "" && o.Region != "" && reg != o.Region {
+				plan.Keep = append(plan.Keep, Kept{r, "its stack is in " + reg + " (" + TagRegion + "): sweep that region"})
+				continue
+			}
 			consider(r)
 		}
 	}
