@@ -41,6 +41,8 @@ type input struct {
 	Required bool
 	Help     string
 	Check    func(string) error
+	// Distinct: a list input whose items must differ (as the module requires).
+	Distinct bool
 }
 
 func (in input) Env() string { return "MSKVPCE_" + strings.ToUpper(in.Var) }
@@ -96,6 +98,9 @@ var inputs = []input{
 			if !rePrefix.MatchString(v) {
 				return fmt.Errorf("%q must be 3-24 characters of lowercase letters, digits and hyphens, start with a letter and not end with a hyphen (it keeps NLB and target group names within 32 characters), e.g. msk-vpce-dev", v)
 			}
+			if strings.HasPrefix(v, "internal-") || strings.Contains(v, "--") {
+				return fmt.Errorf("%q must not start with \"internal-\" (Elastic Load Balancing reserves it) nor contain \"--\", e.g. msk-vpce-dev", v)
+			}
 			return nil
 		}},
 	{Var: "cidr_block", Flag: "cidr-block", Kind: kString, Required: true, Help: "IPv4 CIDR of the new VPC, /16 to /24, e.g. 172.18.0.0/16",
@@ -112,7 +117,7 @@ var inputs = []input{
 			}
 			return nil
 		}},
-	{Var: "allowed_principals", Flag: "allowed-principal", Kind: kList, Required: true, Help: "principal allowed to connect to the endpoint services; default: Databricks serverless,\n" + strings.Repeat(" ", 32) + "arn:aws:iam::" + DatabricksServerlessAccount + ":role/private-connectivity-role-<region>\n" + strings.Repeat(" ", 32) + "(GovCloud: another account, pass it explicitly)",
+	{Var: "allowed_principals", Flag: "allowed-principal", Kind: kList, Required: true, Distinct: true, Help: "principal allowed to connect to the endpoint services; default: Databricks serverless,\n" + strings.Repeat(" ", 32) + "arn:aws:iam::" + DatabricksServerlessAccount + ":role/private-connectivity-role-<region>\n" + strings.Repeat(" ", 32) + "(GovCloud: another account, pass it explicitly)",
 		Check: func(v string) error {
 			if strings.Contains(v, "*") {
 				return fmt.Errorf("%q contains a wildcard: anyone matching it could connect to your brokers; name the exact role, e.g. arn:aws:iam::123456789012:role/private-connectivity-role-us-east-1", v)
@@ -264,10 +269,15 @@ func check(in input, v any, from string) error {
 	default:
 		return usagef("%s: unexpected value %v", source(in, from), v)
 	}
+	seen := map[string]bool{}
 	for _, it := range items {
 		if err := in.Check(it); err != nil {
 			return usagef("%s: %v", source(in, from), err)
 		}
+		if in.Distinct && seen[it] {
+			return usagef("%s: %q is given twice; name each once", source(in, from), it)
+		}
+		seen[it] = true
 	}
 	return nil
 }

@@ -18,7 +18,13 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden with the curr
 // Check compares got with testdata/<name>.golden, or writes it with -update.
 func Check(t testing.TB, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
+	File(t, filepath.Join("testdata", name+".golden"), got)
+}
+
+// File compares got with the file at path (a generated file checked in
+// elsewhere, e.g. a terraform test), or writes it with -update.
+func File(t testing.TB, path string, got []byte) {
+	t.Helper()
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)

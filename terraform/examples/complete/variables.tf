@@ -24,8 +24,8 @@ variable "cidr_block" {
   type        = string
 
   validation {
-    condition     = can(cidrhost(var.cidr_block, 0)) && can(regex("^[0-9.]+/(1[6-9]|2[0-4])$", var.cidr_block))
-    error_message = "cidr_block must be an IPv4 CIDR block with a prefix length between /16 and /24, such as 172.18.0.0/16."
+    condition     = can(cidrhost(var.cidr_block, 0)) && can(regex("^[0-9.]+/(1[6-9]|2[0-4])$", var.cidr_block)) && try(cidrsubnet(var.cidr_block, 0, 0) == var.cidr_block, false)
+    error_message = "cidr_block must be an IPv4 network address with a prefix length between /16 and /24, such as 172.18.0.0/16 (not 172.18.1.0/16)."
   }
 }
 
@@ -36,6 +36,11 @@ variable "prefix" {
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.prefix))
     error_message = "prefix must be 3-24 characters of lowercase letters, digits and hyphens, start with a letter and not end with a hyphen."
+  }
+
+  validation {
+    condition     = !startswith(var.prefix, "internal-") && !strcontains(var.prefix, "--")
+    error_message = "prefix must not start with \"internal-\" (reserved by Elastic Load Balancing) nor contain \"--\"."
   }
 }
 
@@ -68,6 +73,11 @@ variable "allowed_principals" {
   validation {
     condition     = var.allowed_principals == null || alltrue([for p in coalesce(var.allowed_principals, []) : !strcontains(p, "*") && can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|(role|user)/[A-Za-z0-9+=,.@_/-]+)$", p))])
     error_message = "allowed_principals must be IAM ARNs (account root, role or user) without wildcards."
+  }
+
+  validation {
+    condition     = var.allowed_principals == null || try(length(var.allowed_principals) > 0 && length(distinct(var.allowed_principals)) == length(var.allowed_principals), false)
+    error_message = "allowed_principals must name at least one principal, each once (or be null for Databricks serverless in this region)."
   }
 }
 
@@ -202,6 +212,11 @@ variable "databricks_ncc_id" {
   description = "ID of an existing network connectivity configuration to add the rules to; null creates <prefix>-ncc."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.databricks_ncc_id == null || can(regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", var.databricks_ncc_id))
+    error_message = "databricks_ncc_id must be the UUID of a network connectivity configuration (account console, Security, Networking), or null."
+  }
 }
 
 variable "allow_create_topic" {
