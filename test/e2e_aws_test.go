@@ -133,18 +133,14 @@ func (s *awsStack) deployConsumer(t *testing.T) {
 			"endpoint_service_name": b.EndpointServiceName,
 		})
 	}
-	dir := test_structure.CopyTerraformFolderToTemp(t, "fixtures", "consumer")
-	opts := terraform.WithDefaultRetryableErrors(t, &terraform.Options{
-		TerraformDir: dir,
-		Vars: map[string]any{
-			"region":          d.Region,
-			"prefix":          test_structure.LoadString(t, s.dir, "prefix"),
-			"brokers":         brokers,
-			"msk_role_arn":    d.RoleARN,
-			"lambda_zip_path": buildRunnerZip(t),
-			"created_at":      test_structure.LoadString(t, s.dir, "created_at"),
-		},
-		NoColor: true,
+	// TestE2EConsumerVarsPlan plans these same options offline.
+	opts := consumerOptions(t, consumerRun{
+		Region:    d.Region,
+		Prefix:    test_structure.LoadString(t, s.dir, "prefix"),
+		Brokers:   brokers,
+		RoleARN:   d.RoleARN,
+		ZipPath:   buildRunnerZip(t),
+		CreatedAt: test_structure.LoadString(t, s.dir, "created_at"),
 	})
 	test_structure.SaveTerraformOptions(t, s.consumerDir, opts)
 	terraform.InitAndApply(t, opts)

@@ -1,6 +1,8 @@
 package test
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -44,6 +46,30 @@ func moduleOptions(t *testing.T, r e2eRun) *terraform.Options {
 			// The runner holds only the Databricks role; it creates the
 			// verification topic (auto-creation is off on the cluster).
 			"allow_create_topic": true,
+		},
+		NoColor: true,
+	})
+}
+
+// consumerRun is what the e2e hands the consumer fixture once the module is up.
+type consumerRun struct {
+	Region, Prefix, RoleARN, ZipPath, CreatedAt string
+	Brokers                                     []map[string]any
+}
+
+// consumerOptions copies test/fixtures/consumer to a temp folder and
+// returns the options the e2e deploys it with.
+func consumerOptions(t *testing.T, r consumerRun) *terraform.Options {
+	dir := test_structure.CopyTerraformFolderToTemp(t, "fixtures", "consumer")
+	return terraform.WithDefaultRetryableErrors(t, &terraform.Options{
+		TerraformDir: dir,
+		Vars: map[string]any{
+			"region":          r.Region,
+			"prefix":          r.Prefix,
+			"brokers":         r.Brokers,
+			"msk_role_arn":    r.RoleARN,
+			"lambda_zip_path": r.ZipPath,
+			"created_at":      r.CreatedAt,
 		},
 		NoColor: true,
 	})
@@ -126,5 +152,83 @@ func TestE2EVarsPlan(t *testing.T) {
 	}
 	if !strings.Contains(out, "Plan:") {
 		t.Errorf("no plan summary in the output:\n%s", out)
+	}
+}
+
+// TestE2EConsumerVarsPlan plans the consumer fixture offline with the
+// variables the e2e passes it, brokers shaped like the module's output, and
+// endpoint services in the module's zones: a missing input, or a consumer
+// with no subnet in a service's zone, fails here and not on AWS.
+func TestE2EConsumerVarsPlan(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plans the consumer fixture; run without -short")
+	}
+	t.Setenv("TF_CLI_CONFIG_FILE", schemaProviderConfig(t))
+	// The shared data-source fixture, plus what the consumer reads: each
+	// broker's endpoint service, offered in the module's first zone.
+	base, err := os.ReadFile(filepath.Join("..", "tools", "fixtures", "data-sources.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var data map[string]any
+	if err := json.Unmarshal(base, &data); err != nil {
+		t.Fatal(err)
+	}
+	data["aws_vpc_endpoint_service"] = map[string]any{
+		"service_name":       "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0",
+		"service_id":         "vpce-svc-0123456789abcdef0",
+		"availability_zones": []string{"us-east-1a"},
+	}
+	fx := filepath.Join(t.TempDir(), "data-sources.json")
+	b, _ := json.Marshal(data)
+	if err := os.WriteFile(fx, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MSKVPCE_SCHEMA_PROVIDER_DATA", fx)
+
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	if err := os.WriteFile(bin, []byte("offline plan"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	zipPath := filepath.Join(t.TempDir(), "runner.zip")
+	if err := writeRunnerZip(zipPath, bin); err != nil {
+		t.Fatal(err)
+	}
+	var brokers []map[string]any
+	for i := 1; i <= 3; i++ {
+		brokers = append(brokers, map[string]any{
+			"broker_id":             i,
+			"hostname":              fmt.Sprintf("b-%d.e2e-ab12cd-msk.abc123.c2.kafka.us-east-1.amazonaws.com", i),
+			"endpoint_service_id":   fmt.Sprintf("vpce-svc-%017d", i),
+			"endpoint_service_name": fmt.Sprintf("com.amazonaws.vpce.us-east-1.vpce-svc-%017d", i),
+		})
+	}
+	opts := consumerOptions(t, consumerRun{
+		Region:    "us-east-1",
+		Prefix:    "e2e-ab12cd",
+		Brokers:   brokers,
+		RoleARN:   "arn:aws:iam::123456789012:role/e2e-ab12cd-databricks-msk",
+		ZipPath:   zipPath,
+		CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Format(time.RFC3339),
+	})
+	opts.PlanFilePath = filepath.Join(t.TempDir(), "consumer.tfplan")
+	out, err := terraform.InitAndPlanE(t, opts)
+	if err != nil {
+		t.Fatalf("terraform plan of the consumer with the e2e's variables: %v\n%s", err, out)
+	}
+	plan := terraform.ShowWithStruct(t, opts)
+	subnets := 0
+	for addr, rc := range plan.ResourceChangesMap {
+		if rc.Type != "aws_subnet" {
+			continue
+		}
+		subnets++
+		after, _ := rc.Change.After.(map[string]any)
+		if id, _ := after["availability_zone_id"].(string); id == "" || id == "use1-az3" {
+			t.Errorf("%s: availability_zone_id %v, want one of the module's zone IDs", addr, after["availability_zone_id"])
+		}
+	}
+	if subnets != 3 {
+		t.Errorf("%d consumer subnets planned, want 3", subnets)
 	}
 }
