@@ -210,11 +210,11 @@ func TestSIGINTExits130(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	f := leftovers()
-	var proc *os.Process
+	procs := make(chan *os.Process, 1)
 	signalled := make(chan struct{})
 	f.onCall = func(call string) {
 		if strings.HasPrefix(call, "lambda:DeleteFunction") {
-			_ = proc.Signal(syscall.SIGINT)
+			_ = (<-procs).Signal(syscall.SIGINT)
 			close(signalled)
 			time.Sleep(200 * time.Millisecond) // the signal lands while this delete is in flight
 		}
@@ -229,7 +229,7 @@ func TestSIGINTExits130(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	proc = cmd.Process
+	procs <- cmd.Process
 	err := cmd.Wait()
 	select {
 	case <-signalled:
