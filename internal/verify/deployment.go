@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -75,6 +76,20 @@ func Verify(ctx context.Context, r Request) (*Report, error) {
 	}
 	if len(r.ControlPlane) > 0 && r.Deployment == nil {
 		return nil, inputErrorf("control-plane checks need the deployment's Terraform outputs")
+	}
+	if len(r.ControlPlane) > 0 {
+		var missing []string
+		for _, b := range r.Deployment.Brokers {
+			if b.NLBARN == "" {
+				missing = append(missing, fmt.Sprintf("broker %d nlb_arn", b.ID))
+			}
+			if b.TargetGroupARN == "" {
+				missing = append(missing, fmt.Sprintf("broker %d target_group_arn", b.ID))
+			}
+		}
+		if len(missing) > 0 {
+			return nil, inputErrorf("control-plane checks need every broker's nlb_arn and target_group_arn; the outputs lack %s: pass the full `terraform output -json` of the module, or --checks data", strings.Join(missing, ", "))
+		}
 	}
 	needAWS := len(r.ControlPlane) > 0 || (r.Data && t.Credentials == nil)
 	if needAWS {

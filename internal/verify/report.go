@@ -26,10 +26,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "mskvpce verify  run %s", r.RunID)
 	if !r.NoDataPath {
-		fmt.Fprintf(&b, "  topic %s", r.Topic)
+		fmt.Fprintf(&b, "  topic %s", escape(r.Topic))
 	}
 	if r.Region != "" {
-		fmt.Fprintf(&b, "  region %s", r.Region)
+		fmt.Fprintf(&b, "  region %s", escape(r.Region))
 	}
 	if r.NoDataPath {
 		b.WriteString("  (control plane only: no broker path exercised)")
@@ -46,7 +46,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		head = append(head, "RESULT")
 		fmt.Fprintln(tw, strings.Join(head, "\t"))
 		for _, p := range r.Paths {
-			row := []string{fmt.Sprint(p.BrokerID), p.Mechanism, p.Endpoint}
+			row := []string{fmt.Sprint(p.BrokerID), p.Mechanism, escape(p.Endpoint)}
 			for _, s := range Stages {
 				row = append(row, cell(p.Stage(s)))
 			}
@@ -98,7 +98,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if len(r.Notes) > 0 {
 		b.WriteString("\nNotes:\n")
 		for _, n := range r.Notes {
-			fmt.Fprintf(&b, "  %s\n", n)
+			fmt.Fprintf(&b, "  %s\n", escape(n))
 		}
 	}
 
@@ -119,9 +119,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if len(fails) > 0 {
 		b.WriteString("\nFailures:\n")
 		for _, f := range fails {
-			fmt.Fprintf(&b, "  %s, %s: %s\n", f.Target, f.Check, f.Detail)
+			fmt.Fprintf(&b, "  %s, %s: %s\n", escape(f.Target), f.Check, escape(f.Detail))
 			if f.NextStep != "" {
-				fmt.Fprintf(&b, "    next: %s\n", f.NextStep)
+				fmt.Fprintf(&b, "    next: %s\n", escape(f.NextStep))
 			}
 		}
 	}
@@ -162,7 +162,7 @@ func checkTable(b *strings.Builder, heading string, checks []finding.Finding) er
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHECK\tTARGET\tRESULT\tDETAIL")
 	for _, c := range checks {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Check, c.Target, cell(c), c.Detail)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", escape(c.Check), escape(c.Target), cell(c), escape(c.Detail))
 	}
 	return tw.Flush()
 }
@@ -177,3 +177,22 @@ func cell(f finding.Finding) string {
 		return fmt.Sprintf("FAIL %dms", f.Millis)
 	}
 }
+
+// escape keeps the table one line per row and free of terminal escapes:
+// inputs (hostnames, topic names, broker messages) reach it verbatim.
+func escape(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }

@@ -32,13 +32,13 @@ func ParseEndpoint(s string) (Path, error) {
 	if !ok || adv == "" || end == "" {
 		return Path{}, fmt.Errorf("endpoint %q: want advertised-host:port=endpoint-host:port", s)
 	}
-	host, _, err := net.SplitHostPort(adv)
-	if err != nil {
-		return Path{}, fmt.Errorf("endpoint %q: advertised address %q is not host:port: %w", s, adv, err)
+	if err := checkHostPort("advertised address", adv); err != nil {
+		return Path{}, fmt.Errorf("endpoint %q: %w", s, err)
 	}
-	if _, _, err := net.SplitHostPort(end); err != nil {
-		return Path{}, fmt.Errorf("endpoint %q: endpoint address %q is not host:port: %w", s, end, err)
+	if err := checkHostPort("endpoint address", end); err != nil {
+		return Path{}, fmt.Errorf("endpoint %q: %w", s, err)
 	}
+	host, _, _ := net.SplitHostPort(adv)
 	id, err := BrokerIDFromHost(host)
 	if err != nil {
 		return Path{}, fmt.Errorf("endpoint %q: %w", s, err)
@@ -80,18 +80,80 @@ func (t Target) Validate() error {
 	if len(t.Paths) == 0 {
 		errs = append(errs, errors.New("no broker paths: give at least one advertised=endpoint mapping"))
 	}
+	if t.Topic != "" {
+		if err := ValidateTopic(t.Topic); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	seen := map[int]bool{}
 	for _, p := range t.Paths {
+		if p.BrokerID <= 0 {
+			errs = append(errs, fmt.Errorf("broker id %d: MSK broker ids start at 1", p.BrokerID))
+		}
 		if seen[p.BrokerID] {
 			errs = append(errs, fmt.Errorf("broker %d is mapped twice", p.BrokerID))
 		}
 		seen[p.BrokerID] = true
-		if _, _, err := net.SplitHostPort(p.Advertised); err != nil {
-			errs = append(errs, fmt.Errorf("broker %d: advertised address %q is not host:port", p.BrokerID, p.Advertised))
-		}
-		if _, _, err := net.SplitHostPort(p.Endpoint); err != nil {
-			errs = append(errs, fmt.Errorf("broker %d: endpoint %q is not host:port", p.BrokerID, p.Endpoint))
+		errs = append(errs, checkAdvertised(p))
+		if err := checkHostPort("endpoint", p.Endpoint); err != nil {
+			errs = append(errs, fmt.Errorf("broker %d: %w", p.BrokerID, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkAdvertised: an MSK broker hostname (b-<id>.…) naming this broker.
+func checkAdvertised(p Path) error {
+	if err := checkHostPort("advertised address", p.Advertised); err != nil {
+		return fmt.Errorf("broker %d: %w", p.BrokerID, err)
+	}
+	host, _, _ := net.SplitHostPort(p.Advertised)
+	id, err := BrokerIDFromHost(host)
+	switch {
+	case err != nil:
+		return fmt.Errorf("broker %d: %w", p.BrokerID, err)
+	case id != p.BrokerID && p.BrokerID > 0:
+		return fmt.Errorf("broker %d: hostname %s names broker %d", p.BrokerID, host, id)
+	}
+	return nil
+}
+
+// checkHostPort refuses what would only fail later, blamed on DNS or AWS:
+// no host, a host that already carries a port (an nlb_dns_name with
+// ":9098"), a port outside 1..65535.
+func checkHostPort(what, s string) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("%s %q is not host:port", what, s)
+	}
+	if host == "" {
+		return fmt.Errorf("%s %q has no host", what, s)
+	}
+	if strings.Contains(host, ":") && net.ParseIP(host) == nil {
+		return fmt.Errorf("%s %q: host %q carries a port: give the DNS name alone (nlb_dns_name without :9098)", what, s, host)
+	}
+	if strings.ContainsFunc(host, func(r rune) bool { return r < 0x20 || r == 0x7f || r == ' ' }) {
+		return fmt.Errorf("%s %q: host holds spaces or control characters", what, s)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%s %q: port %q is not a number in 1..65535 (MSK's IAM port is 9098)", what, s, port)
+	}
+	return nil
+}
+
+// ValidateTopic applies Kafka's topic-name rules (1..249 characters of
+// [a-zA-Z0-9._-], not "." or "..").
+func ValidateTopic(name string) error {
+	switch {
+	case name == "" || name == "." || name == "..":
+		return fmt.Errorf("topic %q is not a valid Kafka topic name", name)
+	case len(name) > 249:
+		return fmt.Errorf("topic name is %d characters long: Kafka allows at most 249", len(name))
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return fmt.Errorf("topic %q: Kafka topic names hold only letters, digits, '.', '_' and '-' (found %q)", name, r)
+		}
+	}
+	return nil
 }

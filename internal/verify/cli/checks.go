@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/controlplane"
@@ -141,7 +144,7 @@ func runPermissions(stdin io.Reader, stdout, stderr io.Writer, args []string) in
 	}
 	if *tfOut != "" {
 		var err error
-		if d, err = readOutputs(*tfOut, stdin); err != nil {
+		if d, err = readOutputs(*tfOut, stdin, 0); err != nil {
 			fmt.Fprintf(stderr, "verify permissions: %v\n", err)
 			return ExitUsage
 		}
@@ -150,8 +153,13 @@ func runPermissions(stdin io.Reader, stdout, stderr io.Writer, args []string) in
 	return ExitOK
 }
 
-// readOutputs parses `terraform output -json` from a file or stdin ("-").
-func readOutputs(path string, stdin io.Reader) (tfoutputs.Deployment, error) {
+// maxOutputs bounds what --tf-outputs reads: outputs are a few KiB.
+const maxOutputs = 16 << 20
+
+// readOutputs parses `terraform output -json` from a file or stdin ("-"),
+// reading for at most timeout (0: no bound), and refuses anything after the
+// JSON document.
+func readOutputs(path string, stdin io.Reader, timeout time.Duration) (tfoutputs.Deployment, error) {
 	r, name := stdin, "stdin"
 	if path != "-" {
 		f, err := os.Open(path)
@@ -161,9 +169,48 @@ func readOutputs(path string, stdin io.Reader) (tfoutputs.Deployment, error) {
 		defer f.Close()
 		r, name = f, path
 	}
-	d, err := tfoutputs.Parse(r)
+	type read struct {
+		b   []byte
+		err error
+	}
+	ch := make(chan read, 1)
+	go func() {
+		b, err := io.ReadAll(io.LimitReader(r, maxOutputs+1))
+		ch <- read{b, err}
+	}()
+	var got read
+	if timeout > 0 {
+		select {
+		case got = <-ch:
+		case <-time.After(timeout):
+			return tfoutputs.Deployment{}, badInput("--tf-outputs %s: nothing complete to read within --timeout %s: pipe `terraform output -json` into it, or pass a file", name, timeout)
+		}
+	} else {
+		got = <-ch
+	}
+	if got.err != nil {
+		return tfoutputs.Deployment{}, badInput("--tf-outputs %s: %v", name, got.err)
+	}
+	if len(got.b) > maxOutputs {
+		return tfoutputs.Deployment{}, badInput("--tf-outputs %s: more than %d MiB: not `terraform output -json`", name, maxOutputs>>20)
+	}
+	dec := json.NewDecoder(bytes.NewReader(got.b))
+	var v json.RawMessage
+	if err := dec.Decode(&v); err == nil {
+		if rest := bytes.TrimSpace(got.b[dec.InputOffset():]); len(rest) > 0 {
+			return tfoutputs.Deployment{}, badInput("--tf-outputs %s: %d bytes after the JSON document (%q…): pass the output of one `terraform output -json` alone", name, len(rest), clip(rest, 20))
+		}
+	}
+	d, err := tfoutputs.Parse(bytes.NewReader(got.b))
 	if err != nil {
 		return d, badInput("--tf-outputs %s: %v", name, err)
 	}
 	return d, nil
+}
+
+func clip(b []byte, n int) string {
+	if len(b) > n {
+		b = b[:n]
+	}
+	return string(b)
 }

@@ -100,6 +100,7 @@ type options struct {
 	faults       cmdline.Strings
 	checks       string
 	mechanism    string
+	set          map[string]bool // flags given on the command line
 }
 
 // badInput is a bad input: exit 2.
@@ -143,9 +144,9 @@ func RunWithStdin(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer
 	if code, done := cmdline.Parse(fs, args, stdout, stderr, false); done {
 		return code
 	}
-	stageSet := false
-	fs.Visit(func(f *flag.Flag) { stageSet = stageSet || f.Name == "stage-timeout" })
-	if !stageSet && o.stageTimeout > o.timeout {
+	o.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	if !o.set["stage-timeout"] && o.stageTimeout > o.timeout {
 		// --timeout 3s alone: the default stage bound yields to it.
 		o.stageTimeout = o.timeout
 	}
@@ -277,6 +278,14 @@ func (o options) check() error {
 		return badInput("--local-fault needs --local (faults are injected into the in-process environment)")
 	case (o.local || o.localInfo != "") && (o.roleARN != "" || o.profile != ""):
 		return badInput("--role-arn/--profile do not apply to the local environment, which has its own credentials")
+	case (o.local || o.localInfo != "") && (o.set["ca-file"] || o.set["region"] || o.set["bootstrap"]):
+		return badInput("--ca-file, --region and --bootstrap do not apply to the local environment, which brings its own CA, region and brokers: drop them")
+	case o.tfOutputs != "" && o.set["bootstrap"]:
+		return badInput("--bootstrap does not apply to --tf-outputs, which names the bootstrap brokers itself: drop it")
+	case o.topic != "" && verify.ValidateTopic(o.topic) != nil:
+		return badInput("--topic: %v", verify.ValidateTopic(o.topic))
+	case o.set["checks"] && strings.TrimSpace(o.checks) == "":
+		return badInput("--checks '' selects nothing: name checks (all, data, control-plane or check ids) or drop the flag")
 	}
 	return nil
 }
@@ -306,7 +315,7 @@ func (o options) dataTarget(stdin io.Reader, dep **tfoutputs.Deployment) (verify
 			return t, badInput("--local-info %s: %v", o.localInfo, err)
 		}
 	case o.tfOutputs != "":
-		d, err := readOutputs(o.tfOutputs, stdin)
+		d, err := readOutputs(o.tfOutputs, stdin, o.timeout)
 		if err != nil {
 			return t, err
 		}

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mskvpce/mskvpce/internal/controlplane"
 	"github.com/mskvpce/mskvpce/internal/localmsk"
@@ -32,8 +34,10 @@ func outputs(t *testing.T, drop string) string {
 		"bootstrap_brokers_sasl_iam": "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098,b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098",
 		"databricks_msk_role_arn":    "arn:aws:iam::111122223333:role/demo-databricks-msk",
 		"brokers": []map[string]any{
-			{"broker_id": 1, "hostname": "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "nlb_dns_name": "127.0.0.1"},
-			{"broker_id": 2, "hostname": "b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "nlb_dns_name": "127.0.0.1"},
+			{"broker_id": 1, "hostname": "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "nlb_dns_name": "127.0.0.1",
+				"nlb_arn": "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/demo-b1/0123456789abcdef", "target_group_arn": "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/demo-b1/0123456789abcdef"},
+			{"broker_id": 2, "hostname": "b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "nlb_dns_name": "127.0.0.1",
+				"nlb_arn": "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/demo-b2/0123456789abcdef", "target_group_arn": "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/demo-b2/0123456789abcdef"},
 		},
 	}
 	delete(v, drop)
@@ -46,6 +50,26 @@ func outputs(t *testing.T, drop string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// outputsWith is outputs with broker 1's field set to val (nil deletes it).
+func outputsWith(t *testing.T, field string, val any) string {
+	t.Helper()
+	var m map[string]map[string]any
+	if err := json.Unmarshal([]byte(outputs(t, "")), &m); err != nil {
+		t.Fatal(err)
+	}
+	b1 := m["brokers"]["value"].([]any)[0].(map[string]any)
+	if val == nil {
+		delete(b1, field)
+	} else {
+		b1[field] = val
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
 }
 
 func TestBadInputsExit2(t *testing.T) {
@@ -98,6 +122,24 @@ func TestBadInputsExit2(t *testing.T) {
 		{"empty check list", "", []string{"--local", "--checks", ","}, []string{"selects nothing"}},
 		{"permissions outputs missing", "", []string{"permissions", "--tf-outputs", filepath.Join(dir, "nope.json")}, []string{"--tf-outputs " + filepath.Join(dir, "nope.json")}},
 		{"unknown flag", "", []string{"--nope"}, []string{"flag provided but not defined: -nope"}},
+		{"endpoint port 0", "", []string{"--region", "us-east-1", "--endpoint", "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098=nlb:0"}, []string{"--endpoint", `port "0" is not a number in 1..65535`}},
+		{"endpoint port 99999", "", []string{"--region", "us-east-1", "--endpoint", "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098=nlb:99999"}, []string{`port "99999"`}},
+		{"endpoint port abc", "", []string{"--region", "us-east-1", "--endpoint", "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098=nlb:abc"}, []string{`port "abc"`}},
+		{"endpoint without host", "", []string{"--region", "us-east-1", "--endpoint", "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098=:9098"}, []string{"has no host"}},
+		{"endpoint broker id 0", "", []string{"--region", "us-east-1", "--endpoint", "b-0.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098=nlb:9098"}, []string{"not an MSK broker hostname"}},
+		{"nlb_dns_name with a port", outputsWith(t, "nlb_dns_name", "nlb-1.elb.amazonaws.com:9098"), []string{"--tf-outputs", "-"}, []string{"carries a port", "nlb_dns_name without :9098"}},
+		{"outputs broker id 0", outputsWith(t, "broker_id", 0), []string{"--tf-outputs", "-"}, []string{"broker id 0"}},
+		{"outputs hostname not MSK", outputsWith(t, "hostname", "kafka.example.com"), []string{"--tf-outputs", "-"}, []string{"not an MSK broker hostname"}},
+		{"outputs hostname of another broker", outputsWith(t, "hostname", "b-7.demo.abc123.c2.kafka.us-east-1.amazonaws.com"), []string{"--tf-outputs", "-"}, []string{"names broker 7"}},
+		{"outputs without nlb_arn for control-plane checks", outputsWith(t, "nlb_arn", nil), []string{"--tf-outputs", "-", "--checks", "control-plane"}, []string{"broker 1 nlb_arn", "--checks data"}},
+		{"outputs without target_group_arn for control-plane checks", outputsWith(t, "target_group_arn", nil), []string{"--tf-outputs", "-"}, []string{"broker 1 target_group_arn"}},
+		{"invalid topic", "", []string{"--local", "--topic", "bad topic/../x"}, []string{"Kafka topic names hold only"}},
+		{"topic too long", "", []string{"--local", "--topic", strings.Repeat("t", 250)}, []string{"at most 249"}},
+		{"trailing garbage after the JSON", outputs(t, "") + "\nError: state lock", []string{"--tf-outputs", "-"}, []string{"bytes after the JSON document"}},
+		{"--ca-file with --local", "", []string{"--local", "--ca-file", notPEM}, []string{"do not apply to the local environment"}},
+		{"--bootstrap with --tf-outputs", outputs(t, ""), []string{"--tf-outputs", "-", "--bootstrap", "b-1.x:9098"}, []string{"--bootstrap does not apply to --tf-outputs"}},
+		{"empty --checks", "", []string{"--local", "--checks", ""}, []string{"--checks '' selects nothing"}},
+		{"unknown SASL mechanism", "", []string{"--local", "--sasl-mechanism", "scram"}, []string{"want aws-msk-iam"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -297,5 +339,22 @@ func TestSASLMechanismFlag(t *testing.T) {
 	code, _, errs = run(t, "", "--local", "--sasl-mechanism", "plain")
 	if code != cli.ExitUsage || !strings.Contains(errs, "want aws-msk-iam") {
 		t.Errorf("--sasl-mechanism plain: exit %d, stderr %q; want 2 naming the choices", code, errs)
+	}
+}
+
+// TestOutputsStdinBoundedByTimeout: --tf-outputs - on a pipe that never
+// ends gives up at --timeout with exit 2.
+func TestOutputsStdinBoundedByTimeout(t *testing.T) {
+	t.Parallel()
+	r, w := io.Pipe()
+	defer w.Close()
+	var out, errb bytes.Buffer
+	start := time.Now()
+	code := cli.RunWithStdin(context.Background(), r, &out, &errb, []string{"--tf-outputs", "-", "--timeout", "500ms"})
+	if code != cli.ExitUsage || !strings.Contains(errb.String(), "within --timeout 500ms") {
+		t.Errorf("exit %d, stderr %q; want 2 naming --timeout", code, errb.String())
+	}
+	if el := time.Since(start); el > 3*time.Second {
+		t.Errorf("took %s, want about 500ms", el)
 	}
 }
