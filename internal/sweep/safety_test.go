@@ -268,3 +268,20 @@ func TestRoleOfAnotherRegionKept(t *testing.T) {
 		t.Errorf("no kept count:\n%s", out)
 	}
 }
+
+// A cluster a killed destroy left DELETING is waited for, not a failure.
+func TestClusterAlreadyDeletingIsWaitedFor(t *testing.T) {
+	f := leftovers()
+	arn := "arn:aws:kafka:us-east-1:123456789012:cluster/e2e-old1/uuid-1"
+	f.fail["kafka:DeleteCluster "+arn] = failure{code: "BadRequestException"}
+	code, out, errOut := runSweep(t, f, "--yes", "--output", "json", "--wait-clusters", "1m")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if st := outcomes(t, out); st[arn] != StatusDeleted {
+		t.Errorf("cluster: %q, want deleted", st[arn])
+	}
+	if !slices.Contains(f.calls, "kafka:DescribeClusterV2 "+arn) {
+		t.Errorf("did not wait for the deleting cluster: %v", f.calls)
+	}
+}

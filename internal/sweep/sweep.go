@@ -359,6 +359,9 @@ func Execute(ctx context.Context, c Clients, p Plan, o Options, progress func(Ou
 				if r.Kind == KindKafkaCluster {
 					clusters = append(clusters, r)
 				}
+			case r.Kind == KindKafkaCluster && isAlreadyDeleting(err):
+				// An earlier sweep or destroy started it: wait for it the same way.
+				clusters = append(clusters, r)
 			case isNotFound(err):
 				oc.Status = StatusGone
 			case isDependency(err):
@@ -430,7 +433,10 @@ func isDependency(err error) bool {
 		"InvalidGroup.InUse", "ConflictException":
 		return true
 	case "BadRequestException", "InvalidParameterException":
-		return strings.Contains(strings.ToLower(api.ErrorMessage()), "in use")
+		// MSK: "You can't delete cluster in HEALING state." (MAINTENANCE,
+		// UPDATING...) passes; retry it like a dependency.
+		msg := strings.ToLower(api.ErrorMessage())
+		return strings.Contains(msg, "in use") || strings.Contains(msg, "can't delete cluster in")
 	}
 	return false
 }
@@ -443,4 +449,13 @@ func isNotFound(err error) bool {
 	}
 	code := api.ErrorCode()
 	return strings.Contains(code, "NotFound") || strings.HasPrefix(code, "NoSuch")
+}
+
+// isAlreadyDeleting reports MSK refusing to delete a cluster that is already
+// being deleted ("BadRequestException: You can't delete cluster in DELETING
+// state.").
+func isAlreadyDeleting(err error) bool {
+	var api smithy.APIError
+	return errors.As(err, &api) && api.ErrorCode() == "BadRequestException" &&
+		strings.Contains(strings.ToUpper(api.ErrorMessage()), "DELETING")
 }

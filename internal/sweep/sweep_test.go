@@ -290,7 +290,12 @@ func (f *fakeAWS) rest(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	case r.Method == http.MethodDelete && strings.HasPrefix(path, "/v1/clusters/"):
 		arn := strings.TrimPrefix(path, "/v1/clusters/")
-		f.record("kafka:DeleteCluster " + arn)
+		if fl, ok := f.record("kafka:DeleteCluster " + arn); ok {
+			w.Header().Set("X-Amzn-Errortype", fl.code)
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"message":"You can't delete cluster in DELETING state."}`)
+			return
+		}
 		fmt.Fprintf(w, `{"clusterArn":%q,"state":"DELETING"}`, arn)
 	case r.Method == http.MethodGet && strings.HasPrefix(path, "/api/v2/clusters/"):
 		f.record("kafka:DescribeClusterV2 " + strings.TrimPrefix(path, "/api/v2/clusters/"))
