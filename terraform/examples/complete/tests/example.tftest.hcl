@@ -1,5 +1,7 @@
 # The root configuration: seed variables validated, module wired, outputs
-# re-exported. Planned against a mock of the real AWS provider schema.
+# re-exported. Planned against a mock of the real AWS provider schema. Bad
+# values of deploy's inputs: bad_inputs.tftest.hcl, generated from
+# internal/deploy/testdata/bad_inputs.json.
 
 mock_provider "aws" {
   mock_data "aws_partition" {
@@ -78,134 +80,6 @@ run "seed_values_plan" {
     condition     = output.external_id_is_placeholder == true
     error_message = "the seed's placeholder external ID must be reported as such"
   }
-}
-
-run "rejects_region_format" {
-  command = plan
-  variables {
-    region = "US-EAST-1"
-  }
-  expect_failures = [var.region]
-}
-
-run "rejects_region_missing_number" {
-  command = plan
-  variables {
-    region = "us-east"
-  }
-  expect_failures = [var.region]
-}
-
-run "rejects_profile_with_space" {
-  command = plan
-  variables {
-    aws_profile = "my profile"
-  }
-  expect_failures = [var.aws_profile]
-}
-
-run "rejects_cidr_not_cidr" {
-  command = plan
-  variables {
-    cidr_block = "172.18.0.0"
-  }
-  expect_failures = [var.cidr_block]
-}
-
-run "rejects_cidr_too_large" {
-  command = plan
-  variables {
-    cidr_block = "172.16.0.0/12"
-  }
-  expect_failures = [var.cidr_block]
-}
-
-run "rejects_prefix_too_long" {
-  command = plan
-  variables {
-    prefix = "abcdefghijklmnopqrstuvwxy"
-  }
-  expect_failures = [var.prefix]
-}
-
-run "rejects_prefix_bad_chars" {
-  command = plan
-  variables {
-    prefix = "my_msk"
-  }
-  expect_failures = [var.prefix]
-}
-
-run "rejects_user_name_empty" {
-  command = plan
-  variables {
-    user_name = ""
-  }
-  expect_failures = [var.user_name]
-}
-
-run "rejects_user_name_bad_chars" {
-  command = plan
-  variables {
-    user_name = "a<b>"
-  }
-  expect_failures = [var.user_name]
-}
-
-run "rejects_service_name_bad_chars" {
-  command = plan
-  variables {
-    service_name = "svc;drop"
-  }
-  expect_failures = [var.service_name]
-}
-
-run "rejects_allowed_principal_wildcard" {
-  command = plan
-  variables {
-    allowed_principals = ["*"]
-  }
-  expect_failures = [var.allowed_principals]
-}
-
-run "rejects_allowed_principal_not_arn" {
-  command = plan
-  variables {
-    allowed_principals = ["private-connectivity-role-us-east-1"]
-  }
-  expect_failures = [var.allowed_principals]
-}
-
-run "rejects_external_id_bad" {
-  command = plan
-  variables {
-    databricks_external_id = "x"
-  }
-  expect_failures = [var.databricks_external_id]
-}
-
-run "rejects_operator_cidr_world" {
-  command = plan
-  variables {
-    operator_cidrs = ["0.0.0.0/0"]
-  }
-  expect_failures = [var.operator_cidrs]
-}
-
-run "rejects_broker_count_not_multiple_of_3" {
-  command = plan
-  variables {
-    broker_count = 5
-  }
-  expect_failures = [var.broker_count]
-}
-
-run "rejects_instance_type_bad" {
-  command = plan
-  variables {
-    instance_type = "t3.micro"
-  }
-  expect_failures = [var.instance_type]
 }
 
 run "rejects_ebs_volume_size_bad" {
@@ -288,12 +162,4 @@ run "rejects_databricks_without_workspace_host" {
     databricks_account_id = "0d26daa6-5e44-4c97-a497-ef015f91254a"
   }
   expect_failures = [var.databricks_workspace_host]
-}
-
-run "rejects_databricks_account_host_with_path" {
-  command = plan
-  variables {
-    databricks_account_host = "https://accounts.cloud.databricks.com/login"
-  }
-  expect_failures = [var.databricks_account_host]
 }

@@ -56,6 +56,30 @@ run "rejects_cidr_ipv6" {
   expect_failures = [var.cidr_block]
 }
 
+run "rejects_cidr_address_only" {
+  command = plan
+  variables {
+    cidr_block = "172.18.0.0"
+  }
+  expect_failures = [var.cidr_block]
+}
+
+run "rejects_cidr_ipv6_56" {
+  command = plan
+  variables {
+    cidr_block = "fd00::/56"
+  }
+  expect_failures = [var.cidr_block]
+}
+
+run "rejects_cidr_too_small_26" {
+  command = plan
+  variables {
+    cidr_block = "10.0.0.0/26"
+  }
+  expect_failures = [var.cidr_block]
+}
+
 run "rejects_prefix_too_short" {
   command = plan
   variables {
@@ -112,6 +136,14 @@ run "rejects_prefix_double_hyphen" {
   expect_failures = [var.prefix]
 }
 
+run "rejects_prefix_underscore" {
+  command = plan
+  variables {
+    prefix = "my_msk"
+  }
+  expect_failures = [var.prefix]
+}
+
 run "rejects_principal_wildcard" {
   command = plan
   variables {
@@ -144,6 +176,22 @@ run "rejects_principals_duplicate" {
   expect_failures = [var.allowed_principals]
 }
 
+run "rejects_principal_role_name_only" {
+  command = plan
+  variables {
+    allowed_principals = ["private-connectivity-role-us-east-1"]
+  }
+  expect_failures = [var.allowed_principals]
+}
+
+run "rejects_principal_account_id_only" {
+  command = plan
+  variables {
+    allowed_principals = ["123456789012"]
+  }
+  expect_failures = [var.allowed_principals]
+}
+
 run "rejects_external_id_too_short" {
   command = plan
   variables {
@@ -160,6 +208,14 @@ run "rejects_external_id_space" {
   expect_failures = [var.databricks_external_id]
 }
 
+run "rejects_external_id_one_char" {
+  command = plan
+  variables {
+    databricks_external_id = "0"
+  }
+  expect_failures = [var.databricks_external_id]
+}
+
 run "rejects_operator_cidr_everything" {
   command = plan
   variables {
@@ -172,6 +228,22 @@ run "rejects_operator_cidr_not_cidr" {
   command = plan
   variables {
     operator_cidrs = ["bastion"]
+  }
+  expect_failures = [var.operator_cidrs]
+}
+
+run "rejects_operator_cidr_bad_octet" {
+  command = plan
+  variables {
+    operator_cidrs = ["10.0.0.300/24"]
+  }
+  expect_failures = [var.operator_cidrs]
+}
+
+run "rejects_operator_cidr_everything_v6" {
+  command = plan
+  variables {
+    operator_cidrs = ["::/0"]
   }
   expect_failures = [var.operator_cidrs]
 }
@@ -200,10 +272,26 @@ run "rejects_broker_count_too_many" {
   expect_failures = [var.broker_count]
 }
 
+run "rejects_broker_count_five" {
+  command = plan
+  variables {
+    broker_count = 5
+  }
+  expect_failures = [var.broker_count]
+}
+
 run "rejects_instance_type_no_kafka" {
   command = plan
   variables {
     instance_type = "m5.large"
+  }
+  expect_failures = [var.instance_type]
+}
+
+run "rejects_instance_type_ec2" {
+  command = plan
+  variables {
+    instance_type = "t3.micro"
   }
   expect_failures = [var.instance_type]
 }

@@ -1,4 +1,6 @@
-# Every variable validation rejects what it must (one run each).
+# Every variable validation rejects what it must (one run each); the values
+# of the variables deploy also checks are in bad_inputs.tftest.hcl, generated
+# from internal/deploy/testdata/bad_inputs.json.
 # The mock is not told to compute values during plan, so the broker list is
 # unknown, as on a real first apply: this also proves the per-broker count
 # does not depend on it.
@@ -45,94 +47,6 @@ run "valid_inputs_plan" {
   }
 }
 
-run "rejects_prefix_too_long" {
-  command = plan
-  variables {
-    prefix = "abcdefghijklmnopqrstuvwxy"
-  }
-  expect_failures = [var.prefix]
-}
-
-run "rejects_prefix_uppercase" {
-  command = plan
-  variables {
-    prefix = "Prod-msk"
-  }
-  expect_failures = [var.prefix]
-}
-
-run "rejects_prefix_starts_with_digit" {
-  command = plan
-  variables {
-    prefix = "1msk"
-  }
-  expect_failures = [var.prefix]
-}
-
-run "rejects_prefix_trailing_hyphen" {
-  command = plan
-  variables {
-    prefix = "msk-"
-  }
-  expect_failures = [var.prefix]
-}
-
-run "rejects_prefix_internal" {
-  command = plan
-  variables {
-    prefix = "internal-msk"
-  }
-  expect_failures = [var.prefix]
-}
-
-run "rejects_prefix_double_hyphen" {
-  command = plan
-  variables {
-    prefix = "msk--vpce"
-  }
-  expect_failures = [var.prefix]
-}
-
-run "rejects_cidr_not_a_cidr" {
-  command = plan
-  variables {
-    cidr_block = "10.0.0.0"
-  }
-  expect_failures = [var.cidr_block]
-}
-
-run "rejects_cidr_ipv6" {
-  command = plan
-  variables {
-    cidr_block = "fd00::/56"
-  }
-  expect_failures = [var.cidr_block]
-}
-
-run "rejects_cidr_too_large" {
-  command = plan
-  variables {
-    cidr_block = "10.0.0.0/8"
-  }
-  expect_failures = [var.cidr_block]
-}
-
-run "rejects_cidr_too_small" {
-  command = plan
-  variables {
-    cidr_block = "10.0.0.0/26"
-  }
-  expect_failures = [var.cidr_block]
-}
-
-run "rejects_cidr_not_network_address" {
-  command = plan
-  variables {
-    cidr_block = "10.0.1.0/16"
-  }
-  expect_failures = [var.cidr_block]
-}
-
 run "rejects_excluded_az_not_an_id" {
   command = plan
   variables {
@@ -141,68 +55,12 @@ run "rejects_excluded_az_not_an_id" {
   expect_failures = [var.excluded_availability_zone_ids]
 }
 
-run "rejects_operator_cidr_invalid" {
-  command = plan
-  variables {
-    operator_cidrs = ["10.0.0.300/24"]
-  }
-  expect_failures = [var.operator_cidrs]
-}
-
-run "rejects_operator_cidr_world_v4" {
-  command = plan
-  variables {
-    operator_cidrs = ["0.0.0.0/0"]
-  }
-  expect_failures = [var.operator_cidrs]
-}
-
-run "rejects_operator_cidr_world_v6" {
-  command = plan
-  variables {
-    operator_cidrs = ["::/0"]
-  }
-  expect_failures = [var.operator_cidrs]
-}
-
 run "rejects_kafka_version_invalid" {
   command = plan
   variables {
     kafka_version = "latest"
   }
   expect_failures = [var.kafka_version]
-}
-
-run "rejects_broker_count_not_multiple_of_3" {
-  command = plan
-  variables {
-    broker_count = 4
-  }
-  expect_failures = [var.broker_count]
-}
-
-run "rejects_broker_count_too_many" {
-  command = plan
-  variables {
-    broker_count = 33
-  }
-  expect_failures = [var.broker_count]
-}
-
-run "rejects_broker_count_zero" {
-  command = plan
-  variables {
-    broker_count = 0
-  }
-  expect_failures = [var.broker_count]
-}
-
-run "rejects_instance_type_invalid" {
-  command = plan
-  variables {
-    instance_type = "m5.large"
-  }
-  expect_failures = [var.instance_type]
 }
 
 run "rejects_ebs_volume_size_zero" {
@@ -243,54 +101,6 @@ run "rejects_log_kms_key_not_an_arn" {
     log_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:alias/logs"
   }
   expect_failures = [var.log_kms_key_arn]
-}
-
-run "rejects_allowed_principal_wildcard" {
-  command = plan
-  variables {
-    allowed_principals = ["*"]
-  }
-  expect_failures = [var.allowed_principals]
-}
-
-run "rejects_allowed_principal_wildcard_in_arn" {
-  command = plan
-  variables {
-    allowed_principals = ["arn:aws:iam::123456789012:role/*"]
-  }
-  expect_failures = [var.allowed_principals]
-}
-
-run "rejects_allowed_principal_not_an_arn" {
-  command = plan
-  variables {
-    allowed_principals = ["123456789012"]
-  }
-  expect_failures = [var.allowed_principals]
-}
-
-run "rejects_allowed_principal_duplicate" {
-  command = plan
-  variables {
-    allowed_principals = ["arn:aws:iam::123456789012:root", "arn:aws:iam::123456789012:root"]
-  }
-  expect_failures = [var.allowed_principals]
-}
-
-run "rejects_external_id_too_short" {
-  command = plan
-  variables {
-    databricks_external_id = "0"
-  }
-  expect_failures = [var.databricks_external_id]
-}
-
-run "rejects_external_id_bad_chars" {
-  command = plan
-  variables {
-    databricks_external_id = "has space"
-  }
-  expect_failures = [var.databricks_external_id]
 }
 
 run "rejects_uc_master_role_not_a_role" {
