@@ -1,5 +1,11 @@
 # Provider-free module: every run applies for real (offline) and asserts the
 # exact rendered document.
+#
+# That the rendered document is exactly sufficient for a Kafka 3.x client
+# (AWS_MSK_IAM and OAUTHBEARER, idempotent producer, group consumer) is
+# proved against the local cluster by the policy table in
+# internal/verify/policy_test.go (TestPolicyIsExactlySufficient), which runs
+# internal/localmsk/default_policy.json, this module's rendering.
 
 variables {
   cluster_arn = "arn:aws:kafka:eu-west-1:123456789012:cluster/demo-msk/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0-3"
