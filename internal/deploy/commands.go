@@ -380,6 +380,10 @@ func (c *cli) cmdVerify(ctx context.Context) error {
 	if err != nil {
 		return usagef("AWS configuration for verification: %v (configure a profile with --profile or the AWS_* environment)", err)
 	}
+	mechs, err := verify.ParseMechanisms(c.saslMechanism)
+	if err != nil {
+		return usagef("%v", err)
+	}
 	req := verify.Request{
 		Target:     t,
 		Endpoints:  c.endpoints,
@@ -387,7 +391,7 @@ func (c *cli) cmdVerify(ctx context.Context) error {
 		Data:       true,
 		Deployment: &d,
 		Checks:     checks,
-		Options:    verify.Options{Timeout: c.timeout, Logger: c.log},
+		Options:    verify.Options{Timeout: c.timeout, Logger: c.log, Mechanisms: mechs},
 	}
 	if c.roleARN != "" {
 		// Assume the Databricks role with the deployment's external ID, as

@@ -56,6 +56,7 @@ type cli struct {
 	timeout       time.Duration
 	caFile        string
 	roleARN       string
+	saslMechanism string
 	endpoints     multi
 	noDrift       bool
 	noControl     bool
@@ -98,6 +99,7 @@ func (c *cli) parse(args []string) error {
 	fs.StringVar(&c.terraformPath, "terraform", "", "")
 	fs.DurationVar(&c.timeout, "timeout", verify.DefaultTimeout, "")
 	fs.StringVar(&c.roleARN, "role-arn", "", "")
+	fs.StringVar(&c.saslMechanism, "sasl-mechanism", "", "")
 	fs.StringVar(&c.caFile, "ca-file", "", "")
 	fs.Var(&c.endpoints, "endpoint", "")
 	fs.BoolVar(&c.noDrift, "no-drift", false, "")
