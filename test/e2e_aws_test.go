@@ -139,7 +139,7 @@ func (s *awsStack) deployConsumer(t *testing.T) {
 		Prefix:    test_structure.LoadString(t, s.dir, "prefix"),
 		Brokers:   brokers,
 		RoleARN:   d.RoleARN,
-		ZipPath:   buildRunnerZip(t),
+		ZipPath:   buildRunnerZip(t, s.consumerDir),
 		CreatedAt: test_structure.LoadString(t, s.dir, "created_at"),
 	})
 	test_structure.SaveTerraformOptions(t, s.consumerDir, opts)
@@ -205,7 +205,11 @@ func (s *awsStack) teardown(t *testing.T) {
 
 // buildRunnerZip cross-compiles cmd/verify-lambda for provided.al2023/arm64
 // and zips it as the Lambda runtime expects (an executable named bootstrap).
-func buildRunnerZip(t *testing.T) string {
+//
+// The zip lives in the consumer's stage data, not a test temp dir: destroy
+// evaluates filebase64sha256(lambda_zip_path) too, so a teardown in a later
+// run (SKIP_deploy...) needs the file still there.
+func buildRunnerZip(t *testing.T, stageDir string) string {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bootstrap")
 	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", bin, "../cmd/verify-lambda")
@@ -213,7 +217,13 @@ func buildRunnerZip(t *testing.T) string {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build the runner: %v\n%s", err, out)
 	}
-	zipPath := filepath.Join(dir, "runner.zip")
+	zipPath, err := filepath.Abs(test_structure.FormatTestDataPath(stageDir, "runner.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(zipPath), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := writeRunnerZip(zipPath, bin); err != nil {
 		t.Fatal(err)
 	}
