@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/big"
 	"net/netip"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -56,6 +55,7 @@ var (
 	reInstance   = regexp.MustCompile(`^kafka\.[a-z0-9]+\.[a-z0-9]+$`)
 	reTag        = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,256}$`)
 	reUUID       = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	reAccountID  = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`) // as the account console shows it
 	reDigits     = regexp.MustCompile(`^[0-9]{1,20}$`)
 )
 
@@ -75,11 +75,14 @@ func DefaultAllowedPrincipal(region string) (arn string, ok bool) {
 	return fmt.Sprintf("arn:aws:iam::%s:role/private-connectivity-role-%s", DatabricksServerlessAccount, region), true
 }
 
+// reHostURL is the example's rule for Databricks hosts: https, a host name,
+// no port, path, query or credentials.
+var reHostURL = regexp.MustCompile(`^https://[A-Za-z0-9.-]+/?$`)
+
 func checkHTTPSURL(example string) func(string) error {
 	return func(v string) error {
-		u, err := url.Parse(v)
-		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-			return fmt.Errorf("%q is not an https URL of a host; use one like %s", v, example)
+		if !reHostURL.MatchString(v) {
+			return fmt.Errorf("%q is not an https URL of a host (no port or path); use one like %s", v, example)
 		}
 		return nil
 	}
@@ -164,8 +167,8 @@ var inputs = []input{
 		}},
 	{Var: "databricks_account_id", Flag: "databricks-account-id", Kind: kString, Help: "with --databricks: Databricks account ID (account console → your user menu), a UUID",
 		Check: func(v string) error {
-			if !reUUID.MatchString(v) {
-				return fmt.Errorf("%q is not a Databricks account ID: copy the UUID from the account console (top right, your user menu), e.g. 0d26daa6-5e44-4c97-a497-ef015f91254a", v)
+			if !reAccountID.MatchString(v) {
+				return fmt.Errorf("%q is not a Databricks account ID: copy the lowercase UUID from the account console (top right, your user menu), e.g. 0d26daa6-5e44-4c97-a497-ef015f91254a", v)
 			}
 			return nil
 		}},

@@ -398,10 +398,42 @@ run "rejects_databricks_account_id_not_uuid" {
   expect_failures = [var.databricks_account_id]
 }
 
+run "rejects_databricks_account_id_uppercase" {
+  command = plan
+  variables {
+    databricks_account_id = "0D26DAA6-5E44-4C97-A497-EF015F91254A"
+  }
+  expect_failures = [var.databricks_account_id]
+}
+
 run "rejects_databricks_workspace_host_http" {
   command = plan
   variables {
     databricks_workspace_host = "http://dbc-a1b2c3d4-e5f6.cloud.databricks.com"
+  }
+  expect_failures = [var.databricks_workspace_host]
+}
+
+run "rejects_databricks_workspace_host_port" {
+  command = plan
+  variables {
+    databricks_workspace_host = "https://dbc-a1b2c3d4-e5f6.cloud.databricks.com:8443"
+  }
+  expect_failures = [var.databricks_workspace_host]
+}
+
+run "rejects_databricks_workspace_host_credentials" {
+  command = plan
+  variables {
+    databricks_workspace_host = "https://me@dbc-a1b2c3d4-e5f6.cloud.databricks.com"
+  }
+  expect_failures = [var.databricks_workspace_host]
+}
+
+run "rejects_databricks_workspace_host_query" {
+  command = plan
+  variables {
+    databricks_workspace_host = "https://dbc-a1b2c3d4-e5f6.cloud.databricks.com/?o=1"
   }
   expect_failures = [var.databricks_workspace_host]
 }
