@@ -74,6 +74,11 @@ func Verify(ctx context.Context, r Request) (*Report, error) {
 	if err := ApplyEndpoints(&t, r.Endpoints); err != nil {
 		return nil, err
 	}
+	// The same rules for every front door: --endpoint, --tf-outputs,
+	// deploy's outputs and the remote runner's event.
+	if err := t.Validate(); err != nil {
+		return nil, inputErrorf("broker map: %v", err)
+	}
 	if len(r.ControlPlane) > 0 && r.Deployment == nil {
 		return nil, inputErrorf("control-plane checks need the deployment's Terraform outputs")
 	}

@@ -35,6 +35,8 @@ func TestVerifyRefusesBadRequests(t *testing.T) {
 		{"override not a mapping", verify.Request{Target: deploymentTarget(), Data: true, Endpoints: []string{"nlb-1:9098"}}, []string{"--endpoint", "advertised-host:port=endpoint-host:port"}},
 		{"no credentials", verify.Request{Target: deploymentTarget(), Data: true, AWS: noCreds}, []string{"AWS credentials", "no EC2 IMDS role found", "aws sso login"}},
 		{"no credentials configured", verify.Request{Target: deploymentTarget(), Data: true}, []string{"AWS credentials: none configured"}},
+		{"remote event with a non-MSK hostname", verify.Request{Target: verify.Target{Region: "us-east-1", Paths: []verify.Path{{BrokerID: 1, Advertised: "kafka.example.com:9098", Endpoint: "nlb:9098"}}}, Data: true}, []string{"broker map", "not an MSK broker hostname"}},
+		{"endpoint carrying two ports", verify.Request{Target: verify.Target{Region: "us-east-1", Paths: []verify.Path{{BrokerID: 1, Advertised: "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098", Endpoint: "[nlb:9098]:9098"}}}, Data: true}, []string{"carries a port"}},
 		{"control plane without outputs", verify.Request{Target: deploymentTarget(), ControlPlane: []string{"listener"}}, []string{"Terraform outputs"}},
 	}
 	for _, c := range cases {
