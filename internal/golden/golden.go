@@ -37,6 +37,7 @@ func File(t testing.TB, path string, got []byte) {
 	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("%v: create it with `go test -run '%s' -update`", err, t.Name())
+		return
 	}
 	if string(want) != string(got) {
 		t.Errorf("%s differs from the output (review the change, then refresh with `go test -run '%s' -update`):\n%s", path, t.Name(), diff(string(want), string(got)))
