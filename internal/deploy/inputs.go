@@ -96,7 +96,7 @@ var inputs = []input{
 			}
 			return nil
 		}},
-	{Var: "prefix", Flag: "prefix", Kind: kString, Required: true, Help: "prefix of every resource name: 3-24 of a-z 0-9 -, starting with a letter",
+	{Var: "prefix", Flag: "prefix", Kind: kString, Required: true, Help: "prefix of every resource name: 3-24 of a-z 0-9 -, starting with a letter;\n" + strings.Repeat(" ", 32) + "not internal-..., no --",
 		Check: func(v string) error {
 			if !rePrefix.MatchString(v) {
 				return fmt.Errorf("%q must be 3-24 characters of lowercase letters, digits and hyphens, start with a letter and not end with a hyphen (it keeps NLB and target group names within 32 characters), e.g. msk-vpce-dev", v)
