@@ -33,10 +33,16 @@ const (
 const usage = `Usage: verify [flags]
 
 Proves that an IAM principal can produce to and consume from MSK through each
-per-broker NLB, and names the hop that failed when it cannot. Every broker path
-runs these stages over one connection through its own NLB:
+per-broker NLB the way a Kafka 3.x client does, and names the hop that failed
+when it cannot. Every broker path runs these stages through its own NLB:
 
-  dns → tcp → tls → sasl (IAM) → metadata → produce → consume
+  dns → tcp → tls → sasl (IAM) → metadata → produce → group → consume
+
+produce is an idempotent producer (InitProducerId, acks=all) to the partition
+the broker leads; group and consume are a group consumer with a run-scoped
+group coordinated by that broker (FindCoordinator, JoinGroup, SyncGroup,
+OffsetFetch, Fetch, OffsetCommit; the group is deleted where the policy
+allows kafka-cluster:DeleteGroup).
 
 SASL (--sasl-mechanism): aws-msk-iam (default) is what Databricks' Spark uses
 (kafka.sasl.mechanism = AWS_MSK_IAM: a signature bound to each broker's host,
