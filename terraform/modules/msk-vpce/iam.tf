@@ -64,6 +64,23 @@ module "access_policy" {
   allow_create_topic = var.allow_create_topic
 }
 
+# The trust policy's self statement names the account root, which delegates
+# to the account's IAM policies: the role must also be allowed to assume
+# itself here (Databricks' databricks_aws_unity_catalog_policy pairs the two).
+resource "aws_iam_role_policy" "databricks_self_assume" {
+  name = "self-assume"
+  role = aws_iam_role.databricks.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "ExplicitSelfRoleAssumption"
+      Effect   = "Allow"
+      Action   = "sts:AssumeRole"
+      Resource = local.databricks_role_arn
+    }]
+  })
+}
+
 resource "aws_iam_role_policy" "databricks_msk" {
   name   = "msk-data-plane"
   role   = aws_iam_role.databricks.id

@@ -1,5 +1,7 @@
 resource "aws_cloudwatch_log_group" "broker" {
-  name              = "/aws/msk/${var.prefix}"
+  # Under /aws/vendedlogs/: CloudWatch then grants MSK's log delivery without
+  # growing the account's 5,120-character log resource policy.
+  name              = "/aws/vendedlogs/msk/${var.prefix}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.log_kms_key_arn
 

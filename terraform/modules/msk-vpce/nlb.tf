@@ -42,7 +42,11 @@ resource "aws_lb" "broker" {
 resource "aws_lb_target_group" "broker" {
   count = var.broker_count
 
-  name        = "${var.prefix}-tg-${count.index + 1}"
+  # create_before_destroy needs a new name for the new group, and AWS caps
+  # target group names at 32 characters (name_prefix at 6), so the name
+  # carries a hash of every attribute that forces replacement: a replacement
+  # always gets a fresh name. The Name tag keeps the readable <prefix>-tg-<n>.
+  name        = "${var.prefix}-${count.index + 1}-${substr(sha1(jsonencode([aws_vpc.this.id, local.kafka_iam_port, "TCP", "ip"])), 0, 4)}"
   vpc_id      = aws_vpc.this.id
   target_type = "ip"
   protocol    = "TCP"
@@ -53,10 +57,12 @@ resource "aws_lb_target_group" "broker" {
   preserve_client_ip = false
 
   health_check {
-    enabled             = true
-    protocol            = "TCP"
-    port                = "traffic-port"
-    interval            = 10
+    enabled  = true
+    protocol = "TCP"
+    port     = "traffic-port"
+    interval = 10
+    # Explicit: NLB TCP checks accept 2-120 s, and it must stay below interval.
+    timeout             = 5
     healthy_threshold   = 3
     unhealthy_threshold = 3
   }
@@ -85,6 +91,11 @@ resource "aws_lb_listener" "broker" {
   load_balancer_arn = aws_lb.broker[count.index].arn
   protocol          = "TCP"
   port              = local.kafka_iam_port
+
+  # Above the Kafka clients' connections.max.idle.ms (540 s by default), so
+  # the NLB never resets a connection the client still holds (its default
+  # is 350 s). See var.tcp_idle_timeout_seconds.
+  tcp_idle_timeout_seconds = var.tcp_idle_timeout_seconds
 
   # TCP pass-through: TLS is end-to-end between the client and the broker,
   # whose certificate names the broker hostname the client dialled.

@@ -6,7 +6,9 @@
 # Nothing accepts 0.0.0.0/0, and the brokers accept only the NLBs.
 
 resource "aws_security_group" "broker" {
-  name        = "${var.prefix}-msk-brokers"
+  # name_prefix: create_before_destroy creates the replacement while the old
+  # group still holds its name.
+  name_prefix = "${var.prefix}-msk-brokers-"
   description = "MSK broker ENIs: SASL/IAM on 9098 from the per-broker NLBs only"
   vpc_id      = aws_vpc.this.id
 
@@ -18,7 +20,7 @@ resource "aws_security_group" "broker" {
 }
 
 resource "aws_security_group" "nlb" {
-  name        = "${var.prefix}-nlb"
+  name_prefix = "${var.prefix}-nlb-"
   description = "Per-broker NLBs: 9098 from operator CIDRs; PrivateLink traffic is not SG-filtered"
   vpc_id      = aws_vpc.this.id
 

@@ -245,3 +245,14 @@ variable "additional_trusted_role_arns" {
     error_message = "additional_trusted_role_arns must be IAM role ARNs without wildcards."
   }
 }
+
+variable "tcp_idle_timeout_seconds" {
+  description = "Idle timeout of the NLB TCP listeners. The NLB default (350 s) is below the Kafka clients' connections.max.idle.ms (540 s), so idle client connections would be reset; the default 600 keeps them. Alternative: set the client's connections.max.idle.ms below 350000."
+  type        = number
+  default     = 600
+
+  validation {
+    condition     = var.tcp_idle_timeout_seconds >= 60 && var.tcp_idle_timeout_seconds <= 6000 && floor(var.tcp_idle_timeout_seconds) == var.tcp_idle_timeout_seconds
+    error_message = "tcp_idle_timeout_seconds must be a whole number of seconds from 60 to 6000 (the NLB's range), e.g. 600."
+  }
+}

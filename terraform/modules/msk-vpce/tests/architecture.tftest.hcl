@@ -189,7 +189,7 @@ run "msk_cluster" {
   }
 
   assert {
-    condition     = aws_msk_cluster.this.logging_info[0].broker_logs[0].cloudwatch_logs[0].enabled && aws_msk_cluster.this.logging_info[0].broker_logs[0].cloudwatch_logs[0].log_group == "/aws/msk/test"
+    condition     = aws_msk_cluster.this.logging_info[0].broker_logs[0].cloudwatch_logs[0].enabled && aws_msk_cluster.this.logging_info[0].broker_logs[0].cloudwatch_logs[0].log_group == "/aws/vendedlogs/msk/test"
     error_message = "broker logs must go to the module's CloudWatch log group"
   }
 
@@ -242,8 +242,18 @@ run "one_nlb_per_broker_sorted_by_id" {
   }
 
   assert {
-    condition     = aws_lb.broker[*].name == ["test-nlb-1", "test-nlb-2", "test-nlb-3"] && aws_lb_target_group.broker[*].name == ["test-tg-1", "test-tg-2", "test-tg-3"]
-    error_message = "unexpected NLB or target group names"
+    condition     = aws_lb.broker[*].name == ["test-nlb-1", "test-nlb-2", "test-nlb-3"] && alltrue([for i, tg in aws_lb_target_group.broker : can(regex("^test-${i + 1}-[0-9a-f]{4}$", tg.name)) && tg.tags.Name == "test-tg-${i + 1}"])
+    error_message = "unexpected NLB or target group names (target groups: <prefix>-<n>-<hash of the replacement-forcing attributes>, Name tag <prefix>-tg-<n>)"
+  }
+
+  assert {
+    condition     = alltrue([for l in aws_lb_listener.broker : l.tcp_idle_timeout_seconds == 600])
+    error_message = "every listener must keep idle TCP flows 600 s (above the Kafka clients' 540 s connections.max.idle.ms)"
+  }
+
+  assert {
+    condition     = alltrue([for tg in aws_lb_target_group.broker : tg.health_check[0].timeout == 5 && tg.health_check[0].timeout < tg.health_check[0].interval])
+    error_message = "the health check timeout must be explicit, 2-120 s and below the interval"
   }
 
   assert {
@@ -391,6 +401,16 @@ run "databricks_role" {
   }
 
   assert {
+    condition = jsondecode(aws_iam_role_policy.databricks_self_assume.policy).Statement == [{
+      Sid      = "ExplicitSelfRoleAssumption"
+      Effect   = "Allow"
+      Action   = "sts:AssumeRole"
+      Resource = "arn:aws:iam::123456789012:role/test-databricks-msk"
+    }] && aws_iam_role_policy.databricks_self_assume.role == aws_iam_role.databricks.id
+    error_message = "the role's identity policy must allow sts:AssumeRole on the role itself (the trust's root principal delegates to it)"
+  }
+
+  assert {
     condition     = aws_iam_role_policy.databricks_msk.policy == module.access_policy.policy_json
     error_message = "the role's permissions must be exactly the msk-access-policy rendering"
   }
@@ -477,5 +497,16 @@ run "additional_trusted_roles_are_test_only_and_need_the_external_id" {
   assert {
     condition     = output.databricks_msk_role_arn_for_credential == "arn:aws:iam::123456789012:role/test-databricks-msk"
     error_message = "the credential's role ARN must equal the role's own ARN"
+  }
+}
+
+# create_before_destroy on the security groups needs name_prefix: a fixed
+# name collides with the group being replaced.
+run "security_groups_name_prefix" {
+  command = plan
+
+  assert {
+    condition     = aws_security_group.broker.name_prefix == "test-msk-brokers-" && aws_security_group.nlb.name_prefix == "test-nlb-"
+    error_message = "security groups must use name_prefix (create_before_destroy would collide on a fixed name)"
   }
 }

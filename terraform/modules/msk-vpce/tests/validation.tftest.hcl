@@ -23,6 +23,13 @@ variables {
 run "valid_inputs_plan" {
   command = plan
 
+  # Only the VPC id is known (the target group names hash it).
+  override_resource {
+    target          = aws_vpc.this
+    override_during = plan
+    values          = { id = "vpc-0123456789abcdef0" }
+  }
+
   variables {
     prefix                 = "abcdefghijklmnopqrstuvwx"
     broker_count           = 30
