@@ -146,6 +146,29 @@ run "databricks_principal_by_default" {
   }
 }
 
+# Exactly the attributes of terraform.tfvars.example (TestTfvarsExampleRun in
+# terraform/ keeps them equal); every other file-level variable back to its
+# default. Copied unedited, the example must still let Databricks connect.
+run "tfvars_example_plans_with_databricks_principal" {
+  command = plan
+
+  variables {
+    region                 = "us-east-1"
+    cidr_block             = "172.18.0.0/16"
+    prefix                 = "my-msk-vpce"
+    user_name              = "your.name@company.com"
+    service_name           = "MSK Endpoint Service"
+    aws_profile            = "your-aws-profile"
+    databricks_external_id = "0000"
+    allowed_principals     = null
+  }
+
+  assert {
+    condition     = output.allowed_principals == tolist(["arn:aws:iam::565502421330:role/private-connectivity-role-us-east-1"])
+    error_message = "terraform.tfvars.example must leave allowed_principals to the Databricks serverless principal of the region"
+  }
+}
+
 run "rejects_databricks_without_account_id" {
   command = plan
   variables {
