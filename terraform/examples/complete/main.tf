@@ -36,4 +36,6 @@ module "databricks" {
   brokers                        = module.msk_vpce.brokers
   workspace_id                   = var.databricks_workspace_id
   network_connectivity_config_id = var.databricks_ncc_id
+  bind_new_ncc_to_workspace      = var.databricks_bind_new_ncc_to_workspace
+  credential_access_principals   = var.databricks_credential_access_principals
 }

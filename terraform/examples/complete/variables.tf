@@ -219,6 +219,23 @@ variable "databricks_ncc_id" {
   }
 }
 
+variable "databricks_bind_new_ncc_to_workspace" {
+  description = "With databricks_workspace_id and no databricks_ncc_id: bind the new <prefix>-ncc to the workspace, detaching its current NCC and all that NCC's rules (a workspace has one NCC; destroy does not restore it). Prefer databricks_ncc_id."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = var.databricks_workspace_id == null || var.databricks_ncc_id != null || var.databricks_bind_new_ncc_to_workspace
+    error_message = "databricks_workspace_id is set without databricks_ncc_id: binding a new NCC would detach the workspace's existing NCC and its rules. Pass the workspace's NCC id as databricks_ncc_id, or set databricks_bind_new_ncc_to_workspace = true if it has none to keep."
+  }
+}
+
+variable "databricks_credential_access_principals" {
+  description = "Users, groups or service principals granted ACCESS on the Unity Catalog service credential (those who run the notebooks). Empty: only the Terraform identity."
+  type        = list(string)
+  default     = []
+}
+
 variable "allow_create_topic" {
   description = "Also grant the Databricks role kafka-cluster:CreateTopic (e.g. so the verifier can create its verification topic); off by default: least privilege."
   type        = bool

@@ -19,6 +19,23 @@ resource "databricks_credential" "msk" {
   }
 }
 
+# Without grants only the credential's owner (the Terraform identity) could
+# use it; the users and groups that run the notebooks need ACCESS.
+resource "databricks_grants" "credential" {
+  count    = length(var.credential_access_principals) == 0 ? 0 : 1
+  provider = databricks.workspace
+
+  credential = databricks_credential.msk.name
+
+  dynamic "grant" {
+    for_each = var.credential_access_principals
+    content {
+      principal  = grant.value
+      privileges = ["ACCESS"]
+    }
+  }
+}
+
 resource "databricks_mws_network_connectivity_config" "this" {
   count    = var.network_connectivity_config_id == null ? 1 : 0
   provider = databricks.account

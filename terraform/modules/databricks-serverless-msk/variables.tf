@@ -3,8 +3,8 @@ variable "prefix" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,20}[a-z0-9]$", var.prefix))
-    error_message = "prefix must be 3-22 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen."
+    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.prefix))
+    error_message = "prefix must be 3-24 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen."
   }
 }
 
@@ -57,6 +57,8 @@ variable "network_connectivity_config_id" {
 }
 
 variable "workspace_id" {
+  # A workspace has one NCC: binding a new one detaches the existing NCC and
+  # all its rules, and destroying the binding does not restore it.
   description = "Workspace to bind the NCC to, so its serverless compute uses the rules; null binds nothing (bind it yourself, an NCC serves up to 50 workspaces)."
   type        = number
   default     = null
@@ -81,4 +83,26 @@ variable "accept_connections" {
   description = "Accept each rule's VPC endpoint connection on the endpoint service (needed while the services require acceptance)."
   type        = bool
   default     = true
+}
+
+variable "credential_access_principals" {
+  description = "Users, groups or service principals (names as in Unity Catalog) granted ACCESS on the service credential. Empty: only its owner, the Terraform identity, can use it."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for p in var.credential_access_principals : trimspace(p) != ""]) && length(distinct(var.credential_access_principals)) == length(var.credential_access_principals)
+    error_message = "credential_access_principals must be non-empty names, each once, e.g. [\"data-engineers\"]."
+  }
+}
+
+variable "bind_new_ncc_to_workspace" {
+  description = "With workspace_id and no network_connectivity_config_id: bind the NCC this module creates to the workspace. This detaches the workspace's current NCC and all its private endpoint rules (a workspace has one NCC), and destroy does not restore it. Prefer passing the workspace's existing NCC as network_connectivity_config_id."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = var.workspace_id == null || var.network_connectivity_config_id != null || var.bind_new_ncc_to_workspace
+    error_message = "workspace_id is set without network_connectivity_config_id: binding a new NCC would detach the workspace's existing NCC and its rules. Pass the workspace's NCC id as network_connectivity_config_id, or set bind_new_ncc_to_workspace = true if the workspace has none to keep."
+  }
 }

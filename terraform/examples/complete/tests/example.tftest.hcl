@@ -115,6 +115,9 @@ run "databricks_in_one_apply" {
     databricks_account_id     = "0d26daa6-5e44-4c97-a497-ef015f91254a"
     databricks_workspace_host = "https://dbc-a1b2c3d4-e5f6.cloud.databricks.com"
     databricks_workspace_id   = 1234567890123456
+
+    databricks_bind_new_ncc_to_workspace    = true
+    databricks_credential_access_principals = ["data-engineers"]
   }
 
   assert {
@@ -167,6 +170,19 @@ run "tfvars_example_plans_with_databricks_principal" {
     condition     = output.allowed_principals == tolist(["arn:aws:iam::565502421330:role/private-connectivity-role-us-east-1"])
     error_message = "terraform.tfvars.example must leave allowed_principals to the Databricks serverless principal of the region"
   }
+}
+
+run "rejects_binding_a_new_ncc_implicitly" {
+  command = plan
+
+  variables {
+    enable_databricks         = true
+    databricks_account_id     = "0d26daa6-5e44-4c97-a497-ef015f91254a"
+    databricks_workspace_host = "https://dbc-a1b2c3d4-e5f6.cloud.databricks.com"
+    databricks_workspace_id   = 1234567890123456
+  }
+
+  expect_failures = [var.databricks_bind_new_ncc_to_workspace]
 }
 
 run "rejects_databricks_without_account_id" {

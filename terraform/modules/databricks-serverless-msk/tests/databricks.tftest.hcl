@@ -201,3 +201,53 @@ run "too_many_brokers" {
   }
   expect_failures = [var.brokers]
 }
+
+run "credential_grants" {
+  command = plan
+
+  variables {
+    credential_access_principals = ["data-engineers", "etl@example.com"]
+  }
+
+  assert {
+    condition     = databricks_grants.credential[0].credential == "demo-msk" && toset([for g in databricks_grants.credential[0].grant : "${g.principal}=${join(",", g.privileges)}"]) == toset(["data-engineers=ACCESS", "etl@example.com=ACCESS"])
+    error_message = "every credential_access_principals entry must get ACCESS on the credential"
+  }
+}
+
+run "binding_new_ncc_refused" {
+  command = plan
+
+  variables {
+    workspace_id = 1234567890123456
+  }
+
+  expect_failures = [var.bind_new_ncc_to_workspace]
+}
+
+run "binding_new_ncc_on_explicit_choice" {
+  command = plan
+
+  variables {
+    workspace_id              = 1234567890123456
+    bind_new_ncc_to_workspace = true
+  }
+
+  assert {
+    condition     = length(databricks_mws_network_connectivity_config.this) == 1 && databricks_mws_ncc_binding.this[0].workspace_id == 1234567890123456
+    error_message = "with the explicit choice, the new NCC is bound"
+  }
+}
+
+run "prefix_24_characters" {
+  command = plan
+
+  variables {
+    prefix = "abcdefghijklmnopqrstuvwx"
+  }
+
+  assert {
+    condition     = databricks_mws_network_connectivity_config.this[0].name == "abcdefghijklmnopqrstuvwx-ncc"
+    error_message = "prefix limits must equal msk-vpce's (3-24)"
+  }
+}
