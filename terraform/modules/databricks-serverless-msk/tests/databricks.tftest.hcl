@@ -62,6 +62,17 @@ run "one_rule_per_broker" {
     error_message = "Each rule must point at its broker's endpoint service with exactly that broker's hostname as domain name."
   }
 
+  # A hostname no rule carries does not resolve in serverless; one in two
+  # rules resolves to either path. msk-vpce's tests show every bootstrap
+  # hostname is exactly one broker's hostname.
+  assert {
+    condition = alltrue([for b in var.brokers :
+      length([for r in databricks_mws_ncc_private_endpoint_rule.broker : r if contains(r.domain_names, b.hostname)]) == 1 &&
+      one([for r in databricks_mws_ncc_private_endpoint_rule.broker : r.endpoint_service if contains(r.domain_names, b.hostname)]) == b.endpoint_service_name
+    ])
+    error_message = "Every broker hostname must be in exactly one rule's domain_names, the rule on that broker's endpoint service."
+  }
+
   assert {
     condition     = alltrue([for r in databricks_mws_ncc_private_endpoint_rule.broker : r.network_connectivity_config_id == "11111111-2222-3333-4444-555555555555"])
     error_message = "Rules must go into the NCC this module creates."

@@ -467,6 +467,16 @@ run "outputs_contract" {
     condition     = [for b in output.brokers : b.availability_zone] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"] && [for b in output.brokers : b.hostname] == ["b-1.test-msk.abc123.c2.kafka.eu-west-1.amazonaws.com", "b-2.test-msk.abc123.c2.kafka.eu-west-1.amazonaws.com", "b-3.test-msk.abc123.c2.kafka.eu-west-1.amazonaws.com"]
     error_message = "brokers must carry each broker's own hostname and AZ, in broker-id order"
   }
+
+  # Clients bootstrap from these hostnames: each must be exactly one broker's
+  # (whose endpoint service, hence NCC rule, carries it), or it does not
+  # resolve from serverless.
+  assert {
+    condition = alltrue([for hp in split(",", output.bootstrap_brokers_sasl_iam) :
+      length([for b in output.brokers : b if b.hostname == split(":", hp)[0]]) == 1
+    ]) && length(split(",", output.bootstrap_brokers_sasl_iam)) > 0
+    error_message = "every bootstrap_brokers_sasl_iam hostname must be exactly one broker's hostname (one endpoint service and rule each)"
+  }
 }
 
 run "placeholder_external_id_is_reported" {
