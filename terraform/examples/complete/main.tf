@@ -6,17 +6,20 @@ locals {
 module "msk_vpce" {
   source = "../../modules/msk-vpce"
 
-  prefix                       = var.prefix
-  cidr_block                   = var.cidr_block
-  allowed_principals           = local.service_allowed_principals
-  databricks_external_id       = var.enable_databricks ? module.databricks[0].external_id : var.databricks_external_id
-  additional_trusted_role_arns = local.trusted_role_arns
-  allow_create_topic           = var.allow_create_topic
-  operator_cidrs               = var.operator_cidrs
-  broker_count                 = var.broker_count
-  instance_type                = var.instance_type
-  ebs_volume_size              = var.ebs_volume_size
-  log_retention_days           = var.log_retention_days
+  prefix                 = var.prefix
+  cidr_block             = var.cidr_block
+  allowed_principals     = local.service_allowed_principals
+  databricks_external_id = var.enable_databricks ? module.databricks[0].external_id : var.databricks_external_id
+  # The credential names the UC master role that assumes ours; without the
+  # Databricks half the module's default (AWS commercial) applies.
+  databricks_uc_master_role_arn = var.enable_databricks ? module.databricks[0].unity_catalog_iam_arn : null
+  additional_trusted_role_arns  = local.trusted_role_arns
+  allow_create_topic            = var.allow_create_topic
+  operator_cidrs                = var.operator_cidrs
+  broker_count                  = var.broker_count
+  instance_type                 = var.instance_type
+  ebs_volume_size               = var.ebs_volume_size
+  log_retention_days            = var.log_retention_days
 }
 
 # The Databricks half, in the same apply (enable_databricks = true).

@@ -87,3 +87,8 @@ output "verify_canary" {
     sns_topic_arn    = module.verify_canary[0].sns_topic_arn
   } : null
 }
+
+output "databricks_uc_master_role_arn" {
+  description = "The Unity Catalog master role the MSK role trusts: the credential's own unity_catalog_iam_arn when enable_databricks, else the AWS-commercial default."
+  value       = module.msk_vpce.databricks_uc_master_role_arn
+}

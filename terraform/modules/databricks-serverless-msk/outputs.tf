@@ -23,3 +23,8 @@ output "rules" {
     connection_state = databricks_mws_ncc_private_endpoint_rule.broker[i].connection_state
   }]
 }
+
+output "unity_catalog_iam_arn" {
+  description = "The Databricks Unity Catalog master role that assumes the MSK role (the credential's own aws_iam_role.unity_catalog_iam_arn: authoritative, GovCloud included)."
+  value       = databricks_credential.msk.aws_iam_role[0].unity_catalog_iam_arn
+}

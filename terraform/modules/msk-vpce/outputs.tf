@@ -93,3 +93,8 @@ output "zone_ids" {
   description = "AZ IDs of the private subnets (the brokers' and NLBs' zones), in subnet order. IDs, unlike names, are the same in every account: a consumer places its endpoints by them."
   value       = slice(data.aws_availability_zones.available.zone_ids, 0, local.az_count)
 }
+
+output "databricks_uc_master_role_arn" {
+  description = "The Unity Catalog master role the MSK role's trust policy names."
+  value       = var.databricks_uc_master_role_arn
+}

@@ -62,7 +62,8 @@ mock_provider "databricks" {
   mock_resource "databricks_credential" {
     defaults = {
       aws_iam_role = {
-        external_id = "ext-from-databricks"
+        external_id           = "ext-from-databricks"
+        unity_catalog_iam_arn = "arn:aws:iam::414351767826:role/unity-catalog-prod-UCMasterRole-14S5ZJVKOTYTL"
       }
     }
   }

@@ -52,7 +52,8 @@ mock_provider "databricks" {
   mock_resource "databricks_credential" {
     defaults = {
       aws_iam_role = {
-        external_id = "ext-from-databricks"
+        external_id           = "ext-from-databricks"
+        unity_catalog_iam_arn = "arn:aws-us-gov:iam::044793339203:role/unity-catalog-prod-UCMasterRole-1QRFA8SGY15OJ"
       }
     }
   }
@@ -105,6 +106,11 @@ run "databricks_off_by_default" {
     condition     = output.databricks == null
     error_message = "the AWS-only path must not build the Databricks side"
   }
+
+  assert {
+    condition     = output.databricks_uc_master_role_arn == "arn:aws:iam::414351767826:role/unity-catalog-prod-UCMasterRole-14S5ZJVKOTYTL"
+    error_message = "without the Databricks half the trust names the documented AWS-commercial UC master role"
+  }
 }
 
 run "databricks_in_one_apply" {
@@ -128,6 +134,11 @@ run "databricks_in_one_apply" {
   assert {
     condition     = output.databricks.external_id == "ext-from-databricks" && output.external_id_is_placeholder == false
     error_message = "the credential's external ID must replace the placeholder in the role's trust policy"
+  }
+
+  assert {
+    condition     = output.databricks_uc_master_role_arn == "arn:aws-us-gov:iam::044793339203:role/unity-catalog-prod-UCMasterRole-1QRFA8SGY15OJ"
+    error_message = "with the Databricks half on, the trust must name the credential's own unity_catalog_iam_arn"
   }
 
   assert {
