@@ -64,6 +64,16 @@ resource "aws_vpc_endpoint_connection_accepter" "broker" {
 
   vpc_endpoint_service_id = var.brokers[count.index].endpoint_service_id
   vpc_endpoint_id         = databricks_mws_ncc_private_endpoint_rule.broker[count.index].vpc_endpoint_id
+
+  # Databricks creates the interface endpoint asynchronously: the rule's
+  # create response (state CREATING) has no vpc_endpoint_id yet, and provider
+  # v1.84 does not wait. Stop with a clear message rather than accept nothing.
+  lifecycle {
+    precondition {
+      condition     = try(length(databricks_mws_ncc_private_endpoint_rule.broker[count.index].vpc_endpoint_id) > 0, false)
+      error_message = "Databricks has not created the endpoint of the private endpoint rule for ${var.brokers[count.index].hostname} yet (state CREATING, no vpc_endpoint_id; this can take minutes). Run terraform apply again once the rule shows a VPC endpoint (account console, Security, Networking, the NCC's private endpoint rules): the second apply reads it and accepts exactly that endpoint."
+    }
+  }
 }
 
 resource "databricks_mws_ncc_binding" "this" {

@@ -262,3 +262,21 @@ run "prefix_24_characters" {
     error_message = "prefix limits must equal msk-vpce's (3-24)"
   }
 }
+
+# The rule as provider v1.84 leaves it after create: CREATING, no endpoint
+# yet. The accepter must stop with the second-apply message, not accept "".
+run "accepter_waits_for_the_endpoint" {
+  command = plan
+
+  override_resource {
+    target          = databricks_mws_ncc_private_endpoint_rule.broker
+    override_during = plan
+    values = {
+      rule_id          = "rule-creating"
+      vpc_endpoint_id  = ""
+      connection_state = "CREATING"
+    }
+  }
+
+  expect_failures = [aws_vpc_endpoint_connection_accepter.broker]
+}
