@@ -24,6 +24,7 @@ type Forwarder struct {
 	target   atomic.Pointer[string]
 	latency  atomic.Int64 // time.Duration added each way, for new connections
 	accepted atomic.Int64
+	ready    chan struct{} // closed once ln is set (connections can arrive before Listen returns)
 }
 
 // Listen starts a forwarder on addr ("127.0.0.1:0" for any free port) that
@@ -32,13 +33,14 @@ func Listen(name, addr, target string, log *slog.Logger) (*Forwarder, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	f := &Forwarder{name: name, log: log}
+	f := &Forwarder{name: name, log: log, ready: make(chan struct{})}
 	f.target.Store(&target)
 	ln, err := switchable.Listen("NLB stand-in "+name, addr, f.forward)
 	if err != nil {
 		return nil, err
 	}
 	f.ln = ln
+	close(f.ready) // the listener serves before Listen returns: forward waits for f.ln
 	return f, nil
 }
 
@@ -69,6 +71,7 @@ func (f *Forwarder) SetDown(down bool) error { return f.ln.SetDown(down) }
 func (f *Forwarder) Close() error { return f.ln.Close() }
 
 func (f *Forwarder) forward(client net.Conn) {
+	<-f.ready
 	f.accepted.Add(1)
 	lat := time.Duration(f.latency.Load())
 	target := f.Target()
