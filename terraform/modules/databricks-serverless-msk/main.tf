@@ -76,8 +76,10 @@ resource "aws_vpc_endpoint_connection_accepter" "broker" {
   }
 }
 
+# Binding a new NCC needs the explicit opt-in (the variable's validation says why);
+# the count repeats the rule so the binding can never be planned without it.
 resource "databricks_mws_ncc_binding" "this" {
-  count    = var.workspace_id == null ? 0 : 1
+  count    = var.workspace_id != null && (var.network_connectivity_config_id != null || var.bind_new_ncc_to_workspace) ? 1 : 0
   provider = databricks.account
 
   network_connectivity_config_id = local.ncc_id
