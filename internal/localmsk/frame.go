@@ -43,6 +43,7 @@ type request struct {
 	clientID *string
 	req      kmsg.Request
 	raw      []byte // the frame as received, size prefix included
+	version  int16  // the version the client sent; answers go back in it
 }
 
 // parseRequest decodes a whole request frame (size prefix included).
@@ -78,7 +79,7 @@ func parseRequest(frame []byte) (request, error) {
 	if err := req.ReadFrom(rd.Src); err != nil {
 		return request{}, fmt.Errorf("%s v%d: request body: %w", kmsg.NameForKey(key), version, err)
 	}
-	return request{corr: corr, clientID: clientID, req: req, raw: frame}, nil
+	return request{corr: corr, clientID: clientID, req: req, raw: frame, version: version}, nil
 }
 
 // appendRequest encodes req as a full frame (with size prefix).

@@ -137,6 +137,7 @@ type connState int
 const (
 	stateNew           connState = iota // only ApiVersions and SaslHandshake allowed
 	stateHandshaken                     // SaslAuthenticate expected next
+	stateHandshakenV0                   // a bare SASL token expected next (SaslHandshake v0)
 	stateAuthenticated                  // relaying
 )
 
@@ -211,6 +212,7 @@ var errClosed = errors.New("connection closed")
 
 func (c *conn) read() error {
 	br := bufio.NewReaderSize(c.client, 64<<10)
+	api := c.f.env.api
 	for {
 		frame, err := readFrame(br)
 		if err != nil {
@@ -219,17 +221,34 @@ func (c *conn) read() error {
 			}
 			return errClosed
 		}
+		if c.state == stateHandshakenV0 {
+			// After SaslHandshake v0 the client sends the SASL token
+			// itself, framed but without a Kafka request header.
+			if stop, err := c.authenticateV0(frame[4:]); err != nil || stop {
+				return err
+			}
+			continue
+		}
 		if len(frame) < 8 {
 			return errors.New("request shorter than a Kafka request header")
 		}
-		if key := int16(binary.BigEndian.Uint16(frame[4:6])); key == 18 {
+		key := int16(binary.BigEndian.Uint16(frame[4:6]))
+		version := int16(binary.BigEndian.Uint16(frame[6:8]))
+		if key == 18 {
 			// ApiVersions passes through in any state but mid-SASL,
 			// undecoded so that a version newer than ours still gets
-			// the broker's UNSUPPORTED_VERSION answer.
+			// the broker's UNSUPPORTED_VERSION answer; a version we
+			// serve has its key table replaced by this Kafka version's.
 			if c.state == stateHandshaken {
 				return errors.New("ApiVersions between SaslHandshake and SaslAuthenticate")
 			}
-			if !c.enqueue(slot{relay: true}) {
+			s := slot{relay: true}
+			if _, ok := api.supports(key, version); ok {
+				s.resp = kmsg.NewPtrApiVersionsResponse()
+				s.resp.SetVersion(version)
+				s.filter = api.advertise
+			}
+			if !c.enqueue(s) {
 				return nil
 			}
 			if _, err := c.up.Write(frame); err != nil {
@@ -237,10 +256,19 @@ func (c *conn) read() error {
 			}
 			continue
 		}
+		if k, ok := api.supports(key, version); !ok {
+			// A Kafka broker closes the connection on a request its
+			// listener does not serve (the API or this version of it).
+			if _, known := api.keys[key]; !known {
+				return fmt.Errorf("%s (key %d) is not an API Kafka %s brokers serve", kmsg.NameForKey(key), key, api.version)
+			}
+			return fmt.Errorf("%s v%d is outside the versions Kafka %s serves (v%d-v%d)", kmsg.NameForKey(key), version, api.version, k.MinVersion, k.MaxVersion)
+		}
 		r, err := parseRequest(frame)
 		if err != nil {
 			return fmt.Errorf("unparseable request: %w", err)
 		}
+		r = upgradeForKfake(r)
 		var stop bool
 		switch req := r.req.(type) {
 		case *kmsg.SASLHandshakeRequest:
@@ -257,7 +285,7 @@ func (c *conn) read() error {
 }
 
 func (c *conn) respond(r request, resp kmsg.Response, closeAfter bool) bool {
-	resp.SetVersion(r.req.GetVersion())
+	resp.SetVersion(r.version)
 	return c.enqueue(slot{local: appendResponse(nil, resp, r.corr), close: closeAfter})
 }
 
@@ -283,6 +311,13 @@ func (c *conn) handshake(r request, req *kmsg.SASLHandshakeRequest) (bool, error
 	}
 	c.mech = req.Mechanism
 	c.state = stateHandshaken
+	if req.Version == 0 {
+		if c.reauth {
+			// KIP-368: re-authentication needs SaslAuthenticate.
+			return true, errors.New("SaslHandshake v0 to re-authenticate")
+		}
+		c.state = stateHandshakenV0
+	}
 	return !c.respond(r, resp, false), nil
 }
 
@@ -292,13 +327,38 @@ func (c *conn) authenticate(r request, req *kmsg.SASLAuthenticateRequest) (bool,
 	}
 	resp := req.ResponseKind().(*kmsg.SASLAuthenticateResponse)
 	requestID := newRequestID()
-	fail := func(msg, reason string) (bool, error) {
+	server, lifetime, msg := c.checkToken(req.SASLAuthBytes, requestID)
+	if msg != "" {
 		resp.ErrorCode = kerr.SaslAuthenticationFailed.Code
 		m := fmt.Sprintf("[%s]: %s", requestID, msg)
 		resp.ErrorMessage = &m
-		c.log.Info("SASL authentication failed", "request_id", requestID, "mechanism", c.mech, "reason", reason)
 		c.respond(r, resp, true)
 		return true, nil
+	}
+	resp.SASLAuthBytes = server
+	resp.SessionLifetimeMillis = lifetime.Milliseconds()
+	return !c.respond(r, resp, false), nil
+}
+
+// authenticateV0 is the exchange after SaslHandshake v0 (KIP-43): the token
+// and the server's answer travel as bare size-prefixed frames, and a
+// failure closes the connection without an answer, as on a Kafka broker.
+func (c *conn) authenticateV0(token []byte) (bool, error) {
+	server, _, msg := c.checkToken(token, newRequestID())
+	if msg != "" {
+		return true, fmt.Errorf("SASL authentication (SaslHandshake v0) failed: %s", msg)
+	}
+	out := binary.BigEndian.AppendUint32(nil, uint32(len(server)))
+	return !c.enqueue(slot{local: append(out, server...)}), nil
+}
+
+// checkToken verifies one SASL token and, on success, moves the connection
+// to the authenticated state. msg is non-empty on failure: MSK's message
+// (without the request id).
+func (c *conn) checkToken(token []byte, requestID string) (server []byte, lifetime time.Duration, msg string) {
+	fail := func(msg, reason string) ([]byte, time.Duration, string) {
+		c.log.Info("SASL authentication failed", "request_id", requestID, "mechanism", c.mech, "reason", reason)
+		return nil, 0, msg
 	}
 	e := c.f.env
 	if !c.admitted {
@@ -307,7 +367,7 @@ func (c *conn) authenticate(r request, req *kmsg.SASLAuthenticateRequest) (bool,
 	if e.rejectCredentials.Load() {
 		return fail("Access denied", "credentials rejected on purpose (fault)")
 	}
-	res, err := e.guard.authenticate(c.mech, req.SASLAuthBytes, c.f.host, requestID)
+	res, err := e.guard.authenticate(c.mech, token, c.f.host, requestID)
 	if err != nil {
 		return fail("Access denied", err.Error())
 	}
@@ -317,7 +377,7 @@ func (c *conn) authenticate(r request, req *kmsg.SASLAuthenticateRequest) (bool,
 	// The token's lifetime is judged on the brokers' clock (moved by
 	// SetClockSkew), as the token itself was; the session then runs that
 	// long on this process's clock, which relay checks.
-	lifetime := res.expires.Sub(e.now())
+	lifetime = res.expires.Sub(e.now())
 	if max := e.opts.MaxSessionLifetime; lifetime > max {
 		lifetime = max
 	}
@@ -327,12 +387,10 @@ func (c *conn) authenticate(r request, req *kmsg.SASLAuthenticateRequest) (bool,
 	c.principal = res.principal
 	c.deadline = time.Now().Add(lifetime)
 	c.state = stateAuthenticated
-	resp.SASLAuthBytes = res.serverResponse
-	resp.SessionLifetimeMillis = lifetime.Milliseconds()
 	e.authentications.Add(1)
 	c.log.Debug("SASL authenticated", "principal", res.principal, "mechanism", c.mech, "reauth", c.reauth, "session", lifetime)
 	c.reauth = false
-	return !c.respond(r, resp, false), nil
+	return res.serverResponse, lifetime, ""
 }
 
 func (c *conn) relay(r request) (bool, error) {
@@ -369,6 +427,15 @@ func (c *conn) relay(r request) (bool, error) {
 			v.filter = func(resp kmsg.Response) { f(resp); place(resp) }
 		} else {
 			v.filter = place
+		}
+	}
+	if r.version != relayed.GetVersion() { // upgraded for kfake: answer at the client's version
+		f := v.filter
+		v.filter = func(resp kmsg.Response) {
+			if f != nil {
+				f(resp)
+			}
+			resp.SetVersion(r.version)
 		}
 	}
 	if expectsResponse(relayed) {

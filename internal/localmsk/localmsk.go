@@ -29,7 +29,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/mskvpce/mskvpce/internal/localmsk/nlb"
 	"github.com/mskvpce/mskvpce/internal/mskauthz"
@@ -72,6 +71,10 @@ type Options struct {
 	Policy []byte
 	// MaxSessionLifetime caps session_lifetime_ms; default 1h.
 	MaxSessionLifetime time.Duration
+	// KafkaVersion is the MSK Kafka version whose API versions (minimum
+	// and maximum of every key) the brokers advertise and accept; default
+	// DefaultKafkaVersion, what terraform/modules/msk-vpce deploys.
+	KafkaVersion string
 	Logger             *slog.Logger
 
 	blackholeProduce bool // benchmarks: brokers acknowledge and discard records
@@ -82,6 +85,7 @@ type Options struct {
 type Info struct {
 	Version                 int          `json:"version"`
 	Region                  string       `json:"region"`
+	KafkaVersion            string       `json:"kafka_version"`
 	ClusterARN              string       `json:"cluster_arn"`
 	ClusterName             string       `json:"cluster_name"`
 	BootstrapBrokersSASLIAM string       `json:"bootstrap_brokers_sasl_iam"`
@@ -118,6 +122,7 @@ type Credentials struct {
 type Env struct {
 	opts    Options
 	log     *slog.Logger
+	api     *apiTable
 	infoMu  sync.Mutex
 	info    Info
 	tmpDir  string
@@ -143,7 +148,11 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 	if err := o.defaults(); err != nil {
 		return nil, err
 	}
-	e := &Env{opts: o, log: o.Logger}
+	api, err := lookupKafkaVersion(o.KafkaVersion)
+	if err != nil {
+		return nil, fmt.Errorf("localmsk: %w", err)
+	}
+	e := &Env{opts: o, log: o.Logger, api: api}
 	defer func() {
 		if err != nil {
 			e.Close()
@@ -201,6 +210,7 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 	e.info = Info{
 		Version:           1,
 		Region:            o.Region,
+		KafkaVersion:      api.version,
 		ClusterARN:        cluster.ARN(),
 		ClusterName:       o.ClusterName,
 		CAFile:            caFile,
@@ -251,6 +261,7 @@ func (o *Options) defaults() error {
 	set(&o.ClusterUUID, DefaultClusterUUID)
 	set(&o.HostID, DefaultHostID)
 	set(&o.Topic, DefaultTopic)
+	set(&o.KafkaVersion, DefaultKafkaVersion)
 	if o.MaxSessionLifetime == 0 {
 		o.MaxSessionLifetime = DefaultMaxSessionLifetime
 	}
@@ -315,10 +326,9 @@ func (e *Env) startKafka(hosts []string) ([]string, error) {
 		kfake.ClusterID(e.opts.ClusterUUID),
 		kfake.DefaultNumPartitions(len(hosts)),
 		kfake.WithLogger(kfakeLogger{e.log}),
-		// The newest Kafka MSK runs; in particular ApiVersions stops at
-		// v4, before KIP-1242 made brokers refuse clients that name
-		// another node.
-		kfake.MaxVersions(kversion.V4_1_0()),
+		// kfake's behaviour follows the release too (features, gated
+		// checks); the fronts advertise and enforce its exact table.
+		kfake.MaxVersions(e.api.fresh()),
 	}
 	if e.opts.blackholeProduce {
 		opts = append(opts, kfake.BlackholeProduce())

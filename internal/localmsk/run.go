@@ -85,6 +85,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	fs.StringVar(&o.Account, "account", DefaultAccount, "AWS account ID in the cluster ARN")
 	fs.StringVar(&o.Dir, "dir", "", "`directory` for ca.pem and info.json (default: a temporary directory removed on exit)")
 	fs.StringVar(&o.Topic, "topic", DefaultTopic, "verification topic, one partition per broker, partition i led by broker i+1")
+	fs.StringVar(&o.KafkaVersion, "kafka-version", DefaultKafkaVersion, "MSK Kafka `version` whose API versions the brokers advertise and accept: "+strings.Join(KafkaVersions(), ", "))
 	fs.DurationVar(&o.MaxSessionLifetime, "max-session", DefaultMaxSessionLifetime, "cap on session_lifetime_ms (KIP-368 re-authentication)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), usage, DefaultBrokers)
@@ -186,7 +187,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 }
 
 func writeText(w io.Writer, info Info, infoPath string, faults []string, took time.Duration, temp bool) {
-	fmt.Fprintf(w, "Local MSK-like environment up in %s: %d brokers, cluster %s (%s)\n\n", took.Round(time.Millisecond), len(info.Brokers), info.ClusterName, info.Region)
+	fmt.Fprintf(w, "Local MSK-like environment up in %s: %d brokers speaking Kafka %s, cluster %s (%s)\n\n", took.Round(time.Millisecond), len(info.Brokers), info.KafkaVersion, info.ClusterName, info.Region)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  cluster ARN\t%s\n", info.ClusterARN)
 	fmt.Fprintf(tw, "  bootstrap\t%s\n", info.BootstrapBrokersSASLIAM)
