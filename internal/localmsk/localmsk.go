@@ -75,7 +75,7 @@ type Options struct {
 	// and maximum of every key) the brokers advertise and accept; default
 	// DefaultKafkaVersion, what terraform/modules/msk-vpce deploys.
 	KafkaVersion string
-	Logger             *slog.Logger
+	Logger       *slog.Logger
 
 	blackholeProduce bool // benchmarks: brokers acknowledge and discard records
 }
