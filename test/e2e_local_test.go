@@ -27,6 +27,13 @@ func TestE2ELocal(t *testing.T) {
 	runFlow(t, &localStack{})
 }
 
+// TestE2ELocalStockClients is the same flow with the NLB stand-ins in
+// stock-client mode (each on its own loopback address at port 9098, as an
+// interface endpoint behind private DNS).
+func TestE2ELocalStockClients(t *testing.T) {
+	runFlow(t, &localStack{stock: true})
+}
+
 // TestE2ELocalWrongExternalID proves the runner's role assumption bites: a
 // runner holding the wrong external ID is refused before it touches Kafka.
 func TestE2ELocalWrongExternalID(t *testing.T) {
@@ -73,6 +80,7 @@ func TestE2ELocalBrokenPath(t *testing.T) {
 }
 
 type localStack struct {
+	stock      bool // NLB stand-ins in stock-client mode
 	env        *localmsk.Env
 	info       localmsk.Info
 	sts        *httptest.Server
@@ -81,9 +89,14 @@ type localStack struct {
 }
 
 func (s *localStack) deploy(t *testing.T) {
-	env, err := localmsk.Start(context.Background(), localmsk.Options{Dir: t.TempDir()})
+	env, err := localmsk.Start(context.Background(), localmsk.Options{Dir: t.TempDir(), StockClients: s.stock})
 	if err != nil {
 		t.Fatalf("start the local MSK-like environment: %v", err)
+	}
+	for _, b := range env.Info().Brokers {
+		if s.stock && !strings.HasSuffix(b.Endpoint, ":9098") {
+			t.Fatalf("stock-client mode: broker %d's NLB stand-in is at %s, want port 9098", b.BrokerID, b.Endpoint)
+		}
 	}
 	s.env = env
 	s.info = env.Info()

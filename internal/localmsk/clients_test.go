@@ -15,7 +15,13 @@ import (
 // sarama and the AWS Go signer's OAUTHBEARER tokens.
 func TestSaramaOAuthBearerThroughNLBs(t *testing.T) {
 	t.Parallel()
-	e := startEnv(t, Options{})
+	forEachListenerMode(t, func(t *testing.T, o Options) {
+		testSaramaOAuthBearerThroughNLBs(t, o)
+	})
+}
+
+func testSaramaOAuthBearerThroughNLBs(t *testing.T, o Options) {
+	e := startEnv(t, o)
 	info := e.Info()
 	cfg := saramaConfig(t, info)
 	client, err := sarama.NewClient(splitBootstrap(info.BootstrapBrokersSASLIAM), cfg)
@@ -74,7 +80,13 @@ func TestSaramaOAuthBearerThroughNLBs(t *testing.T) {
 // Databricks, speaks), including a consumer group.
 func TestFranzAWSMSKIAMThroughNLBs(t *testing.T) {
 	t.Parallel()
-	e := startEnv(t, Options{})
+	forEachListenerMode(t, func(t *testing.T, o Options) {
+		testFranzAWSMSKIAMThroughNLBs(t, o)
+	})
+}
+
+func testFranzAWSMSKIAMThroughNLBs(t *testing.T, o Options) {
+	e := startEnv(t, o)
 	info := e.Info()
 	cl := newKgo(t, info, false, awsMSKIAM(info.Credentials), kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -105,5 +117,19 @@ func TestFranzAWSMSKIAMThroughNLBs(t *testing.T) {
 		if n == 0 {
 			t.Errorf("NLB stand-in %d carried no connection", id)
 		}
+	}
+}
+
+// forEachListenerMode runs f with the NLB stand-ins on random ports and in
+// stock-client mode.
+func forEachListenerMode(t *testing.T, f func(*testing.T, Options)) {
+	for _, m := range []struct {
+		name string
+		o    Options
+	}{{"random-ports", Options{}}, {"stock-clients", Options{StockClients: true}}} {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			f(t, m.o)
+		})
 	}
 }

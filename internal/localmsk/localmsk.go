@@ -75,17 +75,33 @@ type Options struct {
 	// and maximum of every key) the brokers advertise and accept; default
 	// DefaultKafkaVersion, what terraform/modules/msk-vpce deploys.
 	KafkaVersion string
-	Logger       *slog.Logger
+	// StockClients puts NLB stand-in i on 127.0.<LoopbackNet>.i:9098, so
+	// that mapping each broker hostname to its address (a hosts file, as
+	// private DNS behind an NCC rule does in AWS) is all an unmodified
+	// client needs. Linux routes all of 127/8 to loopback.
+	StockClients bool
+	// LoopbackNet is the third octet N of 127.0.N.i in StockClients mode;
+	// 0 picks the first of 16..254 whose addresses are all free.
+	LoopbackNet int
+	Logger      *slog.Logger
 
-	blackholeProduce bool // benchmarks: brokers acknowledge and discard records
+	blackholeProduce bool   // benchmarks: brokers acknowledge and discard records
+	command          string // Run's command line, recorded in info.json
 }
 
 // Info is what a client needs to reach the environment; WriteInfo writes it
 // as JSON (version 1).
 type Info struct {
-	Version                 int          `json:"version"`
-	Region                  string       `json:"region"`
-	KafkaVersion            string       `json:"kafka_version"`
+	Version      int    `json:"version"`
+	Region       string `json:"region"`
+	KafkaVersion string `json:"kafka_version"`
+	// PID is the process that runs the environment and holds Dir's lock.
+	PID int `json:"pid"`
+	// Command is how it was started, when started by Run.
+	Command string `json:"command,omitempty"`
+	// StockClients: every broker's Endpoint is <loopback address>:9098,
+	// and the directory holds the hosts file and client settings.
+	StockClients            bool         `json:"stock_clients"`
 	ClusterARN              string       `json:"cluster_arn"`
 	ClusterName             string       `json:"cluster_name"`
 	BootstrapBrokersSASLIAM string       `json:"bootstrap_brokers_sasl_iam"`
@@ -123,6 +139,7 @@ type Env struct {
 	opts    Options
 	log     *slog.Logger
 	api     *apiTable
+	lock    *os.File // Dir's flock, held until Close
 	infoMu  sync.Mutex
 	info    Info
 	tmpDir  string
@@ -150,7 +167,7 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 	}
 	api, err := lookupKafkaVersion(o.KafkaVersion)
 	if err != nil {
-		return nil, fmt.Errorf("localmsk: %w", err)
+		return nil, err
 	}
 	e := &Env{opts: o, log: o.Logger, api: api}
 	defer func() {
@@ -165,6 +182,10 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 		e.opts.Dir = e.tmpDir
 	} else if err = os.MkdirAll(e.opts.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create %s for the CA and info.json: %w", e.opts.Dir, err)
+	}
+	// Nothing is written into the directory before its lock is ours.
+	if e.lock, err = lockDir(e.opts.Dir); err != nil {
+		return nil, err
 	}
 
 	domain := fmt.Sprintf("%s.%s.c2.kafka.%s.amazonaws.com", o.ClusterName, o.HostID, o.Region)
@@ -209,6 +230,8 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 
 	e.info = Info{
 		Version:           1,
+		PID:               os.Getpid(),
+		Command:           o.command,
 		Region:            o.Region,
 		KafkaVersion:      api.version,
 		ClusterARN:        cluster.ARN(),
@@ -226,16 +249,22 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 			return nil, err
 		}
 		e.fronts = append(e.fronts, f)
-		n, err := nlb.Listen(fmt.Sprintf("nlb-%d", i+1), "127.0.0.1:0", f.addr, e.log.With("nlb", i+1))
-		if err != nil {
-			return nil, err
-		}
-		e.nlbs = append(e.nlbs, n)
-		b := BrokerInfo{BrokerID: i + 1, Hostname: host, Endpoint: n.Addr(), BrokerAddr: f.addr}
+	}
+	if err := e.startNLBs(); err != nil {
+		return nil, err
+	}
+	e.info.StockClients = o.StockClients
+	for i, host := range hosts {
+		b := BrokerInfo{BrokerID: i + 1, Hostname: host, Endpoint: e.nlbs[i].Addr(), BrokerAddr: e.fronts[i].addr}
 		e.info.Brokers = append(e.info.Brokers, b)
 		boot = append(boot, b.Advertised())
 	}
 	e.info.BootstrapBrokersSASLIAM = strings.Join(boot, ",")
+	if o.StockClients {
+		if err := e.writeClientFiles(); err != nil {
+			return nil, err
+		}
+	}
 	if err := e.WriteInfo(filepath.Join(e.opts.Dir, "info.json")); err != nil {
 		return nil, err
 	}
@@ -248,7 +277,7 @@ func (o *Options) defaults() error {
 		o.Brokers = DefaultBrokers
 	}
 	if o.Brokers < 1 || o.Brokers > 30 {
-		return fmt.Errorf("localmsk: %d brokers: use 1 to 30 (MSK's own limit per cluster)", o.Brokers)
+		return fmt.Errorf("%d brokers: use 1 to 30 (MSK's own limit per cluster)", o.Brokers)
 	}
 	set := func(p *string, v string) {
 		if *p == "" {
@@ -265,15 +294,27 @@ func (o *Options) defaults() error {
 	if o.MaxSessionLifetime == 0 {
 		o.MaxSessionLifetime = DefaultMaxSessionLifetime
 	}
+	if o.MaxSessionLifetime < 0 {
+		return fmt.Errorf("maximum session lifetime %s: use a positive duration", o.MaxSessionLifetime)
+	}
+	if err := ValidateTopic(o.Topic); err != nil {
+		return err
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	switch {
+	case o.LoopbackNet != 0 && !o.StockClients:
+		return errors.New("a loopback network applies to stock-client mode only: set StockClients (--stock-clients) too")
+	case o.LoopbackNet < 0 || o.LoopbackNet > lastLoopbackNet:
+		return fmt.Errorf("loopback network %d: use 1 to %d (127.0.N.<broker id>)", o.LoopbackNet, lastLoopbackNet)
+	}
 	if len(o.Account) != 12 || strings.Trim(o.Account, "0123456789") != "" {
-		return fmt.Errorf("localmsk: account %q is not a 12-digit AWS account ID", o.Account)
+		return fmt.Errorf("account %q is not a 12-digit AWS account ID", o.Account)
 	}
 	for name, v := range map[string]string{"cluster name": o.ClusterName, "region": o.Region, "host id": o.HostID} {
 		if strings.Trim(strings.ToLower(v), "abcdefghijklmnopqrstuvwxyz0123456789-") != "" || strings.HasPrefix(v, "-") {
-			return fmt.Errorf("localmsk: %s %q: use lowercase letters, digits and '-' (it becomes part of a DNS name)", name, v)
+			return fmt.Errorf("%s %q: use lowercase letters, digits and '-' (it becomes part of a DNS name)", name, v)
 		}
 	}
 	return nil
@@ -422,6 +463,9 @@ func (e *Env) Close() error {
 		if e.tmpDir != "" {
 			os.RemoveAll(e.tmpDir)
 		}
+		if e.lock != nil {
+			e.lock.Close() // releases the flock
+		}
 	})
 	return nil
 }
@@ -523,4 +567,32 @@ func (e *Env) ConnectionCounts() map[int]int64 {
 		m[i+1] = n.Accepted()
 	}
 	return m
+}
+
+// Validate checks o as Start would, without starting or writing anything.
+func (o Options) Validate() error {
+	if err := o.defaults(); err != nil {
+		return err
+	}
+	_, err := lookupKafkaVersion(o.KafkaVersion)
+	return err
+}
+
+// ValidateTopic applies Kafka's topic name rules (what CreateTopics
+// refuses): 1-249 characters of [a-zA-Z0-9._-], and not "." or "..".
+func ValidateTopic(name string) error {
+	switch {
+	case name == "":
+		return errors.New("topic name is empty")
+	case name == "." || name == "..":
+		return fmt.Errorf("topic name %q is not allowed by Kafka", name)
+	case len(name) > 249:
+		return fmt.Errorf("topic name is %d characters long: Kafka allows 249", len(name))
+	}
+	if i := strings.IndexFunc(name, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')
+	}); i >= 0 {
+		return fmt.Errorf("topic name %q has %q: Kafka allows only ASCII letters, digits, '.', '_' and '-'", name, name[i:i+1])
+	}
+	return nil
 }

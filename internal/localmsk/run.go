@@ -3,10 +3,12 @@ package localmsk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mskvpce/mskvpce/internal/cmdline"
+	"github.com/mskvpce/mskvpce/internal/mskauthz"
 )
 
 // Exit codes of Run.
@@ -35,6 +38,14 @@ Brokers advertise MSK-style hostnames (b-<id>.<cluster>.<id>.c2.kafka.<region>
 NLB stand-in and verifying TLS for the advertised hostname against the
 printed CA, which is what a VPC endpoint plus private DNS gives it in AWS.
 
+With --stock-clients each NLB stand-in listens on its own loopback address
+at port 9098 (127.0.N.<id>:9098), so that hosts-file lines mapping each
+hostname to its address are all an unmodified client needs (kcat, Kafka's
+Java tools with aws-msk-iam-auth, Spark, librdkafka); localmsk prints them
+and writes them, with client.properties (Java, AWS_MSK_IAM) and
+librdkafka.properties (OAUTHBEARER), into the directory. It never edits
+/etc/hosts.
+
 It prints what a client needs (bootstrap, hostname -> NLB address, CA file,
 region, temporary credentials, the enforced policy), writes the same as JSON
 to <dir>/info.json, and runs until Ctrl-C.
@@ -52,11 +63,13 @@ Examples:
   go run ./cmd/localmsk --nlb-down 2                       # path 2 refuses connections
   go run ./cmd/localmsk --route-nlb 1=2 --latency 3=200ms  # miswired NLB, slow path
   go run ./cmd/localmsk --policy my-policy.json            # enforce another policy
+  go run ./cmd/localmsk --dir .localmsk --stock-clients    # for unmodified clients (hosts file)
+  go run ./cmd/localmsk --kafka-version 4.1.x              # speak Kafka 4.1's API versions
 
 Exit codes:
   0  stopped with Ctrl-C (or SIGTERM)
   1  the environment could not start (port, directory or policy problem)
-  2  bad flags
+  2  bad flags, or another localmsk is running on --dir (its files are left alone)
 
 Flags:
 `
@@ -78,15 +91,18 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		reject    = fs.Bool("reject-credentials", false, "fault: every SASL authentication fails with Access denied")
 		latency   = fs.String("latency", "", "fault: `i=duration,...` adds latency each way through NLB stand-in i")
 		rateLimit = fs.Float64("connect-rate-limit", 0, "fault: new connections per second per broker before \"Too many connects\" (0: off)")
+		hostsFile = fs.String("hosts-file", "", "with --stock-clients: also write the hosts-file lines to this `file` (never the system's /etc/hosts)")
 	)
 	fs.IntVar(&o.Brokers, "brokers", DefaultBrokers, "number of brokers")
 	fs.StringVar(&o.ClusterName, "cluster-name", DefaultClusterName, "cluster name (part of the ARN and hostnames)")
 	fs.StringVar(&o.Region, "region", DefaultRegion, "AWS region the cluster pretends to be in")
 	fs.StringVar(&o.Account, "account", DefaultAccount, "AWS account ID in the cluster ARN")
-	fs.StringVar(&o.Dir, "dir", "", "`directory` for ca.pem and info.json (default: a temporary directory removed on exit)")
+	fs.StringVar(&o.Dir, "dir", "", "`directory` for ca.pem and info.json (default: a temporary directory removed on exit); one running environment per directory")
 	fs.StringVar(&o.Topic, "topic", DefaultTopic, "verification topic, one partition per broker, partition i led by broker i+1")
 	fs.StringVar(&o.KafkaVersion, "kafka-version", DefaultKafkaVersion, "MSK Kafka `version` whose API versions the brokers advertise and accept: "+strings.Join(KafkaVersions(), ", "))
 	fs.DurationVar(&o.MaxSessionLifetime, "max-session", DefaultMaxSessionLifetime, "cap on session_lifetime_ms (KIP-368 re-authentication)")
+	fs.BoolVar(&o.StockClients, "stock-clients", false, "stock-client mode: NLB stand-in i listens on 127.0.N.i:9098, so a hosts file is all an unmodified client (kcat, Java, Spark, librdkafka) needs (Linux)")
+	fs.IntVar(&o.LoopbackNet, "loopback-net", 0, "with --stock-clients: the `N` of 127.0.N.i (default: the first of 16..254 that is free)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), usage, DefaultBrokers)
 		fs.PrintDefaults()
@@ -99,29 +115,97 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		return ExitUsage
 	}
 	o.Logger = verbosity.Logger(stderr)
+	o.command = "go run ./cmd/localmsk " + strings.Join(quoteArgs(args), " ")
+
+	// Every flag is checked before anything is written: a bad flag must
+	// not disturb an environment already running on the same --dir.
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case o.Brokers < 1 || o.Brokers > 30:
+		return usageErr("--brokers %d: use 1 to 30 (MSK's own limit per cluster)", o.Brokers)
+	case o.MaxSessionLifetime <= 0:
+		return usageErr("--max-session %s: use a positive duration (e.g. 1h)", o.MaxSessionLifetime)
+	case math.IsNaN(*rateLimit) || math.IsInf(*rateLimit, 0) || *rateLimit < 0:
+		return usageErr("--connect-rate-limit %g: use a finite number of connections per second, 0 to turn the limit off", *rateLimit)
+	case set["loopback-net"] && !o.StockClients:
+		return usageErr("--loopback-net applies to --stock-clients only: add --stock-clients")
+	case *hostsFile != "" && !o.StockClients:
+		return usageErr("--hosts-file applies to --stock-clients only (random ports cannot be put in a hosts file): add --stock-clients")
+	}
+	if err := ValidateTopic(o.Topic); err != nil {
+		return usageErr("--topic: %v", err)
+	}
+	if *hostsFile != "" {
+		if err := checkHostsFile(*hostsFile); err != nil {
+			return usageErr("--hosts-file: %v", err)
+		}
+	}
+	if err := o.Validate(); err != nil {
+		return usageErr("%v", err)
+	}
 	certFault, err := ParseCertFault(*cert)
 	if err != nil {
 		return usageErr("--cert: %v", err)
 	}
+	inRange := func(flag string, ids ...int) error {
+		for _, id := range ids {
+			if id < 1 || id > o.Brokers {
+				return fmt.Errorf("%s: broker %d does not exist: ids are 1..%d", flag, id, o.Brokers)
+			}
+		}
+		return nil
+	}
 	downNLBs, err := parseIDs(*nlbDown)
+	if err == nil {
+		err = inRange("--nlb-down", downNLBs...)
+	} else {
+		err = fmt.Errorf("--nlb-down: %w", err)
+	}
 	if err != nil {
-		return usageErr("--nlb-down: %v", err)
+		return usageErr("%v", err)
 	}
 	downBrokers, err := parseIDs(*brokDown)
+	if err == nil {
+		err = inRange("--broker-down", downBrokers...)
+	} else {
+		err = fmt.Errorf("--broker-down: %w", err)
+	}
 	if err != nil {
-		return usageErr("--broker-down: %v", err)
+		return usageErr("%v", err)
 	}
 	routes, err := parsePairs(*routeNLB, func(s string) (int, error) { return strconv.Atoi(s) })
 	if err != nil {
 		return usageErr("--route-nlb: %v", err)
 	}
+	for _, r := range routes {
+		if err := inRange("--route-nlb", r.id, r.v); err != nil {
+			return usageErr("%v", err)
+		}
+	}
 	lats, err := parsePairs(*latency, time.ParseDuration)
 	if err != nil {
 		return usageErr("--latency: %v", err)
 	}
+	for _, l := range lats {
+		if err := inRange("--latency", l.id); err != nil {
+			return usageErr("%v", err)
+		}
+		if l.v < 0 {
+			return usageErr("--latency %d=%s: latency cannot be negative", l.id, l.v)
+		}
+	}
 	if *policy != "" {
 		if o.Policy, err = os.ReadFile(*policy); err != nil {
 			return usageErr("--policy: %v", err)
+		}
+		p, err := mskauthz.ParsePolicy(o.Policy)
+		if err != nil {
+			return usageErr("--policy %s: %v", *policy, err)
+		}
+		if unknown := p.UnknownActions(); len(unknown) > 0 {
+			fmt.Fprintf(stderr, "localmsk: warning: --policy %s names actions MSK does not define, which grant nothing: %s (MSK's are %s)\n",
+				*policy, strings.Join(unknown, ", "), strings.Join(mskauthz.Actions, ", "))
 		}
 	}
 
@@ -129,6 +213,10 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	e, err := Start(ctx, o)
 	if err != nil {
 		fmt.Fprintf(stderr, "localmsk: %v\n", err)
+		var busy *RunningError
+		if errors.As(err, &busy) {
+			return ExitUsage
+		}
 		return ExitStart
 	}
 	defer e.Close()
@@ -170,7 +258,13 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		faults = append(faults, fmt.Sprintf("connect rate limit %g/s per broker", *rateLimit))
 	}
 	if !ok {
-		return ExitUsage
+		return ExitStart
+	}
+	if *hostsFile != "" {
+		if err := os.WriteFile(*hostsFile, []byte(e.Info().HostsLines()), 0o644); err != nil {
+			fmt.Fprintf(stderr, "localmsk: --hosts-file: %v\n", err)
+			return ExitStart
+		}
 	}
 	info := e.Info()
 	infoPath := filepath.Join(filepath.Dir(info.CAFile), "info.json")
@@ -206,6 +300,15 @@ func writeText(w io.Writer, info Info, infoPath string, faults []string, took ti
 		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", b.BrokerID, b.Advertised(), b.Endpoint, b.BrokerAddr)
 	}
 	tw.Flush()
+	if info.StockClients {
+		dir := filepath.Dir(infoPath)
+		fmt.Fprintf(w, "\nStock-client mode: resolve each hostname to its NLB stand-in, e.g. add these lines to /etc/hosts\n(also in %s):\n", filepath.Join(dir, HostsFileName))
+		for _, l := range strings.SplitAfter(strings.TrimSuffix(info.HostsLines(), "\n"), "\n") {
+			fmt.Fprintf(w, "  %s", l)
+		}
+		fmt.Fprintf(w, "\nClient settings: %s (Java, Spark: AWS_MSK_IAM), %s (librdkafka: OAUTHBEARER)\n",
+			filepath.Join(dir, JavaPropertiesFileName), filepath.Join(dir, LibrdkafkaPropertiesName))
+	}
 	fmt.Fprintf(w, "\nTemporary credentials the brokers accept (principal %s):\n", info.PrincipalARN)
 	fmt.Fprintf(w, "  export AWS_REGION=%s\n  export AWS_ACCESS_KEY_ID=%s\n  export AWS_SECRET_ACCESS_KEY=%s\n  export AWS_SESSION_TOKEN=%s\n",
 		info.Region, info.Credentials.AccessKeyID, info.Credentials.SecretAccessKey, info.Credentials.SessionToken)
@@ -257,4 +360,42 @@ func parsePairs[T any](s string, parse func(string) (T, error)) ([]pair[T], erro
 		out = append(out, pair[T]{id, val})
 	}
 	return out, nil
+}
+
+// systemHostsFile is the resolver's hosts file, which localmsk never writes.
+var systemHostsFile = "/etc/hosts"
+
+// checkHostsFile refuses the system's hosts file (or a link to it): its
+// other lines are not localmsk's to replace.
+func checkHostsFile(path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	sys := systemHostsFile
+	if real, err := filepath.EvalSymlinks(sys); err == nil {
+		sys = real
+	}
+	if abs == sys {
+		return fmt.Errorf("%s is the system hosts file, which localmsk never edits: name another file and append its lines yourself (sudo tee -a /etc/hosts < FILE)", path)
+	}
+	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory: name a file", path)
+	}
+	return nil
+}
+
+// quoteArgs quotes the arguments a shell would split, for info.json's command.
+func quoteArgs(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`*?[]{}()<>|&;#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		out[i] = a
+	}
+	return out
 }

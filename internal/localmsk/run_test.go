@@ -48,7 +48,31 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"--nlb-down", "x"}, ExitUsage, "not a broker id"},
 		{[]string{"--nlb-down", "7"}, ExitUsage, "broker 7 does not exist"},
 		{[]string{"--policy", "/nonexistent/policy.json"}, ExitUsage, "no such file"},
-		{[]string{"--account", "12"}, ExitStart, "12-digit"},
+		{[]string{"--account", "12"}, ExitUsage, "12-digit"},
+		{[]string{"--brokers", "0"}, ExitUsage, "--brokers 0: use 1 to 30"},
+		{[]string{"--brokers", "-1"}, ExitUsage, "--brokers -1: use 1 to 30"},
+		{[]string{"--brokers", "31"}, ExitUsage, "--brokers 31: use 1 to 30"},
+		{[]string{"--brokers", "99999999999"}, ExitUsage, "--brokers 99999999999: use 1 to 30"},
+		{[]string{"--max-session", "0s"}, ExitUsage, "--max-session 0s: use a positive duration"},
+		{[]string{"--max-session", "-1m"}, ExitUsage, "--max-session -1m0s: use a positive duration"},
+		{[]string{"--connect-rate-limit", "-1"}, ExitUsage, "--connect-rate-limit -1"},
+		{[]string{"--connect-rate-limit", "NaN"}, ExitUsage, "--connect-rate-limit NaN"},
+		{[]string{"--connect-rate-limit", "Inf"}, ExitUsage, "--connect-rate-limit +Inf"},
+		{[]string{"--topic", "a b"}, ExitUsage, `--topic: topic name "a b" has " "`},
+		{[]string{"--topic", ".."}, ExitUsage, "not allowed by Kafka"},
+		{[]string{"--topic", strings.Repeat("t", 250)}, ExitUsage, "Kafka allows 249"},
+		{[]string{"--nlb-down", "0"}, ExitUsage, "--nlb-down: broker 0 does not exist"},
+		{[]string{"--broker-down", "4"}, ExitUsage, "--broker-down: broker 4 does not exist: ids are 1..3"},
+		{[]string{"--brokers", "5", "--broker-down", "5", "--nlb-down", "6"}, ExitUsage, "--nlb-down: broker 6 does not exist: ids are 1..5"},
+		{[]string{"--route-nlb", "1=9"}, ExitUsage, "--route-nlb: broker 9 does not exist"},
+		{[]string{"--latency", "4=1ms"}, ExitUsage, "--latency: broker 4 does not exist"},
+		{[]string{"--latency", "1=-5ms"}, ExitUsage, "latency cannot be negative"},
+		{[]string{"--kafka-version", "2.8.1"}, ExitUsage, "use one of 3.6.0, 3.7.x, 3.8.x, 3.9.x, 4.0.x, 4.1.x"},
+		{[]string{"--loopback-net", "20"}, ExitUsage, "add --stock-clients"},
+		{[]string{"--stock-clients", "--loopback-net", "255"}, ExitUsage, "loopback network 255: use 1 to 254"},
+		{[]string{"--hosts-file", "h"}, ExitUsage, "--hosts-file applies to --stock-clients only"},
+		{[]string{"--stock-clients", "--hosts-file", "/etc/hosts"}, ExitUsage, "never edits"},
+		{[]string{"--cluster-name", "Bad_Name"}, ExitUsage, "cluster name"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
@@ -61,6 +85,12 @@ func TestRunUsage(t *testing.T) {
 			}
 			if all := stdout.String() + stderr.String(); !strings.Contains(all, tc.out) {
 				t.Errorf("output does not mention %q:\n%s", tc.out, all)
+			}
+			switch {
+			case tc.code == ExitOK && (stderr.String() != "" || strings.Count(stdout.String(), "Exit codes") != 1):
+				t.Errorf("--help: want the usage once on stdout, nothing on stderr; stdout %d bytes, stderr %q", len(stdout.String()), stderr.String())
+			case tc.code == ExitUsage && (stdout.String() != "" || strings.Count(stderr.String(), "localmsk:") != 1 || !strings.HasPrefix(stderr.String(), "localmsk: ")):
+				t.Errorf("a usage error is one line prefixed once with \"localmsk: \" on stderr; stdout %q, stderr %q", stdout.String(), stderr.String())
 			}
 		})
 	}

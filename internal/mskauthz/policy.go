@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -458,4 +459,54 @@ func globCoversPrefix(p, prefix string) bool {
 		}
 	}
 	return false
+}
+
+// Actions are the kafka-cluster: actions MSK IAM access control defines
+// (the MSK Developer Guide's "Semantics of IAM authorization policy actions").
+var Actions = []string{
+	"kafka-cluster:Connect",
+	"kafka-cluster:DescribeCluster",
+	"kafka-cluster:AlterCluster",
+	"kafka-cluster:DescribeClusterDynamicConfiguration",
+	"kafka-cluster:AlterClusterDynamicConfiguration",
+	"kafka-cluster:WriteDataIdempotently",
+	"kafka-cluster:CreateTopic",
+	"kafka-cluster:DescribeTopic",
+	"kafka-cluster:AlterTopic",
+	"kafka-cluster:DeleteTopic",
+	"kafka-cluster:DescribeTopicDynamicConfiguration",
+	"kafka-cluster:AlterTopicDynamicConfiguration",
+	"kafka-cluster:ReadData",
+	"kafka-cluster:WriteData",
+	"kafka-cluster:DescribeGroup",
+	"kafka-cluster:AlterGroup",
+	"kafka-cluster:DeleteGroup",
+	"kafka-cluster:DescribeTransactionalState",
+	"kafka-cluster:AlterTransactionalState",
+}
+
+// UnknownActions lists the kafka-cluster: patterns of p's Action and
+// NotAction elements that match none of Actions (a typo such as
+// kafka-cluster:WriteDatas, which IAM accepts and which then grants nothing).
+// Other services' actions are not checked.
+func (p *Policy) UnknownActions() []string {
+	var unknown []string
+	for _, st := range p.Statements {
+		for i, a := range st.actions {
+			if !strings.HasPrefix(a, "kafka-cluster:") {
+				continue
+			}
+			known := false
+			for _, k := range Actions {
+				if globFold(a, k, true) {
+					known = true
+					break
+				}
+			}
+			if !known && !slices.Contains(unknown, st.Actions[i]) {
+				unknown = append(unknown, st.Actions[i])
+			}
+		}
+	}
+	return unknown
 }

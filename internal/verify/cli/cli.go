@@ -5,7 +5,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -308,13 +307,11 @@ func (o options) dataTarget(stdin io.Reader, dep **tfoutputs.Deployment) (verify
 	var t verify.Target
 	switch {
 	case o.localInfo != "":
-		f, err := os.ReadFile(o.localInfo)
+		// LoadInfo also says when the environment has stopped, rather
+		// than letting every path fail at its NLB.
+		info, err := localmsk.LoadInfo(o.localInfo)
 		if err != nil {
-			return t, badInput("--local-info %s: %v: start the environment with `go run ./cmd/localmsk` and pass the info.json it writes", o.localInfo, err)
-		}
-		var info localmsk.Info
-		if err := json.Unmarshal(f, &info); err != nil {
-			return t, badInput("--local-info %s: not a local environment info.json: %v", o.localInfo, err)
+			return t, badInput("--local-info %v", err)
 		}
 		t, err = TargetFromLocal(info)
 		if err != nil {
