@@ -1,4 +1,4 @@
-package canary
+package canary_test
 
 import (
 	"os"
