@@ -66,6 +66,33 @@ type Deployment struct {
 
 	// Databricks is set only when the example runs with enable_databricks.
 	Databricks *Databricks `json:"databricks,omitempty"`
+
+	// VerifyCanary is set only when the example runs with enable_verify_canary.
+	VerifyCanary *VerifyCanary `json:"verify_canary,omitempty"`
+}
+
+// VerifyCanary is the consumer-side canary (terraform/modules/verify-canary),
+// output by the example as `verify_canary` when enable_verify_canary is on.
+type VerifyCanary struct {
+	FunctionName string `json:"function_name"`
+	// Event is the JSON event to invoke the function with (the module
+	// outputs it jsonencode'd: the schedule sends the same bytes).
+	Event           string           `json:"event"`
+	RoleARN         string           `json:"role_arn"`
+	Endpoints       []CanaryEndpoint `json:"endpoints"`
+	MetricNamespace string           `json:"metric_namespace"`
+	AlarmARNs       []string         `json:"alarm_arns"`
+	SNSTopicARN     string           `json:"sns_topic_arn"`
+}
+
+// CanaryEndpoint is the canary's interface endpoint to one broker's service.
+type CanaryEndpoint struct {
+	BrokerID          int      `json:"broker_id"`
+	Hostname          string   `json:"hostname"`
+	EndpointServiceID string   `json:"endpoint_service_id"`
+	VPCEndpointID     string   `json:"vpc_endpoint_id"`
+	ZoneIDs           []string `json:"zone_ids"`
+	State             string   `json:"state"`
 }
 
 // Databricks is the Databricks half (terraform/modules/databricks-serverless-msk),
@@ -157,6 +184,15 @@ func (d Deployment) Validate() error {
 		}
 		if b.NLBDNSName == "" {
 			errs = append(errs, fmt.Errorf("output brokers[%d] (broker %d): empty nlb_dns_name", i, b.ID))
+		}
+	}
+	if c := d.VerifyCanary; c != nil {
+		if c.FunctionName == "" {
+			errs = append(errs, errors.New("output verify_canary.function_name is empty"))
+		}
+		var ev map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(c.Event), &ev); err != nil {
+			errs = append(errs, fmt.Errorf("output verify_canary.event is not a JSON object (the module outputs jsonencode(local.event)): %w", err))
 		}
 	}
 	if len(d.Bootstrap()) == 0 {

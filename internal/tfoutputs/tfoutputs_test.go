@@ -79,3 +79,33 @@ func TestDatabricksRule(t *testing.T) {
 		t.Errorf("Established() wrong for %+v", d.Databricks.Rules)
 	}
 }
+
+func TestParseVerifyCanary(t *testing.T) {
+	t.Parallel()
+	with := func(v string) string {
+		return strings.Replace(outputs, `"databricks": {`, `"verify_canary": {"sensitive": false, "type": "dynamic", "value": `+v+`},
+  "databricks": {`, 1)
+	}
+	d, err := Parse(strings.NewReader(with(`null`)))
+	if err != nil || d.VerifyCanary != nil {
+		t.Fatalf("verify_canary null: %+v, %v; want nil and no error", d.VerifyCanary, err)
+	}
+	d, err = Parse(strings.NewReader(with(`{"function_name": "demo-verify-canary", "event": "{\"region\":\"us-east-1\",\"brokers\":[{\"broker_id\":1,\"advertised\":\"b-1:9098\"}]}",
+    "role_arn": "arn:aws:iam::123456789012:role/demo-verify-canary", "metric_namespace": "mskvpce/VerifyCanary", "alarm_arns": [], "sns_topic_arn": null,
+    "endpoints": [{"broker_id": 1, "hostname": "b-1", "endpoint_service_id": "vpce-svc-1", "vpc_endpoint_id": "vpce-1", "zone_ids": ["use1-az1"], "state": "available"}]}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := d.VerifyCanary
+	if c == nil || c.FunctionName != "demo-verify-canary" || !strings.Contains(c.Event, `"broker_id":1`) || len(c.Endpoints) != 1 || c.Endpoints[0].VPCEndpointID != "vpce-1" || c.Endpoints[0].ZoneIDs[0] != "use1-az1" {
+		t.Errorf("verify_canary = %+v", c)
+	}
+	for name, v := range map[string]string{
+		"function_name": `{"function_name": "", "event": "{}"}`,
+		"event":         `{"function_name": "f", "event": "not json"}`,
+	} {
+		if _, err := Parse(strings.NewReader(with(v))); err == nil || !strings.Contains(err.Error(), "verify_canary."+name) {
+			t.Errorf("bad %s: err %v, want one naming verify_canary.%s", name, err, name)
+		}
+	}
+}
