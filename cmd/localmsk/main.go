@@ -9,12 +9,12 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/mskvpce/mskvpce/internal/localmsk"
+	"github.com/mskvpce/mskvpce/internal/localmsk/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := localmsk.Run(ctx, os.Stdout, os.Stderr, os.Args[1:])
+	code := cli.Run(ctx, os.Stdout, os.Stderr, os.Args[1:])
 	stop()
 	os.Exit(code)
 }

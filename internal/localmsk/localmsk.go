@@ -85,8 +85,12 @@ type Options struct {
 	LoopbackNet int
 	Logger      *slog.Logger
 
-	blackholeProduce bool   // benchmarks: brokers acknowledge and discard records
-	command          string // Run's command line, recorded in info.json
+	// Command is how the environment was started (the command line of
+	// cmd/localmsk), recorded in info.json so that a stopped environment can
+	// say how to start it again.
+	Command string
+
+	blackholeProduce bool // benchmarks: brokers acknowledge and discard records
 }
 
 // Info is what a client needs to reach the environment; WriteInfo writes it
@@ -97,7 +101,7 @@ type Info struct {
 	KafkaVersion string `json:"kafka_version"`
 	// PID is the process that runs the environment and holds Dir's lock.
 	PID int `json:"pid"`
-	// Command is how it was started, when started by Run.
+	// Command is how it was started, when started by cmd/localmsk.
 	Command string `json:"command,omitempty"`
 	// StockClients: every broker's Endpoint is <loopback address>:9098,
 	// and the directory holds the hosts file and client settings.
@@ -231,7 +235,7 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 	e.info = Info{
 		Version:           1,
 		PID:               os.Getpid(),
-		Command:           o.command,
+		Command:           o.Command,
 		Region:            o.Region,
 		KafkaVersion:      api.version,
 		ClusterARN:        cluster.ARN(),

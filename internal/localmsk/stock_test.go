@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -158,79 +157,4 @@ func TestStockClientModeBusyNet(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("127.0.%d.1-1:9098 are not all free", n)) || !strings.Contains(err.Error(), "--loopback-net") {
 		t.Fatalf("Start on a busy loopback network: %v", err)
 	}
-}
-
-// TestSecondInstanceLeavesTheFirstAlone: a second localmsk on a running
-// environment's --dir, or one with a bad flag, exits 2 and changes none of
-// its files; once the first stops, LoadInfo says it is not running.
-func TestSecondInstanceLeavesTheFirstAlone(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	var stdout, stderr syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan int)
-	go func() { done <- Run(ctx, &stdout, &stderr, []string{"--dir", dir, "--log-level", "warn"}) }()
-	infoPath := filepath.Join(dir, "info.json")
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(stdout.String(), "Ctrl-C") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the first environment did not come up: %s", stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	snapshot := func() map[string]string {
-		m := map[string]string{}
-		ents, _ := os.ReadDir(dir)
-		for _, e := range ents {
-			b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
-			m[e.Name()] = string(b)
-		}
-		return m
-	}
-	before := snapshot()
-	if _, err := LoadInfo(infoPath); err != nil {
-		t.Fatalf("LoadInfo of the running environment: %v", err)
-	}
-
-	for _, args := range [][]string{
-		{"--dir", dir},
-		{"--dir", dir, "--stock-clients"},
-		{"--dir", dir, "--brokers", "0"},
-		{"--dir", dir, "--nlb-down", "9"},
-		{"--dir", dir, "--policy", "/nonexistent.json"},
-	} {
-		var out, errOut syncBuffer
-		if code := Run(context.Background(), &out, &errOut, args); code != ExitUsage {
-			t.Errorf("%v: exit %d, want 2; stderr %s", args, code, errOut.String())
-		}
-		if args[len(args)-1] == dir || args[len(args)-1] == "--stock-clients" {
-			want := fmt.Sprintf("localmsk: another localmsk (pid %d) is running on %s", os.Getpid(), dir)
-			if !strings.HasPrefix(errOut.String(), want) {
-				t.Errorf("%v: stderr %q, want it to start %q", args, errOut.String(), want)
-			}
-		}
-		if after := snapshot(); fmt.Sprint(after) != fmt.Sprint(before) {
-			t.Errorf("%v changed the running environment's files", args)
-		}
-	}
-
-	cancel()
-	if code := <-done; code != ExitOK {
-		t.Fatalf("first environment exit %d", code)
-	}
-	_, err := LoadInfo(infoPath)
-	var nr *NotRunningError
-	if !errors.As(err, &nr) {
-		t.Fatalf("LoadInfo after the environment stopped: %v, want *NotRunningError", err)
-	}
-	if want := fmt.Sprintf("%s: the local environment in %s is not running (start it with `go run ./cmd/localmsk --dir %s --log-level warn`)", infoPath, dir, dir); err.Error() != want {
-		t.Errorf("LoadInfo: %q\nwant %q", err, want)
-	}
-	// And the directory can be used again.
-	e := startEnv(t, Options{Dir: dir})
-	if _, err := LoadInfo(filepath.Join(dir, "info.json")); err != nil {
-		t.Errorf("LoadInfo after a restart: %v", err)
-	}
-	e.Close()
 }

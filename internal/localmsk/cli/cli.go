@@ -1,4 +1,7 @@
-package localmsk
+// Package cli is the localmsk command: it checks every flag, starts the
+// local MSK-like environment (package localmsk), prints how to reach it and
+// runs until Ctrl-C.
+package cli
 
 import (
 	"context"
@@ -17,6 +20,7 @@ import (
 	"time"
 
 	"github.com/mskvpce/mskvpce/internal/cmdline"
+	"github.com/mskvpce/mskvpce/internal/localmsk"
 	"github.com/mskvpce/mskvpce/internal/mskauthz"
 )
 
@@ -79,7 +83,7 @@ Flags:
 func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	fs := flag.NewFlagSet("localmsk", flag.ContinueOnError)
 	var (
-		o         Options
+		o         localmsk.Options
 		policy    = fs.String("policy", "", "IAM policy `file` to enforce instead of the Terraform module's rendering")
 		output    = cmdline.OutputFlag(fs, "`FORMAT` of what to print on stdout: text, or json (the info.json document)")
 		verbosity = cmdline.VerbosityFlags(fs, slog.LevelInfo)
@@ -93,18 +97,18 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		rateLimit = fs.Float64("connect-rate-limit", 0, "fault: new connections per second per broker before \"Too many connects\" (0: off)")
 		hostsFile = fs.String("hosts-file", "", "with --stock-clients: also write the hosts-file lines to this `file` (never the system's /etc/hosts)")
 	)
-	fs.IntVar(&o.Brokers, "brokers", DefaultBrokers, "number of brokers")
-	fs.StringVar(&o.ClusterName, "cluster-name", DefaultClusterName, "cluster name (part of the ARN and hostnames)")
-	fs.StringVar(&o.Region, "region", DefaultRegion, "AWS region the cluster pretends to be in")
-	fs.StringVar(&o.Account, "account", DefaultAccount, "AWS account ID in the cluster ARN")
+	fs.IntVar(&o.Brokers, "brokers", localmsk.DefaultBrokers, "number of brokers")
+	fs.StringVar(&o.ClusterName, "cluster-name", localmsk.DefaultClusterName, "cluster name (part of the ARN and hostnames)")
+	fs.StringVar(&o.Region, "region", localmsk.DefaultRegion, "AWS region the cluster pretends to be in")
+	fs.StringVar(&o.Account, "account", localmsk.DefaultAccount, "AWS account ID in the cluster ARN")
 	fs.StringVar(&o.Dir, "dir", "", "`directory` for ca.pem and info.json (default: a temporary directory removed on exit); one running environment per directory")
-	fs.StringVar(&o.Topic, "topic", DefaultTopic, "verification topic, one partition per broker, partition i led by broker i+1")
-	fs.StringVar(&o.KafkaVersion, "kafka-version", DefaultKafkaVersion, "MSK Kafka `version` whose API versions the brokers advertise and accept: "+strings.Join(KafkaVersions(), ", "))
-	fs.DurationVar(&o.MaxSessionLifetime, "max-session", DefaultMaxSessionLifetime, "cap on session_lifetime_ms (KIP-368 re-authentication)")
+	fs.StringVar(&o.Topic, "topic", localmsk.DefaultTopic, "verification topic, one partition per broker, partition i led by broker i+1")
+	fs.StringVar(&o.KafkaVersion, "kafka-version", localmsk.DefaultKafkaVersion, "MSK Kafka `version` whose API versions the brokers advertise and accept: "+strings.Join(localmsk.KafkaVersions(), ", "))
+	fs.DurationVar(&o.MaxSessionLifetime, "max-session", localmsk.DefaultMaxSessionLifetime, "cap on session_lifetime_ms (KIP-368 re-authentication)")
 	fs.BoolVar(&o.StockClients, "stock-clients", false, "stock-client mode: NLB stand-in i listens on 127.0.N.i:9098, so a hosts file is all an unmodified client (kcat, Java, Spark, librdkafka) needs (Linux)")
 	fs.IntVar(&o.LoopbackNet, "loopback-net", 0, "with --stock-clients: the `N` of 127.0.N.i (default: the first of 16..254 that is free)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), usage, DefaultBrokers)
+		fmt.Fprintf(fs.Output(), usage, localmsk.DefaultBrokers)
 		fs.PrintDefaults()
 	}
 	if code, done := cmdline.Parse(fs, args, stdout, stderr, false); done {
@@ -115,7 +119,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		return ExitUsage
 	}
 	o.Logger = verbosity.Logger(stderr)
-	o.command = "go run ./cmd/localmsk " + strings.Join(quoteArgs(args), " ")
+	o.Command = "go run ./cmd/localmsk " + strings.Join(quoteArgs(args), " ")
 
 	// Every flag is checked before anything is written: a bad flag must
 	// not disturb an environment already running on the same --dir.
@@ -133,7 +137,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	case *hostsFile != "" && !o.StockClients:
 		return usageErr("--hosts-file applies to --stock-clients only (random ports cannot be put in a hosts file): add --stock-clients")
 	}
-	if err := ValidateTopic(o.Topic); err != nil {
+	if err := localmsk.ValidateTopic(o.Topic); err != nil {
 		return usageErr("--topic: %v", err)
 	}
 	if *hostsFile != "" {
@@ -144,7 +148,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	if err := o.Validate(); err != nil {
 		return usageErr("%v", err)
 	}
-	certFault, err := ParseCertFault(*cert)
+	certFault, err := localmsk.ParseCertFault(*cert)
 	if err != nil {
 		return usageErr("--cert: %v", err)
 	}
@@ -210,10 +214,10 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	}
 
 	start := time.Now()
-	e, err := Start(ctx, o)
+	e, err := localmsk.Start(ctx, o)
 	if err != nil {
 		fmt.Fprintf(stderr, "localmsk: %v\n", err)
-		var busy *RunningError
+		var busy *localmsk.RunningError
 		if errors.As(err, &busy) {
 			return ExitUsage
 		}
@@ -242,7 +246,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	for _, l := range lats {
 		ok = ok && apply(fmt.Sprintf("NLB stand-in %d +%s each way", l.id, l.v), e.SetLatency(l.id, l.v))
 	}
-	if certFault != CertOK {
+	if certFault != localmsk.CertOK {
 		ok = ok && apply("certificate "+certFault.String(), e.SetCertFault(certFault))
 	}
 	if *skew != 0 {
@@ -280,7 +284,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	return ExitOK
 }
 
-func writeText(w io.Writer, info Info, infoPath string, faults []string, took time.Duration, temp bool) {
+func writeText(w io.Writer, info localmsk.Info, infoPath string, faults []string, took time.Duration, temp bool) {
 	fmt.Fprintf(w, "Local MSK-like environment up in %s: %d brokers speaking Kafka %s, cluster %s (%s)\n\n", took.Round(time.Millisecond), len(info.Brokers), info.KafkaVersion, info.ClusterName, info.Region)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  cluster ARN\t%s\n", info.ClusterARN)
@@ -302,12 +306,12 @@ func writeText(w io.Writer, info Info, infoPath string, faults []string, took ti
 	tw.Flush()
 	if info.StockClients {
 		dir := filepath.Dir(infoPath)
-		fmt.Fprintf(w, "\nStock-client mode: resolve each hostname to its NLB stand-in, e.g. add these lines to /etc/hosts\n(also in %s):\n", filepath.Join(dir, HostsFileName))
+		fmt.Fprintf(w, "\nStock-client mode: resolve each hostname to its NLB stand-in, e.g. add these lines to /etc/hosts\n(also in %s):\n", filepath.Join(dir, localmsk.HostsFileName))
 		for _, l := range strings.SplitAfter(strings.TrimSuffix(info.HostsLines(), "\n"), "\n") {
 			fmt.Fprintf(w, "  %s", l)
 		}
 		fmt.Fprintf(w, "\nClient settings: %s (Java, Spark: AWS_MSK_IAM), %s (librdkafka: OAUTHBEARER)\n",
-			filepath.Join(dir, JavaPropertiesFileName), filepath.Join(dir, LibrdkafkaPropertiesName))
+			filepath.Join(dir, localmsk.JavaPropertiesFileName), filepath.Join(dir, localmsk.LibrdkafkaPropertiesName))
 	}
 	fmt.Fprintf(w, "\nTemporary credentials the brokers accept (principal %s):\n", info.PrincipalARN)
 	fmt.Fprintf(w, "  export AWS_REGION=%s\n  export AWS_ACCESS_KEY_ID=%s\n  export AWS_SECRET_ACCESS_KEY=%s\n  export AWS_SESSION_TOKEN=%s\n",

@@ -1,15 +1,19 @@
-package localmsk
+package cli
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mskvpce/mskvpce/internal/localmsk"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while Run writes to it.
@@ -121,15 +125,15 @@ func TestRunServesUntilCancelled(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var info Info
+			var info localmsk.Info
 			if err := json.Unmarshal(b, &info); err != nil {
 				t.Fatalf("info.json: %v", err)
 			}
-			if info.Version != 1 || len(info.Brokers) != 3 || info.CAFile != filepath.Join(dir, "ca.pem") || info.ClusterARN != DefaultClusterARN {
+			if info.Version != 1 || len(info.Brokers) != 3 || info.CAFile != filepath.Join(dir, "ca.pem") || info.ClusterARN != localmsk.DefaultClusterARN {
 				t.Errorf("info.json is not as documented: %+v", info)
 			}
 			if output == "json" {
-				var printed Info
+				var printed localmsk.Info
 				if err := json.Unmarshal([]byte(stdout.String()), &printed); err != nil || printed.ClusterARN != info.ClusterARN {
 					t.Errorf("--output json printed %q (%v)", stdout.String(), err)
 				}
@@ -141,8 +145,7 @@ func TestRunServesUntilCancelled(t *testing.T) {
 				}
 			}
 			// The environment really serves.
-			cl := newKgo(t, info, false, awsMSKIAM(info.Credentials))
-			if err := cl.Ping(ctx); err != nil {
+			if err := ping(ctx, info); err != nil {
 				t.Fatalf("ping the running environment: %v", err)
 			}
 			cancel()
@@ -156,4 +159,82 @@ func TestRunServesUntilCancelled(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSecondInstanceLeavesTheFirstAlone: a second localmsk on a running
+// environment's --dir, or one with a bad flag, exits 2 and changes none of
+// its files; once the first stops, LoadInfo says it is not running.
+func TestSecondInstanceLeavesTheFirstAlone(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int)
+	go func() { done <- Run(ctx, &stdout, &stderr, []string{"--dir", dir, "--log-level", "warn"}) }()
+	infoPath := filepath.Join(dir, "info.json")
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stdout.String(), "Ctrl-C") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the first environment did not come up: %s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	snapshot := func() map[string]string {
+		m := map[string]string{}
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+			m[e.Name()] = string(b)
+		}
+		return m
+	}
+	before := snapshot()
+	if _, err := localmsk.LoadInfo(infoPath); err != nil {
+		t.Fatalf("LoadInfo of the running environment: %v", err)
+	}
+
+	for _, args := range [][]string{
+		{"--dir", dir},
+		{"--dir", dir, "--stock-clients"},
+		{"--dir", dir, "--brokers", "0"},
+		{"--dir", dir, "--nlb-down", "9"},
+		{"--dir", dir, "--policy", "/nonexistent.json"},
+	} {
+		var out, errOut syncBuffer
+		if code := Run(context.Background(), &out, &errOut, args); code != ExitUsage {
+			t.Errorf("%v: exit %d, want 2; stderr %s", args, code, errOut.String())
+		}
+		if args[len(args)-1] == dir || args[len(args)-1] == "--stock-clients" {
+			want := fmt.Sprintf("localmsk: another localmsk (pid %d) is running on %s", os.Getpid(), dir)
+			if !strings.HasPrefix(errOut.String(), want) {
+				t.Errorf("%v: stderr %q, want it to start %q", args, errOut.String(), want)
+			}
+		}
+		if after := snapshot(); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("%v changed the running environment's files", args)
+		}
+	}
+
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Fatalf("first environment exit %d", code)
+	}
+	_, err := localmsk.LoadInfo(infoPath)
+	var nr *localmsk.NotRunningError
+	if !errors.As(err, &nr) {
+		t.Fatalf("LoadInfo after the environment stopped: %v, want *localmsk.NotRunningError", err)
+	}
+	if want := fmt.Sprintf("%s: the local environment in %s is not running (start it with `go run ./cmd/localmsk --dir %s --log-level warn`)", infoPath, dir, dir); err.Error() != want {
+		t.Errorf("LoadInfo: %q\nwant %q", err, want)
+	}
+	// And the directory can be used again.
+	e, err := localmsk.Start(context.Background(), localmsk.Options{Dir: dir})
+	if err != nil {
+		t.Fatalf("Start on the freed directory: %v", err)
+	}
+	if _, err := localmsk.LoadInfo(filepath.Join(dir, "info.json")); err != nil {
+		t.Errorf("LoadInfo after a restart: %v", err)
+	}
+	e.Close()
 }

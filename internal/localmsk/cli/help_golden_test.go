@@ -1,4 +1,4 @@
-package localmsk
+package cli
 
 import (
 	"bytes"
