@@ -161,7 +161,7 @@ localmsk: ## Run the local MSK-like environment until Ctrl-C (state in .localmsk
 
 .PHONY: race
 race: ## The race detector over the packages that run goroutines (verifier, local cluster, sweeper, the flows)
-	$(GO) test -race -count=1 ./internal/verify/... ./internal/localmsk/... ./internal/sweep ./test
+	$(GO) test -race -count=1 ./internal/verify/... ./internal/localmsk/... ./internal/sweep/... ./test
 
 .PHONY: e2e-local
 e2e-local: ## The end-to-end flow against the local MSK-like environment (also part of `go test ./...`)

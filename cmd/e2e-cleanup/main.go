@@ -8,12 +8,12 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/mskvpce/mskvpce/internal/sweep"
+	"github.com/mskvpce/mskvpce/internal/sweep/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := sweep.Run(ctx, os.Stdout, os.Stderr, os.Args[1:])
+	code := cli.Run(ctx, os.Stdout, os.Stderr, os.Args[1:])
 	stop()
 	os.Exit(code)
 }

@@ -1,4 +1,4 @@
-package sweep
+package cli
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mskvpce/mskvpce/internal/sweep"
 )
 
 // fakeAWS speaks just enough of each API's wire protocol for the sweeper:
@@ -381,10 +383,10 @@ var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 // leftovers is an e2e run killed five hours ago, a run in progress, and a
 // production stack that must never be touched.
 func leftovers() *fakeAWS {
-	old := map[string]string{TagPrefix: "e2e-old1", TagCreatedAt: now.Add(-5 * time.Hour).Format(time.RFC3339)}
-	young := map[string]string{TagPrefix: "e2e-new1", TagCreatedAt: now.Add(-10 * time.Minute).Format(time.RFC3339)}
-	prod := map[string]string{TagPrefix: "prod-x", TagCreatedAt: now.Add(-500 * time.Hour).Format(time.RFC3339)}
-	undated := map[string]string{TagPrefix: "e2e-old1"}
+	old := map[string]string{sweep.TagPrefix: "e2e-old1", sweep.TagCreatedAt: now.Add(-5 * time.Hour).Format(time.RFC3339)}
+	young := map[string]string{sweep.TagPrefix: "e2e-new1", sweep.TagCreatedAt: now.Add(-10 * time.Minute).Format(time.RFC3339)}
+	prod := map[string]string{sweep.TagPrefix: "prod-x", sweep.TagCreatedAt: now.Add(-500 * time.Hour).Format(time.RFC3339)}
+	undated := map[string]string{sweep.TagPrefix: "e2e-old1"}
 	a := "arn:aws:%s:us-east-1:123456789012:%s"
 	return &fakeAWS{
 		fail: map[string]failure{},
@@ -532,7 +534,7 @@ func TestSweepDefersDependenciesAndReportsFailures(t *testing.T) {
 		t.Fatalf("exit %d, want 1 (the Lambda delete failed)\nstderr: %s", code, errOut)
 	}
 	var res struct {
-		Outcomes []Outcome `json:"outcomes"`
+		Outcomes []sweep.Outcome `json:"outcomes"`
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("json: %v\n%s", err, out)
@@ -582,33 +584,11 @@ func TestRefusesWhatCouldTouchOtherStacks(t *testing.T) {
 	}
 }
 
-func TestParseARN(t *testing.T) {
-	t.Parallel()
-	for arn, want := range map[string]struct {
-		kind Kind
-		id   string
-	}{
-		"arn:aws:lambda:us-east-1:1:function:f:live":                  {KindLambdaFunction, "f"},
-		"arn:aws:ec2:us-east-1:1:vpc-endpoint-service/vpce-svc-1":     {KindEndpointService, "vpce-svc-1"},
-		"arn:aws:logs:us-east-1:1:log-group:/aws/msk/x:*":             {KindLogGroup, "/aws/msk/x"},
-		"arn:aws:iam::1:role/path/r":                                  {KindIAMRole, "r"},
-		"arn:aws:route53:::hostedzone/Z1":                             {KindHostedZone, "Z1"},
-		"arn:aws:elasticloadbalancing:us-east-1:1:listener/net/a/b/c": {KindUnknown, "arn:aws:elasticloadbalancing:us-east-1:1:listener/net/a/b/c"},
-		"not-an-arn": {KindUnknown, "not-an-arn"},
-		"arn:aws-us-gov:kafka:us-gov-west-1:1:cluster/c/u":                           {KindKafkaCluster, "arn:aws-us-gov:kafka:us-gov-west-1:1:cluster/c/u"},
-		"arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/e2e-x-b1/0123456789ab": {KindTargetGroup, "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/e2e-x-b1/0123456789ab"},
-	} {
-		if k, id := ParseARN(arn); k != want.kind || id != want.id {
-			t.Errorf("ParseARN(%q) = %s, %q; want %s, %q", arn, k, id, want.kind, want.id)
-		}
-	}
-}
-
 // A run's own prefix: no age limit, and the whole run id only (e2e-old
 // must not take e2e-old1).
 func TestRunPrefixIsWholeAndAgeless(t *testing.T) {
 	f := leftovers()
-	young := map[string]string{TagPrefix: "e2e-old", TagCreatedAt: now.Add(-time.Minute).Format(time.RFC3339)}
+	young := map[string]string{sweep.TagPrefix: "e2e-old", sweep.TagCreatedAt: now.Add(-time.Minute).Format(time.RFC3339)}
 	f.tagged = append(f.tagged, taggedResource{"arn:aws:ec2:us-east-1:123456789012:subnet/subnet-mine", young})
 	code, out, errOut := runSweep(t, f, "--prefix", "e2e-old", "--older-than", "0")
 	if code != 0 {

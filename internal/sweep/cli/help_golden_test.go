@@ -1,4 +1,4 @@
-package sweep
+package cli
 
 import (
 	"bytes"

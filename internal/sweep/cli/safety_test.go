@@ -1,4 +1,4 @@
-package sweep
+package cli
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mskvpce/mskvpce/internal/sweep"
 )
 
 // touches are the mutating calls that name id.
@@ -29,8 +31,8 @@ func touches(f *fakeAWS, id string) []string {
 func outcomes(t *testing.T, out string) map[string]string {
 	t.Helper()
 	var res struct {
-		Interrupted bool      `json:"interrupted"`
-		Outcomes    []Outcome `json:"outcomes"`
+		Interrupted bool            `json:"interrupted"`
+		Outcomes    []sweep.Outcome `json:"outcomes"`
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("json: %v\n%s", err, out)
@@ -80,7 +82,7 @@ func TestHeldResourcesAreLeftWhole(t *testing.T) {
 	}
 	st := outcomes(t, out)
 	for _, id := range []string{"e2e-old1-runner", "sg-broker", "sg-nlb", "vpc-old"} {
-		if st[id] != StatusDeferred {
+		if st[id] != sweep.StatusDeferred {
 			t.Errorf("%s: %q, want deferred", id, st[id])
 		}
 	}
@@ -122,9 +124,9 @@ func TestFullLeftoverStackInOneRun(t *testing.T) {
 	}
 	st := outcomes(t, out)
 	for id, s := range st {
-		want := StatusDeleted
+		want := sweep.StatusDeleted
 		if id == "subnet-old" {
-			want = StatusGone
+			want = sweep.StatusGone
 		}
 		if s != want {
 			t.Errorf("%s: %q, want %q", id, s, want)
@@ -206,7 +208,7 @@ func TestSIGINTExits130(t *testing.T) {
 		t.Skip("builds cmd/e2e-cleanup")
 	}
 	bin := filepath.Join(t.TempDir(), "e2e-cleanup")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/e2e-cleanup").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, "../../../cmd/e2e-cleanup").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	f := leftovers()
@@ -255,7 +257,7 @@ func TestRoleOfAnotherRegionKept(t *testing.T) {
 	for k, v := range f.roles[0].tags {
 		tags[k] = v
 	}
-	tags[TagRegion] = "eu-west-1"
+	tags[sweep.TagRegion] = "eu-west-1"
 	f.roles = append(f.roles, fakeRole{name: "e2e-old1-eu-runner", created: now.Add(-5 * time.Hour), tags: tags})
 	code, out, errOut := runSweep(t, f, "--yes")
 	if code != 0 {
@@ -278,7 +280,7 @@ func TestClusterAlreadyDeletingIsWaitedFor(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	if st := outcomes(t, out); st[arn] != StatusDeleted {
+	if st := outcomes(t, out); st[arn] != sweep.StatusDeleted {
 		t.Errorf("cluster: %q, want deleted", st[arn])
 	}
 	if !slices.Contains(f.calls, "kafka:DescribeClusterV2 "+arn) {

@@ -1,4 +1,6 @@
-package sweep
+// Package cli is the e2e-cleanup command: flags, AWS configuration, the
+// printed plan or outcomes and the exit codes around package sweep.
+package cli
 
 import (
 	"context"
@@ -12,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/mskvpce/mskvpce/internal/cmdline"
+
+	"github.com/mskvpce/mskvpce/internal/sweep"
 )
 
 const usage = `e2e-cleanup removes what mskvpce end-to-end runs left in an AWS account.
@@ -62,7 +66,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	fs := flag.NewFlagSet("e2e-cleanup", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), usage); fs.PrintDefaults() }
 	var (
-		o       Options
+		o       sweep.Options
 		region  = fs.String("region", "", "AWS region (default: from the SDK's configuration, e.g. AWS_REGION)")
 		profile = fs.String("profile", "", "AWS shared-config profile")
 		yes     = fs.Bool("yes", false, "delete; without it, only print the plan")
@@ -70,8 +74,8 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		// Not --endpoint: in verify and deploy that is a broker's NLB address.
 		endpoint = fs.String("aws-endpoint-url", "", "`URL` for every AWS API call, e.g. a fake AWS in tests (the SDK's AWS_ENDPOINT_URL environment variable works too)")
 	)
-	fs.StringVar(&o.Prefix, "prefix", SafePrefix, "sweep one run (e2e-<id>, its E2EPrefix tag exactly) or every run ("+SafePrefix+")")
-	fs.DurationVar(&o.OlderThan, "older-than", 4*time.Hour, "keep anything younger (at least 1h with --prefix "+SafePrefix+"; any, 0 included, for one run's own prefix)")
+	fs.StringVar(&o.Prefix, "prefix", sweep.SafePrefix, "sweep one run (e2e-<id>, its E2EPrefix tag exactly) or every run ("+sweep.SafePrefix+")")
+	fs.DurationVar(&o.OlderThan, "older-than", 4*time.Hour, "keep anything younger (at least 1h with --prefix "+sweep.SafePrefix+"; any, 0 included, for one run's own prefix)")
 	fs.DurationVar(&o.WaitForClusters, "wait-clusters", 40*time.Minute, "with --yes: wait up to this long for deleted MSK clusters to be gone before deleting their network")
 	fs.DurationVar(&o.PollInterval, "poll", 30*time.Second, "with --yes: how often to poll MSK and retry deferred deletes")
 	fs.DurationVar(&o.Budget, "budget", 35*time.Minute, "with --yes: keep retrying deferred deletes (and waiting for MSK) until this long after the first delete")
@@ -100,9 +104,9 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		return cmdline.ExitUsage
 	}
 	o.Region = cfg.Region
-	clients := NewClients(cfg, *endpoint)
+	clients := sweep.NewClients(cfg, *endpoint)
 
-	plan, err := Discover(ctx, clients, o)
+	plan, err := sweep.Discover(ctx, clients, o)
 	if err != nil {
 		fmt.Fprintf(stderr, "e2e-cleanup: %v\n", err)
 		return cmdline.ExitFailed
@@ -110,10 +114,10 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	if !*yes {
 		return writePlan(stdout, *output, plan)
 	}
-	progress := func(oc Outcome) {
+	progress := func(oc sweep.Outcome) {
 		fmt.Fprintf(stderr, "%-13s %s %s %s\n", oc.Status, oc.Kind, oc.ID, oc.Error)
 	}
-	outcomes, interrupted := Execute(ctx, clients, plan, o, progress)
+	outcomes, interrupted := sweep.Execute(ctx, clients, plan, o, progress)
 	code := cmdline.ExitOK
 	count := map[string]int{}
 	for _, oc := range outcomes {
@@ -122,19 +126,19 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	switch {
 	case interrupted:
 		code = cmdline.ExitInterrupted
-	case count[StatusFailed] > 0:
+	case count[sweep.StatusFailed] > 0:
 		code = cmdline.ExitFailed
-	case count[StatusDeferred] > 0:
+	case count[sweep.StatusDeferred] > 0:
 		code = exitHeld
 	}
 	if *output == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(struct {
-			SchemaVersion int       `json:"schema_version"`
-			Interrupted   bool      `json:"interrupted"`
-			Outcomes      []Outcome `json:"outcomes"`
-			Kept          []Kept    `json:"kept"`
+			SchemaVersion int             `json:"schema_version"`
+			Interrupted   bool            `json:"interrupted"`
+			Outcomes      []sweep.Outcome `json:"outcomes"`
+			Kept          []sweep.Kept    `json:"kept"`
 		}{1, interrupted, outcomes, plan.Keep})
 		return code
 	}
@@ -145,21 +149,21 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(stdout, "%d deleted, %d already gone, %d deferred (still held), %d failed, %d not attempted; %d kept (run without --yes to see why)\n",
-		count[StatusDeleted], count[StatusGone], count[StatusDeferred], count[StatusFailed], count[StatusSkipped], len(plan.Keep))
+		count[sweep.StatusDeleted], count[sweep.StatusGone], count[sweep.StatusDeferred], count[sweep.StatusFailed], count[sweep.StatusSkipped], len(plan.Keep))
 	if interrupted {
 		fmt.Fprintln(stdout, "interrupted: stopped between two deletes; run it again to finish")
 	}
 	return code
 }
 
-func writePlan(w io.Writer, output cmdline.Output, p Plan) int {
+func writePlan(w io.Writer, output cmdline.Output, p sweep.Plan) int {
 	if output == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(struct {
 			SchemaVersion int  `json:"schema_version"`
 			DryRun        bool `json:"dry_run"`
-			Plan
+			sweep.Plan
 		}{1, true, p})
 		return cmdline.ExitOK
 	}
