@@ -25,7 +25,7 @@ import (
 	"github.com/mskvpce/mskvpce/internal/localmsk"
 )
 
-const install = "apt-get install python3-confluent-kafka python3-botocore (.ci/run does)"
+const install = "apt-get install python3-confluent-kafka python3-botocore libnss-wrapper (.ci/run does)"
 
 // unavailable skips outside CI and fails in CI, where .ci/run installs
 // everything this test needs.
@@ -70,30 +70,108 @@ func lastLine(out []byte, err error) string {
 	return err.Error()
 }
 
-// withHosts returns the command prefix that runs a program seeing hostsFile
-// as /etc/hosts, in a private mount namespace: the machine's /etc/hosts is
-// never touched, and librdkafka resolves broker hostnames with the system
-// resolver exactly as it would with the lines added there. As root
-// `unshare --mount` suffices; otherwise a user namespace maps us to root.
-func withHosts(t *testing.T, hostsFile string) []string {
-	t.Helper()
-	unshare, err := exec.LookPath("unshare")
-	if err != nil {
-		unavailable(t, "unshare (util-linux) not found: it gives librdkafka a private /etc/hosts")
-	}
-	var tried []string
-	// As root; in a user namespace; with passwordless sudo (CI runners
-	// whose kernel restricts unprivileged user namespaces).
-	for _, pre := range [][]string{{unshare, "--mount"}, {unshare, "--map-root-user", "--mount"}, {"sudo", "-n", unshare, "--mount"}} {
-		prefix := append(append([]string{}, pre...), "sh", "-c", `mount --bind "$0" /etc/hosts && exec "$@"`, hostsFile)
-		out, err := exec.Command(prefix[0], append(prefix[1:], "true")...).CombinedOutput()
-		if err == nil {
-			return prefix
+// A resolver gives librdkafka the hosts-file lines of stock-client mode as
+// its system resolver's view, without touching the machine's /etc/hosts:
+// librdkafka then resolves broker hostnames with getaddrinfo exactly as it
+// would with the lines added there.
+type resolver struct {
+	name string
+	// cmd returns the command prefix and the environment additions that run
+	// a program seeing hostsFile's names.
+	cmd func(t *testing.T, hostsFile string) (prefix, env []string)
+	// setup says what it needs, for the skip message.
+	setup string
+}
+
+// resolvers are the two ways: a private mount namespace in which hostsFile
+// is bind-mounted on /etc/hosts (root, a user namespace, or passwordless
+// sudo), and cwrap's nss_wrapper, preloaded, which answers getaddrinfo from
+// NSS_WRAPPER_HOSTS with no privilege at all (CI machines that refuse
+// namespaces).
+func resolvers() []resolver {
+	mount := func(pre ...string) func(*testing.T, string) ([]string, []string) {
+		return func(_ *testing.T, hostsFile string) ([]string, []string) {
+			return append(append([]string{}, pre...), "sh", "-c", `mount --bind "$0" /etc/hosts && exec "$@"`, hostsFile), nil
 		}
-		tried = append(tried, fmt.Sprintf("%s: %s", strings.Join(pre, " "), lastLine(out, err)))
 	}
-	unavailable(t, "cannot give librdkafka a private /etc/hosts (%s): run as root, with passwordless sudo, or with user namespaces enabled", strings.Join(tried, "; "))
+	rs := []resolver{}
+	if unshare, err := exec.LookPath("unshare"); err == nil {
+		for _, pre := range [][]string{{unshare, "--mount"}, {unshare, "--map-root-user", "--mount"}, {"sudo", "-n", unshare, "--mount"}} {
+			rs = append(rs, resolver{name: "mount-namespace", cmd: mount(pre...), setup: strings.Join(pre, " ") + " (root, user namespaces or passwordless sudo)"})
+		}
+	} else {
+		rs = append(rs, resolver{name: "mount-namespace", cmd: func(*testing.T, string) ([]string, []string) { return []string{"unshare"}, nil }, setup: "unshare (util-linux)"})
+	}
+	lib := os.Getenv("MSKVPCE_NSS_WRAPPER")
+	if lib == "" {
+		lib = "libnss_wrapper.so" // Debian's libnss-wrapper, on the loader's path
+	}
+	rs = append(rs, resolver{name: "nss_wrapper", setup: "LD_PRELOAD=" + lib + " (apt-get install libnss-wrapper)", cmd: func(t *testing.T, hostsFile string) ([]string, []string) {
+		return nil, []string{"LD_PRELOAD=" + lib, "NSS_WRAPPER_HOSTS=" + withoutComments(t, hostsFile)}
+	}})
+	return rs
+}
+
+// withoutComments is hostsFile without its comment lines, which nss_wrapper
+// 1.1's parser (unlike glibc's) refuses: "Unable to parse line file".
+func withoutComments(t *testing.T, hostsFile string) string {
+	t.Helper()
+	b, err := os.ReadFile(hostsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keep []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l, _, _ = strings.Cut(l, "#"); strings.TrimSpace(l) != "" {
+			keep = append(keep, l)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "hosts")
+	if err := os.WriteFile(path, []byte(strings.Join(keep, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// probe reports whether r makes py resolve a name the way a hosts file says:
+// a made-up broker hostname to an address nothing else would give it.
+func (r resolver) probe(t *testing.T, py string) error {
+	t.Helper()
+	const host, addr = "b-1.probe.l0ca1x.c2.kafka.us-east-1.amazonaws.com", "127.0.99.7"
+	hosts := filepath.Join(t.TempDir(), "hosts")
+	if err := os.WriteFile(hosts, []byte("# probe\n"+addr+"\t"+host+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	prefix, env := r.cmd(t, hosts)
+	args := append(append([]string{}, prefix...), py, "-c", "import socket, sys; print(socket.gethostbyname(sys.argv[1]))", host)
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %s", r.setup, lastLine(out, err))
+	}
+	if got := strings.TrimSpace(lastLine(out, nil)); got != addr {
+		return fmt.Errorf("%s: %s resolved to %q, want %s from the hosts file", r.setup, host, got, addr)
+	}
 	return nil
+}
+
+// working returns, per resolver name, the first variant that works, and
+// why each that did not failed.
+func working(t *testing.T, py string) (map[string]resolver, map[string][]string) {
+	t.Helper()
+	ok, why := map[string]resolver{}, map[string][]string{}
+	for _, r := range resolvers() {
+		if _, done := ok[r.name]; done {
+			continue
+		}
+		if err := r.probe(t, py); err != nil {
+			why[r.name] = append(why[r.name], err.Error())
+			continue
+		}
+		ok[r.name] = r
+	}
+	return ok, why
 }
 
 type result struct {
@@ -107,7 +185,7 @@ type result struct {
 	Errors     []string          `json:"errors"`
 }
 
-func runClient(t *testing.T, py string, prefix []string, cfg map[string]any) result {
+func runClient(t *testing.T, py string, prefix, env []string, cfg map[string]any) result {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.json")
 	b, _ := json.Marshal(cfg)
@@ -118,6 +196,7 @@ func runClient(t *testing.T, py string, prefix []string, cfg map[string]any) res
 	defer cancel()
 	args := append(append([]string{}, prefix...), py, "librdkafka_client.py", path)
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -136,22 +215,40 @@ func runClient(t *testing.T, py string, prefix []string, cfg map[string]any) res
 // only the bootstrap string, the CA and the hosts-file lines of stock-client
 // mode, produces to and consumes from every partition, each led by another
 // broker, so through every NLB stand-in; and it commits as a consumer group.
-// It runs against the Kafka version the module deploys and against 4.1.
+// It runs against the Kafka version the module deploys and against 4.1,
+// with each way of resolving the hostnames that works here (CI needs one).
 func TestLibrdkafkaThroughEveryNLB(t *testing.T) {
 	py := python(t)
-	for _, v := range []string{localmsk.DefaultKafkaVersion, "4.1.x"} {
-		t.Run(v, func(t *testing.T) { librdkafkaThroughEveryNLB(t, py, v) })
+	ok, why := working(t, py)
+	if len(ok) == 0 {
+		var all []string
+		for _, w := range why {
+			all = append(all, w...)
+		}
+		unavailable(t, "cannot give librdkafka the hosts-file lines (%s): run as root, with passwordless sudo or user namespaces, or install libnss-wrapper", strings.Join(all, "; "))
+	}
+	for _, name := range []string{"mount-namespace", "nss_wrapper"} {
+		t.Run(name, func(t *testing.T) {
+			r, found := ok[name]
+			if !found {
+				// The other way runs (or the test failed above): one is enough.
+				t.Skipf("%s unavailable here: %s", name, strings.Join(why[name], "; "))
+			}
+			for _, v := range []string{localmsk.DefaultKafkaVersion, "4.1.x"} {
+				t.Run(v, func(t *testing.T) { librdkafkaThroughEveryNLB(t, py, r, v) })
+			}
+		})
 	}
 }
 
-func librdkafkaThroughEveryNLB(t *testing.T, py, version string) {
+func librdkafkaThroughEveryNLB(t *testing.T, py string, res resolver, version string) {
 	env, err := localmsk.Start(context.Background(), localmsk.Options{Dir: t.TempDir(), StockClients: true, KafkaVersion: version})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer env.Close()
 	info := env.Info()
-	prefix := withHosts(t, filepath.Join(filepath.Dir(info.CAFile), localmsk.HostsFileName))
+	prefix, extraEnv := res.cmd(t, filepath.Join(filepath.Dir(info.CAFile), localmsk.HostsFileName))
 	cfg := map[string]any{
 		"bootstrap":         info.BootstrapBrokersSASLIAM,
 		"ca_file":           info.CAFile,
@@ -164,7 +261,7 @@ func librdkafkaThroughEveryNLB(t *testing.T, py, version string) {
 	if os.Getenv("MSKVPCE_LIBRDKAFKA_DEBUG") != "" {
 		cfg["debug"] = os.Getenv("MSKVPCE_LIBRDKAFKA_DEBUG") // e.g. broker,security,protocol
 	}
-	r := runClient(t, py, prefix, cfg)
+	r := runClient(t, py, prefix, extraEnv, cfg)
 	t.Logf("librdkafka %s", r.Librdkafka)
 	if len(r.Errors) > 0 {
 		t.Errorf("librdkafka reported errors:\n  %s", strings.Join(r.Errors, "\n  "))
@@ -203,7 +300,7 @@ func librdkafkaThroughEveryNLB(t *testing.T, py, version string) {
 	defer other.Close()
 	cfg["ca_file"] = other.Info().CAFile
 	cfg["expect_tls_failure"] = true
-	bad := runClient(t, py, prefix, cfg)
+	bad := runClient(t, py, prefix, extraEnv, cfg)
 	if !strings.Contains(strings.Join(bad.Errors, "\n"), "certificate verify failed") {
 		t.Errorf("with another CA librdkafka reported %q, want a certificate verification failure", bad.Errors)
 	}
