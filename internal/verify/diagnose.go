@@ -171,8 +171,10 @@ func diagnose(pr *pathRun, stage string, err error, overall error) (string, stri
 			return "cluster metadata does not match the endpoint map: " + mm.Error(),
 				"rebuild the map from the current `terraform output -json` (broker hostnames change when the cluster is replaced) and re-apply terraform if brokers were added"
 		case errors.Is(err, sarama.ErrClusterAuthorizationFailed):
+			// MSK authorizes Metadata with Connect and per-topic
+			// DescribeTopic; DescribeCluster does not gate it.
 			return fmt.Sprintf("broker %d denied Metadata: CLUSTER_AUTHORIZATION_FAILED", id),
-				fmt.Sprintf("add kafka-cluster:DescribeCluster on %s to the role's policy", clusterARN(pr.t))
+				fmt.Sprintf("check that the role's policy allows kafka-cluster:Connect on %s and kafka-cluster:DescribeTopic on the topic (statements MskClusterConnect, MskTopicReadWrite)", clusterARN(pr.t))
 		case timeout:
 			return fmt.Sprintf("Metadata request to broker %d via %s timed out after %s", id, pr.nlb(), st), healthNext
 		}

@@ -10,13 +10,21 @@ locals {
   # "Semantics of IAM authorization policy actions and resources" table
   # (every action's required actions are included):
   #   Connect               - authenticate (required by everything else)
-  #   DescribeCluster       - Metadata / DescribeCluster requests
   #   WriteDataIdempotently - InitProducerId for idempotent producers, the
   #                           default since Kafka 3.0 (KIP-679). MSK's IAM
   #                           authorizer does not infer it from WriteData.
+  # No DescribeCluster (least privilege): it is Kafka's DESCRIBE CLUSTER ACL,
+  # which gates admin requests only (DescribeAcls, DescribeLogDirs,
+  # ListPartitionReassignments, DescribeQuorum, the DescribeCluster API, an
+  # unfiltered ListGroups), and none of the actions below lists it as
+  # required. Spark's Kafka source and sink send none of those: KafkaConsumer
+  # and KafkaProducer use Metadata (DescribeTopic), and the source's Admin
+  # client (describeTopics, listTopics, listOffsets) fetches its metadata
+  # with Metadata too; Admin sends DescribeCluster only with
+  # bootstrap.controllers (KIP-919). internal/verify/policy_test.go fails if
+  # an action granted here is not needed.
   cluster_actions = [
     "kafka-cluster:Connect",
-    "kafka-cluster:DescribeCluster",
     "kafka-cluster:WriteDataIdempotently",
   ]
 

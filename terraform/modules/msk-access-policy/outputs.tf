@@ -4,7 +4,7 @@ output "policy_json" {
 }
 
 output "cluster_resource_arn" {
-  description = "The cluster ARN the Connect/DescribeCluster/WriteDataIdempotently statement is scoped to."
+  description = "The cluster ARN the Connect/WriteDataIdempotently statement is scoped to."
   value       = local.cluster_resource
 }
 

@@ -426,7 +426,7 @@ run "databricks_role" {
 
   assert {
     condition = toset(flatten([for s in jsondecode(aws_iam_role_policy.databricks_msk.policy).Statement : s.Action])) == toset([
-      "kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently",
+      "kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently",
       "kafka-cluster:DescribeTopic", "kafka-cluster:ReadData", "kafka-cluster:WriteData",
       "kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup",
     ])
