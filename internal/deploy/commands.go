@@ -131,7 +131,7 @@ func (c *cli) afterApply(ctx context.Context) error {
 		}
 		return nil
 	}
-	writeNextSteps(c.env.Stdout, d, c.settings.Name)
+	writeNextSteps(c.env.Stdout, d, c.cmdline)
 	return nil
 }
 
@@ -175,7 +175,7 @@ func (c *cli) cmdOutput(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("deployment %q: %w", c.settings.Name, err)
 	}
-	writeOutputs(c.env.Stdout, d)
+	writeOutputs(c.env.Stdout, d, c.cmdline)
 	if d.Databricks != nil {
 		writeDatabricks(c.env.Stdout, d.Databricks)
 	} else {
@@ -263,7 +263,7 @@ func (c *cli) status(ctx context.Context) (statusReport, tfoutputs.Deployment, e
 		r.Next = fmt.Sprintf("%s to finish (or %s)", c.cmdline("apply"), c.cmdline("destroy"))
 	case d.Databricks != nil:
 		r.RoleARN, r.Databricks, r.Placeholder = d.RoleARN, d.Databricks, false
-		r.Steps = ruleSteps(d, r.Name)
+		r.Steps = ruleSteps(d, c.cmdline)
 		if len(r.Steps) > 0 || len(d.Databricks.Rules) == 0 {
 			r.Phase = phaseRulesPending
 			r.Next = fmt.Sprintf("get every private endpoint connection to ESTABLISHED (steps below), then %s", c.cmdline("verify"))
@@ -323,8 +323,8 @@ func (c *cli) cmdStatus(ctx context.Context) error {
 	}
 	fmt.Fprintf(w, "Run Terraform by hand: cd %s && TF_DATA_DIR=%s terraform <command> -var-file=%s\n", r.Root, c.wd.DataDir(), c.wd.InputsFile())
 	if r.Phase == phasePlaceholder {
-		fmt.Fprintln(c.env.Stderr, placeholderWarning)
-		writeExternalIDSteps(w, d, r.Name)
+		fmt.Fprintln(c.env.Stderr, placeholderWarning(c.cmdline))
+		writeExternalIDSteps(w, d, c.cmdline)
 	}
 	return nil
 }
@@ -339,7 +339,9 @@ func (c *cli) placeholderPlanned() bool {
 	return id == "" || id == "0000"
 }
 
-const placeholderWarning = "WARNING: the Databricks role still trusts the placeholder external ID \"0000\": Databricks cannot use the service credential until you set the real external ID (deploy apply --external-id <id>)."
+func placeholderWarning(cmd func(string) string) string {
+	return "WARNING: the Databricks role still trusts the placeholder external ID \"0000\": Databricks cannot use the service credential until you set the real external ID (" + cmd("apply") + " --external-id <id>)."
+}
 
 func (c *cli) cmdVerify(ctx context.Context) error {
 	c.existing = true
@@ -354,7 +356,7 @@ func (c *cli) cmdVerify(ctx context.Context) error {
 		return fmt.Errorf("deployment %q cannot be verified: %w", c.settings.Name, err)
 	}
 	if d.ExternalIDIsPlaceholder && d.Databricks == nil {
-		fmt.Fprintln(c.env.Stderr, placeholderWarning)
+		fmt.Fprintln(c.env.Stderr, placeholderWarning(c.cmdline))
 	}
 	var checks []finding.Finding
 	if !c.noDrift {
@@ -499,12 +501,12 @@ func (c *cli) cmdDestroy(ctx context.Context) error {
 	return nil
 }
 
-func writeOutputs(w io.Writer, d tfoutputs.Deployment) {
+func writeOutputs(w io.Writer, d tfoutputs.Deployment, cmd func(string) string) {
 	fmt.Fprintf(w, "Region:              %s\nCluster:             %s\nBootstrap (IAM):     %s\nDatabricks role:     %s\n", d.Region, d.ClusterARN, d.BootstrapBrokersSASLIAM, d.RoleARN)
 	if d.Databricks != nil {
 		fmt.Fprintln(w, "External ID:         from the service credential (managed with --databricks)")
 	} else if d.ExternalIDIsPlaceholder {
-		fmt.Fprintln(w, "External ID:         placeholder \"0000\" (set the real one: deploy apply --external-id <id>)")
+		fmt.Fprintf(w, "External ID:         placeholder \"0000\" (set the real one: %s --external-id <id>)\n", cmd("apply"))
 	} else {
 		fmt.Fprintln(w, "External ID:         set")
 	}
@@ -528,7 +530,7 @@ func writeNCC(w io.Writer, d tfoutputs.Deployment) {
 	fmt.Fprintln(w, "and attach the NCC to the workspace. A rule is usable when its connection state is ESTABLISHED.")
 }
 
-func writeExternalIDSteps(w io.Writer, d tfoutputs.Deployment, name string) {
+func writeExternalIDSteps(w io.Writer, d tfoutputs.Deployment, cmd func(string) string) {
 	fmt.Fprintf(w, `
 Next: connect Databricks (the role still trusts the placeholder external ID "0000").
   1. In Databricks: Catalog → External data → Credentials → Create credential → Service credential (AWS IAM role),
@@ -536,18 +538,18 @@ Next: connect Databricks (the role still trusts the placeholder external ID "000
        %s
   2. Copy the external ID Databricks shows for the new credential.
   3. Set it on the role (this re-applies only the role's trust policy):
-       deploy apply --name %s --external-id <external ID>
+       %s --external-id <external ID>
   4. Back in Databricks, validate the credential.
-`, d.RoleARN, name)
+`, d.RoleARN, cmd("apply"))
 }
 
 // writeNextSteps is printed after every successful apply.
-func writeNextSteps(w io.Writer, d tfoutputs.Deployment, name string) {
+func writeNextSteps(w io.Writer, d tfoutputs.Deployment, cmd func(string) string) {
 	fmt.Fprintln(w)
-	writeOutputs(w, d)
+	writeOutputs(w, d, cmd)
 	if d.Databricks != nil {
 		writeDatabricks(w, d.Databricks)
-		if steps := ruleSteps(d, name); len(steps) > 0 {
+		if steps := ruleSteps(d, cmd); len(steps) > 0 {
 			fmt.Fprintln(w, "\nNot every private endpoint connection is established yet:")
 			for _, s := range steps {
 				fmt.Fprintf(w, "  - %s\n", s)
@@ -555,12 +557,12 @@ func writeNextSteps(w io.Writer, d tfoutputs.Deployment, name string) {
 		}
 	} else {
 		if d.ExternalIDIsPlaceholder {
-			writeExternalIDSteps(w, d, name)
+			writeExternalIDSteps(w, d, cmd)
 		}
 		writeNCC(w, d)
 	}
 	writePySpark(w, d)
-	fmt.Fprintf(w, "\nCheck every broker path end to end: deploy verify --name %s\n", name)
+	fmt.Fprintf(w, "\nCheck every broker path end to end: %s\n", cmd("verify"))
 }
 
 // destroyWarning names what this destroy plan actually deletes.

@@ -28,7 +28,7 @@ func writeDatabricks(w io.Writer, db *tfoutputs.Databricks) {
 // ruleSteps says, for every rule that cannot carry traffic yet, what to do.
 // Empty when all rules are ESTABLISHED. The states are those recorded in
 // state at the last apply: `deploy apply` refreshes them.
-func ruleSteps(d tfoutputs.Deployment, name string) []string {
+func ruleSteps(d tfoutputs.Deployment, cmd func(string) string) []string {
 	if d.Databricks == nil {
 		return nil
 	}
@@ -58,13 +58,13 @@ func ruleSteps(d tfoutputs.Deployment, name string) []string {
 		case "CREATING", "":
 			steps = append(steps, fmt.Sprintf("broker %d: Databricks is still creating endpoint %s for rule %s; wait a few minutes (it then needs acceptance on endpoint service %s unless already accepted)", r.BrokerID, endpoint, r.RuleID, svc))
 		default:
-			steps = append(steps, fmt.Sprintf("broker %d: the connection of endpoint %s to endpoint service %s is %s: check the service's allowed principals (deploy output), delete rule %s in the account console (NCC → Private endpoint rules) and run deploy apply --name %s to re-create it",
-				r.BrokerID, endpoint, svc, r.ConnectionState, r.RuleID, name))
+			steps = append(steps, fmt.Sprintf("broker %d: the connection of endpoint %s to endpoint service %s is %s: check the service's allowed principals (deploy output), delete rule %s in the account console (NCC → Private endpoint rules) and run %s to re-create it",
+				r.BrokerID, endpoint, svc, r.ConnectionState, r.RuleID, cmd("apply")))
 		}
 		refresh = true
 	}
 	if refresh {
-		steps = append(steps, fmt.Sprintf("then run deploy apply --name %s: it records the refreshed connection states (status shows them as of the last apply; the apply that created the rules also accepted them, so a first re-apply alone often shows ESTABLISHED)", name))
+		steps = append(steps, fmt.Sprintf("then run %s: it records the refreshed connection states (status shows them as of the last apply; the apply that created the rules also accepted them, so a first re-apply alone often shows ESTABLISHED)", cmd("apply")))
 	}
 	return steps
 }

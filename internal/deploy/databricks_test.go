@@ -16,6 +16,7 @@ var databricksInputs = []string{
 	"--databricks-account-id", "0d26daa6-5e44-4c97-a497-ef015f91254a",
 	"--databricks-workspace-host", "https://dbc-a1b2c3d4-e5f6.cloud.databricks.com",
 	"--databricks-workspace-id", "1234567890123456",
+	"--databricks-bind-new-ncc",
 }
 
 func writeVars(t *testing.T, body string) string {
@@ -207,6 +208,11 @@ func TestDatabricksInputsExit2(t *testing.T) {
 		{"env enable", nil, map[string]string{"MSKVPCE_ENABLE_DATABRICKS": "perhaps"}, "MSKVPCE_ENABLE_DATABRICKS: \"perhaps\" is not true or false"},
 		{"flag enable", []string{"--databricks=perhaps"}, nil, "want true or false"},
 		{"missing workspace", []string{"--databricks", "--databricks-account-id", "0d26daa6-5e44-4c97-a497-ef015f91254a"}, nil, "databricks_workspace_host: --databricks-workspace-host"},
+		{"bind new ncc not true or false", []string{"--databricks-bind-new-ncc=maybe"}, nil, "want true or false"},
+		{"env bind new ncc", nil, map[string]string{"MSKVPCE_DATABRICKS_BIND_NEW_NCC_TO_WORKSPACE": "perhaps"}, "MSKVPCE_DATABRICKS_BIND_NEW_NCC_TO_WORKSPACE: \"perhaps\" is not true or false"},
+		// A workspace has one NCC: binding a new one needs the explicit opt-in.
+		{"workspace id without ncc or opt-in", databricksInputs[:len(databricksInputs)-1], nil, "--databricks-workspace-id without --databricks-ncc-id would bind a new NCC"},
+		{"workspace id with opt-in off", append(append([]string(nil), databricksInputs[:len(databricksInputs)-1]...), "--databricks-bind-new-ncc=false"), nil, "or --databricks-bind-new-ncc if the workspace has none to keep"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

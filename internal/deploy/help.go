@@ -120,7 +120,7 @@ func init() {
 	metas := map[string]string{"region": "REGION", "prefix": "PREFIX", "cidr_block": "CIDR", "allowed_principals": "ARN", "user_name": "OWNER",
 		"service_name": "NAME", "aws_profile": "PROFILE", "databricks_external_id": "ID", "operator_cidrs": "CIDR", "broker_count": "N", "instance_type": "TYPE",
 		"enable_databricks": "", "databricks_account_id": "UUID", "databricks_account_host": "URL", "databricks_workspace_host": "URL",
-		"databricks_workspace_id": "ID", "databricks_ncc_id": "UUID"}
+		"databricks_workspace_id": "ID", "databricks_ncc_id": "UUID", "databricks_bind_new_ncc_to_workspace": ""}
 	for _, in := range inputs {
 		flag := strings.TrimSpace("--" + in.Flag + " " + metas[in.Var])
 		note := in.Env()

@@ -190,6 +190,13 @@ var inputs = []input{
 			}
 			return nil
 		}},
+	{Var: "databricks_bind_new_ncc_to_workspace", Flag: "databricks-bind-new-ncc", Kind: kBool, Help: "with --databricks-workspace-id and no --databricks-ncc-id: bind the new NCC to the workspace,\n" + strings.Repeat(" ", 32) + "detaching its current NCC and all that NCC's rules (explicit opt-in)",
+		Check: func(v string) error {
+			if _, err := strconv.ParseBool(v); err != nil {
+				return fmt.Errorf("%q is not true or false", v)
+			}
+			return nil
+		}},
 	{Var: "operator_cidrs", Flag: "operator-cidr", Kind: kList, Help: "CIDR inside the VPC allowed to reach the NLBs directly (verification)",
 		Check: func(v string) error {
 			p, err := netip.ParsePrefix(v)

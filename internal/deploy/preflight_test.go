@@ -157,6 +157,19 @@ func TestHintsCarryWorkdirAndProg(t *testing.T) {
 	}
 	hint := strings.Fields(strings.TrimPrefix(want, "Apply it: go run ./cmd/deploy "))
 	h.must(append(hint, "--yes")...) // the hint works as printed
+	// The next steps after apply (placeholder external ID, verify) carry them too.
+	r = h.must("status", "--workdir", wd)
+	for _, want := range []string{
+		"go run ./cmd/deploy apply --workdir " + wd + " --external-id <external ID>",
+		"(go run ./cmd/deploy apply --workdir " + wd + " --external-id <id>)",
+	} {
+		if !strings.Contains(r.stdout+r.stderr, want) {
+			t.Errorf("status hint, want %q:\n%s\n%s", want, r.stdout, r.stderr)
+		}
+	}
+	if strings.Contains(r.stdout+r.stderr, "deploy apply --name") {
+		t.Errorf("a hint forgets the workdir and the invocation:\n%s\n%s", r.stdout, r.stderr)
+	}
 	h.prog = "bin/deploy"
 	r = h.must(append([]string{"init", "--name", "other"}, fixtureInputs...)...)
 	if !strings.Contains(r.stdout, "Next: bin/deploy plan --name other") {

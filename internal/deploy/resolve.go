@@ -193,6 +193,14 @@ func (c *cli) resolve(needInputs bool) error {
 		if len(missing) > 0 {
 			return usagef("missing inputs:\n%s", strings.Join(missing, "\n"))
 		}
+		// The example's own rule, said before Terraform runs: a workspace has
+		// one NCC, and binding a new one detaches the current one and its rules.
+		_, ws := c.merged["databricks_workspace_id"]
+		_, ncc := c.merged["databricks_ncc_id"]
+		bind, _ := c.merged["databricks_bind_new_ncc_to_workspace"].(bool)
+		if c.databricks() && ws && c.merged["databricks_workspace_id"] != nil && (!ncc || c.merged["databricks_ncc_id"] == nil) && !bind {
+			return usagef("--databricks-workspace-id without --databricks-ncc-id would bind a new NCC to the workspace, detaching its current NCC and all that NCC's private endpoint rules (a workspace has one NCC; destroy does not restore it): pass the workspace's NCC as --databricks-ncc-id <uuid> (account console → Security → Networking → Network connectivity configurations), or --databricks-bind-new-ncc if the workspace has none to keep")
+		}
 	}
 	return nil
 }

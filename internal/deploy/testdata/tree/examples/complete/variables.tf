@@ -84,6 +84,21 @@ variable "databricks_ncc_id" {
   default = null
 }
 
+variable "databricks_bind_new_ncc_to_workspace" {
+  type    = bool
+  default = false
+
+  validation {
+    condition     = var.databricks_workspace_id == null || var.databricks_ncc_id != null || var.databricks_bind_new_ncc_to_workspace
+    error_message = "databricks_workspace_id is set without databricks_ncc_id (as in the real example)."
+  }
+}
+
+variable "databricks_accept_connections" {
+  type    = bool
+  default = true
+}
+
 variable "databricks_connection_state" {
   description = "Fixture only: the connection state every NCC rule reports (PENDING until accepted, then ESTABLISHED)."
   type        = string
