@@ -132,6 +132,10 @@ func (h handler) ec2(w http.ResponseWriter, r *http.Request) {
 			res.Set = append(res.Set, item)
 		}
 		writeEC2Result(w, action, h.requestID, res)
+	case "AcceptVpcEndpointConnections", "RejectVpcEndpointConnections":
+		h.decideConnections(w, action, form)
+	case "DeleteVpcEndpointServiceConfigurations":
+		h.deleteServices(w, action, form)
 	default:
 		writeEC2Error(w, h.requestID, APIError{Code: "InvalidAction", Message: "awsfake: EC2 action " + action + " is not served"})
 	}

@@ -81,9 +81,10 @@ func (f *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.mu.Lock()
+	f.state.settle(time.Now())
 	st := clone(&f.state)
 	f.mu.Unlock()
-	h := handler{state: &st, requestID: newRequestID(), record: f.record}
+	h := handler{state: &st, requestID: newRequestID(), record: f.record, mutate: f.mutate}
 	switch service := m[2]; service {
 	case "kafka":
 		h.kafka(w, r)
@@ -142,6 +143,23 @@ type handler struct {
 	state     *State
 	requestID string
 	record    func(string)
+	// mutate changes the served state (write operations); state is a copy.
+	mutate func(func(*State))
+}
+
+func (f *Server) mutate(fn func(*State)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(&f.state)
+}
+
+// Snapshot is a copy of the served state, e.g. to see which connections a
+// client accepted or rejected.
+func (f *Server) Snapshot() State {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.state.settle(time.Now())
+	return clone(&f.state)
 }
 
 // begin records the call and holds it for its configured delay; it reports

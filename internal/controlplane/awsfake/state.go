@@ -7,7 +7,9 @@
 //     DescribeListeners, DescribeLoadBalancerAttributes
 //   - Amazon EC2 (EC2 Query, XML): DescribeVpcEndpointServiceConfigurations,
 //     DescribeVpcEndpointServicePermissions, DescribeVpcEndpointConnections,
-//     DescribeSecurityGroupRules
+//     DescribeSecurityGroupRules; and the writes of an endpoint service's
+//     lifecycle: AcceptVpcEndpointConnections, RejectVpcEndpointConnections,
+//     DeleteVpcEndpointServiceConfigurations (refused while connections remain)
 //   - IAM (AWS Query, XML): GetRole
 //
 // One httptest server answers all four; it tells them apart by the service
@@ -60,6 +62,9 @@ type State struct {
 	// Delays holds an operation's answer back (until the client gives up),
 	// to exercise timeouts: key is the operation name.
 	Delays map[string]time.Duration
+	// AcceptLatency is how long an accepted connection stays "pending"
+	// before it is "available" (AWS takes seconds to a minute).
+	AcceptLatency time.Duration
 }
 
 // Node is one MSK broker node (NodeInfo with BrokerNodeInfo).
@@ -125,6 +130,8 @@ type Connection struct {
 	// deleting | deleted | rejected | failed | expired.
 	State   string
 	Created time.Time
+	// Accepted is when AcceptVpcEndpointConnections accepted it (zero: never).
+	Accepted time.Time
 }
 
 // SecurityGroupRule is one rule as DescribeSecurityGroupRules reports it.
