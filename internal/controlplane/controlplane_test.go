@@ -67,7 +67,7 @@ func TestHealthyDeploymentAllOK(t *testing.T) {
 	wantDetail := map[string]string{
 		"nlb-target / broker 2":                      "mskvpce-demo-nlb-2 targets 10.0.2.102:9098, broker 2's client IP",
 		"target-health / broker 1":                   "10.0.1.101:9098 healthy",
-		"listener / broker 3":                        "TCP/9098 → mskvpce-demo-tg-3",
+		"listener / broker 3":                        "TCP/9098 → " + awsfake.TargetGroupName("mskvpce-demo", 3, 3),
 		"cross-zone / broker 1":                      "load_balancing.cross_zone.enabled=false",
 		"allowed-principals / broker 1":              "allows arn:aws:iam::565502421330:role/private-connectivity-role-us-east-1",
 		"broker-sg / " + d.BrokerSecurityGroupID:     "ingress tcp/9098 from " + d.NLBSecurityGroupID + " only (rule sgr-0b0000000000000a1)",
@@ -160,7 +160,7 @@ func TestDrift(t *testing.T) {
 			},
 			want: []finding.Finding{
 				{Check: "listener", Target: "broker 1",
-					Detail:   "mskvpce-demo-nlb-1 has no listener on 9098 (listeners: TCP/9092 → mskvpce-demo-tg-1)",
+					Detail:   "mskvpce-demo-nlb-1 has no listener on 9098 (listeners: TCP/9092 → " + awsfake.TargetGroupName("mskvpce-demo", 1, 1) + ")",
 					NextStep: fmt.Sprintf("aws elbv2 modify-listener --region %s --listener-arn %s --port 9098", region, listenerARN(t, b1.NLBARN))},
 			},
 		},
@@ -172,7 +172,7 @@ func TestDrift(t *testing.T) {
 			},
 			want: []finding.Finding{
 				{Check: "listener", Target: "broker 2",
-					Detail:   "listener 9098 is TLS, not TCP (the brokers terminate TLS themselves); listener 9098 forwards to mskvpce-demo-tg-3, not broker 2's target group mskvpce-demo-tg-2",
+					Detail:   "listener 9098 is TLS, not TCP (the brokers terminate TLS themselves); listener 9098 forwards to " + awsfake.TargetGroupName("mskvpce-demo", 3, 3) + ", not broker 2's target group " + awsfake.TargetGroupName("mskvpce-demo", 2, 2),
 					NextStep: fmt.Sprintf("aws elbv2 modify-listener --region %s --listener-arn %s --protocol TCP --default-actions Type=forward,TargetGroupArn=%s", region, listenerARN(t, b2.NLBARN), b2.TargetGroupARN)},
 			},
 		},

@@ -28,6 +28,7 @@ package awsfake
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -292,13 +293,24 @@ func Sample() tfoutputs.Deployment {
 			AvailabilityZone:    azs[i-1],
 			NLBARN:              nlb,
 			NLBDNSName:          fmt.Sprintf("%s-nlb-%d-%08x.elb.%s.amazonaws.com", name, i, 0xd15+i, region),
-			TargetGroupARN:      fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s-tg-%d/%016x", region, account, name, i, 0x7a+i),
+			TargetGroupARN:      fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/%016x", region, account, TargetGroupName(name, i, i), 0x7a+i),
 			EndpointServiceID:   fmt.Sprintf("vpce-svc-0%016x", 0xe5+i),
 			EndpointServiceName: fmt.Sprintf("com.amazonaws.vpce.%s.vpce-svc-0%016x", region, 0xe5+i),
 		})
 	}
 	d.BootstrapBrokersSASLIAM = strings.Join(boot, ",")
 	return d
+}
+
+// TargetGroupName is the name the AWS provider gives broker n's target group of
+// the msk-vpce module with this prefix: the module's name_prefix (up to five
+// characters of the prefix, the broker number, a hyphen) and the provider's
+// 26-character unique suffix (an 18-digit UTC timestamp, then a counter as
+// 8 hex digits; serial stands in for the counter).
+func TargetGroupName(prefix string, n, serial int) string {
+	digits := strconv.Itoa(n)
+	keep := min(5-len(digits), len(prefix))
+	return fmt.Sprintf("%s%s-%s%08x", prefix[:keep], digits, "202601020304050000", serial)
 }
 
 // accountOf returns the account field of an ARN.

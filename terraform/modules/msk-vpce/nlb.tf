@@ -42,11 +42,15 @@ resource "aws_lb" "broker" {
 resource "aws_lb_target_group" "broker" {
   count = var.broker_count
 
-  # create_before_destroy needs a new name for the new group, and AWS caps
-  # target group names at 32 characters (name_prefix at 6), so the name
-  # carries a hash of every attribute that forces replacement: a replacement
-  # always gets a fresh name. The Name tag keeps the readable <prefix>-tg-<n>.
-  name        = "${var.prefix}-${count.index + 1}-${substr(sha1(jsonencode([aws_vpc.this.id, local.kafka_iam_port, "TCP", "ip"])), 0, 4)}"
+  # create_before_destroy needs a new name for every new group, whatever forces
+  # the replacement (a changed attribute, -replace, a taint): CreateTargetGroup
+  # with an existing name fails (DuplicateTargetGroupName) or, with the same
+  # settings, returns the existing group, which the destroy half then deletes.
+  # So the provider generates the name: name_prefix plus a 26-character unique
+  # suffix, which leaves AWS's 32-character limit 6 for the prefix: up to 5
+  # characters of var.prefix and the broker number, e.g. "test1-". The Name tag
+  # keeps the readable <prefix>-tg-<n>.
+  name_prefix = "${substr(var.prefix, 0, 5 - length(tostring(count.index + 1)))}${count.index + 1}-"
   vpc_id      = aws_vpc.this.id
   target_type = "ip"
   protocol    = "TCP"

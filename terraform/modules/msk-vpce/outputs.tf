@@ -83,6 +83,7 @@ output "brokers" {
       nlb_arn               = aws_lb.broker[i].arn
       nlb_dns_name          = aws_lb.broker[i].dns_name
       target_group_arn      = aws_lb_target_group.broker[i].arn
+      target_group_name     = aws_lb_target_group.broker[i].name
       endpoint_service_id   = aws_vpc_endpoint_service.broker[i].id
       endpoint_service_name = aws_vpc_endpoint_service.broker[i].service_name
     }

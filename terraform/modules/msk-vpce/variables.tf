@@ -1,7 +1,7 @@
 # ---- naming and network -------------------------------------------------------
 
 variable "prefix" {
-  description = "Prefix of every resource name. 3-24 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. 24 keeps `<prefix>-nlb-<n>` and `<prefix>-tg-<n>` within the 32-character limit AWS puts on load balancer and target group names for up to 30 brokers."
+  description = "Prefix of every resource name. 3-24 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. 24 keeps `<prefix>-nlb-<n>` within the 32-character limit AWS puts on load balancer names for up to 30 brokers (target groups take a provider-generated name from a 6-character name_prefix, so a replacement never collides)."
   type        = string
 
   validation {

@@ -39,8 +39,8 @@ run "valid_inputs_plan" {
   }
 
   assert {
-    condition     = length(aws_lb.broker) == 30 && alltrue([for lb in aws_lb.broker : length(lb.name) <= 32]) && alltrue([for tg in aws_lb_target_group.broker : length(tg.name) <= 32])
-    error_message = "the longest valid prefix with the most brokers must still fit AWS's 32-character names"
+    condition     = length(aws_lb.broker) == 30 && alltrue([for lb in aws_lb.broker : length(lb.name) <= 32]) && alltrue([for tg in aws_lb_target_group.broker : length(tg.name_prefix) <= 6 && can(regex("^[a-z0-9][a-z0-9-]*-$", tg.name_prefix))]) && length(distinct(aws_lb_target_group.broker[*].name_prefix)) == 30
+    error_message = "the longest valid prefix with the most brokers must still fit AWS's 32-character names (target groups: a distinct name_prefix of at most 6 characters, which the provider's 26-character suffix fills to 32)"
   }
 
   assert {
