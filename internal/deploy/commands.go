@@ -344,6 +344,9 @@ func placeholderWarning(cmd func(string) string) string {
 }
 
 func (c *cli) cmdVerify(ctx context.Context) error {
+	if c.remote || c.canaryZip != "" {
+		return c.cmdVerifyRemote(ctx)
+	}
 	c.existing = true
 	if err := c.prepare(ctx, !c.noDrift, false); err != nil {
 		return err

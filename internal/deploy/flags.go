@@ -60,6 +60,8 @@ type cli struct {
 	endpoints     multi
 	noDrift       bool
 	noControl     bool
+	remote        bool   // verify --remote: run the verifier in the canary (remote.go)
+	canaryZip     string // verify --remote --canary-zip: the Lambda zip for a canary created for this run
 
 	backendConfig, backendBucket, backendKey, backendRegion string
 
@@ -104,6 +106,8 @@ func (c *cli) parse(args []string) error {
 	fs.Var(&c.endpoints, "endpoint", "")
 	fs.BoolVar(&c.noDrift, "no-drift", false, "")
 	fs.BoolVar(&c.noControl, "no-control-plane", false, "")
+	fs.BoolVar(&c.remote, "remote", false, "")
+	fs.StringVar(&c.canaryZip, "canary-zip", "", "")
 	fs.StringVar(&c.backendConfig, "backend-config", "", "")
 	fs.StringVar(&c.backendBucket, "backend-bucket", "", "")
 	fs.StringVar(&c.backendKey, "backend-key", "", "")

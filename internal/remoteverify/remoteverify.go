@@ -69,10 +69,13 @@ func (e Event) Validate() error {
 
 // Handle assumes the role with base credentials and verifies every broker path.
 // An error means the event or the role assumption was wrong; a failed path is
-// a Report with Passed=false, not an error.
+// a Report with Passed=false, not an error. Bad input (the event, the broker
+// map, a refused role) is a *verify.InputError itself, not wrapped: the
+// Lambda runtime reports an error's type name as errorType, so callers of
+// the function (deploy verify --remote) can exit 2 as the local verifier does.
 func Handle(ctx context.Context, ev Event, base aws.Config) (*verify.Report, error) {
 	if err := ev.Validate(); err != nil {
-		return nil, fmt.Errorf("remoteverify: bad event: %w", err)
+		return nil, badInput("remoteverify: bad event: %v", err)
 	}
 	cfg := base.Copy()
 	cfg.Region = ev.Region
@@ -91,13 +94,13 @@ func Handle(ctx context.Context, ev Event, base aws.Config) (*verify.Report, err
 	if strings.TrimSpace(ev.CAPEM) != "" {
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM([]byte(ev.CAPEM)) {
-			return nil, errors.New("remoteverify: event.ca_pem holds no PEM certificate")
+			return nil, badInput("remoteverify: bad event: event.ca_pem holds no PEM certificate")
 		}
 		target.RootCAs = pool
 	}
 	mechs, err := verify.ParseMechanisms(ev.SASLMechanism)
 	if err != nil {
-		return nil, fmt.Errorf("remoteverify: bad event: %w", err)
+		return nil, badInput("remoteverify: bad event: %v", err)
 	}
 	var timeout time.Duration // verify.DefaultTimeout
 	if ev.TimeoutSeconds > 0 {
@@ -112,8 +115,15 @@ func Handle(ctx context.Context, ev Event, base aws.Config) (*verify.Report, err
 		Data:        true,
 		Options:     verify.Options{Timeout: timeout, Mechanisms: mechs},
 	})
+	if verify.IsInputError(err) {
+		return nil, badInput("remoteverify: %v", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("remoteverify: %w", err)
 	}
 	return rep, nil
+}
+
+func badInput(format string, a ...any) error {
+	return &verify.InputError{Msg: fmt.Sprintf(format, a...)}
 }

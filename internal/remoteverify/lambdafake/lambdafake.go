@@ -27,6 +27,7 @@ type Lambda struct {
 	name    string
 	fn      remoteverify.Function
 	timeout time.Duration
+	net     Network
 
 	mu   sync.Mutex
 	logs []string
@@ -35,7 +36,42 @@ type Lambda struct {
 // NewLambda serves fn as the function name; Metrics of fn is replaced by the
 // invocation's log. timeout is the function's configured timeout.
 func NewLambda(name string, fn remoteverify.Function, timeout time.Duration) *Lambda {
-	l := &Lambda{name: name, fn: fn, timeout: timeout}
+	return NewLambdaIn(name, fn, timeout, Network{})
+}
+
+// Network is what the function's VPC gives it that the event does not
+// carry: the canary's private hosted zone (each broker's hostname resolves
+// to that broker's interface endpoint), the trust store that holds the
+// brokers' CA, and the STS interface endpoint. The fake applies it to each
+// event before the handler sees it; the real canary's event has none of it.
+type Network struct {
+	// Resolve maps a broker's advertised host:port to the address that
+	// answers for it (the local NLB stand-in); a broker the event already
+	// gives an endpoint keeps it.
+	Resolve map[string]string
+	// CAPEM is the brokers' CA, used when the event has no ca_pem.
+	CAPEM string
+	// STSEndpoint is used when the event has no sts_endpoint.
+	STSEndpoint string
+}
+
+func (n Network) apply(ev *remoteverify.Event) {
+	for i, b := range ev.Brokers {
+		if to, ok := n.Resolve[b.Advertised]; ok && b.Endpoint == "" {
+			ev.Brokers[i].Endpoint = to
+		}
+	}
+	if ev.CAPEM == "" {
+		ev.CAPEM = n.CAPEM
+	}
+	if ev.STSEndpoint == "" {
+		ev.STSEndpoint = n.STSEndpoint
+	}
+}
+
+// NewLambdaIn is NewLambda with the function running inside net.
+func NewLambdaIn(name string, fn remoteverify.Function, timeout time.Duration, net Network) *Lambda {
+	l := &Lambda{name: name, fn: fn, timeout: timeout, net: net}
 	l.Server = httptest.NewServer(http.HandlerFunc(l.serve))
 	return l
 }
@@ -78,6 +114,7 @@ func (l *Lambda) serve(w http.ResponseWriter, r *http.Request) {
 		functionError(w, "", fmt.Sprintf("json: %v", err), "UnmarshalTypeError")
 		return
 	}
+	l.net.apply(&ev)
 	var log bytes.Buffer
 	fn := l.fn
 	fn.Metrics = &log

@@ -14,4 +14,7 @@ module "msk_vpce" {
   databricks_workspace_host   = var.databricks_workspace_host
   databricks_ncc_id           = var.databricks_ncc_id
   databricks_connection_state = var.databricks_connection_state
+
+  enable_verify_canary          = var.enable_verify_canary
+  verify_canary_lambda_zip_path = var.verify_canary_lambda_zip_path
 }

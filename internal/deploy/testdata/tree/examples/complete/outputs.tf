@@ -9,3 +9,4 @@ output "external_id_is_placeholder" { value = module.msk_vpce.external_id_is_pla
 output "allowed_principals" { value = module.msk_vpce.allowed_principals }
 output "brokers" { value = module.msk_vpce.brokers }
 output "databricks" { value = module.msk_vpce.databricks }
+output "verify_canary" { value = module.msk_vpce.verify_canary }

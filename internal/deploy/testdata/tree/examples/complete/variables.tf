@@ -104,3 +104,13 @@ variable "databricks_connection_state" {
   type        = string
   default     = "ESTABLISHED"
 }
+
+variable "enable_verify_canary" {
+  type    = bool
+  default = false
+}
+
+variable "verify_canary_lambda_zip_path" {
+  type    = string
+  default = null
+}

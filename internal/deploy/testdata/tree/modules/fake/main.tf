@@ -7,6 +7,8 @@ variable "enable_databricks" { type = bool }
 variable "databricks_workspace_host" { type = string }
 variable "databricks_ncc_id" { type = string }
 variable "databricks_connection_state" { type = string }
+variable "enable_verify_canary" { type = bool }
+variable "verify_canary_lambda_zip_path" { type = string }
 
 locals {
   cluster_name = "${var.prefix}-msk"
@@ -55,6 +57,21 @@ resource "terraform_data" "aws_iam_role" {
   input = var.enable_databricks ? "ext-${terraform_data.credential[0].output}" : var.databricks_external_id
 }
 
+# Stands in for the verify canary (terraform/modules/verify-canary): its
+# outputs are the example's verify_canary, the event naming this fixture's
+# brokers, role and external ID as the module's does.
+resource "terraform_data" "verify_canary" {
+  count = var.enable_verify_canary ? 1 : 0
+  input = var.verify_canary_lambda_zip_path
+
+  lifecycle {
+    precondition {
+      condition     = var.verify_canary_lambda_zip_path != null
+      error_message = "verify_canary_lambda_zip_path must name the verify-lambda .zip, and is required when enable_verify_canary is true."
+    }
+  }
+}
+
 # Stands in for the slow MSK cluster.
 resource "terraform_data" "slow" {
   count = var.sleep_seconds > 0 ? 1 : 0
@@ -87,5 +104,32 @@ output "databricks" {
       vpc_endpoint_id  = "vpce-0dbx000000000000${b.broker_id}"
       connection_state = terraform_data.rule[i].output
     }]
+  } : null
+}
+output "verify_canary" {
+  value = var.enable_verify_canary ? {
+    function_name = "${var.prefix}-verify-canary"
+    event = jsonencode({
+      region          = var.region
+      bootstrap       = [for b in local.brokers : "${b.hostname}:9098"]
+      brokers         = [for b in local.brokers : { broker_id = b.broker_id, advertised = "${b.hostname}:9098" }]
+      topic           = null
+      role_arn        = "arn:aws:iam::123456789012:role/${var.prefix}-databricks-msk"
+      external_id     = terraform_data.aws_iam_role.output
+      timeout_seconds = 20
+      sasl_mechanism  = "aws-msk-iam"
+    })
+    role_arn = "arn:aws:iam::123456789012:role/${var.prefix}-verify-canary"
+    endpoints = [for b in local.brokers : {
+      broker_id           = b.broker_id
+      hostname            = b.hostname
+      endpoint_service_id = b.endpoint_service_id
+      vpc_endpoint_id     = "vpce-0canary00000000${b.broker_id}${substr(terraform_data.verify_canary[0].id, 0, 0)}"
+      zone_ids            = ["use1-az${b.broker_id}"]
+      state               = "available"
+    }]
+    metric_namespace = "mskvpce/VerifyCanary"
+    alarm_arns       = []
+    sns_topic_arn    = null
   } : null
 }

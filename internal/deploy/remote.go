@@ -1,0 +1,437 @@
+package deploy
+
+// deploy verify --remote: the data path is verified by the deployment's
+// consumer-side canary (terraform/modules/verify-canary, the example's
+// enable_verify_canary), invoked through the Lambda API. The operator needs
+// only AWS credentials: the canary dials every broker the way Databricks
+// serverless does, through its own interface endpoint, by the broker's
+// hostname, as the Databricks role. Drift and the control-plane checks still
+// run here (they need only the AWS APIs), and the report is the local
+// verifier's, rendered by internal/verify, with the same exit codes.
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/mskvpce/mskvpce/internal/controlplane"
+	"github.com/mskvpce/mskvpce/internal/finding"
+	"github.com/mskvpce/mskvpce/internal/tfoutputs"
+	"github.com/mskvpce/mskvpce/internal/tfrunner"
+	"github.com/mskvpce/mskvpce/internal/verify"
+)
+
+// canaryCost is the canary's hourly cost (terraform/modules/verify-canary/README.md).
+const canaryCost = "about $0.065 per hour"
+
+// invokeMargin is what the canary's Lambda adds to the event's timeout
+// (the module's timeout = timeout_seconds + 30), plus the API round trip.
+const invokeMargin = 60 * time.Second
+
+func (c *cli) cmdVerifyRemote(ctx context.Context) error {
+	if err := c.remoteFlags(); err != nil {
+		return err
+	}
+	c.existing = true
+	if err := c.prepare(ctx, !c.noDrift, false); err != nil {
+		return err
+	}
+	if err := c.ensureInit(ctx); err != nil {
+		return err
+	}
+	d, _, err := c.outputs(ctx)
+	if err != nil {
+		return fmt.Errorf("deployment %q cannot be verified: %w", c.settings.Name, err)
+	}
+	if d.VerifyCanary == nil {
+		// Everything that can refuse does so before any plan.
+		zip, err := c.offerCanary()
+		if err != nil {
+			return err
+		}
+		var checks []finding.Finding
+		if !c.noDrift {
+			// Drift of the deployment as it is, before the canary is added.
+			f, err := c.drift(ctx)
+			if err != nil {
+				return err
+			}
+			checks = append(checks, f)
+		}
+		d, err = c.createCanary(ctx, zip)
+		if err != nil {
+			return err
+		}
+		rep, verr := c.verifyRemote(ctx, d, checks, "Step 2 of 3: ")
+		rerr := c.removeCanary(ctx)
+		if rerr != nil {
+			// The report (if any) is printed; the leftover canary costs
+			// money, so its removal failing is the error that counts.
+			if verr == nil {
+				verr = c.writeReport(rep)
+			}
+			return fmt.Errorf("%w\n(the verification itself: %v)", rerr, resultOf(verr))
+		}
+		if verr != nil {
+			return verr
+		}
+		return c.writeReport(rep)
+	}
+	var checks []finding.Finding
+	if !c.noDrift {
+		f, err := c.drift(ctx)
+		if err != nil {
+			return err
+		}
+		checks = append(checks, f)
+	}
+	rep, err := c.verifyRemote(ctx, d, checks, "")
+	if err != nil {
+		return err
+	}
+	return c.writeReport(rep)
+}
+
+func resultOf(err error) string {
+	switch {
+	case err == nil:
+		return "passed"
+	case errors.Is(err, errVerifyFailed):
+		return "failed, see the report above"
+	}
+	return err.Error()
+}
+
+// remoteFlags refuses the flags that mean nothing when the canary dials.
+func (c *cli) remoteFlags() error {
+	if !c.remote {
+		return usagef("--canary-zip is for --remote (the Lambda zip of a canary created for this run)")
+	}
+	set := c.setFlags()
+	for _, f := range []string{"endpoint", "ca-file", "role-arn"} {
+		if set[f] {
+			return usagef("--%s does not apply to --remote: the canary dials each broker by its hostname through its own interface endpoint, trusts the system roots and assumes the Databricks role with the deployment's external ID; drop --%s, or verify locally without --remote", f, f)
+		}
+	}
+	if c.saslMechanism != "" {
+		if _, err := verify.ParseMechanisms(c.saslMechanism); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	if set["timeout"] && (c.timeout < time.Second || c.timeout%time.Second != 0) {
+		return usagef("--timeout %s: the canary takes whole seconds, at least 1s (e.g. --timeout 30s)", c.timeout)
+	}
+	return nil
+}
+
+// offerCanary explains how to enable the canary and checks, before any
+// Terraform work, that this run may create it: the Lambda zip, and consent
+// (a terminal to ask on, or --yes). It returns the zip's absolute path.
+func (c *cli) offerCanary() (string, error) {
+	w := c.env.Stderr
+	fmt.Fprintf(w, "Deployment %q has no verify canary: --remote verifies through it (terraform/modules/verify-canary: a small\n", c.settings.Name)
+	fmt.Fprintf(w, "consumer VPC with one interface endpoint per broker's endpoint service and the verifier Lambda; %s).\n", canaryCost)
+	fmt.Fprintf(w, "To keep one: build the zip (make verify-lambda-zip), put\n  enable_verify_canary          = true\n  verify_canary_lambda_zip_path = \"/abs/path/bin/verify-lambda.zip\"\n")
+	fmt.Fprintf(w, "in a .tfvars file and run `%s --var-file FILE` (add verify_canary_schedule_enabled = true for the schedule and alarms).\n", c.cmdline("apply"))
+	fmt.Fprintf(w, "Or let this run create it, verify, and remove it again: --canary-zip FILE, with your consent (creating takes some\n")
+	fmt.Fprintf(w, "minutes; removing can take longer, while AWS releases the Lambda's network interfaces).\n")
+	zip := c.canaryZip
+	if zip == "" {
+		zip = c.env.getenv("MSKVPCE_CANARY_ZIP")
+	}
+	if zip == "" {
+		return "", usagef("cannot create the canary for this run without its Lambda zip: build it with `make verify-lambda-zip` and pass --canary-zip bin/verify-lambda.zip (or MSKVPCE_CANARY_ZIP); nothing was planned or changed")
+	}
+	abs, err := filepath.Abs(zip)
+	if err != nil {
+		return "", usagef("--canary-zip %s: %v", zip, err)
+	}
+	if st, err := os.Stat(abs); err != nil || !st.Mode().IsRegular() || !strings.HasSuffix(abs, ".zip") {
+		return "", usagef("--canary-zip %s: not a readable .zip file (%v): build it with `make verify-lambda-zip` (bin/verify-lambda.zip); nothing was planned or changed", zip, err)
+	}
+	if !c.yes && !c.env.StdinTTY {
+		return "", usagef("refusing to create the canary without consent: stdin is not a terminal; pass --yes to create it for this run and remove it afterwards, or enable it as above (nothing was planned or changed)")
+	}
+	return abs, nil
+}
+
+// canaryVars turn the canary on for one plan, without recording them: the
+// deployment's own inputs stay as they were.
+func canaryVars(zip string) []string {
+	return []string{"enable_verify_canary=true", "verify_canary_lambda_zip_path=" + hclValue(zip)}
+}
+
+// createCanary plans the deployment with the canary on, shows the plan, asks
+// (unless --yes) and applies it; it returns the outputs with verify_canary.
+func (c *cli) createCanary(ctx context.Context, zip string) (tfoutputs.Deployment, error) {
+	fmt.Fprintln(c.env.Stderr, "\nStep 1 of 3: planning the canary for this run")
+	files, vars := c.varArgs()
+	out := c.wd.PlanFile() + ".canary"
+	defer os.Remove(out)
+	res, err := c.runner.Plan(ctx, tfrunner.PlanOptions{Out: out, VarFiles: files, Vars: append(vars, canaryVars(zip)...)})
+	if err != nil {
+		return tfoutputs.Deployment{}, c.terraformHint(err)
+	}
+	if c.diff {
+		text, err := c.runner.ShowPlanText(ctx, out)
+		if err != nil {
+			return tfoutputs.Deployment{}, err
+		}
+		fmt.Fprintln(c.env.Stderr, text)
+	}
+	res.Summary.Write(c.env.Stderr)
+	var other []string
+	for _, ch := range res.Summary.Changes {
+		if ch.Action != "create" && !strings.HasPrefix(ch.Address, "module.verify_canary") {
+			other = append(other, ch.Action+" "+ch.Address)
+		}
+	}
+	if len(other) > 0 {
+		// Expected: the endpoint services allow this account and the
+		// Databricks role trusts the canary's role while it exists.
+		fmt.Fprintf(c.env.Stderr, "note: besides creating the canary this plan changes: %s (undone when the canary is removed)\n", strings.Join(other, ", "))
+	}
+	if err := c.confirm(ctx, "\nCreate the canary, verify through it, then remove it? Only 'yes' is accepted: ", "yes"); err != nil {
+		return tfoutputs.Deployment{}, err
+	}
+	fmt.Fprintln(c.env.Stderr, "Creating the canary")
+	if err := c.runner.Apply(ctx, out, res.Summary.Total(), false); err != nil {
+		// Whatever was created is in state: take it away again.
+		fmt.Fprintf(c.env.Stderr, "Creating the canary failed: %v\n", err)
+		if rerr := c.removeCanary(ctx); rerr != nil {
+			return tfoutputs.Deployment{}, fmt.Errorf("creating the canary: %w; %w", err, rerr)
+		}
+		return tfoutputs.Deployment{}, fmt.Errorf("creating the canary: %w (what it had created was removed again)", err)
+	}
+	d, _, err := c.outputs(ctx)
+	if err == nil && d.VerifyCanary == nil {
+		err = errors.New("the outputs have no verify_canary after applying enable_verify_canary = true: is the configuration older than the canary? (`" + c.cmdline("output") + " --output json`)")
+	}
+	if err != nil {
+		if rerr := c.removeCanary(ctx); rerr != nil {
+			return d, fmt.Errorf("%w; %w", err, rerr)
+		}
+		return d, err
+	}
+	return d, nil
+}
+
+// removeCanary applies the deployment's own inputs again (the canary off),
+// under a context a Ctrl-C does not cancel and with destroy's interrupt
+// guard, so an interrupted run never leaves the canary half removed.
+func (c *cli) removeCanary(ctx context.Context) error {
+	ctx = context.WithoutCancel(ctx)
+	fmt.Fprintln(c.env.Stderr, "\nStep 3 of 3: removing the canary created for this run")
+	out := c.wd.PlanFile() + ".canary-remove"
+	defer os.Remove(out)
+	hint := fmt.Sprintf("the canary may still be deployed (%s): run `%s` to remove it", canaryCost, c.cmdline("apply"))
+	res, err := c.plan(ctx, false, out)
+	if err != nil {
+		return fmt.Errorf("removing the canary: %w\n%s", err, hint)
+	}
+	res.Summary.Write(c.env.Stderr)
+	if res.Summary.Empty() {
+		return nil
+	}
+	if err := c.runner.Apply(ctx, out, res.Summary.Total(), true); err != nil {
+		return fmt.Errorf("removing the canary: %w\n%s", err, hint)
+	}
+	fmt.Fprintln(c.env.Stderr, "The canary is removed; the deployment is as it was.")
+	return nil
+}
+
+// verifyRemote invokes the canary and adds drift and the control-plane checks.
+func (c *cli) verifyRemote(ctx context.Context, d tfoutputs.Deployment, checks []finding.Finding, step string) (*verify.Report, error) {
+	vc := d.VerifyCanary
+	if d.ExternalIDIsPlaceholder && d.Databricks == nil {
+		fmt.Fprintln(c.env.Stderr, placeholderWarning(c.cmdline))
+	}
+	for _, e := range vc.Endpoints {
+		if e.State != "" && e.State != "available" {
+			fmt.Fprintf(c.env.Stderr, "note: the canary's endpoint %s to broker %d is %s (not available): that path cannot pass until it is; `%s` accepts it\n", e.VPCEndpointID, e.BrokerID, e.State, c.cmdline("apply"))
+		}
+	}
+	cfg, err := c.remoteAWS(ctx, d.Region)
+	if err != nil {
+		return nil, err
+	}
+	payload, timeout, err := c.canaryEvent(vc.Event)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(c.env.Stderr, "%sverifying through the canary %s (up to %s)\n", step, vc.FunctionName, timeout+invokeMargin)
+	rep, err := invokeCanary(ctx, cfg, vc.FunctionName, payload, timeout, c)
+	if err != nil {
+		return nil, err
+	}
+	rep.Notes = append(rep.Notes, fmt.Sprintf("broker paths verified remotely by the canary %s: through each broker's interface endpoint, by its hostname, as the Databricks role", vc.FunctionName))
+	rep.AddChecks(checks...)
+	if !c.noControl {
+		cp, err := verify.Verify(ctx, verify.Request{
+			Target:       verify.TargetFromDeployment(d),
+			AWS:          cfg,
+			Deployment:   &d,
+			ControlPlane: controlplane.AllChecks,
+			Options:      verify.Options{Timeout: c.timeout, Logger: c.log},
+		})
+		if err != nil {
+			if verify.IsInputError(err) {
+				return nil, usagef("%v", err)
+			}
+			return nil, err
+		}
+		rep.AddChecks(cp.Checks...)
+	}
+	return rep, nil
+}
+
+// writeReport prints the report as the local verifier does; a failed one is exit 3.
+func (c *cli) writeReport(rep *verify.Report) error {
+	var err error
+	if c.output == "json" {
+		err = rep.WriteJSON(c.env.Stdout)
+	} else {
+		err = rep.WriteTable(c.env.Stdout)
+	}
+	if err != nil {
+		return err
+	}
+	if !rep.Passed {
+		return fmt.Errorf("%w: see the report above for the failing path and what to do", errVerifyFailed)
+	}
+	return nil
+}
+
+func (c *cli) remoteAWS(ctx context.Context, region string) (aws.Config, error) {
+	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
+	if p, ok := c.merged["aws_profile"].(string); ok && p != "" {
+		opts = append(opts, config.WithSharedConfigProfile(p))
+	}
+	fix := "configure a profile with --profile or the AWS_* environment, or run `aws sso login`"
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return cfg, usagef("AWS configuration for verification: %v (%s)", err, fix)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := cfg.Credentials.Retrieve(cctx); err != nil {
+		return cfg, usagef("AWS credentials for invoking the canary: none found (%v): %s", err, fix)
+	}
+	return cfg, nil
+}
+
+// canaryEvent is the module's event with this run's --sasl-mechanism and
+// --timeout; the other members pass through as the module wrote them.
+func (c *cli) canaryEvent(event string) ([]byte, time.Duration, error) {
+	var ev map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(event), &ev); err != nil {
+		return nil, 0, fmt.Errorf("output verify_canary.event: %w", err)
+	}
+	var deployed int
+	if raw, ok := ev["timeout_seconds"]; ok {
+		_ = json.Unmarshal(raw, &deployed)
+	}
+	if deployed <= 0 {
+		deployed = int(verify.DefaultTimeout / time.Second)
+	}
+	secs := deployed
+	if c.setFlags()["timeout"] {
+		secs = int(c.timeout / time.Second)
+		if secs > deployed {
+			// The Lambda's own timeout is the event's plus 30 s: more would
+			// be cut off mid-run.
+			return nil, 0, usagef("--timeout %s is longer than the canary allows (%ds, its timeout_seconds): pass at most --timeout %ds, or raise the module's timeout_seconds", c.timeout, deployed, deployed)
+		}
+		ev["timeout_seconds"], _ = json.Marshal(secs)
+	}
+	if c.saslMechanism != "" {
+		ev["sasl_mechanism"], _ = json.Marshal(c.saslMechanism)
+	}
+	b, err := json.Marshal(ev)
+	return b, time.Duration(secs) * time.Second, err
+}
+
+// invokeCanary runs the canary once (RequestResponse) and decodes its report.
+// The function's own errors keep the local verifier's exit codes: bad input
+// or a refused role (errorType InputError) is exit 2, anything else exit 1.
+func invokeCanary(ctx context.Context, cfg aws.Config, name string, payload []byte, timeout time.Duration, c *cli) (*verify.Report, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout+invokeMargin)
+	defer cancel()
+	client := lambda.NewFromConfig(cfg)
+	out, err := client.Invoke(ctx, &lambda.InvokeInput{
+		FunctionName:   aws.String(name),
+		InvocationType: lambdatypes.InvocationTypeRequestResponse,
+		LogType:        lambdatypes.LogTypeTail,
+		Payload:        payload,
+	})
+	if err != nil {
+		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%w: invoking the canary %s", tfrunner.ErrInterrupted, name)
+		}
+		var ae smithy.APIError
+		if errors.As(err, &ae) {
+			switch ae.ErrorCode() {
+			case "ResourceNotFoundException":
+				return nil, usagef("the canary function %s does not exist in %s: it was removed outside Terraform; run `%s` to create it again", name, cfg.Region, c.cmdline("apply"))
+			case "AccessDeniedException", "AccessDenied":
+				return nil, usagef("invoking the canary %s was refused (%s): your identity needs lambda:InvokeFunction on it", name, ae.ErrorMessage())
+			}
+		}
+		return nil, fmt.Errorf("invoking the canary %s: %w", name, err)
+	}
+	if out.LogResult != nil {
+		c.log.Debug("canary log (tail)", "function", name, "log", decodeTail(*out.LogResult))
+	}
+	if out.FunctionError != nil {
+		var fe struct {
+			Message string `json:"errorMessage"`
+			Type    string `json:"errorType"`
+		}
+		_ = json.Unmarshal(out.Payload, &fe)
+		if fe.Message == "" {
+			fe.Message = strings.TrimSpace(string(out.Payload))
+		}
+		logHint := fmt.Sprintf("its log: CloudWatch log group /aws/lambda/%s", name)
+		if out.LogResult != nil {
+			if tail := strings.TrimSpace(decodeTail(*out.LogResult)); tail != "" {
+				logHint = "the end of its log:\n" + tail
+			}
+		}
+		if fe.Type == "InputError" {
+			return nil, usagef("the canary %s refused to verify: %s", name, fe.Message)
+		}
+		if strings.HasPrefix(fe.Type, "Sandbox.Timedout") {
+			return nil, fmt.Errorf("the canary %s timed out before a report (%s); %s", name, fe.Message, logHint)
+		}
+		return nil, fmt.Errorf("the canary %s failed before any broker path (%s: %s); %s", name, fe.Type, fe.Message, logHint)
+	}
+	var rep verify.Report
+	if err := json.Unmarshal(out.Payload, &rep); err != nil {
+		return nil, fmt.Errorf("the canary %s returned no report (%v): %.200s", name, err, out.Payload)
+	}
+	if rep.SchemaVersion != verify.SchemaVersion {
+		return nil, fmt.Errorf("the canary %s answered with report schema_version %d, this deploy reads %d: rebuild its zip from this checkout (make verify-lambda-zip) and apply", name, rep.SchemaVersion, verify.SchemaVersion)
+	}
+	return &rep, nil
+}
+
+// decodeTail is the log tail Lambda returns (LogType Tail): base64 of the last 4 KB.
+func decodeTail(s string) string {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}

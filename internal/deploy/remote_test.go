@@ -1,0 +1,305 @@
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/mskvpce/mskvpce/internal/canary"
+	"github.com/mskvpce/mskvpce/internal/localmsk"
+	"github.com/mskvpce/mskvpce/internal/remoteverify"
+	"github.com/mskvpce/mskvpce/internal/remoteverify/lambdafake"
+)
+
+const remoteExternalID = "0123456789abcdef0123456789abcdef"
+
+// pathOutcome is what must agree between the local and the remote report:
+// per broker and mechanism, the verdict and which stages passed, failed or
+// were skipped; then the checks (without timings or details).
+type pathOutcome struct {
+	Broker    int
+	Mechanism string
+	Passed    bool
+	Stages    string
+}
+
+type outcome struct {
+	Passed bool
+	Paths  []pathOutcome
+	Checks []string
+}
+
+func reportOutcome(t *testing.T, stdout string) outcome {
+	t.Helper()
+	var rep struct {
+		SchemaVersion int  `json:"schema_version"`
+		Passed        bool `json:"passed"`
+		Paths         []struct {
+			BrokerID  int    `json:"broker_id"`
+			Mechanism string `json:"mechanism"`
+			Passed    bool   `json:"passed"`
+			Stages    []struct {
+				Check   string `json:"check"`
+				OK      bool   `json:"ok"`
+				Skipped bool   `json:"skipped"`
+			} `json:"stages"`
+		} `json:"paths"`
+		Checks []struct {
+			Check   string `json:"check"`
+			OK      bool   `json:"ok"`
+			Skipped bool   `json:"skipped"`
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("report: %v\n%s", err, stdout)
+	}
+	if rep.SchemaVersion != 1 {
+		t.Errorf("report schema_version %d, want 1", rep.SchemaVersion)
+	}
+	o := outcome{Passed: rep.Passed}
+	for _, p := range rep.Paths {
+		var st []string
+		for _, s := range p.Stages {
+			r := "ok"
+			switch {
+			case s.Skipped:
+				r = "-"
+			case !s.OK:
+				r = "FAIL"
+			}
+			st = append(st, s.Check+"="+r)
+		}
+		o.Paths = append(o.Paths, pathOutcome{p.BrokerID, p.Mechanism, p.Passed, strings.Join(st, " ")})
+	}
+	for _, c := range rep.Checks {
+		o.Checks = append(o.Checks, fmt.Sprintf("%s ok=%v skipped=%v", c.Check, c.OK, c.Skipped))
+	}
+	return o
+}
+
+// pathPassed decodes one invocation's EMF lines: broker id -> PathPassed.
+func pathPassed(t *testing.T, log string) map[string]float64 {
+	t.Helper()
+	got := map[string]float64{}
+	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(line), &doc); err != nil {
+			t.Fatalf("canary log line %q: %v", line, err)
+		}
+		id, _ := doc[canary.DimensionBrokerID].(string)
+		v, _ := doc[canary.MetricPathPassed].(float64)
+		got[id] = v
+	}
+	return got
+}
+
+// TestVerifyRemote runs `deploy verify --remote` against a fake Lambda API
+// whose Invoke runs the real handler (remoteverify.Function) in process,
+// inside a fake consumer network (the canary's private DNS, trust store and
+// STS endpoint) in front of the local MSK-like environment: the report and
+// the exit code equal the local verifier's, passing and with NLB 2 down.
+// Without a canary it explains how to enable it, refuses without consent,
+// and with --yes creates it for the run and removes it afterwards.
+func TestVerifyRemote(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a local MSK-like cluster and runs Terraform")
+	}
+	ctx := context.Background()
+	env, err := localmsk.Start(ctx, localmsk.Options{ClusterName: "test-dep-msk", Region: "us-east-1", HostID: "abc123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	info := env.Info()
+	// The operator's credentials: they sign the local verifier's tokens and
+	// the Lambda API calls.
+	t.Setenv("AWS_ACCESS_KEY_ID", info.Credentials.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", info.Credentials.SecretAccessKey)
+	t.Setenv("AWS_SESSION_TOKEN", info.Credentials.SessionToken)
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+	// The Databricks role admits the canary only with the external ID; the
+	// canary's own (runner) credentials are not the brokers'.
+	sts := lambdafake.STS("arn:aws:iam::123456789012:role/test-dep-databricks-msk", remoteExternalID,
+		info.Credentials.AccessKeyID, info.Credentials.SecretAccessKey, info.Credentials.SessionToken)
+	defer sts.Close()
+	pem, err := os.ReadFile(info.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	network := lambdafake.Network{Resolve: map[string]string{}, CAPEM: string(pem), STSEndpoint: sts.URL}
+	var endpoints []string
+	for _, b := range info.Brokers {
+		network.Resolve[b.Advertised()] = b.Endpoint
+		endpoints = append(endpoints, "--endpoint", b.Advertised()+"="+b.Endpoint)
+	}
+	runner := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIARUNNER0000000000", "runner-secret", "")}
+	lam := lambdafake.NewLambdaIn("test-dep-verify-canary", remoteverify.Function{
+		LoadConfig: func(context.Context, string) (aws.Config, error) { return runner, nil },
+		Canary:     &canary.Config{Namespace: "mskvpce/VerifyCanary", Canary: "test-dep"},
+	}, 50*time.Second, network)
+	defer lam.Close()
+	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", lam.URL)
+
+	h := newHarness(t)
+	h.must(append([]string{"apply", "--yes", "--external-id", remoteExternalID}, fixtureInputs...)...)
+	zip := filepath.Join(t.TempDir(), "verify-lambda.zip")
+	if err := os.WriteFile(zip, []byte("PK\x05\x06"+strings.Repeat("\x00", 18)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(h.workdir(), "terraform.tfstate")
+	stateBefore, err := os.ReadFile(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unchanged := func(what string) {
+		t.Helper()
+		if b, _ := os.ReadFile(state); string(b) != string(stateBefore) {
+			t.Errorf("%s: the state changed", what)
+		}
+		if n := len(lam.Logs()); n != 0 {
+			t.Errorf("%s: the canary was invoked %d times", what, n)
+		}
+		if m, _ := filepath.Glob(filepath.Join(h.workdir(), "*.tfplan*")); len(m) > 0 {
+			t.Errorf("%s: plan files left: %v", what, m)
+		}
+	}
+
+	t.Run("no canary, no zip", func(t *testing.T) {
+		r := h.run("verify", "--remote", "--yes")
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "enable_verify_canary") || !strings.Contains(r.stderr, "--canary-zip") || !strings.Contains(r.stderr, "make verify-lambda-zip") {
+			t.Errorf("exit %d, want %d, with how to enable the canary and --canary-zip:\n%s", r.code, ExitUsage, r.stderr)
+		}
+		unchanged("no zip")
+	})
+	t.Run("no canary, stdin not a terminal", func(t *testing.T) {
+		r := h.run("verify", "--remote", "--canary-zip", zip)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "enable_verify_canary") || !strings.Contains(r.stderr, "pass --yes") || strings.Contains(r.stderr, "Step 1") {
+			t.Errorf("exit %d, want %d, refused before planning, naming enable_verify_canary and --yes:\n%s", r.code, ExitUsage, r.stderr)
+		}
+		unchanged("non-terminal")
+	})
+	t.Run("no canary, operator says no", func(t *testing.T) {
+		h.tty, h.stdin = true, "no\n"
+		defer func() { h.tty, h.stdin = false, "" }()
+		r := h.run("verify", "--remote", "--no-drift", "--canary-zip", zip)
+		if r.code != ExitFailed || !strings.Contains(r.stderr, "nothing was changed") || !strings.Contains(r.stderr, "module.msk_vpce.terraform_data.verify_canary[0]") {
+			t.Errorf("exit %d, want %d after showing the plan:\n%s", r.code, ExitFailed, r.stderr)
+		}
+		unchanged("answered no")
+	})
+	t.Run("no canary, --yes: created for the run and removed", func(t *testing.T) {
+		r := h.run("verify", "--remote", "--yes", "--canary-zip", zip, "--no-control-plane")
+		if r.code != ExitOK {
+			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+		}
+		for _, want := range []string{"Step 1 of 3", "Creating the canary", "Step 2 of 3: verifying through the canary test-dep-verify-canary", "Step 3 of 3: removing", "The canary is removed"} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+			}
+		}
+		for _, want := range []string{"PASS: 3 of 3 broker paths", "drift", "verified remotely by the canary test-dep-verify-canary"} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("report lacks %q:\n%s", want, r.stdout)
+			}
+		}
+		if n := len(lam.Logs()); n != 1 {
+			t.Errorf("canary invoked %d times, want 1", n)
+		}
+		out := h.must("output", "--output", "json")
+		var outs map[string]struct {
+			Value json.RawMessage `json:"value"`
+		}
+		if err := json.Unmarshal([]byte(out.stdout), &outs); err != nil {
+			t.Fatal(err)
+		}
+		if v := string(outs["verify_canary"].Value); v != "" && v != "null" {
+			t.Errorf("after the run the canary is still there: verify_canary = %s", v)
+		}
+		if b, _ := os.ReadFile(filepath.Join(h.workdir(), "inputs.tfvars.json")); strings.Contains(string(b), "canary") {
+			t.Errorf("the run recorded the canary's variables as inputs:\n%s", b)
+		}
+	})
+
+	// From here on the deployment keeps its canary.
+	vars := filepath.Join(t.TempDir(), "canary.tfvars")
+	if err := os.WriteFile(vars, []byte(fmt.Sprintf("enable_verify_canary = true\nverify_canary_lambda_zip_path = %q\n", zip)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.must("apply", "--yes", "--var-file", vars)
+
+	local := append([]string{"verify", "--no-drift", "--no-control-plane", "--ca-file", info.CAFile, "--timeout", "20s", "--output", "json"}, endpoints...)
+	remote := []string{"verify", "--remote", "--no-drift", "--no-control-plane", "--output", "json"}
+	compare := func(t *testing.T, wantCode int) {
+		t.Helper()
+		l, r := h.run(local...), h.run(remote...)
+		if l.code != wantCode || r.code != wantCode {
+			t.Fatalf("exit codes: local %d, remote %d, want %d\nlocal:\n%s%s\nremote:\n%s%s", l.code, r.code, wantCode, l.stdout, l.stderr, r.stdout, r.stderr)
+		}
+		lo, ro := reportOutcome(t, l.stdout), reportOutcome(t, r.stdout)
+		if !reflect.DeepEqual(lo, ro) {
+			t.Errorf("reports differ\nlocal:  %+v\nremote: %+v", lo, ro)
+		}
+		if strings.Contains(r.stderr, "Step 1") {
+			t.Errorf("an existing canary was planned again:\n%s", r.stderr)
+		}
+	}
+	t.Run("passing", func(t *testing.T) {
+		compare(t, ExitOK)
+	})
+	t.Run("NLB 2 down", func(t *testing.T) {
+		if err := env.SetNLBDown(2, true); err != nil {
+			t.Fatal(err)
+		}
+		defer env.SetNLBDown(2, false)
+		compare(t, ExitVerifyFailed)
+		logs := lam.Logs()
+		if got := pathPassed(t, logs[len(logs)-1]); got["1"] != 1 || got["2"] != 0 || got["3"] != 1 {
+			t.Errorf("canary metrics PathPassed %v, want broker 2 at 0 (its alarm breaches), the others at 1", got)
+		}
+		r := h.run("verify", "--remote", "--no-drift", "--no-control-plane")
+		if r.code != ExitVerifyFailed || !strings.Contains(r.stdout, "FAIL: 2 of 3 broker paths passed") {
+			t.Errorf("text report: exit %d\n%s", r.code, r.stdout)
+		}
+	})
+	t.Run("flags that do not apply", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"--endpoint", info.Brokers[0].Advertised() + "=" + info.Brokers[0].Endpoint},
+			{"--ca-file", info.CAFile},
+			{"--role-arn", "arn:aws:iam::123456789012:role/x"},
+			{"--timeout", "5m"},
+			{"--timeout", "1500ms"},
+		} {
+			r := h.run(append([]string{"verify", "--remote", "--no-drift"}, args...)...)
+			if r.code != ExitUsage {
+				t.Errorf("verify --remote %v: exit %d, want %d\n%s", args, r.code, ExitUsage, r.stderr)
+			}
+		}
+	})
+	t.Run("refused role is exit 2, as locally", func(t *testing.T) {
+		// A Databricks role that does not admit the canary: the function
+		// reports an InputError, which --remote maps to exit 2.
+		bad := lambdafake.STS("arn:aws:iam::123456789012:role/someone-else", remoteExternalID, "A", "B", "C")
+		defer bad.Close()
+		lam2 := lambdafake.NewLambdaIn("test-dep-verify-canary", remoteverify.Function{
+			LoadConfig: func(context.Context, string) (aws.Config, error) { return runner, nil },
+		}, 50*time.Second, lambdafake.Network{Resolve: network.Resolve, CAPEM: network.CAPEM, STSEndpoint: bad.URL})
+		defer lam2.Close()
+		t.Setenv("AWS_ENDPOINT_URL_LAMBDA", lam2.URL)
+		r := h.run(remote...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "refused to verify") || !strings.Contains(r.stderr, "external ID") {
+			t.Errorf("exit %d, want %d naming the role assumption\n%s", r.code, ExitUsage, r.stderr)
+		}
+	})
+}
