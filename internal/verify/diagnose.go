@@ -264,6 +264,14 @@ func diagnosePerm(pr *pathRun, pe *permError) (string, string) {
 	return fmt.Sprintf("%s through %s failed: %s", pe.api, pr.nlb(), pe.err), "re-run verify; if it persists check the cluster's health in the MSK console"
 }
 
+// isUnreachable: a connect that timed out or found no route, as a client
+// outside the VPC sees an internal NLB (a refused or reset connection means
+// something answered).
+func isUnreachable(err error) bool {
+	return errors.Is(err, errStageTimeout) || isTimeout(err) ||
+		errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH)
+}
+
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()

@@ -31,6 +31,9 @@ type pathRun struct {
 	elapsed time.Duration
 	failed  bool
 	landsOn int
+	// unreachable: the tcp stage timed out or had no route, the way an
+	// internal NLB looks from outside its VPC (see unreachableCheck).
+	unreachable bool
 
 	mu     sync.Mutex
 	conn   net.Conn // the TLS connection through this path's endpoint
@@ -104,6 +107,7 @@ func (pr *pathRun) do(ctx context.Context, name string, fn func(ctx context.Cont
 		}
 		f.Detail, f.NextStep = diagnose(pr, name, err, ctx.Err())
 		pr.failed = true
+		pr.unreachable = name == StageTCP && isUnreachable(err)
 		pr.o.Logger.Debug("verify: stage failed", "broker", pr.path.BrokerID, "stage", name, "ms", f.Millis, "err", err)
 	} else {
 		f.OK = true

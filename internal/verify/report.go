@@ -102,9 +102,18 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 	}
 
+	// When no path is reachable, the reachability check says it once
+	// instead of a tcp fault per NLB.
+	unreachable := false
+	for _, c := range r.Checks {
+		unreachable = unreachable || (c.Check == CheckReach && !c.OK)
+	}
 	var fails []finding.Finding
 	for _, p := range r.Paths {
 		if f, ok := p.Failed(); ok {
+			if unreachable && f.Check == StageTCP {
+				continue
+			}
 			if p.Mechanism != "" {
 				f.Target += " (" + p.Mechanism + ")"
 			}

@@ -16,7 +16,7 @@ import (
 // 9098. Credentials and RootCAs are left for the caller (nil RootCAs: the
 // system pool, which verifies MSK's Amazon Trust Services certificates).
 func TargetFromDeployment(d tfoutputs.Deployment) Target {
-	t := Target{Region: d.Region, Bootstrap: d.Bootstrap(), ClusterARN: d.ClusterARN}
+	t := Target{Region: d.Region, Bootstrap: d.Bootstrap(), ClusterARN: d.ClusterARN, VPCID: d.VPCID}
 	for _, b := range d.Brokers {
 		t.Paths = append(t.Paths, Path{BrokerID: b.ID, Advertised: b.Advertised(), Endpoint: b.Endpoint()})
 	}

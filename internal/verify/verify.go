@@ -72,6 +72,10 @@ const (
 	CheckTopic = "topic"
 	// CheckRoute is an advertised broker with no endpoint mapping: refused.
 	CheckRoute = "route"
+	// CheckReach fails when no broker path is reachable at all (every tcp
+	// stage timed out or had no route): this machine is outside the VPC of
+	// the internal NLBs, which is not an NLB fault.
+	CheckReach = "reachability"
 )
 
 // Path is one broker path: the address the cluster advertises for a broker,
@@ -97,6 +101,9 @@ type Target struct {
 	// ClusterARN is optional; when set, permission diagnoses name the exact
 	// resource ARN to add to the policy.
 	ClusterARN string
+	// VPCID is optional: the VPC of the NLBs, named when no path is
+	// reachable from this machine.
+	VPCID string
 }
 
 // Options bound and label a run.
@@ -193,7 +200,7 @@ func NewChecksReport(runID, region string) *Report {
 // IsEngineCheck reports whether a check id is one the engine itself adds
 // (the verification topic, refused routes) rather than a caller's
 // control-plane check.
-func IsEngineCheck(id string) bool { return id == CheckTopic || id == CheckRoute }
+func IsEngineCheck(id string) bool { return id == CheckTopic || id == CheckRoute || id == CheckReach }
 
 // AddChecks appends results (e.g. control-plane checks) and updates Passed.
 func (r *Report) AddChecks(fs ...finding.Finding) {
@@ -275,6 +282,9 @@ func Run(ctx context.Context, t Target, o Options) *Report {
 	})
 	rep.Checks = append(rep.Checks, refusedRoutes(runs)...)
 	rep.Checks = append(rep.Checks, topic.finding)
+	if f, ok := unreachableCheck(runs, t.VPCID); ok {
+		rep.Checks = append(rep.Checks, f)
+	}
 
 	for _, pr := range runs {
 		rep.Paths = append(rep.Paths, pr.report())
@@ -324,6 +334,43 @@ func parallel(runs []*pathRun, fn func(*pathRun)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// unreachableCheck: when every path's tcp stage timed out or had no route,
+// the cause is where verify runs, not three NLB faults: the NLBs are
+// internal. One path unreachable among reachable ones stays that NLB's
+// fault. The paths' own tcp findings then point here instead of at their NLB.
+func unreachableCheck(runs []*pathRun, vpcID string) (finding.Finding, bool) {
+	if len(runs) == 0 {
+		return finding.Finding{}, false
+	}
+	for _, pr := range runs {
+		if !pr.unreachable {
+			return finding.Finding{}, false
+		}
+	}
+	vpc, inside := "the NLBs are internal to the deployment's VPC", "from inside that VPC"
+	if vpcID != "" {
+		vpc, inside = "the NLBs are internal to VPC "+vpcID, "from inside VPC "+vpcID
+	}
+	for _, pr := range runs {
+		for i := range pr.stages {
+			if f := &pr.stages[i]; f.Check == StageTCP && !f.OK {
+				f.Detail += " (no broker path is reachable from this machine: see the reachability check)"
+				f.NextStep = ""
+			}
+		}
+	}
+	brokers := map[int]bool{}
+	for _, pr := range runs {
+		brokers[pr.path.BrokerID] = true
+	}
+	return finding.Finding{
+		Check:    CheckReach,
+		Target:   fmt.Sprintf("all %d broker paths", len(brokers)),
+		Detail:   fmt.Sprintf("no broker path is reachable from this machine: %s; run `deploy verify --remote`, or run verify %s (every TCP connection to the NLBs timed out or had no route)", vpc, inside),
+		NextStep: fmt.Sprintf("run `go run ./cmd/deploy verify --remote` (the consumer-side canary, terraform/modules/verify-canary), or run verify %s or from a network routed to it (VPN, peering, Transit Gateway) with its CIDR in the module's operator_cidrs", inside),
+	}, true
 }
 
 // refusedRoutes reports every broker the cluster advertises that has no
