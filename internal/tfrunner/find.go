@@ -24,10 +24,13 @@ import (
 	"github.com/hashicorp/hc-install/product"
 	"github.com/hashicorp/hc-install/releases"
 	"github.com/hashicorp/hc-install/src"
+
+	mskterraform "github.com/mskvpce/mskvpce/terraform"
 )
 
-// Version is the Terraform version mskvpce is tested with and pins.
-const Version = "1.11.4"
+// Version is the Terraform version mskvpce is tested with and pins: the one
+// in terraform/.terraform-version.
+var Version = mskterraform.Version
 
 // FindOptions says where to look for Terraform and whether to download it.
 type FindOptions struct {

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	mskterraform "github.com/mskvpce/mskvpce/terraform"
 )
 
 const module = "msk-vpce"
@@ -218,7 +220,7 @@ var (
 func ensureTools(t *testing.T, root string) {
 	t.Helper()
 	if _, err := exec.LookPath("terraform"); err != nil {
-		t.Fatal("terraform is not on PATH: the gate needs Terraform 1.11.4 (see .ci/run)")
+		t.Fatalf("terraform is not on PATH: the gate needs Terraform %s (see .ci/run)", mskterraform.Version)
 	}
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Fatal("make is not on PATH: it builds the gate's tools (apt-get install make)")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +96,25 @@ func TestNeedsCallerProviders(t *testing.T) {
 		if got := needsCallerProviders(dir); got != tc.want {
 			t.Errorf("needsCallerProviders(%q) = %v, want %v", tc.hcl, got, tc.want)
 		}
+	}
+}
+
+func TestPinnedTerraform(t *testing.T) {
+	root := t.TempDir()
+	if got := PinnedTerraform(root); got != "(the version in terraform/.terraform-version)" {
+		t.Errorf("without the file: %q", got)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "terraform"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, VersionFile), []byte("1.11.4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := PinnedTerraform(root); got != "1.11.4" {
+		t.Errorf("with the file: %q, want 1.11.4", got)
+	}
+	// The repository's own pin.
+	if got := PinnedTerraform(filepath.Join("..", "..", "..")); !regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`).MatchString(got) {
+		t.Errorf("the repository's %s: %q", VersionFile, got)
 	}
 }

@@ -101,7 +101,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		c.Checks = append(c.Checks, ch)
 	}
 	if c.Terraform, err = exec.LookPath("terraform"); err != nil {
-		fmt.Fprintln(stderr, "tfgate: terraform is not on PATH: install Terraform 1.11.4 (see .ci/run)")
+		fmt.Fprintf(stderr, "tfgate: terraform is not on PATH: install Terraform %s (see .ci/run)\n", PinnedTerraform(absRoot))
 		return 2
 	}
 	need := []string{c.TerraformRC}
@@ -209,4 +209,18 @@ func dirExists(p string) bool  { fi, err := os.Stat(p); return err == nil && fi.
 func hasTF(d string) bool {
 	m, _ := filepath.Glob(filepath.Join(d, "*.tf"))
 	return len(m) > 0
+}
+
+// VersionFile is where the repository pins its Terraform version, relative to
+// the root (the one pin: .ci/run and the Go tools read it too).
+const VersionFile = "terraform/.terraform-version"
+
+// PinnedTerraform is the version in ROOT/terraform/.terraform-version, or a
+// pointer to that file when it cannot be read.
+func PinnedTerraform(root string) string {
+	b, err := os.ReadFile(filepath.Join(root, VersionFile))
+	if v := strings.TrimSpace(string(b)); err == nil && v != "" {
+		return v
+	}
+	return "(the version in " + VersionFile + ")"
 }
