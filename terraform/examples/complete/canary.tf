@@ -22,11 +22,12 @@ data "aws_availability_zones" "canary" {
 
 locals {
   # What main.tf passes to the module: Databricks' principals, plus this
-  # account while the canary exists.
-  service_allowed_principals = concat(
+  # account while the canary exists (once: the module refuses duplicates,
+  # and an operator may already allow the account).
+  service_allowed_principals = distinct(concat(
     local.allowed_principals,
     var.enable_verify_canary ? ["arn:${data.aws_partition.canary[0].partition}:iam::${data.aws_caller_identity.canary[0].account_id}:root"] : [],
-  )
+  ))
   trusted_role_arns = concat(
     var.additional_trusted_role_arns,
     var.enable_verify_canary ? [module.verify_canary[0].role_arn] : [],

@@ -161,6 +161,23 @@ run "canary_with_databricks" {
   }
 }
 
+# An operator who already allows their own account: the canary adds it once
+# (msk-vpce refuses duplicate principals).
+run "canary_account_already_allowed" {
+  command = plan
+
+  variables {
+    enable_verify_canary          = true
+    verify_canary_lambda_zip_path = "../../modules/verify-canary/tests/testdata/bootstrap.zip"
+    allowed_principals            = ["arn:aws:iam::123456789012:root"]
+  }
+
+  assert {
+    condition     = output.allowed_principals == tolist(["arn:aws:iam::123456789012:root"])
+    error_message = "the operator's account must be allowed exactly once"
+  }
+}
+
 run "rejects_canary_without_zip" {
   command = plan
 
