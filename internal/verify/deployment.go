@@ -102,12 +102,14 @@ func Verify(ctx context.Context, r Request) (*Report, error) {
 			return nil, err
 		}
 	}
+	var clock []finding.Finding
 	if r.Data && t.Credentials == nil {
-		creds, err := dataCredentials(ctx, r)
+		creds, skew, err := dataCredentials(ctx, r)
 		if err != nil {
 			return nil, err
 		}
 		t.Credentials = creds
+		clock = skew
 	}
 
 	cp := make(chan []finding.Finding, 1)
@@ -129,6 +131,7 @@ func Verify(ctx context.Context, r Request) (*Report, error) {
 	} else {
 		rep = NewChecksReport(o.RunID, t.Region)
 	}
+	rep.AddChecks(clock...)
 	rep.AddChecks(r.Checks...)
 	rep.AddChecks(<-cp...)
 	rep.Millis = time.Since(start).Milliseconds()
@@ -173,22 +176,28 @@ func checkCredentials(ctx context.Context, cfg aws.Config) error {
 
 // dataCredentials sign the data path's IAM tokens: the caller's own, or
 // RoleARN assumed once up front (with ExternalID) so that a trust-policy
-// problem is reported as such, not as a SASL failure on every path.
-func dataCredentials(ctx context.Context, r Request) (aws.CredentialsProvider, error) {
+// problem is reported as such, not as a SASL failure on every path. STS's
+// Date header tells this machine's clock skew on the way: beyond MSK's
+// window it comes back as a failing clock check (or in the error, when
+// STS itself refused the skewed request).
+func dataCredentials(ctx context.Context, r Request) (aws.CredentialsProvider, []finding.Finding, error) {
 	if r.RoleARN == "" {
 		if r.ExternalID != "" {
-			return nil, inputErrorf("--external-id without --role-arn: pass the role to assume")
+			return nil, nil, inputErrorf("--external-id without --role-arn: pass the role to assume")
 		}
-		return r.AWS.Credentials, nil
+		return r.AWS.Credentials, nil, nil
 	}
 	cfg := r.AWS.Copy()
 	if cfg.Region == "" {
 		cfg.Region = r.Target.Region
 	}
+	clock := &awsClock{}
 	client := sts.NewFromConfig(cfg, func(so *sts.Options) {
 		if r.STSEndpoint != "" {
 			so.BaseEndpoint = aws.String(r.STSEndpoint)
 		}
+		clock.base = so.HTTPClient
+		so.HTTPClient = clock
 	})
 	creds := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(client, r.RoleARN, func(ao *stscreds.AssumeRoleOptions) {
 		ao.RoleSessionName = SessionName
@@ -199,13 +208,20 @@ func dataCredentials(ctx context.Context, r Request) (aws.CredentialsProvider, e
 	cctx, cancel := context.WithTimeout(ctx, credentialsTimeout)
 	defer cancel()
 	if _, err := creds.Retrieve(cctx); err != nil {
+		if off, skewed := clock.skew(); skewed {
+			f := awsClockFinding(off, "STS")
+			return nil, nil, inputErrorf("assuming %s: %v: %s; %s", r.RoleARN, err, f.Detail, f.NextStep)
+		}
 		var hint string
 		if r.ExternalID == "" {
 			hint = " (no external ID given: a role that trusts Databricks needs --external-id)"
 		}
-		return nil, inputErrorf("assuming %s: %v%s: check that the role's trust policy admits this identity and that the external ID matches", r.RoleARN, err, hint)
+		return nil, nil, inputErrorf("assuming %s: %v%s: check that the role's trust policy admits this identity and that the external ID matches", r.RoleARN, err, hint)
 	}
-	return creds, nil
+	if off, skewed := clock.skew(); skewed {
+		return creds, []finding.Finding{awsClockFinding(off, "STS")}, nil
+	}
+	return creds, nil, nil
 }
 
 // IsInputError reports whether err is bad input or configuration.

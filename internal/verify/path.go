@@ -34,6 +34,8 @@ type pathRun struct {
 	// unreachable: the tcp stage timed out or had no route, the way an
 	// internal NLB looks from outside its VPC (see unreachableCheck).
 	unreachable bool
+	// skewed: sasl failed and clock skew explains it (a *skewError).
+	skewed bool
 
 	mu     sync.Mutex
 	conn   net.Conn // the TLS connection through this path's endpoint
@@ -108,6 +110,8 @@ func (pr *pathRun) do(ctx context.Context, name string, fn func(ctx context.Cont
 		f.Detail, f.NextStep = diagnose(pr, name, err, ctx.Err())
 		pr.failed = true
 		pr.unreachable = name == StageTCP && isUnreachable(err)
+		var sk *skewError
+		pr.skewed = errors.As(err, &sk)
 		pr.o.Logger.Debug("verify: stage failed", "broker", pr.path.BrokerID, "stage", name, "ms", f.Millis, "err", err)
 	} else {
 		f.OK = true
@@ -123,6 +127,16 @@ func (pr *pathRun) skip(name, why string) {
 		why = "skipped: an earlier stage failed"
 	}
 	pr.stages = append(pr.stages, finding.Finding{Check: name, Target: pr.target(), Skipped: true, Detail: why})
+}
+
+// stageOK reports whether the named stage ran and passed.
+func (pr *pathRun) stageOK(name string) bool {
+	for _, f := range pr.stages {
+		if f.Check == name {
+			return f.OK
+		}
+	}
+	return false
 }
 
 func (pr *pathRun) target() string { return fmt.Sprintf("broker %d", pr.path.BrokerID) }

@@ -11,11 +11,14 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/mskvpce/mskvpce/internal/finding"
 )
 
 // SigV4's window, as MSK applies it to IAM tokens: a token may be dated at
@@ -152,3 +155,102 @@ type skewError struct {
 
 func (e *skewError) Error() string { return fmt.Sprintf("clock skew of about %s", e.offset) }
 func (e *skewError) Unwrap() error { return e.err }
+
+// A token signed on a clock that runs behind the broker's is accepted (MSK,
+// like every SigV4 presigned request, takes a token until its date plus
+// X-Amz-Expires; clients reuse one token for up to ~12 of its 15 minutes),
+// so such a skew never fails sasl. behindCheck finds it anyway, with one
+// extra connection on a passing run: a token dated 2×5 minutes ahead is
+// accepted only by a broker whose clock is at least 5 minutes ahead of
+// this machine's; then the bisection measures it.
+func behindCheck(ctx context.Context, runs []*pathRun, o Options) (finding.Finding, bool) {
+	var via *pathRun
+	for _, pr := range runs {
+		if pr.skewed {
+			return finding.Finding{}, false // its sasl failure already says it
+		}
+		if via == nil && pr.stageOK(StageSASL) {
+			via = pr
+		}
+	}
+	if via == nil || ctx.Err() != nil {
+		return finding.Finding{}, false
+	}
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, o.StageTimeout)
+	defer cancel()
+	creds, err := via.t.Credentials.Retrieve(ctx)
+	if err != nil {
+		return finding.Finding{}, false
+	}
+	tok, err := signToken(ctx, via.t.Region, creds, time.Now().Add(2*sigV4MaxAhead), probeExpires)
+	if err != nil || !via.tryToken(ctx, tok) {
+		return finding.Finding{}, false
+	}
+	off, _ := via.probeSkew(ctx)
+	if off < sigV4MaxAhead-skewResolution {
+		return finding.Finding{}, false // the probe was cut short
+	}
+	return finding.Finding{
+		Check:  CheckClock,
+		Target: "this machine",
+		Detail: fmt.Sprintf("clock skew: this machine's clock is %s (±1m) behind the broker's (measured through broker %d by signing tokens at shifted times), beyond SigV4's 5m: "+
+			"the paths passed only because MSK accepts a token for 15m after its date; every token signed here arrives %s old, and from 15m behind every one is refused",
+			off.Round(time.Minute), via.path.BrokerID, off.Round(time.Minute)),
+		NextStep: skewNext,
+		Millis:   time.Since(start).Milliseconds(),
+	}, true
+}
+
+const skewNext = "sync this machine's clock (chrony/NTP; `chronyc makestep` or `timedatectl set-ntp true`): SigV4 tokens are rejected when the clock is more than 5 minutes fast or 15 minutes slow"
+
+// awsClock reads AWS's clock off the HTTP Date header of the answers of an
+// AWS endpoint the verifier calls anyway (STS AssumeRole): the offset is
+// AWS's clock minus this machine's, at the middle of the exchange, to ±1 s
+// plus half the round trip.
+type awsClock struct {
+	base interface {
+		Do(*http.Request) (*http.Response, error)
+	}
+	mu     sync.Mutex
+	offset time.Duration
+	seen   bool
+}
+
+func (c *awsClock) Do(req *http.Request) (*http.Response, error) {
+	t0 := time.Now()
+	resp, err := c.base.Do(req)
+	t1 := time.Now()
+	if err == nil {
+		if at, perr := http.ParseTime(resp.Header.Get("Date")); perr == nil {
+			// Date has whole seconds: its true value is up to 1 s later.
+			off := at.Add(500 * time.Millisecond).Sub(t0.Add(t1.Sub(t0) / 2))
+			c.mu.Lock()
+			c.offset, c.seen = off, true
+			c.mu.Unlock()
+		}
+	}
+	return resp, err
+}
+
+// skew returns the last offset read, when one was and it is beyond the
+// window MSK gives IAM tokens (5 minutes either way).
+func (c *awsClock) skew() (time.Duration, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.offset, c.seen && absDur(c.offset) > sigV4MaxAhead
+}
+
+// awsClockFinding reports a skew read off an AWS Date header.
+func awsClockFinding(off time.Duration, endpoint string) finding.Finding {
+	rel, effect := "behind", fmt.Sprintf("MSK accepts a token for 15m after its date: every token signed here arrives %s old, and from 15m behind every one is refused", off.Round(time.Second))
+	if off < 0 {
+		rel, effect = "ahead of", "MSK refuses IAM tokens dated more than 5m ahead of its clock: every token signed here is refused"
+	}
+	return finding.Finding{
+		Check:    CheckClock,
+		Target:   "this machine",
+		Detail:   fmt.Sprintf("clock skew: this machine's clock is %s (±2s) %s AWS's (the Date header of %s's answer), beyond SigV4's 5m: %s", absDur(off).Round(time.Second), rel, endpoint, effect),
+		NextStep: skewNext,
+	}
+}

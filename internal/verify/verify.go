@@ -76,6 +76,10 @@ const (
 	// stage timed out or had no route): this machine is outside the VPC of
 	// the internal NLBs, which is not an NLB fault.
 	CheckReach = "reachability"
+	// CheckClock fails when this machine's clock is off by more than the 5
+	// minutes SigV4 allows, measured without a sasl failure (a clock behind
+	// the broker's, or an AWS endpoint's Date header).
+	CheckClock = "clock"
 )
 
 // Path is one broker path: the address the cluster advertises for a broker,
@@ -200,7 +204,9 @@ func NewChecksReport(runID, region string) *Report {
 // IsEngineCheck reports whether a check id is one the engine itself adds
 // (the verification topic, refused routes) rather than a caller's
 // control-plane check.
-func IsEngineCheck(id string) bool { return id == CheckTopic || id == CheckRoute || id == CheckReach }
+func IsEngineCheck(id string) bool {
+	return id == CheckTopic || id == CheckRoute || id == CheckReach || id == CheckClock
+}
 
 // AddChecks appends results (e.g. control-plane checks) and updates Passed.
 func (r *Report) AddChecks(fs ...finding.Finding) {
@@ -283,6 +289,9 @@ func Run(ctx context.Context, t Target, o Options) *Report {
 	rep.Checks = append(rep.Checks, refusedRoutes(runs)...)
 	rep.Checks = append(rep.Checks, topic.finding)
 	if f, ok := unreachableCheck(runs, t.VPCID); ok {
+		rep.Checks = append(rep.Checks, f)
+	}
+	if f, ok := behindCheck(ctx, runs, o); ok {
 		rep.Checks = append(rep.Checks, f)
 	}
 
