@@ -7,6 +7,7 @@ package gate
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,11 +18,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mskvpce/mskvpce/tools/internal/moduledocs"
 )
 
 // Checks, in the order they run for a directory.
 const (
 	CheckFmt      = "fmt"
+	CheckDocs     = "docs" // README input/output tables generated from the HCL
 	CheckInit     = "init" // terraform get: installs local modules
 	CheckValidate = "validate"
 	CheckTest     = "test"
@@ -31,7 +35,7 @@ const (
 
 // AllChecks are the checks a full gate runs. init runs whenever validate or
 // test does.
-var AllChecks = []string{CheckFmt, CheckValidate, CheckTest, CheckTflint, CheckTrivy}
+var AllChecks = []string{CheckFmt, CheckDocs, CheckValidate, CheckTest, CheckTflint, CheckTrivy}
 
 // Config says what to check and with which tools.
 type Config struct {
@@ -146,6 +150,13 @@ func Run(ctx context.Context, c Config, w io.Writer) []Result {
 		}
 	}
 
+	// docs reads HCL and READMEs in process: as cheap as fmt.
+	if c.wants(CheckDocs) {
+		for _, dir := range c.Dirs {
+			report(c.docs(dir))
+		}
+	}
+
 	sem := make(chan struct{}, c.Jobs)
 	var wg sync.WaitGroup
 	spawn := func(chain func()) {
@@ -248,6 +259,37 @@ func (c *Config) fmt(ctx context.Context, root string) Result {
 		}
 		return false, "", nil
 	})
+}
+
+// docs checks that dir's README.md tables are what `make docs` would write.
+// Every module under terraform/modules must carry them; a directory elsewhere
+// (an example, a fixture) is checked only when its README has the markers.
+func (c *Config) docs(dir string) Result {
+	return timed(CheckDocs, dir, func() (bool, string, error) {
+		if !fileExists(filepath.Join(dir, "README.md")) {
+			if isModule(dir) {
+				return false, "", fmt.Errorf("%s has no README.md: a module documents its inputs and outputs there; add one with the table markers (see tools/README.md) and run `%s`", dir, moduledocs.Fix)
+			}
+			return true, "no README.md", nil
+		}
+		st, err := moduledocs.Check(dir)
+		switch {
+		case errors.Is(err, moduledocs.ErrNoMarkers) && !isModule(dir):
+			return true, "README.md has no generated tables", nil
+		case errors.Is(err, moduledocs.ErrNoMarkers):
+			return false, "", fmt.Errorf("%s/README.md has no generated input/output tables: add the lines %s, %s, %s and %s, then run `%s`", dir, moduledocs.BeginInputs, moduledocs.EndInputs, moduledocs.BeginOutputs, moduledocs.EndOutputs, moduledocs.Fix)
+		case err != nil:
+			return false, "", fmt.Errorf("%s: %w", dir, err)
+		case st.Stale:
+			return false, st.Diff, fmt.Errorf("%s/README.md: the input/output tables are out of date with the module's variables and outputs; run `%s` and commit the README", dir, moduledocs.Fix)
+		}
+		return false, "", nil
+	})
+}
+
+// isModule: dir is a reusable module (ROOT/terraform/modules/<name>).
+func isModule(dir string) bool {
+	return filepath.Base(filepath.Dir(dir)) == "modules" && filepath.Base(filepath.Dir(filepath.Dir(dir))) == "terraform"
 }
 
 // initMarker is written after a successful init; Terraform ignores it.

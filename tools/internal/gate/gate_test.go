@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mskvpce/mskvpce/tools/internal/moduledocs"
 )
 
 func TestNeedsInit(t *testing.T) {
@@ -116,5 +118,62 @@ func TestPinnedTerraform(t *testing.T) {
 	// The repository's own pin.
 	if got := PinnedTerraform(filepath.Join("..", "..", "..")); !regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`).MatchString(got) {
 		t.Errorf("the repository's %s: %q", VersionFile, got)
+	}
+}
+
+// TestDocsCheck: the docs check passes a current README, fails a stale one
+// and a module README without the markers (naming the module and `make
+// docs`), and skips an example without them.
+func TestDocsCheck(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	write := func(rel, body string) {
+		t.Helper()
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vars := "variable \"x\" {\n  description = \"The x.\"\n  type        = string\n}\n"
+	markers := moduledocs.BeginInputs + "\n" + moduledocs.EndInputs + "\n" + moduledocs.BeginOutputs + "\n" + moduledocs.EndOutputs + "\n"
+	for _, m := range []string{"current", "stale"} {
+		write("terraform/modules/"+m+"/variables.tf", vars)
+		write("terraform/modules/"+m+"/README.md", "# "+m+"\n"+markers)
+		if _, err := moduledocs.Update(filepath.Join(root, "terraform/modules", m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("terraform/modules/stale/variables.tf", strings.Replace(vars, "The x.", "The x, renamed.", 1))
+	write("terraform/modules/bare/variables.tf", vars)
+	write("terraform/modules/bare/README.md", "# bare\n")
+	write("terraform/examples/e/main.tf", vars)
+	write("terraform/examples/e/README.md", "# e\n")
+
+	dir := func(rel string) string { return filepath.Join(root, rel) }
+	c := Config{Checks: []string{CheckDocs}, Dirs: []string{
+		dir("terraform/modules/current"), dir("terraform/modules/stale"), dir("terraform/modules/bare"), dir("terraform/examples/e"),
+	}}
+	var out bytes.Buffer
+	byDir := map[string]Result{}
+	for _, r := range Run(context.Background(), c, &out) {
+		byDir[r.Target] = r
+	}
+	if r := byDir[dir("terraform/modules/current")]; !r.OK || r.Skipped {
+		t.Errorf("current README: %+v", r)
+	}
+	if r := byDir[dir("terraform/modules/stale")]; r.OK || !strings.Contains(r.Err, dir("terraform/modules/stale")+"/README.md") || !strings.Contains(r.Err, "run `make docs`") || !strings.Contains(r.Output, "The x, renamed.") {
+		t.Errorf("stale README must fail naming the module, the fix and the line: %+v", r)
+	}
+	if r := byDir[dir("terraform/modules/bare")]; r.OK || !strings.Contains(r.Err, "has no generated input/output tables") || !strings.Contains(r.Err, moduledocs.BeginInputs) {
+		t.Errorf("module README without markers must fail: %+v", r)
+	}
+	if r := byDir[dir("terraform/examples/e")]; !r.Skipped {
+		t.Errorf("an example without markers is skipped: %+v", r)
+	}
+	if !strings.Contains(out.String(), "FAIL  docs") {
+		t.Errorf("report:\n%s", out.String())
 	}
 }

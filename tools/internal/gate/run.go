@@ -22,6 +22,8 @@ Usage:
 
 Runs, with no network and no credentials:
   fmt       terraform fmt -check -recursive over each scan root
+  docs      each DIR's README.md input/output tables equal what make docs generates
+            from its HCL (required for every module under ROOT/terraform/modules)
   init      terraform get in each DIR: installs local modules (only when never done or a file changed)
   validate  terraform validate in each DIR, against the real provider schema
             (schema-only providers through -terraformrc's dev_overrides)
