@@ -113,7 +113,7 @@ func Handle(ctx context.Context, ev Event, base aws.Config) (*verify.Report, err
 		ExternalID:  ev.ExternalID,
 		STSEndpoint: ev.STSEndpoint,
 		Data:        true,
-		Options:     verify.Options{Timeout: timeout, Mechanisms: mechs},
+		Options:     verify.Options{Timeout: timeout, Mechanisms: mechs, Remote: true},
 	})
 	if verify.IsInputError(err) {
 		return nil, badInput("remoteverify: %v", err)

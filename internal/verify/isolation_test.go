@@ -143,6 +143,16 @@ func TestNothingReachable(t *testing.T) {
 	if !found {
 		t.Errorf("no reachability check without a VPC id: %+v", rep.Checks)
 	}
+
+	// In the canary itself, running remotely is no advice: its endpoints are.
+	rep = verify.Run(context.Background(), tg, verify.Options{Timeout: 3 * time.Second, StageTimeout: 300 * time.Millisecond, Remote: true})
+	found = false
+	for _, c := range rep.Checks {
+		found = found || (c.Check == verify.CheckReach && strings.Contains(c.Detail, "verify canary") && strings.Contains(c.NextStep, "interface endpoint") && !strings.Contains(c.Detail+c.NextStep, "--remote"))
+	}
+	if !found || rep.ExitCode() != 1 {
+		t.Errorf("want the canary's reachability check naming its endpoints, exit 1: %+v", rep.Checks)
+	}
 }
 
 // TestOneUnreachablePathIsAnNLBFault: one black-holed NLB among reachable

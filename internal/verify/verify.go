@@ -124,6 +124,10 @@ type Options struct {
 	Mechanisms []string
 	// Logger receives progress at debug level; nil discards.
 	Logger *slog.Logger
+	// Remote: the run executes in the consumer-side canary (the Lambda),
+	// so "nothing reachable" points at its interface endpoints, not at
+	// running remotely.
+	Remote bool
 }
 
 // CheckResult is a control-plane or engine-level check result.
@@ -288,7 +292,7 @@ func Run(ctx context.Context, t Target, o Options) *Report {
 	})
 	rep.Checks = append(rep.Checks, refusedRoutes(runs)...)
 	rep.Checks = append(rep.Checks, topic.finding)
-	if f, ok := unreachableCheck(runs, t.VPCID); ok {
+	if f, ok := unreachableCheck(runs, t.VPCID, o.Remote); ok {
 		rep.Checks = append(rep.Checks, f)
 	}
 	if f, ok := behindCheck(ctx, runs, o); ok {
@@ -349,7 +353,7 @@ func parallel(runs []*pathRun, fn func(*pathRun)) {
 // the cause is where verify runs, not three NLB faults: the NLBs are
 // internal. One path unreachable among reachable ones stays that NLB's
 // fault. The paths' own tcp findings then point here instead of at their NLB.
-func unreachableCheck(runs []*pathRun, vpcID string) (finding.Finding, bool) {
+func unreachableCheck(runs []*pathRun, vpcID string, remote bool) (finding.Finding, bool) {
 	if len(runs) == 0 {
 		return finding.Finding{}, false
 	}
@@ -365,7 +369,7 @@ func unreachableCheck(runs []*pathRun, vpcID string) (finding.Finding, bool) {
 	for _, pr := range runs {
 		for i := range pr.stages {
 			if f := &pr.stages[i]; f.Check == StageTCP && !f.OK {
-				f.Detail += " (no broker path is reachable from this machine: see the reachability check)"
+				f.Detail += " (no broker path is reachable: see the reachability check)"
 				f.NextStep = ""
 			}
 		}
@@ -373,6 +377,14 @@ func unreachableCheck(runs []*pathRun, vpcID string) (finding.Finding, bool) {
 	brokers := map[int]bool{}
 	for _, pr := range runs {
 		brokers[pr.path.BrokerID] = true
+	}
+	if remote {
+		return finding.Finding{
+			Check:    CheckReach,
+			Target:   fmt.Sprintf("all %d broker paths", len(brokers)),
+			Detail:   "no broker path is reachable from the verify canary: every TCP connection through its interface endpoints timed out or had no route",
+			NextStep: "check that each interface endpoint of the canary is available and its connection accepted on its endpoint service (the endpoint-connections check), and that the endpoints' security group admits tcp/9098 from the canary's Lambda",
+		}, true
 	}
 	return finding.Finding{
 		Check:    CheckReach,
