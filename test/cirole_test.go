@@ -66,33 +66,40 @@ var reAction = regexp.MustCompile(`^[a-z0-9-]+:[A-Z][A-Za-z0-9]*\*?$`)
 // needs at least: create, read, delete. A type missing here fails the test, so
 // adding one to the Terraform means granting it.
 var e2eActions = map[string][]string{
-	"aws_availability_zones":               {"ec2:DescribeAvailabilityZones"},
-	"aws_caller_identity":                  {"sts:GetCallerIdentity"},
-	"aws_partition":                        nil,
-	"aws_region":                           nil,
-	"aws_msk_broker_nodes":                 {"kafka:ListNodes"},
-	"aws_vpc_endpoint_service":             {"ec2:DescribeVpcEndpointServices", "ec2:CreateVpcEndpointServiceConfiguration", "ec2:DeleteVpcEndpointServiceConfigurations", "ec2:ModifyVpcEndpointServicePermissions"},
-	"aws_cloudwatch_log_group":             {"logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DescribeLogGroups"},
-	"aws_default_security_group":           {"ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:DescribeSecurityGroups"},
-	"aws_iam_role":                         {"iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:TagRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"},
-	"aws_iam_role_policy":                  {"iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"},
-	"aws_iam_role_policy_attachment":       {"iam:AttachRolePolicy", "iam:DetachRolePolicy"},
-	"aws_lambda_function":                  {"lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction", "lambda:InvokeFunction", "iam:PassRole"},
-	"aws_lb":                               {"elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:DescribeLoadBalancers", "iam:CreateServiceLinkedRole"},
-	"aws_lb_listener":                      {"elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener"},
-	"aws_lb_target_group":                  {"elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:DeleteTargetGroup"},
-	"aws_lb_target_group_attachment":       {"elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"},
-	"aws_msk_cluster":                      {"kafka:CreateClusterV2", "kafka:DeleteCluster", "kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers", "kafka:TagResource", "iam:CreateServiceLinkedRole", "logs:CreateLogDelivery"},
-	"aws_msk_configuration":                {"kafka:CreateConfiguration", "kafka:DeleteConfiguration", "kafka:DescribeConfiguration", "kafka:ListConfigurations"},
-	"aws_route53_record":                   {"route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:GetChange"},
-	"aws_route53_zone":                     {"route53:CreateHostedZone", "route53:DeleteHostedZone", "route53:GetHostedZone", "route53:ListHostedZones"},
-	"aws_security_group":                   {"ec2:CreateSecurityGroup", "ec2:DeleteSecurityGroup", "ec2:DescribeSecurityGroups"},
-	"aws_subnet":                           {"ec2:CreateSubnet", "ec2:DeleteSubnet", "ec2:DescribeSubnets"},
-	"aws_vpc":                              {"ec2:CreateVpc", "ec2:DeleteVpc", "ec2:ModifyVpcAttribute", "ec2:DescribeVpcs", "ec2:CreateTags"},
-	"aws_vpc_endpoint":                     {"ec2:CreateVpcEndpoint", "ec2:DeleteVpcEndpoints", "ec2:DescribeVpcEndpoints"},
-	"aws_vpc_endpoint_connection_accepter": {"ec2:AcceptVpcEndpointConnections", "ec2:DescribeVpcEndpointConnections"},
-	"aws_vpc_security_group_egress_rule":   {"ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", "ec2:DescribeSecurityGroupRules"},
-	"aws_vpc_security_group_ingress_rule":  {"ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DescribeSecurityGroupRules"},
+	"aws_availability_zones":                  {"ec2:DescribeAvailabilityZones"},
+	"aws_caller_identity":                     {"sts:GetCallerIdentity"},
+	"aws_partition":                           nil,
+	"aws_region":                              nil,
+	"aws_msk_broker_nodes":                    {"kafka:ListNodes"},
+	"aws_vpc_endpoint_service":                {"ec2:DescribeVpcEndpointServices", "ec2:CreateVpcEndpointServiceConfiguration", "ec2:DeleteVpcEndpointServiceConfigurations", "ec2:ModifyVpcEndpointServicePermissions"},
+	"aws_cloudwatch_log_group":                {"logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DescribeLogGroups"},
+	"aws_cloudwatch_event_rule":               {"events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:TagResource", "events:ListTagsForResource"},
+	"aws_cloudwatch_event_target":             {"events:PutTargets", "events:RemoveTargets", "events:ListTargetsByRule"},
+	"aws_cloudwatch_metric_alarm":             {"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:TagResource", "cloudwatch:ListTagsForResource"},
+	"aws_kms_key":                             {"kms:CreateKey", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus", "kms:EnableKeyRotation", "kms:ListResourceTags", "kms:TagResource", "kms:ScheduleKeyDeletion"},
+	"aws_lambda_function_event_invoke_config": {"lambda:PutFunctionEventInvokeConfig", "lambda:GetFunctionEventInvokeConfig", "lambda:UpdateFunctionEventInvokeConfig", "lambda:DeleteFunctionEventInvokeConfig"},
+	"aws_lambda_permission":                   {"lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy"},
+	"aws_sns_topic":                           {"sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:TagResource", "sns:ListTagsForResource"},
+	"aws_default_security_group":              {"ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:DescribeSecurityGroups"},
+	"aws_iam_role":                            {"iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:TagRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"},
+	"aws_iam_role_policy":                     {"iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"},
+	"aws_iam_role_policy_attachment":          {"iam:AttachRolePolicy", "iam:DetachRolePolicy"},
+	"aws_lambda_function":                     {"lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction", "lambda:InvokeFunction", "iam:PassRole"},
+	"aws_lb":                                  {"elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:DescribeLoadBalancers", "iam:CreateServiceLinkedRole"},
+	"aws_lb_listener":                         {"elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener"},
+	"aws_lb_target_group":                     {"elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:DeleteTargetGroup"},
+	"aws_lb_target_group_attachment":          {"elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"},
+	"aws_msk_cluster":                         {"kafka:CreateClusterV2", "kafka:DeleteCluster", "kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers", "kafka:TagResource", "iam:CreateServiceLinkedRole", "logs:CreateLogDelivery"},
+	"aws_msk_configuration":                   {"kafka:CreateConfiguration", "kafka:DeleteConfiguration", "kafka:DescribeConfiguration", "kafka:ListConfigurations"},
+	"aws_route53_record":                      {"route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:GetChange"},
+	"aws_route53_zone":                        {"route53:CreateHostedZone", "route53:DeleteHostedZone", "route53:GetHostedZone", "route53:ListHostedZones"},
+	"aws_security_group":                      {"ec2:CreateSecurityGroup", "ec2:DeleteSecurityGroup", "ec2:DescribeSecurityGroups"},
+	"aws_subnet":                              {"ec2:CreateSubnet", "ec2:DeleteSubnet", "ec2:DescribeSubnets"},
+	"aws_vpc":                                 {"ec2:CreateVpc", "ec2:DeleteVpc", "ec2:ModifyVpcAttribute", "ec2:DescribeVpcs", "ec2:CreateTags"},
+	"aws_vpc_endpoint":                        {"ec2:CreateVpcEndpoint", "ec2:DeleteVpcEndpoints", "ec2:DescribeVpcEndpoints"},
+	"aws_vpc_endpoint_connection_accepter":    {"ec2:AcceptVpcEndpointConnections", "ec2:DescribeVpcEndpointConnections"},
+	"aws_vpc_security_group_egress_rule":      {"ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", "ec2:DescribeSecurityGroupRules"},
+	"aws_vpc_security_group_ingress_rule":     {"ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DescribeSecurityGroupRules"},
 }
 
 // sweeperActions are the calls cmd/e2e-cleanup makes.
@@ -108,14 +115,14 @@ var sweeperActions = []string{
 var reTFType = regexp.MustCompile(`(?m)^(?:resource|data)\s+"(aws_[a-z0-9_]+)"`)
 
 // e2eRoots are the configurations the AWS e2e applies: the example with the
-// modules it enables (moduleOptions leaves enable_databricks and
-// enable_verify_canary off), and the consumer fixture. A module the e2e
-// turns on belongs here.
+// modules it enables (enable_databricks stays off; canaryVars turns on
+// enable_verify_canary with its schedule, alarms and topic). A module the
+// e2e turns on belongs here.
 var e2eRoots = []string{
 	"../terraform/examples/complete",
 	"../terraform/modules/msk-vpce",
 	"../terraform/modules/msk-access-policy",
-	"fixtures/consumer",
+	"../terraform/modules/verify-canary",
 }
 
 // e2eResourceTypes are the AWS types the e2e's Terraform declares.

@@ -21,21 +21,22 @@ import (
 	"github.com/gruntwork-io/terratest/modules/terraform"
 	test_structure "github.com/gruntwork-io/terratest/modules/test-structure"
 
-	"github.com/mskvpce/mskvpce/internal/remoteverify"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 	"github.com/mskvpce/mskvpce/internal/verify"
 )
 
-// TestE2EAWS deploys the module on real AWS, deploys a Databricks-like
-// consumer, verifies every broker path from inside the consumer VPC and tears
-// it all down. `make e2e` runs it (MSK alone takes 15-30 minutes to create).
+// TestE2EAWS deploys the example on real AWS, then turns on its verify
+// canary (terraform/modules/verify-canary, through enable_verify_canary, with
+// the schedule, alarms and SNS topic, as an operator would), verifies every
+// broker path by invoking the canary with the event its schedule sends, and
+// tears it all down. `make e2e` runs it (MSK alone takes 15-30 minutes to
+// create).
 //
-// Stage data lives in test/.test-data and test/fixtures/consumer/.test-data,
-// so SKIP_<stage>=true
-// iterates on a stack that is already up.
+// Stage data lives in test/.test-data, so SKIP_<stage>=true iterates on a
+// stack that is already up.
 func TestE2EAWS(t *testing.T) {
 	requireAWSCredentials(t)
-	runFlow(t, &awsStack{dir: ".", consumerDir: "fixtures/consumer"})
+	runFlow(t, &awsStack{dir: "."})
 }
 
 // requireAWSCredentials skips, saying so, when no AWS credentials are
@@ -76,10 +77,9 @@ func requireAWSCredentials(t *testing.T) {
 
 var reE2EPrefix = regexp.MustCompile(`^e2e-[a-z0-9][a-z0-9-]{0,18}[a-z0-9]$`)
 
-// awsStack keeps its stage data (terratest .test-data) beside this file for
-// the module and beside the fixture for the consumer.
+// awsStack keeps its stage data (terratest .test-data) beside this file.
 type awsStack struct {
-	dir, consumerDir string
+	dir string
 }
 
 func (s *awsStack) region(t *testing.T) string {
@@ -103,7 +103,6 @@ func (s *awsStack) deploy(t *testing.T) {
 	opts := moduleOptions(t, e2eRun{
 		Region:     s.region(t),
 		Prefix:     prefix,
-		Account:    terratestaws.GetAccountId(t),
 		CreatedAt:  createdAt,
 		ExternalID: "e2e-" + random.UniqueID() + random.UniqueID(),
 	})
@@ -122,56 +121,36 @@ func (s *awsStack) deployment(t *testing.T) (tfoutputs.Deployment, *terraform.Op
 	return d, opts
 }
 
+// deployConsumer turns on the example's verify canary: the consumer VPC,
+// one interface endpoint per broker's service (accepted by its exact ID),
+// the private hosted zone, the STS endpoint, the Lambda, and the schedule
+// with its alarms and SNS topic. The Databricks role trusts the canary's
+// role and the endpoint services allow this account while it is on, all in
+// the example itself.
 func (s *awsStack) deployConsumer(t *testing.T) {
-	d, mskOpts := s.deployment(t)
-	var brokers []map[string]any
-	for _, b := range d.Brokers {
-		brokers = append(brokers, map[string]any{
-			"broker_id":             b.ID,
-			"hostname":              b.Hostname,
-			"endpoint_service_id":   b.EndpointServiceID,
-			"endpoint_service_name": b.EndpointServiceName,
-		})
+	opts := test_structure.LoadTerraformOptions(t, s.dir)
+	// TestE2ECanaryVarsPlan plans these same variables offline.
+	for k, v := range canaryVars(buildRunnerZip(t, s.dir)) {
+		opts.Vars[k] = v
 	}
-	// TestE2EConsumerVarsPlan plans these same options offline.
-	opts := consumerOptions(t, consumerRun{
-		Region:    d.Region,
-		Prefix:    test_structure.LoadString(t, s.dir, "prefix"),
-		Brokers:   brokers,
-		RoleARN:   d.RoleARN,
-		ZipPath:   buildRunnerZip(t, s.consumerDir),
-		CreatedAt: test_structure.LoadString(t, s.dir, "created_at"),
-	})
-	test_structure.SaveTerraformOptions(t, s.consumerDir, opts)
-	terraform.InitAndApply(t, opts)
-
-	// The Databricks role admits the runner only through the module's
-	// test-only variable, the way it admits Databricks' UC master role.
-	mskOpts.Vars["additional_trusted_role_arns"] = []string{terraform.Output(t, opts, "runner_role_arn")}
-	test_structure.SaveTerraformOptions(t, s.dir, mskOpts)
-	terraform.Apply(t, mskOpts)
+	test_structure.SaveTerraformOptions(t, s.dir, opts)
+	terraform.Apply(t, opts)
 }
 
 func (s *awsStack) verify(t *testing.T) *verify.Report {
-	d, mskOpts := s.deployment(t)
-	consumer := test_structure.LoadTerraformOptions(t, s.consumerDir)
-	ev := remoteverify.Event{
-		Region:         d.Region,
-		Bootstrap:      d.Bootstrap(),
-		RoleARN:        d.RoleARN,
-		ExternalID:     mskOpts.Vars["databricks_external_id"].(string),
-		TimeoutSeconds: 90,
+	d, _ := s.deployment(t)
+	c := d.VerifyCanary
+	if c == nil {
+		t.Fatal("the example's outputs have no verify_canary after enable_verify_canary = true")
 	}
-	for _, b := range d.Brokers {
-		// No endpoint: the runner dials the broker's own hostname, which the
-		// consumer's private hosted zone resolves to that broker's endpoint.
-		ev.Brokers = append(ev.Brokers, remoteverify.Broker{ID: b.ID, Advertised: b.Advertised()})
+	if len(c.Endpoints) != len(d.Brokers) || len(c.AlarmARNs) != len(d.Brokers) || c.SNSTopicARN == "" {
+		t.Errorf("verify_canary: %d endpoints, %d alarms, SNS topic %q; want one endpoint and one alarm per broker (%d) and a topic", len(c.Endpoints), len(c.AlarmARNs), c.SNSTopicARN, len(d.Brokers))
 	}
-	fn := terraform.Output(t, consumer, "function_name")
 	var report verify.Report
+	// Exactly the bytes the schedule sends (the module's event output).
 	// IAM trust changes take seconds to propagate; retry only that.
-	retry.DoWithRetry(t, "invoke the runner", 10, 15*time.Second, func() (string, error) {
-		out, err := terratestaws.InvokeFunctionE(t, d.Region, fn, ev)
+	retry.DoWithRetry(t, "invoke the canary", 10, 15*time.Second, func() (string, error) {
+		out, err := terratestaws.InvokeFunctionE(t, d.Region, c.FunctionName, json.RawMessage(c.Event))
 		if err != nil {
 			var fnErr *terratestaws.FunctionError
 			if errors.As(err, &fnErr) && strings.Contains(string(fnErr.Payload), "AccessDenied") {
@@ -189,26 +168,22 @@ func (s *awsStack) brokers(t *testing.T) int {
 	return len(d.Brokers)
 }
 
-// teardown attempts every stack's destroy, consumer first (its endpoints use
-// the module's endpoint services), and reports each failure: a consumer whose
-// Lambda ENIs are still draining must not keep the MSK stack alive.
+// teardown destroys the example, canary included.
 func (s *awsStack) teardown(t *testing.T) {
-	for _, st := range []struct{ name, dir string }{{"consumer", s.consumerDir}, {"module", s.dir}} {
-		if !test_structure.IsTestDataPresent(t, test_structure.FormatTestDataPath(st.dir, "TerraformOptions.json")) {
-			continue
-		}
-		if _, err := terraform.DestroyE(t, test_structure.LoadTerraformOptions(t, st.dir)); err != nil {
-			t.Errorf("destroy the %s stack (%s): %v; the nightly's cleanup step sweeps what it left", st.name, st.dir, err)
-		}
+	if !test_structure.IsTestDataPresent(t, test_structure.FormatTestDataPath(s.dir, "TerraformOptions.json")) {
+		return
+	}
+	if _, err := terraform.DestroyE(t, test_structure.LoadTerraformOptions(t, s.dir)); err != nil {
+		t.Errorf("destroy the stack: %v; the nightly's cleanup step sweeps what it left", err)
 	}
 }
 
 // buildRunnerZip cross-compiles cmd/verify-lambda for provided.al2023/arm64
 // and zips it as the Lambda runtime expects (an executable named bootstrap).
 //
-// The zip lives in the consumer's stage data, not a test temp dir: destroy
-// evaluates filebase64sha256(lambda_zip_path) too, so a teardown in a later
-// run (SKIP_deploy...) needs the file still there.
+// The zip lives in the stage data, not a test temp dir: destroy evaluates
+// filebase64sha256(verify_canary_lambda_zip_path) too, so a teardown in a
+// later run (SKIP_deploy...) needs the file still there.
 func buildRunnerZip(t *testing.T, stageDir string) string {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bootstrap")
@@ -217,7 +192,7 @@ func buildRunnerZip(t *testing.T, stageDir string) string {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build the runner: %v\n%s", err, out)
 	}
-	zipPath, err := filepath.Abs(test_structure.FormatTestDataPath(stageDir, "runner.zip"))
+	zipPath, err := filepath.Abs(test_structure.FormatTestDataPath(stageDir, "verify-lambda.zip"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,6 @@
 package test
 
 import (
-	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,11 +16,11 @@ import (
 // the exact Terraform options TestE2EAWS applies, so the offline plan below
 // and the nightly share one code path.
 type e2eRun struct {
-	Region, Prefix, Account, CreatedAt, ExternalID string
+	Region, Prefix, CreatedAt, ExternalID string
 }
 
-// e2eCIDR is the MSK VPC of every e2e run; the consumer fixture's default
-// (10.99.0.0/16) stays clear of it.
+// e2eCIDR is the MSK VPC of every e2e run; the canary's default VPC
+// (10.99.0.0/24) stays clear of it.
 const e2eCIDR = "10.42.0.0/16"
 
 // moduleOptions copies terraform/examples/complete to a temp folder and
@@ -32,12 +30,14 @@ func moduleOptions(t *testing.T, r e2eRun) *terraform.Options {
 	return terraform.WithDefaultRetryableErrors(t, &terraform.Options{
 		TerraformDir: dir,
 		Vars: map[string]any{
-			"region":                 r.Region,
-			"cidr_block":             e2eCIDR,
-			"prefix":                 r.Prefix,
-			"user_name":              "mskvpce-e2e",
-			"service_name":           "mskvpce e2e " + r.Prefix,
-			"allowed_principals":     []string{"arn:aws:iam::" + r.Account + ":root"},
+			"region":       r.Region,
+			"cidr_block":   e2eCIDR,
+			"prefix":       r.Prefix,
+			"user_name":    "mskvpce-e2e",
+			"service_name": "mskvpce e2e " + r.Prefix,
+			// allowed_principals left to the example: Databricks serverless
+			// in the region, as for an operator; the canary adds this
+			// account while it is on (acceptance stays required).
 			"databricks_external_id": r.ExternalID,
 			// Tagged on everything, so e2e-cleanup can sweep what a killed run leaves.
 			// E2ERegion: IAM is global, and a sweep in another region must
@@ -51,28 +51,16 @@ func moduleOptions(t *testing.T, r e2eRun) *terraform.Options {
 	})
 }
 
-// consumerRun is what the e2e hands the consumer fixture once the module is up.
-type consumerRun struct {
-	Region, Prefix, RoleARN, ZipPath, CreatedAt string
-	Brokers                                     []map[string]any
-}
-
-// consumerOptions copies test/fixtures/consumer to a temp folder and
-// returns the options the e2e deploys it with.
-func consumerOptions(t *testing.T, r consumerRun) *terraform.Options {
-	dir := test_structure.CopyTerraformFolderToTemp(t, "fixtures", "consumer")
-	return terraform.WithDefaultRetryableErrors(t, &terraform.Options{
-		TerraformDir: dir,
-		Vars: map[string]any{
-			"region":          r.Region,
-			"prefix":          r.Prefix,
-			"brokers":         r.Brokers,
-			"msk_role_arn":    r.RoleARN,
-			"lambda_zip_path": r.ZipPath,
-			"created_at":      r.CreatedAt,
-		},
-		NoColor: true,
-	})
+// canaryVars are what the e2e's second apply adds to moduleOptions: the
+// example's verify canary with its schedule, alarms and SNS topic, as an
+// operator turns it on, with the Lambda zip built from this checkout.
+func canaryVars(zipPath string) map[string]any {
+	return map[string]any{
+		"enable_verify_canary":            true,
+		"verify_canary_lambda_zip_path":   zipPath,
+		"verify_canary_schedule_enabled":  true,
+		"verify_canary_sns_topic_enabled": true,
+	}
 }
 
 var reOverrideDir = regexp.MustCompile(`"[^"]+/[^"]+/([^"]+)"\s*=\s*"([^"]+)"`)
@@ -131,7 +119,6 @@ func TestE2EVarsPlan(t *testing.T) {
 	run := e2eRun{
 		Region:     "us-east-1",
 		Prefix:     "e2e-ab12cd",
-		Account:    "123456789012",
 		CreatedAt:  time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Format(time.RFC3339),
 		ExternalID: "e2e-AbCdEfGhIjKl",
 	}
@@ -155,80 +142,70 @@ func TestE2EVarsPlan(t *testing.T) {
 	}
 }
 
-// TestE2EConsumerVarsPlan plans the consumer fixture offline with the
-// variables the e2e passes it, brokers shaped like the module's output, and
-// endpoint services in the module's zones: a missing input, or a consumer
-// with no subnet in a service's zone, fails here and not on AWS.
-func TestE2EConsumerVarsPlan(t *testing.T) {
+// TestE2ECanaryVarsPlan plans the example offline with exactly what the
+// e2e's canary stage applies (moduleOptions plus canaryVars, a zip written
+// by the e2e's own writer): the canary module with one endpoint per broker,
+// the schedule, one alarm per path and the topic. An input the stage
+// forgets, or a canary the example cannot build with them, fails here on
+// every CI run and not at the nightly's apply.
+func TestE2ECanaryVarsPlan(t *testing.T) {
 	if testing.Short() {
-		t.Skip("plans the consumer fixture; run without -short")
+		t.Skip("plans the full example with the canary (tens of seconds); run without -short")
 	}
 	t.Setenv("TF_CLI_CONFIG_FILE", schemaProviderConfig(t))
-	// The shared data-source fixture, plus what the consumer reads: each
-	// broker's endpoint service, offered in the module's first zone.
-	base, err := os.ReadFile(filepath.Join("..", "tools", "fixtures", "data-sources.json"))
+	fx, err := filepath.Abs(filepath.Join("..", "tools", "fixtures", "data-sources.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var data map[string]any
-	if err := json.Unmarshal(base, &data); err != nil {
-		t.Fatal(err)
-	}
-	data["aws_vpc_endpoint_service"] = map[string]any{
-		"service_name":       "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0",
-		"service_id":         "vpce-svc-0123456789abcdef0",
-		"availability_zones": []string{"us-east-1a"},
-	}
-	fx := filepath.Join(t.TempDir(), "data-sources.json")
-	b, _ := json.Marshal(data)
-	if err := os.WriteFile(fx, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
 	t.Setenv("MSKVPCE_SCHEMA_PROVIDER_DATA", fx)
-
 	bin := filepath.Join(t.TempDir(), "bootstrap")
 	if err := os.WriteFile(bin, []byte("offline plan"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	zipPath := filepath.Join(t.TempDir(), "runner.zip")
+	zipPath := filepath.Join(t.TempDir(), "verify-lambda.zip")
 	if err := writeRunnerZip(zipPath, bin); err != nil {
 		t.Fatal(err)
 	}
-	var brokers []map[string]any
-	for i := 1; i <= 3; i++ {
-		brokers = append(brokers, map[string]any{
-			"broker_id":             i,
-			"hostname":              fmt.Sprintf("b-%d.e2e-ab12cd-msk.abc123.c2.kafka.us-east-1.amazonaws.com", i),
-			"endpoint_service_id":   fmt.Sprintf("vpce-svc-%017d", i),
-			"endpoint_service_name": fmt.Sprintf("com.amazonaws.vpce.us-east-1.vpce-svc-%017d", i),
-		})
-	}
-	opts := consumerOptions(t, consumerRun{
-		Region:    "us-east-1",
-		Prefix:    "e2e-ab12cd",
-		Brokers:   brokers,
-		RoleARN:   "arn:aws:iam::123456789012:role/e2e-ab12cd-databricks-msk",
-		ZipPath:   zipPath,
-		CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Format(time.RFC3339),
+	opts := moduleOptions(t, e2eRun{
+		Region:     "us-east-1",
+		Prefix:     "e2e-ab12cd",
+		CreatedAt:  time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Format(time.RFC3339),
+		ExternalID: "e2e-AbCdEfGhIjKl",
 	})
-	opts.PlanFilePath = filepath.Join(t.TempDir(), "consumer.tfplan")
+	for k, v := range canaryVars(zipPath) {
+		opts.Vars[k] = v
+	}
+	opts.PlanFilePath = filepath.Join(t.TempDir(), "canary.tfplan")
 	out, err := terraform.InitAndPlanE(t, opts)
 	if err != nil {
-		t.Fatalf("terraform plan of the consumer with the e2e's variables: %v\n%s", err, out)
+		t.Fatalf("terraform plan with the e2e's canary variables: %v\n%s", err, out)
 	}
 	plan := terraform.ShowWithStruct(t, opts)
-	subnets := 0
-	for addr, rc := range plan.ResourceChangesMap {
-		if rc.Type != "aws_subnet" {
-			continue
-		}
-		subnets++
-		after, _ := rc.Change.After.(map[string]any)
-		if id, _ := after["availability_zone_id"].(string); id == "" || id == "use1-az3" {
-			t.Errorf("%s: availability_zone_id %v, want one of the module's zone IDs", addr, after["availability_zone_id"])
+	count := map[string]int{}
+	for _, rc := range plan.ResourceChangesMap {
+		if strings.HasPrefix(rc.Address, "module.verify_canary[0].") {
+			count[rc.Type]++
 		}
 	}
-	if subnets != 3 {
-		t.Errorf("%d consumer subnets planned, want 3", subnets)
+	for typ, want := range map[string]int{
+		"aws_lambda_function":         1,
+		"aws_vpc_endpoint":            4, // one per broker's service, and STS
+		"aws_route53_zone":            1,
+		"aws_cloudwatch_event_rule":   1,
+		"aws_cloudwatch_event_target": 1,
+		"aws_cloudwatch_metric_alarm": 3,
+		"aws_sns_topic":               1,
+	} {
+		if count[typ] != want {
+			t.Errorf("the canary stage plans %d %s, want %d (all planned: %v)", count[typ], typ, want, count)
+		}
+	}
+	rc, ok := plan.ResourceChangesMap["module.verify_canary[0].aws_lambda_function.runner"]
+	if !ok {
+		t.Fatal("the canary stage plans no module.verify_canary[0].aws_lambda_function.runner")
+	}
+	after, _ := rc.Change.After.(map[string]any)
+	if after["filename"] != zipPath || after["runtime"] != "provided.al2023" {
+		t.Errorf("canary Lambda: filename %v runtime %v, want the e2e's zip %s on provided.al2023", after["filename"], after["runtime"], zipPath)
 	}
 }

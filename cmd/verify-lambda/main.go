@@ -1,5 +1,5 @@
-// Command verify-lambda is the verify canary's runner (and the e2e
-// consumer's): an AWS Lambda (provided.al2023, arm64) inside a
+// Command verify-lambda is the verify canary's runner (which the nightly
+// e2e deploys too): an AWS Lambda (provided.al2023, arm64) inside a
 // Databricks-like consumer VPC that runs the verifier, prints the canary's
 // metrics (internal/canary) and returns its JSON report. Build with
 // `make verify-lambda-zip`, or:

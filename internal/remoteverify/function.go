@@ -22,8 +22,8 @@ type Function struct {
 	LoadConfig func(ctx context.Context, region string) (aws.Config, error)
 	// Metrics receives the EMF lines (the Lambda's stdout).
 	Metrics io.Writer
-	// Canary names the metrics; nil writes none (the e2e consumer fixture
-	// deploys the function without the module's environment).
+	// Canary names the metrics; nil writes none (a function deployed
+	// without the module's environment, MSKVPCE_CANARY_*).
 	Canary *canary.Config
 	// Now stamps the metrics; nil means time.Now.
 	Now func() time.Time

@@ -1,6 +1,7 @@
 // Package remoteverify runs the verifier as a remote function: an Event in,
-// a verify.Report out. The e2e consumer fixture deploys it as a Lambda inside
-// a Databricks-like consumer VPC, where it reaches each broker exactly as
+// a verify.Report out. The verify canary (terraform/modules/verify-canary,
+// which the nightly e2e deploys too) runs it as a Lambda inside a
+// Databricks-like consumer VPC, where it reaches each broker exactly as
 // Databricks serverless does: by the broker's own hostname, resolved by a
 // private hosted zone to that broker's interface endpoint, with credentials
 // from assuming the Databricks role with the external ID. The local e2e flow

@@ -2,7 +2,8 @@
 # reaches each broker the way Databricks serverless does, through that
 # broker's own endpoint service, by the broker's hostname (a private hosted
 # zone does what an NCC rule's domain_names does), as the Databricks role
-# assumed with the external ID. Promoted from test/fixtures/consumer.
+# assumed with the external ID. The nightly e2e deploys it through the
+# example, as operators do.
 
 data "aws_region" "current" {}
 
