@@ -262,7 +262,7 @@ variable "verify_canary_lambda_zip_path" {
 }
 
 variable "verify_canary_schedule_enabled" {
-  description = "With enable_verify_canary: run the canary every verify_canary_schedule_rate_minutes with one alarm per broker path. Off by default until cmd/verify-lambda prints the internal/canary metrics: until then every alarm would breach for lack of data."
+  description = "With enable_verify_canary: run the canary every verify_canary_schedule_rate_minutes with one alarm per broker path (PathPassed in mskvpce/VerifyCanary; a run that reports nothing breaches). Off by default: on demand, deploy verify --remote invokes the canary without it."
   type        = bool
   default     = false
   nullable    = false
