@@ -26,6 +26,7 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/controlplane"
 	"github.com/mskvpce/mskvpce/internal/finding"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
@@ -74,7 +75,7 @@ func (c *cli) cmdVerifyRemote(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		rep, verr := c.verifyRemote(ctx, d, checks, "Step 2 of 3: ")
+		rep, verr := c.verifyRemote(ctx, d, checks, "Step 2 of 3: ", true)
 		rerr := c.removeCanary(ctx)
 		if rerr != nil {
 			// The report (if any) is printed; the leftover canary costs
@@ -97,7 +98,10 @@ func (c *cli) cmdVerifyRemote(ctx context.Context) error {
 		}
 		checks = append(checks, f)
 	}
-	rep, err := c.verifyRemote(ctx, d, checks, "")
+	if c.canaryZip != "" {
+		fmt.Fprintf(c.env.Stderr, "note: deployment %q has its canary (%s): --canary-zip is not used\n", c.settings.Name, d.VerifyCanary.FunctionName)
+	}
+	rep, err := c.verifyRemote(ctx, d, checks, "", false)
 	if err != nil {
 		return err
 	}
@@ -252,8 +256,17 @@ func (c *cli) removeCanary(ctx context.Context) error {
 	return nil
 }
 
-// verifyRemote invokes the canary and adds drift and the control-plane checks.
-func (c *cli) verifyRemote(ctx context.Context, d tfoutputs.Deployment, checks []finding.Finding, step string) (*verify.Report, error) {
+// trustRetries and trustRetryWait bound the wait for a just-created canary's
+// role to be trusted: IAM changes reach STS after seconds, sometimes a minute.
+var (
+	trustRetries   = 8
+	trustRetryWait = 15 * time.Second
+)
+
+// verifyRemote invokes the canary and adds drift and the control-plane
+// checks. fresh: the canary was created by this run, so a refused role
+// assumption is retried while IAM propagates the new trust.
+func (c *cli) verifyRemote(ctx context.Context, d tfoutputs.Deployment, checks []finding.Finding, step string, fresh bool) (*verify.Report, error) {
 	vc := d.VerifyCanary
 	if d.ExternalIDIsPlaceholder && d.Databricks == nil {
 		fmt.Fprintln(c.env.Stderr, placeholderWarning(c.cmdline))
@@ -272,7 +285,19 @@ func (c *cli) verifyRemote(ctx context.Context, d tfoutputs.Deployment, checks [
 		return nil, err
 	}
 	fmt.Fprintf(c.env.Stderr, "%sverifying through the canary %s (up to %s)\n", step, vc.FunctionName, timeout+invokeMargin)
-	rep, err := invokeCanary(ctx, cfg, vc.FunctionName, payload, timeout, c)
+	var rep *verify.Report
+	for attempt := 1; ; attempt++ {
+		rep, err = invokeCanary(ctx, cfg, vc.FunctionName, payload, timeout, c)
+		if err == nil || !fresh || attempt >= trustRetries || !trustNotYet(err) {
+			break
+		}
+		fmt.Fprintf(c.env.Stderr, "the Databricks role does not trust the new canary yet (IAM changes take a little while to reach STS): retrying in %s (%d of %d)\n", trustRetryWait, attempt, trustRetries-1)
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w while waiting for the canary's role to be trusted", tfrunner.ErrInterrupted)
+		case <-time.After(trustRetryWait):
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -295,6 +320,30 @@ func (c *cli) verifyRemote(ctx context.Context, d tfoutputs.Deployment, checks [
 		rep.AddChecks(cp.Checks...)
 	}
 	return rep, nil
+}
+
+// trustNotYet is the canary's refused role assumption (an InputError from
+// STS AccessDenied), which a fresh trust policy causes until IAM propagates.
+func trustNotYet(err error) bool {
+	var ce *canaryError
+	return errors.As(err, &ce) && ce.input && strings.Contains(ce.msg, "AccessDenied") && strings.Contains(ce.msg, "AssumeRole")
+}
+
+// canaryError is the function's own error (X-Amz-Function-Error): input is
+// its InputError (exit 2, as the local verifier), anything else exit 1.
+type canaryError struct {
+	input bool
+	msg   string
+}
+
+func (e *canaryError) Error() string { return e.msg }
+
+// Unwrap makes an input error a usage error (exit 2).
+func (e *canaryError) Unwrap() error {
+	if e.input {
+		return &cmdline.UsageError{Msg: e.msg}
+	}
+	return nil
 }
 
 // writeReport prints the report as the local verifier does; a failed one is exit 3.
@@ -410,7 +459,7 @@ func invokeCanary(ctx context.Context, cfg aws.Config, name string, payload []by
 			}
 		}
 		if fe.Type == "InputError" {
-			return nil, usagef("the canary %s refused to verify: %s", name, fe.Message)
+			return nil, &canaryError{input: true, msg: fmt.Sprintf("the canary %s refused to verify: %s", name, fe.Message)}
 		}
 		if strings.HasPrefix(fe.Type, "Sandbox.Timedout") {
 			return nil, fmt.Errorf("the canary %s timed out before a report (%s); %s", name, fe.Message, logHint)

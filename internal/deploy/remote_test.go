@@ -4,10 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -229,6 +234,37 @@ func TestVerifyRemote(t *testing.T) {
 		}
 		if b, _ := os.ReadFile(filepath.Join(h.workdir(), "inputs.tfvars.json")); strings.Contains(string(b), "canary") {
 			t.Errorf("the run recorded the canary's variables as inputs:\n%s", b)
+		}
+	})
+
+	t.Run("no canary, --yes: the new trust reaches STS late", func(t *testing.T) {
+		// STS refuses the first assumption, as it does until IAM has
+		// propagated the Databricks role's new trust of the canary.
+		refusing := lambdafake.STS("arn:aws:iam::123456789012:role/not-yet", remoteExternalID, "A", "B", "C")
+		defer refusing.Close()
+		var calls atomic.Int32
+		late := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			to := sts.URL
+			if calls.Add(1) == 1 {
+				to = refusing.URL
+			}
+			u, _ := url.Parse(to)
+			httputil.NewSingleHostReverseProxy(u).ServeHTTP(w, r)
+		}))
+		defer late.Close()
+		lamLate := lambdafake.NewLambdaIn("test-dep-verify-canary", remoteverify.Function{
+			LoadConfig: func(context.Context, string) (aws.Config, error) { return runner, nil },
+		}, 50*time.Second, lambdafake.Network{Resolve: network.Resolve, CAPEM: network.CAPEM, STSEndpoint: late.URL})
+		defer lamLate.Close()
+		t.Setenv("AWS_ENDPOINT_URL_LAMBDA", lamLate.URL)
+		defer func(w time.Duration) { trustRetryWait = w }(trustRetryWait)
+		trustRetryWait = 10 * time.Millisecond
+		r := h.run("verify", "--remote", "--yes", "--canary-zip", zip, "--no-control-plane", "--no-drift")
+		if r.code != ExitOK || !strings.Contains(r.stderr, "does not trust the new canary yet") || len(lamLate.Logs()) != 2 {
+			t.Errorf("exit %d after %d invocations, want 0 after one retry\nstdout:\n%s\nstderr:\n%s", r.code, len(lamLate.Logs()), r.stdout, r.stderr)
+		}
+		if !strings.Contains(r.stderr, "The canary is removed") {
+			t.Errorf("the canary was not removed:\n%s", r.stderr)
 		}
 	})
 
