@@ -21,6 +21,7 @@ import (
 	"github.com/gruntwork-io/terratest/modules/terraform"
 	test_structure "github.com/gruntwork-io/terratest/modules/test-structure"
 
+	"github.com/mskvpce/mskvpce/internal/lambdazip"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 	"github.com/mskvpce/mskvpce/internal/verify"
 )
@@ -200,6 +201,10 @@ func buildRunnerZip(t *testing.T, stageDir string) string {
 		t.Fatal(err)
 	}
 	if err := writeRunnerZip(zipPath, bin); err != nil {
+		t.Fatal(err)
+	}
+	// The check deploy verify --remote --canary-zip makes, before any apply.
+	if err := lambdazip.Check(zipPath); err != nil {
 		t.Fatal(err)
 	}
 	return zipPath

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/mskvpce/mskvpce/internal/lambdazip"
 )
 
 // writeRunnerZip zips bin as the Lambda runtime's entry point, bootstrap.
@@ -41,18 +43,6 @@ func writeRunnerZip(zipPath, bin string) error {
 	return f.Close()
 }
 
-// unzipMode is the mode Info-ZIP's unzip gives an extracted entry: the
-// external attributes' high 16 bits only when the entry was made on Unix
-// (creator host 3); for any other host (0 = MS-DOS/FAT) the permission bits
-// are not recorded and it falls back to 0644 under the usual umask.
-func unzipMode(f *zip.File) os.FileMode {
-	const hostUnix = 3
-	if f.CreatorVersion>>8 != hostUnix {
-		return 0o644
-	}
-	return os.FileMode(f.ExternalAttrs>>16) & os.ModePerm
-}
-
 func TestRunnerZipBootstrapExecutable(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -72,7 +62,7 @@ func TestRunnerZipBootstrapExecutable(t *testing.T) {
 	if len(zr.File) != 1 || zr.File[0].Name != "bootstrap" {
 		t.Fatalf("zip entries %v, want exactly bootstrap", zr.File)
 	}
-	if m := unzipMode(zr.File[0]); m&0o111 != 0o111 {
+	if m := lambdazip.Mode(zr.File[0]); m&0o111 != 0o111 {
 		t.Errorf("bootstrap extracts as %v (creator host %d, external attrs %#x); Lambda needs it executable", m, zr.File[0].CreatorVersion>>8, zr.File[0].ExternalAttrs)
 	}
 	rc, err := zr.File[0].Open()
@@ -107,16 +97,30 @@ func TestRunnerZipBootstrapExecutable(t *testing.T) {
 	}
 }
 
-// TestUnzipModeReadsLikeUnzip keeps the reader honest: the old writer (mode
-// in the external attributes, MS-DOS creator) must read as not executable.
-func TestUnzipModeReadsLikeUnzip(t *testing.T) {
-	t.Parallel()
-	if m := unzipMode(&zip.File{FileHeader: zip.FileHeader{ExternalAttrs: 0o755 << 16}}); m&0o111 != 0 {
-		t.Errorf("MS-DOS-made entry reads %v, want not executable", m)
+// TestMakeVerifyLambdaZip builds the operators' package exactly as they do
+// (`make verify-lambda-zip`, into a temporary BIN) and checks it the way
+// Lambda will use it (lambdazip.Check: bootstrap, executable once
+// extracted, linux/arm64), the same check the nightly's zip and
+// `deploy verify --remote --canary-zip` get.
+func TestMakeVerifyLambdaZip(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-compiles cmd/verify-lambda for linux/arm64; run without -short")
 	}
-	h := zip.FileHeader{}
-	h.SetMode(0o755)
-	if m := unzipMode(&zip.File{FileHeader: h}); m != 0o755 {
-		t.Errorf("Unix-made 0755 entry reads %v", m)
+	for _, tool := range []string{"make", "zip"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s not installed: make verify-lambda-zip needs it", tool)
+			}
+			t.Skipf("%s not installed: make verify-lambda-zip needs it (apt-get install %s)", tool, tool)
+		}
+	}
+	bin := t.TempDir()
+	cmd := exec.Command("make", "-s", "BIN="+bin, "verify-lambda-zip")
+	cmd.Dir = ".."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make verify-lambda-zip: %v\n%s", err, out)
+	}
+	if err := lambdazip.Check(filepath.Join(bin, "verify-lambda.zip")); err != nil {
+		t.Error(err)
 	}
 }

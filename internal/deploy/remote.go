@@ -29,6 +29,7 @@ import (
 	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/controlplane"
 	"github.com/mskvpce/mskvpce/internal/finding"
+	"github.com/mskvpce/mskvpce/internal/lambdazip"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 	"github.com/mskvpce/mskvpce/internal/tfrunner"
 	"github.com/mskvpce/mskvpce/internal/verify"
@@ -164,6 +165,11 @@ func (c *cli) offerCanary() (string, error) {
 	}
 	if st, err := os.Stat(abs); err != nil || !st.Mode().IsRegular() || !strings.HasSuffix(abs, ".zip") {
 		return "", usagef("--canary-zip %s: not a readable .zip file (%v): build it with `make verify-lambda-zip` (bin/verify-lambda.zip); nothing was planned or changed", zip, err)
+	}
+	// What Lambda would refuse at the first invoke, minutes after creating
+	// the canary, is refused now.
+	if err := lambdazip.Check(abs); err != nil {
+		return "", usagef("--canary-zip: %v; nothing was planned or changed", err)
 	}
 	if !c.yes && !c.env.StdinTTY {
 		return "", usagef("refusing to create the canary without consent: stdin is not a terminal; pass --yes to create it for this run and remove it afterwards, or enable it as above (nothing was planned or changed)")

@@ -1,7 +1,11 @@
 package deploy
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"debug/elf"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -159,10 +163,7 @@ func TestVerifyRemote(t *testing.T) {
 
 	h := newHarness(t)
 	h.must(append([]string{"apply", "--yes", "--external-id", remoteExternalID}, fixtureInputs...)...)
-	zip := filepath.Join(t.TempDir(), "verify-lambda.zip")
-	if err := os.WriteFile(zip, []byte("PK\x05\x06"+strings.Repeat("\x00", 18)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	zip := stubLambdaZip(t)
 	state := filepath.Join(h.workdir(), "terraform.tfstate")
 	stateBefore, err := os.ReadFile(state)
 	if err != nil {
@@ -187,6 +188,15 @@ func TestVerifyRemote(t *testing.T) {
 			t.Errorf("exit %d, want %d, with how to enable the canary and --canary-zip:\n%s", r.code, ExitUsage, r.stderr)
 		}
 		unchanged("no zip")
+	})
+	t.Run("no canary, a zip Lambda cannot run", func(t *testing.T) {
+		bad := filepath.Join(t.TempDir(), "verify-lambda.zip")
+		writeZip(t, bad, []byte("#!/bin/sh\n"), 0o755)
+		r := h.run("verify", "--remote", "--yes", "--canary-zip", bad)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "not an ELF") {
+			t.Errorf("exit %d, want %d naming the bootstrap:\n%s", r.code, ExitUsage, r.stderr)
+		}
+		unchanged("bad zip")
 	})
 	t.Run("no canary, stdin not a terminal", func(t *testing.T) {
 		r := h.run("verify", "--remote", "--canary-zip", zip)
@@ -338,4 +348,48 @@ func TestVerifyRemote(t *testing.T) {
 			t.Errorf("exit %d, want %d naming the role assumption\n%s", r.code, ExitUsage, r.stderr)
 		}
 	})
+}
+
+// stubLambdaZip is a deployment package lambdazip.Check accepts: bootstrap,
+// 0755 on Unix, a bare linux/arm64 ELF header (the fake Lambda runs the
+// handler in process, never this file).
+func stubLambdaZip(t *testing.T) string {
+	t.Helper()
+	var b bytes.Buffer
+	b.Write([]byte{0x7f, 'E', 'L', 'F', byte(elf.ELFCLASS64), byte(elf.ELFDATA2LSB), byte(elf.EV_CURRENT), byte(elf.ELFOSABI_NONE)})
+	b.Write(make([]byte, 8))
+	_ = binary.Write(&b, binary.LittleEndian, struct {
+		Type, Machine       uint16
+		Version             uint32
+		Entry, Phoff, Shoff uint64
+		Flags               uint32
+		Sizes               [6]uint16
+	}{Type: uint16(elf.ET_EXEC), Machine: uint16(elf.EM_AARCH64), Version: uint32(elf.EV_CURRENT), Sizes: [6]uint16{64, 56, 0, 64, 0, 0}})
+	p := filepath.Join(t.TempDir(), "verify-lambda.zip")
+	writeZip(t, p, b.Bytes(), 0o755)
+	return p
+}
+
+func writeZip(t *testing.T, path string, bootstrap []byte, mode os.FileMode) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+	h.SetMode(mode)
+	w, err := zw.CreateHeader(h)
+	if err == nil {
+		_, err = w.Write(bootstrap)
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err == nil {
+		err = f.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 }
