@@ -117,7 +117,8 @@ var commandHelp = map[string]string{
 		"in the deployment's verify canary instead (enable_verify_canary; terraform/modules/verify-canary, " + canaryCost + "):\n" +
 		"a Lambda in a consumer VPC that reaches every broker as Databricks serverless does, through its own interface\n" +
 		"endpoint by the broker's hostname, as the Databricks role with the external ID. It is invoked through the Lambda API\n" +
-		"(lambda:InvokeFunction; AWS_ENDPOINT_URL_LAMBDA overrides the endpoint); drift and the control-plane checks run here.\n" +
+		"(lambda:InvokeFunction; the SDK's AWS_ENDPOINT_URL_LAMBDA or AWS_ENDPOINT_URL override its endpoint); drift and\n" +
+		"the control-plane checks run here.\n" +
 		"The report and the exit codes are the local verify's. --timeout may only shorten the canary's own timeout_seconds.\n" +
 		"Without a canary it says how to enable one and offers to create it for this run and remove it afterwards: that needs\n" +
 		"--canary-zip (or MSKVPCE_CANARY_ZIP; build it with `make verify-lambda-zip`) and your 'yes' after the plan, or --yes;\n" +
