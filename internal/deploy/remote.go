@@ -77,19 +77,22 @@ func (c *cli) cmdVerifyRemote(ctx context.Context) error {
 			return err
 		}
 		rep, verr := c.verifyRemote(ctx, d, checks, "Step 2 of 3: ", true)
+		// The text report comes before the removal, which can take many
+		// minutes; JSON waits for it, so stdout holds one document.
+		printed := false
+		if verr == nil && c.output != "json" {
+			verr, printed = c.writeReport(rep), true
+		}
 		rerr := c.removeCanary(ctx)
+		if verr == nil && !printed {
+			verr = c.writeReport(rep)
+		}
 		if rerr != nil {
-			// The report (if any) is printed; the leftover canary costs
-			// money, so its removal failing is the error that counts.
-			if verr == nil {
-				verr = c.writeReport(rep)
-			}
+			// A leftover canary costs money: its removal failing is the
+			// error that counts (exit 1), the verdict is said beside it.
 			return fmt.Errorf("%w\n(the verification itself: %v)", rerr, resultOf(verr))
 		}
-		if verr != nil {
-			return verr
-		}
-		return c.writeReport(rep)
+		return verr
 	}
 	var checks []finding.Finding
 	if !c.noDrift {

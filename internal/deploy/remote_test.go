@@ -269,9 +269,13 @@ func TestVerifyRemote(t *testing.T) {
 		t.Setenv("AWS_ENDPOINT_URL_LAMBDA", lamLate.URL)
 		defer func(w time.Duration) { trustRetryWait = w }(trustRetryWait)
 		trustRetryWait = 10 * time.Millisecond
-		r := h.run("verify", "--remote", "--yes", "--canary-zip", zip, "--no-control-plane", "--no-drift")
+		r := h.run("verify", "--remote", "--yes", "--canary-zip", zip, "--no-control-plane", "--no-drift", "--output", "json")
 		if r.code != ExitOK || !strings.Contains(r.stderr, "does not trust the new canary yet") || len(lamLate.Logs()) != 2 {
 			t.Errorf("exit %d after %d invocations, want 0 after one retry\nstdout:\n%s\nstderr:\n%s", r.code, len(lamLate.Logs()), r.stdout, r.stderr)
+		}
+		// stdout is the one JSON report, the progress all on stderr.
+		if o := reportOutcome(t, r.stdout); !o.Passed || len(o.Paths) != 3 {
+			t.Errorf("report %+v, want 3 passing paths", o)
 		}
 		if !strings.Contains(r.stderr, "The canary is removed") {
 			t.Errorf("the canary was not removed:\n%s", r.stderr)
