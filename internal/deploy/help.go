@@ -122,7 +122,8 @@ var commandHelp = map[string]string{
 		"The report and the exit codes are the local verify's. --timeout may only shorten the canary's own timeout_seconds.\n" +
 		"Without a canary it says how to enable one and offers to create it for this run and remove it afterwards: that needs\n" +
 		"--canary-zip (or MSKVPCE_CANARY_ZIP; build it with `make verify-lambda-zip`) and your 'yes' after the plan, or --yes;\n" +
-		"without a terminal and --yes it refuses (exit 2) before anything is planned. The canary's variables are not recorded.\n",
+		"without a terminal and --yes it refuses (exit 2) before anything is planned. The canary's variables are not recorded;\n" +
+		"a plan that would also delete or replace anything but the canary (drift, changed inputs) is refused, nothing applied.\n",
 	"status":  "deploy status [--name N] [--output json]\n\nSays which phase the deployment is in (not initialised, init incomplete, init needed,\ninitialised, planned, partially applied, applied with the placeholder external ID, applied\nwith private endpoint connections not all established, ready) and the next command. With\n--databricks it shows each NCC rule's connection state (as recorded by the last apply) and,\nfor each rule not ESTABLISHED, what to do. It never creates a deployment: an unknown one exits 2,\nlisting the known ones.\n",
 	"destroy": "deploy destroy [--name N] [--diff] [--yes]\n\nPlans the destruction, prints it (every resource it deletes), asks you to type the deployment's prefix (or --yes) and\ndestroys exactly that plan. The first Ctrl-C does not stop it (see `deploy help`).\n",
 }

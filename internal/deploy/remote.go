@@ -205,11 +205,21 @@ func (c *cli) createCanary(ctx context.Context, zip string) (tfoutputs.Deploymen
 		fmt.Fprintln(c.env.Stderr, text)
 	}
 	res.Summary.Write(c.env.Stderr)
-	var other []string
+	var other, destructive []string
 	for _, ch := range res.Summary.Changes {
-		if ch.Action != "create" && !strings.HasPrefix(ch.Address, "module.verify_canary") {
-			other = append(other, ch.Action+" "+ch.Address)
+		if strings.HasPrefix(ch.Address, "module.verify_canary") || ch.Action == "read" {
+			continue
 		}
+		other = append(other, ch.Action+" "+ch.Address)
+		if ch.Action == "delete" || ch.Action == "replace" {
+			destructive = append(destructive, ch.Action+" "+ch.Address)
+		}
+	}
+	if len(destructive) > 0 {
+		// The canary only adds, and updates the services' principals and
+		// the role's trust: anything else is drift or changed inputs, which
+		// a verification (with --yes in CI) must never apply on the side.
+		return tfoutputs.Deployment{}, fmt.Errorf("refusing to create the canary: this plan would also %s, which is not the canary (drift, or inputs changed since the last apply): review with `%s` and apply or undo that first; nothing was changed", strings.Join(destructive, ", "), c.cmdline("plan"))
 	}
 	if len(other) > 0 {
 		// Expected: the endpoint services allow this account and the

@@ -282,6 +282,28 @@ func TestVerifyRemote(t *testing.T) {
 		}
 	})
 
+	t.Run("no canary, the plan would replace something else", func(t *testing.T) {
+		// Another deployment whose inputs changed since its last apply: the
+		// canary's plan replaces a resource, and --yes must not apply that.
+		h2 := newHarness(t)
+		drift := filepath.Join(t.TempDir(), "drift.tfvars")
+		if err := os.WriteFile(drift, []byte("replace_token = \"a\"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h2.must(append([]string{"apply", "--yes", "--var-file", drift}, fixtureInputs...)...)
+		if err := os.WriteFile(drift, []byte("replace_token = \"b\"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := os.ReadFile(filepath.Join(h2.workdir(), "terraform.tfstate"))
+		r := h2.run("verify", "--remote", "--yes", "--no-drift", "--canary-zip", zip)
+		if r.code != ExitFailed || !strings.Contains(r.stderr, "replace module.msk_vpce.terraform_data.replaceable[0]") || !strings.Contains(r.stderr, "nothing was changed") {
+			t.Errorf("exit %d, want %d naming the replacement\n%s", r.code, ExitFailed, r.stderr)
+		}
+		if after, _ := os.ReadFile(filepath.Join(h2.workdir(), "terraform.tfstate")); string(after) != string(before) {
+			t.Error("the state changed")
+		}
+	})
+
 	// From here on the deployment keeps its canary.
 	vars := filepath.Join(t.TempDir(), "canary.tfvars")
 	if err := os.WriteFile(vars, []byte(fmt.Sprintf("enable_verify_canary = true\nverify_canary_lambda_zip_path = %q\n", zip)), 0o644); err != nil {

@@ -17,4 +17,5 @@ module "msk_vpce" {
 
   enable_verify_canary          = var.enable_verify_canary
   verify_canary_lambda_zip_path = var.verify_canary_lambda_zip_path
+  replace_token                 = var.replace_token
 }

@@ -114,3 +114,9 @@ variable "verify_canary_lambda_zip_path" {
   type    = string
   default = null
 }
+
+variable "replace_token" {
+  description = "Fixture only: set, it creates terraform_data.replaceable; changed, it replaces it (drift that replaces a resource)."
+  type        = string
+  default     = null
+}

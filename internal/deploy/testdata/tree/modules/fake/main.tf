@@ -9,6 +9,7 @@ variable "databricks_ncc_id" { type = string }
 variable "databricks_connection_state" { type = string }
 variable "enable_verify_canary" { type = bool }
 variable "verify_canary_lambda_zip_path" { type = string }
+variable "replace_token" { type = string }
 
 locals {
   cluster_name = "${var.prefix}-msk"
@@ -70,6 +71,12 @@ resource "terraform_data" "verify_canary" {
       error_message = "verify_canary_lambda_zip_path must name the verify-lambda .zip, and is required when enable_verify_canary is true."
     }
   }
+}
+
+# Stands in for a resource that drift or a changed input would replace.
+resource "terraform_data" "replaceable" {
+  count            = var.replace_token == null ? 0 : 1
+  triggers_replace = var.replace_token
 }
 
 # Stands in for the slow MSK cluster.
