@@ -4,7 +4,6 @@ package test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -15,13 +14,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	terratestaws "github.com/gruntwork-io/terratest/modules/aws"
 	"github.com/gruntwork-io/terratest/modules/random"
 	"github.com/gruntwork-io/terratest/modules/retry"
 	"github.com/gruntwork-io/terratest/modules/terraform"
 	test_structure "github.com/gruntwork-io/terratest/modules/test-structure"
 
 	"github.com/mskvpce/mskvpce/internal/lambdazip"
+	"github.com/mskvpce/mskvpce/internal/remoteverify/invoke"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 	"github.com/mskvpce/mskvpce/internal/verify"
 )
@@ -147,21 +146,29 @@ func (s *awsStack) verify(t *testing.T) *verify.Report {
 	if len(c.Endpoints) != len(d.Brokers) || len(c.AlarmARNs) != len(d.Brokers) || c.SNSTopicARN == "" {
 		t.Errorf("verify_canary: %d endpoints, %d alarms, SNS topic %q; want one endpoint and one alarm per broker (%d) and a topic", len(c.Endpoints), len(c.AlarmARNs), c.SNSTopicARN, len(d.Brokers))
 	}
-	var report verify.Report
-	// Exactly the bytes the schedule sends (the module's event output).
-	// IAM trust changes take seconds to propagate; retry only that.
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion(d.Region))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report *verify.Report
+	// Exactly the bytes the schedule sends (the module's event output),
+	// through the client deploy verify --remote uses. IAM trust changes
+	// take seconds to propagate; retry only that.
 	retry.DoWithRetry(t, "invoke the canary", 10, 15*time.Second, func() (string, error) {
-		out, err := terratestaws.InvokeFunctionE(t, d.Region, c.FunctionName, json.RawMessage(c.Event))
-		if err != nil {
-			var fnErr *terratestaws.FunctionError
-			if errors.As(err, &fnErr) && strings.Contains(string(fnErr.Payload), "AccessDenied") {
-				return "", err
-			}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		res, err := invoke.Invoke(ctx, cfg, c.FunctionName, []byte(c.Event))
+		var fe *invoke.FunctionError
+		switch {
+		case errors.As(err, &fe) && fe.Input() && strings.Contains(fe.Message, "AccessDenied"):
+			return "", err
+		case err != nil:
 			return "", retry.FatalError{Underlying: err}
 		}
-		return "", json.Unmarshal(out, &report)
+		report = res.Report
+		return "", nil
 	})
-	return &report
+	return report
 }
 
 func (s *awsStack) brokers(t *testing.T) int {

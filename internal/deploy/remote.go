@@ -11,7 +11,6 @@ package deploy
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,14 +21,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/controlplane"
 	"github.com/mskvpce/mskvpce/internal/finding"
 	"github.com/mskvpce/mskvpce/internal/lambdazip"
+	"github.com/mskvpce/mskvpce/internal/remoteverify/invoke"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 	"github.com/mskvpce/mskvpce/internal/tfrunner"
 	"github.com/mskvpce/mskvpce/internal/verify"
@@ -431,75 +429,39 @@ func (c *cli) canaryEvent(event string) ([]byte, time.Duration, error) {
 	return b, time.Duration(secs) * time.Second, err
 }
 
-// invokeCanary runs the canary once (RequestResponse) and decodes its report.
-// The function's own errors keep the local verifier's exit codes: bad input
-// or a refused role (errorType InputError) is exit 2, anything else exit 1.
+// invokeCanary runs the canary once (internal/remoteverify/invoke) and
+// keeps the local verifier's exit codes for the function's own errors: bad
+// input or a refused role (errorType InputError) is exit 2, anything else 1.
 func invokeCanary(ctx context.Context, cfg aws.Config, name string, payload []byte, timeout time.Duration, c *cli) (*verify.Report, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout+invokeMargin)
 	defer cancel()
-	client := lambda.NewFromConfig(cfg)
-	out, err := client.Invoke(ctx, &lambda.InvokeInput{
-		FunctionName:   aws.String(name),
-		InvocationType: lambdatypes.InvocationTypeRequestResponse,
-		LogType:        lambdatypes.LogTypeTail,
-		Payload:        payload,
-	})
-	if err != nil {
-		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, fmt.Errorf("%w: invoking the canary %s", tfrunner.ErrInterrupted, name)
-		}
-		var ae smithy.APIError
-		if errors.As(err, &ae) {
-			switch ae.ErrorCode() {
-			case "ResourceNotFoundException":
-				return nil, usagef("the canary function %s does not exist in %s: it was removed outside Terraform; run `%s` to create it again", name, cfg.Region, c.cmdline("apply"))
-			case "AccessDeniedException", "AccessDenied":
-				return nil, usagef("invoking the canary %s was refused (%s): your identity needs lambda:InvokeFunction on it", name, ae.ErrorMessage())
-			}
-		}
-		return nil, fmt.Errorf("invoking the canary %s: %w", name, err)
+	res, err := invoke.Invoke(ctx, cfg, name, payload)
+	if res != nil && res.LogTail != "" {
+		c.log.Debug("canary log (tail)", "function", name, "log", res.LogTail)
 	}
-	if out.LogResult != nil {
-		c.log.Debug("canary log (tail)", "function", name, "log", decodeTail(*out.LogResult))
-	}
-	if out.FunctionError != nil {
-		var fe struct {
-			Message string `json:"errorMessage"`
-			Type    string `json:"errorType"`
-		}
-		_ = json.Unmarshal(out.Payload, &fe)
-		if fe.Message == "" {
-			fe.Message = strings.TrimSpace(string(out.Payload))
-		}
+	var fe *invoke.FunctionError
+	var ae smithy.APIError
+	switch {
+	case err == nil:
+		return res.Report, nil
+	case ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return nil, fmt.Errorf("%w: invoking the canary %s", tfrunner.ErrInterrupted, name)
+	case errors.As(err, &fe):
 		logHint := fmt.Sprintf("its log: CloudWatch log group /aws/lambda/%s", name)
-		if out.LogResult != nil {
-			if tail := strings.TrimSpace(decodeTail(*out.LogResult)); tail != "" {
-				logHint = "the end of its log:\n" + tail
-			}
+		if tail := strings.TrimSpace(fe.LogTail); tail != "" {
+			logHint = "the end of its log:\n" + tail
 		}
-		if fe.Type == "InputError" {
+		switch {
+		case fe.Input():
 			return nil, &canaryError{input: true, msg: fmt.Sprintf("the canary %s refused to verify: %s", name, fe.Message)}
-		}
-		if strings.HasPrefix(fe.Type, "Sandbox.Timedout") {
+		case fe.TimedOut():
 			return nil, fmt.Errorf("the canary %s timed out before a report (%s); %s", name, fe.Message, logHint)
 		}
 		return nil, fmt.Errorf("the canary %s failed before any broker path (%s: %s); %s", name, fe.Type, fe.Message, logHint)
+	case errors.As(err, &ae) && ae.ErrorCode() == "ResourceNotFoundException":
+		return nil, usagef("the canary function %s does not exist in %s: it was removed outside Terraform; run `%s` to create it again", name, cfg.Region, c.cmdline("apply"))
+	case errors.As(err, &ae) && (ae.ErrorCode() == "AccessDeniedException" || ae.ErrorCode() == "AccessDenied"):
+		return nil, usagef("invoking the canary %s was refused (%s): your identity needs lambda:InvokeFunction on it", name, ae.ErrorMessage())
 	}
-	var rep verify.Report
-	if err := json.Unmarshal(out.Payload, &rep); err != nil {
-		return nil, fmt.Errorf("the canary %s returned no report (%v): %.200s", name, err, out.Payload)
-	}
-	if rep.SchemaVersion != verify.SchemaVersion {
-		return nil, fmt.Errorf("the canary %s answered with report schema_version %d, this deploy reads %d: rebuild its zip from this checkout (make verify-lambda-zip) and apply", name, rep.SchemaVersion, verify.SchemaVersion)
-	}
-	return &rep, nil
-}
-
-// decodeTail is the log tail Lambda returns (LogType Tail): base64 of the last 4 KB.
-func decodeTail(s string) string {
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		return ""
-	}
-	return string(b)
+	return nil, err
 }
