@@ -3,7 +3,7 @@
 # Tools build into bin/ (gitignored) and are pinned in tools/ (see tools/README.md):
 #   bin/providers/<name>/terraform-provider-<name>   providers Terraform resolves through
 #                                                    the dev_overrides in bin/terraformrc
-#   bin/tfgate bin/tflint bin/trivy                  the offline gate and its linters
+#   bin/tfgate bin/tflint bin/iacscan                the offline gate and its linters
 # Every tool target is a file target: `make tools` rebuilds only what is missing
 # or older than its sources.
 
@@ -36,7 +36,7 @@ help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
 
 .PHONY: tools
-tools: $(PROVIDER_BINS) $(BIN)/tfgate $(BIN)/tflint $(BIN)/trivy $(BIN)/terraformrc ## Build the pinned offline tools into bin/ (incremental)
+tools: $(PROVIDER_BINS) $(BIN)/tfgate $(BIN)/tflint $(BIN)/iacscan $(BIN)/terraformrc ## Build the pinned offline tools into bin/ (incremental)
 
 # What offline planning needs (README, "Testing offline"): both providers and
 # bin/terraformrc, without tflint or trivy. A cold build is the Databricks
@@ -68,7 +68,7 @@ verify-lambda-zip: ## Build bin/verify-lambda.zip (linux/arm64) for enable_verif
 
 # What test/gate needs to break a copy of the AWS module (no tflint, no databricks).
 .PHONY: gate-tools
-gate-tools: $(BIN)/tfgate $(BIN)/trivy $(BIN)/providers/aws/terraform-provider-aws $(BIN)/terraformrc
+gate-tools: $(BIN)/tfgate $(BIN)/iacscan $(BIN)/providers/aws/terraform-provider-aws $(BIN)/terraformrc
 
 $(BIN)/schema-provider: $(TOOLS_GO_SRC) $(wildcard tools/schemas/*.json.gz)
 	cd tools && $(GO) build -trimpath -o $@ ./cmd/schema-provider
@@ -87,14 +87,16 @@ $(BIN)/tfgate: $(TOOLS_GO_SRC)
 $(BIN)/tflint: tools/tflint/go.mod tools/tflint/go.sum
 	cd tools/tflint && $(GO) build -trimpath -o $@ github.com/terraform-linters/tflint
 
-# trivy needs the encoding/json/v2 experiment; its build is the long one (minutes on 2 cores).
-$(BIN)/trivy: tools/trivy/go.mod tools/trivy/go.sum
-	cd tools/trivy && GOEXPERIMENT=jsonv2 $(GO) build -o $@ github.com/aquasecurity/trivy/cmd/trivy
+# The gate's trivy check: trivy's Terraform scanner and embedded checks as a
+# library (tools/iacscan), ~1,360 packages instead of the whole CLI's ~3,080.
+IACSCAN_SRC := $(shell find tools/iacscan -name '*.go' -not -name '*_test.go' 2>/dev/null) tools/iacscan/go.mod tools/iacscan/go.sum
+$(BIN)/iacscan: $(IACSCAN_SRC)
+	cd tools/iacscan && $(GO) build -trimpath -o $@ .
 
 # Every file target also answers to its name relative to the repository
 # (`make bin/schema-provider`): the rules above are on absolute paths because
 # their recipes cd into tools/.
-TOOL_FILES := $(BIN)/schema-provider $(PROVIDER_BINS) $(BIN)/tfgate $(BIN)/tflint $(BIN)/terraformrc
+TOOL_FILES := $(BIN)/schema-provider $(PROVIDER_BINS) $(BIN)/tfgate $(BIN)/tflint $(BIN)/iacscan $(BIN)/terraformrc
 $(foreach f,$(TOOL_FILES),$(eval $(patsubst $(CURDIR)/%,%,$(f)): $(f) ;))
 
 # dev_overrides: Terraform runs bin/providers/<name>/ for the provider's source
@@ -147,6 +149,7 @@ lint: ## gofmt and go vet (main module and tools/)
 	  if [ -n "$$out" ]; then echo "gofmt: these files need formatting (run gofmt -w):"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	cd tools && $(GO) vet ./...
+	cd tools/iacscan && $(GO) vet ./...
 
 .PHONY: readme-offline
 readme-offline: ## Run the README's `sh offline` blocks as written (test/readme-offline.sh)
@@ -155,6 +158,7 @@ readme-offline: ## Run the README's `sh offline` blocks as written (test/readme-
 .PHONY: test
 test: tools lint validate readme-offline ## tools + lint + validate + the README's offline blocks + every Go test (the README's test command)
 	cd tools && $(GO) test ./...
+	cd tools/iacscan && $(GO) test ./...
 	$(GO) test ./...
 
 .PHONY: demo

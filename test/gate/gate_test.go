@@ -172,7 +172,7 @@ func failedChecks(out string) []string {
 func runGate(t *testing.T, root, checks, dir string) (string, int) {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(root, "bin", "tfgate"),
-		"-root", root, "-checks", checks, "-scan", dir, "-cache-dir", t.TempDir(), "-j", "1", dir)
+		"-root", root, "-checks", checks, "-scan", dir, "-j", "1", dir)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()

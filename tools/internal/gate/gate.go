@@ -46,7 +46,7 @@ type Config struct {
 	ScanRoots []string
 	// Checks to run (AllChecks when empty).
 	Checks []string
-	// Terraform, Tflint, Trivy are the executables.
+	// Terraform, Tflint, Trivy are the executables (Trivy: bin/iacscan).
 	Terraform, Tflint, Trivy string
 	// TerraformRC is the CLI config with the dev_overrides (TF_CLI_CONFIG_FILE).
 	TerraformRC string
@@ -57,8 +57,6 @@ type Config struct {
 	// TrivyChecks is a directory of the project's own trivy checks (Rego,
 	// namespace user.*), run next to the embedded ones ("" = none).
 	TrivyChecks string
-	// CacheDir holds trivy's cache.
-	CacheDir string
 	// Jobs is how many steps run at once.
 	Jobs int
 	// StepTimeout bounds each step.
@@ -391,21 +389,15 @@ func (c *Config) tflint(ctx context.Context, root string) Result {
 
 func (c *Config) trivy(ctx context.Context, root string) Result {
 	return timed(CheckTrivy, root, func() (bool, string, error) {
-		args := []string{"config",
-			"--severity", "HIGH,CRITICAL",
-			"--exit-code", "1",
-			"--skip-check-update",
-			"--cache-dir", c.CacheDir,
-			"--skip-version-check",
-			"--disable-telemetry",
-			"--quiet",
-		}
+		// bin/iacscan: trivy's Terraform scanner and embedded checks as a
+		// library (tools/iacscan), what `trivy config` ran for this gate.
+		args := []string{"-severity", "HIGH,CRITICAL"}
 		if c.TrivyChecks != "" {
-			args = append(args, "--config-check", c.TrivyChecks, "--check-namespaces", "user")
+			args = append(args, "-checks", c.TrivyChecks, "-namespace", "user")
 		}
 		out, err := c.run(ctx, root, c.Trivy, append(args, ".")...)
 		if err != nil {
-			return false, out, fmt.Errorf("trivy config: HIGH or CRITICAL misconfiguration (or trivy could not run): fix it, or ignore it inline with `#trivy:ignore:<ID>` and the reason: %w", err)
+			return false, out, fmt.Errorf("trivy (iacscan): HIGH or CRITICAL misconfiguration (or the scan could not run): fix it, or ignore it inline with `#trivy:ignore:<ID>` and the reason: %w", err)
 		}
 		return false, "", nil
 	})

@@ -29,8 +29,9 @@ Runs, with no network and no credentials:
             (schema-only providers through -terraformrc's dev_overrides)
   test      terraform test in each DIR that has a tests/ directory
   tflint    tflint --recursive in each scan root (bundled terraform ruleset)
-  trivy     trivy config --severity HIGH,CRITICAL over each scan root (embedded checks
-            plus the project's own in ROOT/tools/trivy/checks)
+  trivy     trivy's Terraform misconfiguration scan (bin/iacscan: trivy's embedded
+            checks plus the project's own in ROOT/tools/trivy/checks), HIGH and
+            CRITICAL, over each scan root
 
 DIR defaults to every directory under ROOT/terraform/modules, ROOT/terraform/examples
 and ROOT/test/fixtures. Scan roots default to ROOT/terraform and ROOT/test (those that exist).
@@ -56,11 +57,10 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	fs := flag.NewFlagSet("tfgate", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	root := fs.String("root", ".", "repository root")
-	bin := fs.String("bin", "", "directory holding tflint, trivy and terraformrc (default ROOT/bin)")
+	bin := fs.String("bin", "", "directory holding tflint, iacscan and terraformrc (default ROOT/bin)")
 	checks := fs.String("checks", strings.Join(AllChecks, ","), "comma-separated checks to run")
 	jobs := fs.Int("j", runtime.NumCPU(), "steps run at once")
 	timeout := fs.Duration("step-timeout", 10*time.Minute, "limit for each step")
-	cacheDir := fs.String("cache-dir", "", "trivy's cache directory (default ROOT/.cache/trivy)")
 	var scan stringList
 	fs.Var(&scan, "scan", "scan root for fmt, tflint and trivy (repeatable; default ROOT/terraform, ROOT/test)")
 	if err := fs.Parse(args); err != nil {
@@ -85,11 +85,7 @@ func Main(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		StepTimeout: *timeout,
 		TerraformRC: filepath.Join(*bin, "terraformrc"),
 		Tflint:      filepath.Join(*bin, "tflint"),
-		Trivy:       filepath.Join(*bin, "trivy"),
-		CacheDir:    *cacheDir,
-	}
-	if c.CacheDir == "" {
-		c.CacheDir = filepath.Join(absRoot, ".cache", "trivy")
+		Trivy:       filepath.Join(*bin, "iacscan"),
 	}
 	for _, ch := range strings.Split(*checks, ",") {
 		ch = strings.TrimSpace(ch)
