@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -389,6 +390,11 @@ func (c *Config) tflint(ctx context.Context, root string) Result {
 
 func (c *Config) trivy(ctx context.Context, root string) Result {
 	return timed(CheckTrivy, root, func() (bool, string, error) {
+		// iacscan refuses a tree without Terraform (a scan of nothing is no
+		// pass); here that is a scan root with only Go tests, said as SKIP.
+		if !hasTerraform(root) {
+			return true, "no Terraform files (.tf, .tf.json, .tofu) under it", nil
+		}
 		// bin/iacscan: trivy's Terraform scanner and embedded checks as a
 		// library (tools/iacscan), what `trivy config` ran for this gate.
 		args := []string{"-severity", "HIGH,CRITICAL"}
@@ -401,4 +407,23 @@ func (c *Config) trivy(ctx context.Context, root string) Result {
 		}
 		return false, "", nil
 	})
+}
+
+// hasTerraform says whether a Terraform file is anywhere under root (outside
+// .git and .terraform).
+func hasTerraform(root string) bool {
+	found := false
+	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return nil
+		case d.IsDir() && (d.Name() == ".git" || d.Name() == ".terraform"):
+			return filepath.SkipDir
+		case !d.IsDir() && (strings.HasSuffix(path, ".tf") || strings.HasSuffix(path, ".tf.json") || strings.HasSuffix(path, ".tofu")):
+			found = true
+			return fs.SkipAll
+		}
+		return nil
+	})
+	return found
 }

@@ -177,3 +177,28 @@ func TestDocsCheck(t *testing.T) {
 		t.Errorf("report:\n%s", out.String())
 	}
 }
+
+func TestHasTerraform(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name string) {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("gate/gate_test.go")
+	write(".terraform/modules/m/main.tf")
+	write(".git/x.tf")
+	if hasTerraform(dir) {
+		t.Error("Go files, and .tf only under .git and .terraform: hasTerraform = true")
+	}
+	write("fixtures/a/main.tf.json")
+	if !hasTerraform(dir) {
+		t.Error("a .tf.json in a subdirectory: hasTerraform = false")
+	}
+}
