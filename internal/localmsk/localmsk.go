@@ -22,6 +22,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -582,14 +583,23 @@ func (o Options) Validate() error {
 	return err
 }
 
+// internalTopics are Kafka's own topics: brokers refuse a client's produce
+// to them ("Cannot append to internal topic", Topic.isInternal), and
+// __cluster_metadata is KRaft's metadata log, which CreateTopics refuses.
+var internalTopics = []string{"__consumer_offsets", "__transaction_state", "__share_group_state", "__cluster_metadata"}
+
 // ValidateTopic applies Kafka's topic name rules (what CreateTopics
-// refuses): 1-249 characters of [a-zA-Z0-9._-], and not "." or "..".
+// refuses): 1-249 characters of [a-zA-Z0-9._-], and not "." or "..";
+// and, as a verification topic is produced to, not one of Kafka's
+// internal topics.
 func ValidateTopic(name string) error {
 	switch {
 	case name == "":
 		return errors.New("topic name is empty")
 	case name == "." || name == "..":
 		return fmt.Errorf("topic name %q is not allowed by Kafka", name)
+	case slices.Contains(internalTopics, name):
+		return fmt.Errorf("topic name %q is internal to Kafka: brokers refuse to produce to it (\"Cannot append to internal topic\"): name a topic of your own (default %s)", name, DefaultTopic)
 	case len(name) > 249:
 		return fmt.Errorf("topic name is %d characters long: Kafka allows 249", len(name))
 	}

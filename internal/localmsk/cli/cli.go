@@ -145,6 +145,21 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 			return usageErr("--hosts-file: %v", err)
 		}
 	}
+	// Each flag alone (the others at their defaults), so that the message
+	// names the flag; then all together.
+	for _, f := range []struct {
+		flag string
+		o    localmsk.Options
+	}{
+		{"--kafka-version", localmsk.Options{KafkaVersion: o.KafkaVersion}},
+		{"--account", localmsk.Options{Account: o.Account}},
+		{"--cluster-name", localmsk.Options{ClusterName: o.ClusterName}},
+		{"--region", localmsk.Options{Region: o.Region}},
+	} {
+		if err := f.o.Validate(); err != nil {
+			return usageErr("%s: %v", f.flag, err)
+		}
+	}
 	if err := o.Validate(); err != nil {
 		return usageErr("%v", err)
 	}

@@ -65,6 +65,8 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"--topic", "a b"}, ExitUsage, `--topic: topic name "a b" has " "`},
 		{[]string{"--topic", ".."}, ExitUsage, "not allowed by Kafka"},
 		{[]string{"--topic", strings.Repeat("t", 250)}, ExitUsage, "Kafka allows 249"},
+		{[]string{"--topic", "__consumer_offsets"}, ExitUsage, `--topic: topic name "__consumer_offsets" is internal to Kafka`},
+		{[]string{"--topic", "__transaction_state"}, ExitUsage, "Cannot append to internal topic"},
 		{[]string{"--nlb-down", "0"}, ExitUsage, "--nlb-down: broker 0 does not exist"},
 		{[]string{"--broker-down", "4"}, ExitUsage, "--broker-down: broker 4 does not exist: ids are 1..3"},
 		{[]string{"--brokers", "5", "--broker-down", "5", "--nlb-down", "6"}, ExitUsage, "--nlb-down: broker 6 does not exist: ids are 1..5"},
