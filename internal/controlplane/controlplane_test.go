@@ -463,6 +463,33 @@ func TestDrift(t *testing.T) {
 	}
 }
 
+// TestCrossZoneFollowsTheDeployment: with the module's nlb_zones = "all" the
+// outputs say cross-zone is on, and then an NLB with it off is the drift (its
+// nodes in the other zones would have no target).
+func TestCrossZoneFollowsTheDeployment(t *testing.T) {
+	t.Parallel()
+	d := awsfake.Sample()
+	for i := range d.Brokers {
+		d.Brokers[i].NLBCrossZone = true
+	}
+	got, _ := runAgainst(t, d, nil, controlplane.Options{})
+	for _, f := range got {
+		if f.Check == controlplane.CheckCrossZone && (!f.OK || f.Detail != "load_balancing.cross_zone.enabled=true") {
+			t.Errorf("cross-zone on as deployed must pass: %+v", f)
+		}
+	}
+	got, _ = runAgainst(t, d, func(s *awsfake.State) { s.LoadBalancers[0].CrossZone = false }, controlplane.Options{})
+	var failed []finding.Finding
+	for _, f := range got {
+		if !f.OK {
+			failed = append(failed, f)
+		}
+	}
+	if len(failed) != 1 || key(failed[0]) != "cross-zone / broker 1" || failed[0].Detail != "mskvpce-demo-nlb-1 has load_balancing.cross_zone.enabled=false" || !strings.Contains(failed[0].NextStep, "Value=true") {
+		t.Errorf("cross-zone off where the deployment set it on must fail alone, with Value=true as the fix:\n%s", dump(failed))
+	}
+}
+
 // TestAPIErrors: a call the caller may not make fails exactly the checks
 // that need it, with the service's error and the permission to grant;
 // every other check still completes.

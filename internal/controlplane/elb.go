@@ -317,7 +317,10 @@ func forwardsOnlyTo(l *elbtypes.Listener, tgARN string) bool {
 	return true
 }
 
-// checkCrossZone: load_balancing.cross_zone.enabled is false, so NLB i only ever sends to broker i's zone.
+// checkCrossZone: load_balancing.cross_zone.enabled is what the module set:
+// false (nlb_zones = "broker"), so NLB i only ever sends within broker i's
+// zone, or true (nlb_zones = "all"), without which the NLB's nodes in the
+// other zones would have no target.
 func (r *run) checkCrossZone(ctx context.Context, b tfoutputs.Broker) finding.Finding {
 	cctx, cancel := r.call(ctx)
 	defer cancel()
@@ -326,13 +329,17 @@ func (r *run) checkCrossZone(ctx context.Context, b tfoutputs.Broker) finding.Fi
 		return failedCall(r.d.Region, wrapAPI("DescribeLoadBalancerAttributes", "elasticloadbalancing:DescribeLoadBalancerAttributes", b.NLBARN, err))
 	}
 	const key = "load_balancing.cross_zone.enabled"
+	have := false // the attribute's default
 	for _, a := range out.Attributes {
-		if aws.ToString(a.Key) == key && strings.EqualFold(aws.ToString(a.Value), "true") {
-			return fail(fmt.Sprintf("%s has %s=true", shortName(b.NLBARN), key),
-				fmt.Sprintf("aws elbv2 modify-load-balancer-attributes --region %s --load-balancer-arn %s --attributes Key=%s,Value=false", r.d.Region, b.NLBARN, key))
+		if aws.ToString(a.Key) == key {
+			have = strings.EqualFold(aws.ToString(a.Value), "true")
 		}
 	}
-	return pass(fmt.Sprintf("%s=false", key))
+	if want := b.NLBCrossZone; have != want {
+		return fail(fmt.Sprintf("%s has %s=%t", shortName(b.NLBARN), key, have),
+			fmt.Sprintf("aws elbv2 modify-load-balancer-attributes --region %s --load-balancer-arn %s --attributes Key=%s,Value=%t", r.d.Region, b.NLBARN, key, want))
+	}
+	return pass(fmt.Sprintf("%s=%t", key, have))
 }
 
 func contains(list []string, s string) bool {

@@ -26,13 +26,16 @@ const PlaceholderExternalID = "0000"
 // Broker is one broker path: the broker as Kafka advertises it, and the
 // per-broker NLB and endpoint service that front it.
 type Broker struct {
-	ID                  int    `json:"broker_id"`
-	Hostname            string `json:"hostname"`
-	ClientIP            string `json:"client_ip"`
-	ClientSubnetID      string `json:"client_subnet_id"`
-	AvailabilityZone    string `json:"availability_zone"`
-	NLBARN              string `json:"nlb_arn"`
-	NLBDNSName          string `json:"nlb_dns_name"`
+	ID               int    `json:"broker_id"`
+	Hostname         string `json:"hostname"`
+	ClientIP         string `json:"client_ip"`
+	ClientSubnetID   string `json:"client_subnet_id"`
+	AvailabilityZone string `json:"availability_zone"`
+	NLBARN           string `json:"nlb_arn"`
+	NLBDNSName       string `json:"nlb_dns_name"`
+	// NLBCrossZone is the NLB's intended cross-zone setting: true only with
+	// the module's nlb_zones = "all" (absent in older outputs: false).
+	NLBCrossZone        bool   `json:"nlb_cross_zone"`
 	TargetGroupARN      string `json:"target_group_arn"`
 	EndpointServiceID   string `json:"endpoint_service_id"`
 	EndpointServiceName string `json:"endpoint_service_name"`

@@ -208,7 +208,8 @@ func Healthy(d tfoutputs.Deployment) *State {
 			KafkaVersion: "3.6.0",
 		})
 		s.LoadBalancers = append(s.LoadBalancers, LoadBalancer{
-			ARN: b.NLBARN,
+			ARN:       b.NLBARN,
+			CrossZone: b.NLBCrossZone,
 			Listeners: []Listener{{
 				ARN:            listenerARN(b.NLBARN, b.ID),
 				Port:           tfoutputs.KafkaIAMPort,

@@ -30,7 +30,7 @@ const checksHelp = `Checks (--checks, comma-separated; default all that apply to
     nlb-target            NLB i targets exactly broker i's current client IP (kafka ListNodes)
     target-health         every target healthy
     listener              one TCP/9098 listener forwarding to the broker's target group
-    cross-zone            cross-zone load balancing off
+    cross-zone            cross-zone load balancing as deployed (off; on with nlb_zones = "all")
     endpoint-service      endpoint service Available
     allowed-principals    endpoint service allows exactly the configured principals
     endpoint-connections  endpoint connections and their state; pending ones with the accept command

@@ -18,12 +18,15 @@ resource "aws_lb" "broker" {
   name               = "${var.prefix}-nlb-${count.index + 1}"
   internal           = true
   load_balancer_type = "network"
-  subnets            = [local.brokers[count.index].client_subnet]
-  security_groups    = [aws_security_group.nlb.id]
+  # nlb_zones = "broker": only its broker's subnet, so the endpoint service is
+  # offered in that zone only. "all": every private subnet, and cross-zone on,
+  # or the nodes of the zones without the target would have nowhere to send
+  # (an empty zone counts as unhealthy). See the README, "Availability zones".
+  subnets         = var.nlb_zones == "all" ? aws_subnet.private[*].id : [local.brokers[count.index].client_subnet]
+  security_groups = [aws_security_group.nlb.id]
 
-  # Broker affinity: the NLB lives in its broker's subnet and only ever
-  # forwards to that broker.
-  enable_cross_zone_load_balancing = false
+  # Broker affinity either way: the NLB only ever forwards to its one broker.
+  enable_cross_zone_load_balancing = var.nlb_zones == "all"
 
   # "off", deliberately. PrivateLink consumers (the Databricks serverless
   # endpoints) reach the NLB from addresses we neither own nor know, so a

@@ -82,6 +82,7 @@ output "brokers" {
       availability_zone     = local.subnet_az[local.brokers[i].client_subnet]
       nlb_arn               = aws_lb.broker[i].arn
       nlb_dns_name          = aws_lb.broker[i].dns_name
+      nlb_cross_zone        = aws_lb.broker[i].enable_cross_zone_load_balancing
       target_group_arn      = aws_lb_target_group.broker[i].arn
       target_group_name     = aws_lb_target_group.broker[i].name
       endpoint_service_id   = aws_vpc_endpoint_service.broker[i].id

@@ -42,6 +42,18 @@ variable "excluded_availability_zone_ids" {
   }
 }
 
+variable "nlb_zones" {
+  description = "Where each broker's NLB lives, and so in which availability zones its endpoint service is offered. \"broker\" (default): only in its broker's subnet, cross-zone load balancing off; a consumer's endpoint can then only be placed in that one zone. \"all\": in every private subnet with cross-zone load balancing on (still one target, the broker), so the service is offered in all three zones; costs inter-AZ data transfer for traffic entering in another zone than the broker's. See the README, \"Availability zones\"."
+  type        = string
+  default     = "broker"
+  nullable    = false
+
+  validation {
+    condition     = contains(["broker", "all"], var.nlb_zones)
+    error_message = "nlb_zones must be \"broker\" (each NLB in its broker's zone only) or \"all\" (each NLB in every private subnet, cross-zone on)."
+  }
+}
+
 variable "operator_cidrs" {
   description = "Optional CIDR blocks (for example a bastion or verification runner inside this VPC) allowed to reach the NLBs on TCP 9098 directly. PrivateLink consumers do not need an entry here. Never 0.0.0.0/0 or ::/0."
   type        = list(string)

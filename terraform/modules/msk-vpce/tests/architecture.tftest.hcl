@@ -282,6 +282,32 @@ run "one_nlb_per_broker_sorted_by_id" {
   }
 }
 
+# nlb_zones = "all": every NLB in all three private subnets (so its endpoint
+# service is offered in every zone) with cross-zone on, and still exactly one
+# target, its broker.
+run "nlb_zones_all" {
+  command = plan
+
+  variables {
+    nlb_zones = "all"
+  }
+
+  assert {
+    condition     = alltrue([for lb in aws_lb.broker : lb.subnets == toset(["subnet-aaa", "subnet-bbb", "subnet-ccc"]) && lb.enable_cross_zone_load_balancing == true])
+    error_message = "with nlb_zones = \"all\" every NLB must sit in every private subnet with cross-zone load balancing on"
+  }
+
+  assert {
+    condition     = aws_lb_target_group_attachment.broker[*].target_id == ["10.42.0.10", "10.42.64.20", "10.42.128.30"] && alltrue([for i, l in aws_lb_listener.broker : l.default_action[0].target_group_arn == aws_lb_target_group.broker[i].arn])
+    error_message = "with nlb_zones = \"all\" NLB i must still forward to broker i only"
+  }
+
+  assert {
+    condition     = alltrue([for b in output.brokers : b.nlb_cross_zone == true]) && [for b in output.brokers : b.availability_zone] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    error_message = "the brokers output must tell the verifier that cross-zone is on (and still each broker's own zone)"
+  }
+}
+
 run "endpoint_services" {
   command = plan
 
@@ -456,6 +482,7 @@ run "outputs_contract" {
       availability_zone     = "eu-west-1a"
       nlb_arn               = aws_lb.broker[0].arn
       nlb_dns_name          = aws_lb.broker[0].dns_name
+      nlb_cross_zone        = false
       target_group_arn      = aws_lb_target_group.broker[0].arn
       target_group_name     = aws_lb_target_group.broker[0].name
       endpoint_service_id   = aws_vpc_endpoint_service.broker[0].id

@@ -62,6 +62,14 @@ run "rejects_excluded_az_not_an_id" {
   expect_failures = [var.excluded_availability_zone_ids]
 }
 
+run "rejects_nlb_zones_unknown" {
+  command = plan
+  variables {
+    nlb_zones = "every"
+  }
+  expect_failures = [var.nlb_zones]
+}
+
 run "rejects_kafka_version_invalid" {
   command = plan
   variables {
