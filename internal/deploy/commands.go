@@ -80,6 +80,7 @@ func (c *cli) cmdApply(ctx context.Context) error {
 	if err := c.prepare(ctx, true, true); err != nil {
 		return err
 	}
+	c.acceptLater = c.databricks() && c.noEndpointsYet(ctx)
 	res, err := c.plan(ctx, false, c.wd.PlanFile())
 	if err != nil {
 		return err
@@ -88,6 +89,14 @@ func (c *cli) cmdApply(ctx context.Context) error {
 		return err
 	}
 	res.Summary.Write(c.env.Stdout)
+	if c.acceptLater {
+		for _, ch := range res.Summary.Changes {
+			if strings.Contains(ch.Address, "aws_vpc_endpoint_connection_accepter") && ch.Action != "create" {
+				return fmt.Errorf("refusing to apply: this plan would %s %s, which rejects an accepted endpoint connection; run `%s` with Terraform by hand to see why", ch.Action, ch.Address, c.cmdline("plan"))
+			}
+		}
+		fmt.Fprintln(c.env.Stdout, "The private endpoint rules are new: after this apply deploy waits for Databricks to create their endpoints, accepts exactly those,\nwaits until they are ESTABLISHED and then applies once more to record the acceptances in Terraform state.")
+	}
 	if _, ok := c.thisRun["databricks_external_id"]; ok {
 		var other []string
 		for _, ch := range res.Summary.Changes {
@@ -121,7 +130,9 @@ func (c *cli) cmdApply(ctx context.Context) error {
 	return c.afterApply(ctx)
 }
 
-// afterApply prints, from the outputs, what the operator does next.
+// afterApply settles the Databricks connections (wait for the rules'
+// endpoints, accept exactly those, wait for ESTABLISHED, and, after a first
+// apply, record the acceptances), then prints what the operator does next.
 func (c *cli) afterApply(ctx context.Context) error {
 	d, raw, err := c.outputs(ctx)
 	if err != nil {
@@ -131,8 +142,81 @@ func (c *cli) afterApply(ctx context.Context) error {
 		}
 		return nil
 	}
+	if d.Databricks != nil && len(d.Databricks.Rules) > 0 {
+		live, err := c.settleRules(ctx, d)
+		if err != nil {
+			return err
+		}
+		if c.acceptLater {
+			c.acceptLater = false
+			if err := c.recordAccepted(ctx); err != nil {
+				return err
+			}
+			if d2, _, err := c.outputs(ctx); err == nil && d2.Databricks != nil && len(d2.Databricks.Rules) == len(live) {
+				d = d2
+			}
+		}
+		setLive(d.Databricks, live)
+	}
 	writeNextSteps(c.env.Stdout, d, c.cmdline)
 	return nil
+}
+
+// noEndpointsYet: the state has no rule with an endpoint (a first apply with
+// the Databricks side): its accepters could only fail, Databricks creating
+// the endpoints after the rules, so this apply leaves them for later.
+func (c *cli) noEndpointsYet(ctx context.Context) bool {
+	d, _, err := c.outputs(ctx)
+	if err != nil || d.Databricks == nil {
+		return true
+	}
+	for _, r := range d.Databricks.Rules {
+		if r.VPCEndpointID != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// recordAccepted is the second apply after a first one: the refresh reads
+// the rules' endpoints and the accepters record the accepted connections.
+func (c *cli) recordAccepted(ctx context.Context) error {
+	fmt.Fprintln(c.env.Stdout, "\nRecording the accepted connections in Terraform state (second apply):")
+	res, err := c.plan(ctx, false, c.wd.PlanFile())
+	if err != nil {
+		return err
+	}
+	res.Summary.Write(c.env.Stdout)
+	if res.Summary.Empty() && len(res.Summary.Outputs) == 0 {
+		_ = os.Remove(c.wd.PlanFile())
+		return nil
+	}
+	var other []string
+	for _, ch := range res.Summary.Changes {
+		if !strings.Contains(ch.Address, "aws_vpc_endpoint_connection_accepter") || ch.Action != "create" {
+			other = append(other, ch.Action+" "+ch.Address)
+		}
+	}
+	if len(other) > 0 {
+		if err := c.confirm(ctx, fmt.Sprintf("\nBesides the accepters this plan also changes: %s. Apply? Only 'yes' is accepted: ", strings.Join(other, ", ")), "yes"); err != nil {
+			return err
+		}
+	}
+	if err := c.runner.Apply(ctx, res.File, res.Summary.Total(), false); err != nil {
+		return fmt.Errorf("%w\nThe connections are accepted; run `%s` again to record them in state", err, c.cmdline("apply"))
+	}
+	_ = os.Remove(c.wd.PlanFile())
+	return nil
+}
+
+// setLive puts the rules' live states (same order) into the outputs' rules.
+func setLive(db *tfoutputs.Databricks, live []liveRule) {
+	if db == nil || len(live) != len(db.Rules) {
+		return
+	}
+	for i, r := range live {
+		db.Rules[i].ConnectionState, db.Rules[i].VPCEndpointID, db.Rules[i].ErrorMessage = r.ConnectionState, r.VPCEndpointID, r.ErrorMessage
+	}
 }
 
 func (c *cli) outputs(ctx context.Context) (tfoutputs.Deployment, []byte, error) {
@@ -224,6 +308,11 @@ type statusReport struct {
 	// Databricks is the Databricks side when this deployment manages it
 	// (--databricks): credential, NCC and each rule's connection state.
 	Databricks *tfoutputs.Databricks `json:"databricks,omitempty"`
+	// RulesSource says where the rules' states come from: "account API"
+	// (live) or "terraform state" (as of the last apply, when the account
+	// API could not be read; RulesError says why).
+	RulesSource string `json:"rules_source,omitempty"`
+	RulesError  string `json:"rules_error,omitempty"`
 	// Steps say what to do for each rule not yet ESTABLISHED.
 	Steps []string `json:"steps,omitempty"`
 }
@@ -263,6 +352,17 @@ func (c *cli) status(ctx context.Context) (statusReport, tfoutputs.Deployment, e
 		r.Next = fmt.Sprintf("%s to finish (or %s)", c.cmdline("apply"), c.cmdline("destroy"))
 	case d.Databricks != nil:
 		r.RoleARN, r.Databricks, r.Placeholder = d.RoleARN, d.Databricks, false
+		r.RulesSource = "terraform state"
+		liveCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if api, err := c.accountAPI(); err != nil {
+			r.RulesError = err.Error()
+		} else if live, err := api.liveRules(liveCtx, d.Databricks); err != nil {
+			r.RulesError = err.Error()
+		} else {
+			setLive(d.Databricks, live)
+			r.RulesSource = "account API"
+		}
 		r.Steps = ruleSteps(d, c.cmdline)
 		if len(r.Steps) > 0 || len(d.Databricks.Rules) == 0 {
 			r.Phase = phaseRulesPending
@@ -313,6 +413,11 @@ func (c *cli) cmdStatus(ctx context.Context) error {
 	}
 	fmt.Fprintf(w, "Next:            %s\n", r.Next)
 	if r.Databricks != nil {
+		if r.RulesSource == "account API" {
+			fmt.Fprintln(w, "Rule states:     live, from the Databricks account API")
+		} else {
+			fmt.Fprintf(w, "Rule states:     as of the last apply (terraform state): the account API could not be read: %s\n", r.RulesError)
+		}
 		writeDatabricks(w, r.Databricks)
 		if len(r.Steps) > 0 {
 			fmt.Fprintln(w, "  What to do:")
@@ -491,6 +596,9 @@ func (c *cli) cmdDestroy(ctx context.Context) error {
 	if err := c.confirm(ctx, destroyWarning(res.Summary)+fmt.Sprintf("Type the deployment's prefix (%s) to destroy it: ", prefix), prefix); err != nil {
 		return err
 	}
+	if err := c.rejectBeforeDestroy(ctx); err != nil {
+		return err
+	}
 	err = c.runner.Apply(ctx, out, res.Summary.Total(), true)
 	if errors.Is(err, tfrunner.ErrInterrupted) {
 		fmt.Fprintf(c.env.Stderr, "\nDestroy was interrupted; what remains is in state (%s). Run `%s` again to finish.\n", c.stateWhere(), c.cmdline("destroy"))
@@ -501,6 +609,26 @@ func (c *cli) cmdDestroy(ctx context.Context) error {
 	}
 	_ = os.Remove(c.wd.PlanFile()) // any saved plan predates the destroy
 	fmt.Fprintf(c.env.Stdout, "Destroyed. The working directory %s (state, inputs) is kept; delete it when you no longer need it.\n", c.wd.Dir)
+	return nil
+}
+
+// rejectBeforeDestroy rejects the remaining connections of the deployment's
+// endpoint services, which AWS otherwise refuses to delete.
+func (c *cli) rejectBeforeDestroy(ctx context.Context) error {
+	d, raw, err := c.outputs(ctx)
+	if err != nil {
+		if len(raw) > 2 {
+			fmt.Fprintf(c.env.Stderr, "note: no endpoint connections rejected before the destroy: the outputs do not name the endpoint services (%v)\n", err)
+		}
+		return nil
+	}
+	done, err := c.rejectConnections(ctx, d)
+	if err != nil {
+		return fmt.Errorf("%w\nNothing was destroyed: AWS refuses to delete an endpoint service that still has connections; fix the cause and run `%s` again", err, c.cmdline("destroy"))
+	}
+	if len(done) > 0 {
+		fmt.Fprintf(c.env.Stdout, "Rejected %d endpoint connection(s) first (AWS refuses to delete an endpoint service that still has connections; Databricks may keep an endpoint up to 7 days after its rule is deleted): %s\n", len(done), strings.Join(done, ", "))
+	}
 	return nil
 }
 

@@ -21,13 +21,20 @@ func writeDatabricks(w io.Writer, db *tfoutputs.Databricks) {
 		if state == "" {
 			state = "unknown"
 		}
-		fmt.Fprintf(w, "    broker %d  %-60s  rule %s  endpoint %s  %s\n", r.BrokerID, r.Hostname, r.RuleID, r.VPCEndpointID, state)
+		endpoint := r.VPCEndpointID
+		if endpoint == "" {
+			endpoint = "(none yet)"
+		}
+		fmt.Fprintf(w, "    broker %d  %-60s  rule %s  endpoint %s  %s\n", r.BrokerID, r.Hostname, r.RuleID, endpoint, state)
+		if r.ErrorMessage != "" {
+			fmt.Fprintf(w, "      error: %s\n", r.ErrorMessage)
+		}
 	}
 }
 
-// ruleSteps says, for every rule that cannot carry traffic yet, what to do.
-// Empty when all rules are ESTABLISHED. The states are those recorded in
-// state at the last apply: `deploy apply` refreshes them.
+// ruleSteps says, for every rule that cannot carry traffic yet, what to do,
+// by its state (live from the account API where deploy could read it).
+// Empty when all rules are ESTABLISHED.
 func ruleSteps(d tfoutputs.Deployment, cmd func(string) string) []string {
 	if d.Databricks == nil {
 		return nil
@@ -37,7 +44,6 @@ func ruleSteps(d tfoutputs.Deployment, cmd func(string) string) []string {
 		services[b.ID] = b
 	}
 	var steps []string
-	refresh := false
 	for _, r := range d.Databricks.Rules {
 		if r.Established() {
 			continue
@@ -51,20 +57,21 @@ func ruleSteps(d tfoutputs.Deployment, cmd func(string) string) []string {
 		if endpoint == "" {
 			endpoint = "<vpc endpoint id>"
 		}
-		switch strings.ToUpper(r.ConnectionState) {
-		case "PENDING", "PENDING_ACCEPTANCE":
-			steps = append(steps, fmt.Sprintf("broker %d: accept the pending connection of endpoint %s on endpoint service %s (%s): aws ec2 accept-vpc-endpoint-connections --region %s --service-id %s --vpc-endpoint-ids %s",
-				r.BrokerID, endpoint, svc, b.EndpointServiceName, d.Region, svc, endpoint))
-		case "CREATING", "":
-			steps = append(steps, fmt.Sprintf("broker %d: Databricks is still creating endpoint %s for rule %s; wait a few minutes (it then needs acceptance on endpoint service %s unless already accepted)", r.BrokerID, endpoint, r.RuleID, svc))
-		default:
-			steps = append(steps, fmt.Sprintf("broker %d: the connection of endpoint %s to endpoint service %s is %s: check the service's allowed principals (deploy output), delete rule %s in the account console (NCC → Private endpoint rules) and run %s to re-create it",
-				r.BrokerID, endpoint, svc, r.ConnectionState, r.RuleID, cmd("apply")))
+		state := strings.ToUpper(r.ConnectionState)
+		live := liveRule{RuleID: r.RuleID, ConnectionState: state, VPCEndpointID: endpoint, ErrorMessage: r.ErrorMessage}
+		if a := ruleAdvice(r.BrokerID, live, svc, cmd("apply")); a != "" {
+			steps = append(steps, a)
+			continue
 		}
-		refresh = true
-	}
-	if refresh {
-		steps = append(steps, fmt.Sprintf("then run %s: it records the refreshed connection states (status shows them as of the last apply; the apply that created the rules also accepted them, so a first re-apply alone often shows ESTABLISHED)", cmd("apply")))
+		switch state {
+		case rulePending, "PENDING_ACCEPTANCE":
+			steps = append(steps, fmt.Sprintf("broker %d: endpoint %s of rule %s waits for acceptance on endpoint service %s (%s): `%s` accepts exactly that endpoint and waits until it is ESTABLISHED (by hand: aws ec2 accept-vpc-endpoint-connections --region %s --service-id %s --vpc-endpoint-ids %s; never accept another pending connection, the allowed principal is shared by every Databricks customer in the region)",
+				r.BrokerID, endpoint, r.RuleID, svc, b.EndpointServiceName, cmd("apply"), d.Region, svc, endpoint))
+		case ruleCreating, "":
+			steps = append(steps, fmt.Sprintf("broker %d: Databricks is still creating the endpoint of rule %s (this takes minutes): `%s` waits for it, then accepts exactly that endpoint on endpoint service %s", r.BrokerID, r.RuleID, cmd("apply"), svc))
+		default:
+			steps = append(steps, fmt.Sprintf("broker %d: rule %s is %s, a state deploy does not know: check it in the account console (NCC → Private endpoint rules), then run `%s`", r.BrokerID, r.RuleID, r.ConnectionState, cmd("status")))
+		}
 	}
 	return steps
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,11 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	dbconfig "github.com/databricks/databricks-sdk-go/config"
+
+	"github.com/mskvpce/mskvpce/internal/controlplane/awsfake"
+	"github.com/mskvpce/mskvpce/internal/databricksfake"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 )
 
@@ -42,6 +49,10 @@ type harness struct {
 	tty     bool
 	signals chan os.Signal
 	prog    string
+	// aws serves deploy's own AWS calls (an empty account unless a test
+	// fills it); dbx, when set, the Databricks account API.
+	aws *awsfake.Server
+	dbx *databricksfake.Server
 }
 
 func fixtureTree(t *testing.T) fstest.MapFS {
@@ -66,9 +77,18 @@ func fixtureTree(t *testing.T) fstest.MapFS {
 	return m
 }
 
+// noAccountAPI fails every request at once, as an unreachable host would.
+type noAccountAPI struct{}
+
+func (noAccountAPI) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("no Databricks account API in this test")
+}
+
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	return &harness{t: t, tree: fixtureTree(t), env: map[string]string{
+	aws := awsfake.Start(&awsfake.State{Region: "us-east-1", Account: "123456789012"})
+	t.Cleanup(aws.Close)
+	return &harness{t: t, tree: fixtureTree(t), aws: aws, env: map[string]string{
 		"XDG_STATE_HOME":                t.TempDir(),
 		"MSKVPCE_TERRAFORM_NO_DOWNLOAD": "1",
 		"MSKVPCE_TERRAFORM_CACHE":       t.TempDir(),
@@ -98,6 +118,20 @@ func (h *harness) runCtx(ctx context.Context, stderr *syncBuffer, args ...string
 		Root:     "examples/complete",
 		Getenv:   func(k string) string { return h.env[k] },
 		Prog:     h.prog,
+		AWSConfig: func(ctx context.Context, region, profile string) (aws.Config, error) {
+			return h.aws.Config(), nil
+		},
+		DatabricksConfig: func(cfg *dbconfig.Config) {
+			if h.dbx != nil {
+				h.dbx.Configure(cfg)
+			} else {
+				// No account API: a host nothing answers, and no credentials.
+				cfg.Host, cfg.Token, cfg.AuthType = "https://accounts.unreachable.invalid", "none", "pat"
+				cfg.HTTPTransport = noAccountAPI{}
+			}
+		},
+		RulePoll:    20 * time.Millisecond,
+		RuleTimeout: 10 * time.Second,
 	}, args)
 	return result{code, out.String(), stderr.String()}
 }

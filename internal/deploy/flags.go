@@ -74,6 +74,9 @@ type cli struct {
 	// verify, destroy): an unknown one is an error, and nothing is created.
 	existing bool
 	noted    bool // the --external-id note was printed
+	// acceptLater: this apply creates the NCC rules and leaves the accepters
+	// (databricks_accept_connections = false) until their endpoints exist.
+	acceptLater bool
 
 	// resolved
 	wd       Workdir

@@ -27,15 +27,18 @@ The flow, all in one apply (--databricks; MSK takes 15-30 minutes to create):
        --owner you@example.com --databricks \
        --databricks-account-id <account UUID> \
        --databricks-workspace-host https://<workspace>.cloud.databricks.com \
-       --databricks-workspace-id <workspace number>
+       --databricks-workspace-id <workspace number> --databricks-ncc-id <the workspace's NCC>
+     (or --databricks-bind-new-ncc instead of --databricks-ncc-id: bind a new NCC, detaching
+     the workspace's current one and its rules)
      Creates MSK, one NLB and endpoint service per broker, the IAM role, and on the Databricks
      side the Unity Catalog service credential (its external ID goes straight into the role's
-     trust policy: no --external-id), one NCC private endpoint rule per broker, and accepts
-     each rule's endpoint connection. The Databricks provider authenticates as usual
-     (DATABRICKS_CLIENT_ID/DATABRICKS_CLIENT_SECRET of an account admin service principal,
-     or a ~/.databrickscfg profile). Afterwards it prints a PySpark snippet for a serverless
+     trust policy: no --external-id), one NCC private endpoint rule per broker; then waits
+     until Databricks has created each rule's endpoint, accepts exactly those endpoints and
+     waits until every rule is ESTABLISHED. deploy and the Databricks provider authenticate
+     as usual (DATABRICKS_CLIENT_ID/DATABRICKS_CLIENT_SECRET of an account admin service
+     principal, or a ~/.databrickscfg profile). Afterwards it prints a PySpark snippet for a serverless
      notebook, filled in with the bootstrap brokers and the credential name.
-  2. deploy status                        (each rule's connection state; what to do while
+  2. deploy status                        (each rule's live connection state; what to do while
                                            any is not ESTABLISHED; "ready" when all are)
   3. deploy verify                        (every broker path, end to end, plus drift)
   4. deploy destroy                       (asks you to type the prefix)
@@ -109,7 +112,7 @@ Exit codes:
 var commandHelp = map[string]string{
 	"init":   "deploy init [--name N] [--workdir DIR] [inputs] [--backend-config FILE | --backend-bucket B --backend-key K --backend-region R]\n\nLays out the embedded configuration in the working directory, records the inputs given,\nand runs terraform init (local state in the working directory, or the S3 backend).\n",
 	"plan":   "deploy plan [--name N] [inputs] [--var-file F] [--diff] [--output json]\n\nPlans into <workdir>/plan.tfplan and prints the summary. Needs region, prefix, cidr_block,\nallowed_principals and user_name (flags, MSKVPCE_*, var files or recorded inputs).\n",
-	"apply":  "deploy apply [--name N] [inputs] [--databricks ... | --external-id ID] [--diff] [--yes]\n\nPlans, prints the summary, asks for 'yes' (or --yes), and applies exactly that plan (a plan\nthat changes only outputs is applied too: it records refreshed state, e.g. NCC rule\nconnections accepted since). Afterwards prints the Databricks role ARN; with --databricks\nthe service credential, the NCC and each rule's connection state; without it the next steps\nwhile the external ID is the placeholder and one NCC private endpoint rule per broker; and\na PySpark snippet for a serverless notebook.\n",
+	"apply":  "deploy apply [--name N] [inputs] [--databricks ... | --external-id ID] [--diff] [--yes]\n\nPlans, prints the summary, asks for 'yes' (or --yes), and applies exactly that plan (a plan\nthat changes only outputs is applied too: it records refreshed state, e.g. NCC rule\nconnections accepted since). Afterwards prints the Databricks role ARN; with --databricks\nthe service credential, the NCC and each rule's connection state; without it the next steps\nwhile the external ID is the placeholder and one NCC private endpoint rule per broker; and\na PySpark snippet for a serverless notebook.\n\nWith --databricks, after applying it waits (progress on stderr, at most 30 minutes) until\nDatabricks has created every NCC rule's endpoint (read from the account API with the\nprovider's credentials), accepts exactly those endpoint IDs on their brokers' endpoint\nservices (never another pending connection: the allowed principal is shared by every\nDatabricks customer in the region) and waits until every rule is ESTABLISHED. The apply\nthat creates the rules leaves Terraform's accepters out (databricks_accept_connections =\nfalse) and a second apply records them. A rule that ends CREATE_FAILED, REJECTED,\nDISCONNECTED or EXPIRED stops it with the rule and what to do.\n",
 	"output": "deploy output [--name N] [--output json]\n\nPrints the outputs and the NCC private endpoint rules; --output json prints `terraform output -json`.\n",
 	"verify": "deploy verify [--name N] [--timeout 30s] [--no-drift] [--no-control-plane] [--ca-file F] [--endpoint ADV=NLB ...] [--role-arn ARN] [--sasl-mechanism aws-msk-iam|oauthbearer|both] [--output json]\n\nRuns the verifier on the outputs: for every broker, TLS, SASL/IAM (AWS_MSK_IAM by default, as Databricks),\nidempotent produce and group consume through its NLB. Also plans with -detailed-exitcode and reports drift as a failed check, and runs the\ncontrol-plane checks (MSK, NLB targets, endpoint services, IAM role) through the AWS APIs. Credentials:\nthe AWS profile input or the standard chain, checked before anything is dialed; --role-arn assumes\nthat role (the Databricks role, with the deployment's external ID) for the data path. --endpoint overrides a broker's NLB address\n(e.g. through a tunnel: b-1.<cluster host>:9098=localhost:19098). Exit 3 when a check fails.\n\n" +
 		"deploy verify --remote [--name N] [--timeout S] [--no-drift] [--no-control-plane] [--sasl-mechanism M] [--canary-zip F [--yes]] [--output json]\n\n" +
@@ -124,8 +127,8 @@ var commandHelp = map[string]string{
 		"--canary-zip (or MSKVPCE_CANARY_ZIP; build it with `make verify-lambda-zip`) and your 'yes' after the plan, or --yes;\n" +
 		"without a terminal and --yes it refuses (exit 2) before anything is planned. The canary's variables are not recorded;\n" +
 		"a plan that would also delete or replace anything but the canary (drift, changed inputs) is refused, nothing applied.\n",
-	"status":  "deploy status [--name N] [--output json]\n\nSays which phase the deployment is in (not initialised, init incomplete, init needed,\ninitialised, planned, partially applied, applied with the placeholder external ID, applied\nwith private endpoint connections not all established, ready) and the next command. With\n--databricks it shows each NCC rule's connection state (as recorded by the last apply) and,\nfor each rule not ESTABLISHED, what to do. It never creates a deployment: an unknown one exits 2,\nlisting the known ones.\n",
-	"destroy": "deploy destroy [--name N] [--diff] [--yes]\n\nPlans the destruction, prints it (every resource it deletes), asks you to type the deployment's prefix (or --yes) and\ndestroys exactly that plan. The first Ctrl-C does not stop it (see `deploy help`).\n",
+	"status":  "deploy status [--name N] [--output json]\n\nSays which phase the deployment is in (not initialised, init incomplete, init needed,\ninitialised, planned, partially applied, applied with the placeholder external ID, applied\nwith private endpoint connections not all established, ready) and the next command. With\n--databricks it shows each NCC rule's live connection state from the Databricks account API\n(CREATING, PENDING, ESTABLISHED, REJECTED, DISCONNECTED, EXPIRED, CREATE_FAILED with its\nerror message; the last apply's states, and why, when the API cannot be read) and, for each\nrule not ESTABLISHED, what to do. It never creates a deployment: an unknown one exits 2,\nlisting the known ones.\n",
+	"destroy": "deploy destroy [--name N] [--diff] [--yes]\n\nPlans the destruction, prints it (every resource it deletes), asks you to type the deployment's prefix (or --yes),\nrejects every remaining connection of the deployment's endpoint services (AWS refuses to\ndelete an endpoint service that has connections; Databricks may keep an endpoint up to 7 days\nafter its rule is deleted) and destroys exactly that plan. The first Ctrl-C does not stop it (see `deploy help`).\n",
 }
 
 func init() {

@@ -19,6 +19,10 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	dbconfig "github.com/databricks/databricks-sdk-go/config"
 
 	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/tfrunner"
@@ -50,6 +54,16 @@ type Env struct {
 	// Prog is how the operator ran deploy ("go run ./cmd/deploy", "bin/deploy"),
 	// for the commands hints print; default "deploy".
 	Prog string
+	// DatabricksConfig adjusts the account API client's configuration
+	// (tests: a fake's host, token and transport); nil: the provider's
+	// sources (DATABRICKS_* environment, ~/.databrickscfg).
+	DatabricksConfig func(*dbconfig.Config)
+	// AWSConfig loads the configuration of deploy's own AWS calls
+	// (accepting and rejecting endpoint connections); nil: the standard
+	// chain with the profile input.
+	AWSConfig func(ctx context.Context, region, profile string) (aws.Config, error)
+	// RulePoll and RuleTimeout pace the wait for the NCC rules; zero: 10 s and 30 min.
+	RulePoll, RuleTimeout time.Duration
 }
 
 func (e Env) getenv(k string) string {

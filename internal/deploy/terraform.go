@@ -138,5 +138,8 @@ func (c *cli) varArgs() (files, vars []string) {
 	for _, k := range sortedKeys(c.thisRun) {
 		vars = append(vars, k+"="+hclValue(c.thisRun[k]))
 	}
+	if c.acceptLater {
+		vars = append(vars, "databricks_accept_connections=false")
+	}
 	return files, vars
 }

@@ -114,6 +114,9 @@ type DatabricksRule struct {
 	RuleID          string `json:"rule_id"`
 	VPCEndpointID   string `json:"vpc_endpoint_id"`
 	ConnectionState string `json:"connection_state"`
+	// ErrorMessage is the account API's reason for CREATE_FAILED (live
+	// reads only; Terraform's outputs do not carry it).
+	ErrorMessage string `json:"error_message,omitempty"`
 }
 
 // Established reports whether a rule can carry traffic: Databricks only uses

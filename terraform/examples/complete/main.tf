@@ -41,4 +41,5 @@ module "databricks" {
   network_connectivity_config_id = var.databricks_ncc_id
   bind_new_ncc_to_workspace      = var.databricks_bind_new_ncc_to_workspace
   credential_access_principals   = var.databricks_credential_access_principals
+  accept_connections             = var.databricks_accept_connections
 }

@@ -230,6 +230,13 @@ variable "databricks_bind_new_ncc_to_workspace" {
   }
 }
 
+variable "databricks_accept_connections" {
+  description = "Accept each NCC private endpoint rule's endpoint on its endpoint service (aws_vpc_endpoint_connection_accepter). Plain Terraform: leave true and apply twice (the first apply stops while Databricks creates the endpoints). deploy sets it false for the apply that creates the rules, accepts the endpoints itself by their IDs, then applies again with it true."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "databricks_credential_access_principals" {
   description = "Users, groups or service principals granted ACCESS on the Unity Catalog service credential (those who run the notebooks). Empty: only the Terraform identity."
   type        = list(string)

@@ -147,6 +147,26 @@ run "databricks_in_one_apply" {
   }
 }
 
+# deploy's first apply: the rules without the accepters, which deploy
+# replaces by accepting the endpoints' exact IDs once Databricks made them
+# (the module's own test "no_accepter_when_disabled" proves accept_connections = false
+# plans no accepter; a root test cannot see into the module).
+run "databricks_accept_connections_off" {
+  command = plan
+
+  variables {
+    enable_databricks             = true
+    databricks_account_id         = "0d26daa6-5e44-4c97-a497-ef015f91254a"
+    databricks_workspace_host     = "https://dbc-a1b2c3d4-e5f6.cloud.databricks.com"
+    databricks_accept_connections = false
+  }
+
+  assert {
+    condition     = length(output.databricks.rules) == 3
+    error_message = "databricks_accept_connections = false must still plan every rule"
+  }
+}
+
 run "databricks_principal_by_default" {
   command = plan
 
