@@ -17,6 +17,7 @@ module "msk_vpce" {
   allow_create_topic            = var.allow_create_topic
   operator_cidrs                = var.operator_cidrs
   broker_count                  = var.broker_count
+  nlb_zones                     = var.nlb_zones
   instance_type                 = var.instance_type
   ebs_volume_size               = var.ebs_volume_size
   log_retention_days            = var.log_retention_days

@@ -103,6 +103,17 @@ variable "operator_cidrs" {
   }
 }
 
+variable "nlb_zones" {
+  description = "Where each broker's NLB lives: \"broker\" (its broker's zone only, cross-zone off) or \"all\" (every private subnet, cross-zone on, so each endpoint service is offered in all three zones; inter-AZ transfer costs). See modules/msk-vpce/README.md, \"Availability zones\"."
+  type        = string
+  default     = "broker"
+
+  validation {
+    condition     = contains(["broker", "all"], var.nlb_zones)
+    error_message = "nlb_zones must be \"broker\" or \"all\"."
+  }
+}
+
 variable "broker_count" {
   description = "Number of MSK brokers, a multiple of 3."
   type        = number

@@ -83,6 +83,26 @@ run "seed_values_plan" {
   }
 }
 
+run "nlb_zones_all_reaches_the_module" {
+  command = plan
+  variables {
+    nlb_zones = "all"
+  }
+
+  assert {
+    condition     = alltrue([for b in module.msk_vpce.brokers : b.nlb_cross_zone == true])
+    error_message = "nlb_zones must reach the msk-vpce module (cross-zone on for every broker's NLB)"
+  }
+}
+
+run "rejects_nlb_zones_unknown" {
+  command = plan
+  variables {
+    nlb_zones = "two"
+  }
+  expect_failures = [var.nlb_zones]
+}
+
 run "rejects_ebs_volume_size_bad" {
   command = plan
   variables {
