@@ -262,6 +262,22 @@ func (c *cli) settleRules(ctx context.Context, d tfoutputs.Deployment) ([]liveRu
 	}
 }
 
+// describeConnections lists every connection of the services, all pages.
+func describeConnections(ctx context.Context, ec *ec2.Client, serviceIDs ...string) ([]ec2types.VpcEndpointConnection, error) {
+	p := ec2.NewDescribeVpcEndpointConnectionsPaginator(ec, &ec2.DescribeVpcEndpointConnectionsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("service-id"), Values: serviceIDs}},
+	})
+	var all []ec2types.VpcEndpointConnection
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, out.VpcEndpointConnections...)
+	}
+	return all, nil
+}
+
 // connState is a connection's state, lowercase: EC2 sends
 // "pendingAcceptance", "available", ... while the SDK's State constants are
 // capitalised ("PendingAcceptance"), so they never equal the wire value.
@@ -274,17 +290,15 @@ func connState(x ec2types.VpcEndpointConnection) string {
 // false while AWS does not list it yet. Other pending connections are
 // recorded in others and never accepted.
 func acceptExactly(ctx context.Context, ec *ec2.Client, serviceID, endpointID string, others map[string]string) (bool, error) {
-	out, err := ec.DescribeVpcEndpointConnections(ctx, &ec2.DescribeVpcEndpointConnectionsInput{
-		Filters: []ec2types.Filter{{Name: aws.String("service-id"), Values: []string{serviceID}}},
-	})
+	conns, err := describeConnections(ctx, ec, serviceID)
 	if err != nil {
 		return false, err
 	}
 	var mine *ec2types.VpcEndpointConnection
-	for i, x := range out.VpcEndpointConnections {
+	for i, x := range conns {
 		id := aws.ToString(x.VpcEndpointId)
 		if id == endpointID {
-			mine = &out.VpcEndpointConnections[i]
+			mine = &conns[i]
 		} else if connState(x) == "pendingacceptance" {
 			others[id] = aws.ToString(x.VpcEndpointOwner)
 		}
@@ -330,14 +344,12 @@ func (c *cli) rejectConnections(ctx context.Context, d tfoutputs.Deployment) ([]
 		return nil, err
 	}
 	ec := ec2.NewFromConfig(cfg)
-	out, err := ec.DescribeVpcEndpointConnections(ctx, &ec2.DescribeVpcEndpointConnectionsInput{
-		Filters: []ec2types.Filter{{Name: aws.String("service-id"), Values: ids}},
-	})
+	conns, err := describeConnections(ctx, ec, ids...)
 	if err != nil {
 		return nil, fmt.Errorf("list the endpoint connections of %s: %w", strings.Join(ids, ", "), err)
 	}
 	bySvc := map[string][]string{}
-	for _, x := range out.VpcEndpointConnections {
+	for _, x := range conns {
 		switch connState(x) {
 		case "pendingacceptance", "pending", "available":
 			bySvc[aws.ToString(x.ServiceId)] = append(bySvc[aws.ToString(x.ServiceId)], aws.ToString(x.VpcEndpointId))
