@@ -448,20 +448,30 @@ func placeholderWarning(cmd func(string) string) string {
 	return "WARNING: the Databricks role still trusts the placeholder external ID \"0000\": Databricks cannot use the service credential until you set the real external ID (" + cmd("apply") + " --external-id <id>)."
 }
 
+// deploymentToVerify reads an existing deployment's outputs, the start that
+// verify and verify --remote share.
+func (c *cli) deploymentToVerify(ctx context.Context) (tfoutputs.Deployment, error) {
+	c.existing = true
+	if err := c.prepare(ctx, !c.noDrift, false); err != nil {
+		return tfoutputs.Deployment{}, err
+	}
+	if err := c.ensureInit(ctx); err != nil {
+		return tfoutputs.Deployment{}, err
+	}
+	d, _, err := c.outputs(ctx)
+	if err != nil {
+		return tfoutputs.Deployment{}, fmt.Errorf("deployment %q cannot be verified: %w", c.settings.Name, err)
+	}
+	return d, nil
+}
+
 func (c *cli) cmdVerify(ctx context.Context) error {
 	if c.remote || c.canaryZip != "" {
 		return c.cmdVerifyRemote(ctx)
 	}
-	c.existing = true
-	if err := c.prepare(ctx, !c.noDrift, false); err != nil {
-		return err
-	}
-	if err := c.ensureInit(ctx); err != nil {
-		return err
-	}
-	d, _, err := c.outputs(ctx)
+	d, err := c.deploymentToVerify(ctx)
 	if err != nil {
-		return fmt.Errorf("deployment %q cannot be verified: %w", c.settings.Name, err)
+		return err
 	}
 	if d.ExternalIDIsPlaceholder && d.Databricks == nil {
 		fmt.Fprintln(c.env.Stderr, placeholderWarning(c.cmdline))

@@ -44,16 +44,9 @@ func (c *cli) cmdVerifyRemote(ctx context.Context) error {
 	if err := c.remoteFlags(); err != nil {
 		return err
 	}
-	c.existing = true
-	if err := c.prepare(ctx, !c.noDrift, false); err != nil {
-		return err
-	}
-	if err := c.ensureInit(ctx); err != nil {
-		return err
-	}
-	d, _, err := c.outputs(ctx)
+	d, err := c.deploymentToVerify(ctx)
 	if err != nil {
-		return fmt.Errorf("deployment %q cannot be verified: %w", c.settings.Name, err)
+		return err
 	}
 	if d.VerifyCanary == nil {
 		// Everything that can refuse does so before any plan.
