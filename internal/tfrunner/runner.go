@@ -135,7 +135,9 @@ func (r *Runner) Init(ctx context.Context, o InitOptions) error {
 	if err != nil {
 		return err
 	}
-	var out bytes.Buffer
+	// One buffer for both streams: terraform-exec copies each on its own
+	// goroutine, so it must be locked.
+	var out lockedBuffer
 	tf.SetStdout(&out)
 	tf.SetStderr(&out)
 	opts := []tfexec.InitOption{tfexec.Upgrade(o.Upgrade), tfexec.Reconfigure(o.Reconfigure)}
