@@ -110,6 +110,11 @@ var sweeperActions = []string{
 	"ec2:DescribeSecurityGroupRules", "ec2:DescribeNetworkInterfaces", "ec2:DeleteVpcEndpoints",
 	"ec2:DeleteVpcEndpointServiceConfigurations", "lambda:DeleteFunction", "logs:DeleteLogGroup",
 	"route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets", "route53:DeleteHostedZone",
+	"ec2:DescribeSecurityGroups", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:DeleteSecurityGroup",
+	"ec2:DeleteSubnet", "ec2:DeleteVpc", "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:DeleteTargetGroup",
+	// The verify canary's schedule, alarms, topic and the topic's key.
+	"events:ListTargetsByRule", "events:RemoveTargets", "events:DeleteRule", "cloudwatch:DeleteAlarms",
+	"sns:DeleteTopic", "kms:DescribeKey", "kms:ScheduleKeyDeletion",
 }
 
 var reTFType = regexp.MustCompile(`(?m)^(?:resource|data)\s+"(aws_[a-z0-9_]+)"`)

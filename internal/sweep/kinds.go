@@ -4,17 +4,23 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kafka"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
 )
 
@@ -23,6 +29,8 @@ type Kind string
 
 // Kinds in deletion order: each only after everything that can depend on it.
 const (
+	// The schedule goes first, so it stops invoking the function.
+	KindEventRule          Kind = "eventbridge-rule"
 	KindLambdaFunction     Kind = "lambda-function"
 	KindVPCEndpoint        Kind = "vpc-endpoint"
 	KindEndpointService    Kind = "vpc-endpoint-service"
@@ -31,17 +39,24 @@ const (
 	KindKafkaCluster       Kind = "msk-cluster"
 	KindKafkaConfiguration Kind = "msk-configuration"
 	KindLogGroup           Kind = "log-group"
-	KindHostedZone         Kind = "hosted-zone"
-	KindIAMRole            Kind = "iam-role"
-	KindSecurityGroup      Kind = "security-group"
-	KindSubnet             Kind = "subnet"
-	KindVPC                Kind = "vpc"
-	KindUnknown            Kind = "unknown"
+	KindAlarm              Kind = "cloudwatch-alarm"
+	// The topic after its alarms, the key after the topic it encrypts.
+	KindSNSTopic      Kind = "sns-topic"
+	KindKMSKey        Kind = "kms-key"
+	KindHostedZone    Kind = "hosted-zone"
+	KindIAMRole       Kind = "iam-role"
+	KindSecurityGroup Kind = "security-group"
+	KindSubnet        Kind = "subnet"
+	KindVPC           Kind = "vpc"
+	KindUnknown       Kind = "unknown"
+	// KindPart is a resource deleted with its parent (a listener with its
+	// load balancer, a security group rule with its group): never planned.
+	KindPart Kind = "part"
 )
 
 var deletionOrder = []Kind{
-	KindLambdaFunction, KindVPCEndpoint, KindEndpointService, KindLoadBalancer, KindTargetGroup,
-	KindKafkaCluster, KindKafkaConfiguration, KindLogGroup, KindHostedZone, KindIAMRole,
+	KindEventRule, KindLambdaFunction, KindVPCEndpoint, KindEndpointService, KindLoadBalancer, KindTargetGroup,
+	KindKafkaCluster, KindKafkaConfiguration, KindLogGroup, KindAlarm, KindSNSTopic, KindKMSKey, KindHostedZone, KindIAMRole,
 	KindSecurityGroup, KindSubnet, KindVPC,
 }
 
@@ -77,6 +92,8 @@ func ParseARN(arn string) (Kind, string) {
 			return KindEndpointService, rest
 		case "security-group":
 			return KindSecurityGroup, rest
+		case "security-group-rule":
+			return KindPart, rest
 		case "subnet":
 			return KindSubnet, rest
 		case "vpc":
@@ -88,6 +105,8 @@ func ParseARN(arn string) (Kind, string) {
 			return KindLoadBalancer, arn
 		case "targetgroup":
 			return KindTargetGroup, arn
+		case "listener", "listener-rule":
+			return KindPart, arn
 		}
 	case "kafka":
 		switch typ {
@@ -99,6 +118,23 @@ func ParseARN(arn string) (Kind, string) {
 	case "logs":
 		if name, ok := strings.CutPrefix(res, "log-group:"); ok {
 			return KindLogGroup, strings.TrimSuffix(name, ":*")
+		}
+	case "events":
+		// rule/<name> on the default bus, rule/<bus>/<name> on another.
+		if typ == "rule" {
+			return KindEventRule, rest
+		}
+	case "cloudwatch":
+		if name, ok := strings.CutPrefix(res, "alarm:"); ok {
+			return KindAlarm, name
+		}
+	case "sns":
+		if res != "" && !strings.Contains(res, ":") {
+			return KindSNSTopic, arn
+		}
+	case "kms":
+		if typ == "key" {
+			return KindKMSKey, rest
 		}
 	case "route53":
 		if typ == "hostedzone" {
@@ -141,6 +177,17 @@ type deleter struct {
 func (d deleter) delete(ctx context.Context, r Resource) error {
 	c := d.c
 	switch r.Kind {
+	case KindEventRule:
+		return deleteRule(ctx, c.Events, r.ID)
+	case KindAlarm:
+		_, err := c.CloudWatch.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{r.ID}})
+		return err
+	case KindSNSTopic:
+		// Subscriptions go with the topic.
+		_, err := c.SNS.DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: aws.String(r.ID)})
+		return err
+	case KindKMSKey:
+		return scheduleKeyDeletion(ctx, c.KMS, r.ID)
 	case KindLambdaFunction:
 		_, err := c.Lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(r.ID)})
 		return err
@@ -390,4 +437,75 @@ func deleteSecurityGroup(ctx context.Context, c *ec2.Client, id string, swept ma
 	}
 	_, err := c.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
 	return err
+}
+
+// deleteRule removes an EventBridge rule's targets, every page of them,
+// then the rule: EventBridge refuses to delete a rule that still has targets.
+func deleteRule(ctx context.Context, c *eventbridge.Client, id string) error {
+	name, bus := id, (*string)(nil)
+	if i := strings.LastIndex(id, "/"); i >= 0 {
+		name, bus = id[i+1:], aws.String(id[:i])
+	}
+	var targets []string
+	var token *string
+	for {
+		page, err := c.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String(name), EventBusName: bus, NextToken: token})
+		if err != nil {
+			return err
+		}
+		for _, t := range page.Targets {
+			targets = append(targets, aws.ToString(t.Id))
+		}
+		if token = page.NextToken; aws.ToString(token) == "" {
+			break
+		}
+	}
+	// RemoveTargets takes at most 10 IDs a call.
+	for len(targets) > 0 {
+		n := min(len(targets), 10)
+		out, err := c.RemoveTargets(ctx, &eventbridge.RemoveTargetsInput{Rule: aws.String(name), EventBusName: bus, Ids: targets[:n]})
+		if err != nil {
+			return err
+		}
+		if out.FailedEntryCount > 0 && len(out.FailedEntries) > 0 {
+			fe := out.FailedEntries[0]
+			return &itemError{aws.ToString(fe.ErrorCode), fmt.Sprintf("rule %s: remove target %s: %s: %s", id, aws.ToString(fe.TargetId), aws.ToString(fe.ErrorCode), aws.ToString(fe.ErrorMessage))}
+		}
+		targets = targets[n:]
+	}
+	_, err := c.DeleteRule(ctx, &eventbridge.DeleteRuleInput{Name: aws.String(name), EventBusName: bus})
+	return err
+}
+
+// KMSPendingWindowDays is the waiting period of a swept key: KMS never
+// deletes a key at once, and 7 days is its minimum.
+const KMSPendingWindowDays = 7
+
+// scheduledError reports a KMS key scheduled for deletion (now or by an
+// earlier sweep): swept, not left.
+type scheduledError struct{ msg string }
+
+func (e *scheduledError) Error() string { return e.msg }
+
+// scheduleKeyDeletion schedules a customer managed key's deletion. A key
+// already pending deletion counts as swept.
+func scheduleKeyDeletion(ctx context.Context, c *kms.Client, id string) error {
+	d, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)})
+	if err != nil {
+		return err
+	}
+	md := d.KeyMetadata
+	switch {
+	case md == nil:
+		return fmt.Errorf("kms key %s: DescribeKey returned no metadata", id)
+	case md.KeyManager == kmstypes.KeyManagerTypeAws:
+		return &itemError{"AWSManagedKey", fmt.Sprintf("kms key %s is AWS managed: KMS deletes it, not the sweeper", id)}
+	case md.KeyState == kmstypes.KeyStatePendingDeletion || md.KeyState == kmstypes.KeyStatePendingReplicaDeletion:
+		return &scheduledError{fmt.Sprintf("pending deletion on %s", aws.ToTime(md.DeletionDate).UTC().Format(time.RFC3339))}
+	}
+	out, err := c.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(id), PendingWindowInDays: aws.Int32(KMSPendingWindowDays)})
+	if err != nil {
+		return err
+	}
+	return &scheduledError{fmt.Sprintf("pending deletion on %s", aws.ToTime(out.DeletionDate).UTC().Format(time.RFC3339))}
 }

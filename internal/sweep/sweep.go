@@ -11,8 +11,10 @@
 // Deletes go in dependency order, and every delete checks what still holds
 // the resource (instance profiles, ENIs, referencing groups outside the
 // sweep) before it strips anything, so a resource goes whole or stays
-// untouched. What is still held is retried until the run's budget; what is
-// left at the end makes a non-zero exit.
+// untouched. What is still held is retried, backing off, until the run's
+// budget; what is left at the end makes a non-zero exit. KMS keys are only
+// ever scheduled for deletion (KMS's own rule); a key already pending
+// counts as swept.
 package sweep
 
 import (
@@ -25,15 +27,20 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kafka"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	tagging "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	taggingtypes "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
 )
 
@@ -60,6 +67,11 @@ type Clients struct {
 	Kafka   *kafka.Client
 	Logs    *cloudwatchlogs.Client
 	Route53 *route53.Client
+	// The verify canary's schedule, alarms, topic and the topic's key.
+	Events     *eventbridge.Client
+	CloudWatch *cloudwatch.Client
+	SNS        *sns.Client
+	KMS        *kms.Client
 }
 
 // NewClients builds every client from one configuration; endpoint, when not
@@ -73,14 +85,18 @@ func NewClients(cfg aws.Config, endpoint string) Clients {
 		base = aws.String(endpoint)
 	}
 	return Clients{
-		Tagging: tagging.NewFromConfig(cfg, func(o *tagging.Options) { o.BaseEndpoint = base }),
-		IAM:     iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = base }),
-		Lambda:  lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = base }),
-		EC2:     ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = base }),
-		ELB:     elb.NewFromConfig(cfg, func(o *elb.Options) { o.BaseEndpoint = base }),
-		Kafka:   kafka.NewFromConfig(cfg, func(o *kafka.Options) { o.BaseEndpoint = base }),
-		Logs:    cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = base }),
-		Route53: route53.NewFromConfig(cfg, func(o *route53.Options) { o.BaseEndpoint = base }),
+		Tagging:    tagging.NewFromConfig(cfg, func(o *tagging.Options) { o.BaseEndpoint = base }),
+		IAM:        iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = base }),
+		Lambda:     lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = base }),
+		EC2:        ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = base }),
+		ELB:        elb.NewFromConfig(cfg, func(o *elb.Options) { o.BaseEndpoint = base }),
+		Kafka:      kafka.NewFromConfig(cfg, func(o *kafka.Options) { o.BaseEndpoint = base }),
+		Logs:       cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = base }),
+		Route53:    route53.NewFromConfig(cfg, func(o *route53.Options) { o.BaseEndpoint = base }),
+		Events:     eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = base }),
+		CloudWatch: cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.BaseEndpoint = base }),
+		SNS:        sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = base }),
+		KMS:        kms.NewFromConfig(cfg, func(o *kms.Options) { o.BaseEndpoint = base }),
 	}
 }
 
@@ -201,6 +217,9 @@ func Discover(ctx context.Context, c Clients, o Options) (Plan, error) {
 				continue
 			}
 			kind, id := ParseARN(aws.ToString(m.ResourceARN))
+			if kind == KindPart {
+				continue // goes with its load balancer or group
+			}
 			r := Resource{Kind: kind, ID: id, ARN: aws.ToString(m.ResourceARN), Prefix: tags[TagPrefix]}
 			if ts, err := time.Parse(time.RFC3339, tags[TagCreatedAt]); err == nil {
 				r.Created = ts
@@ -220,6 +239,17 @@ func Discover(ctx context.Context, c Clients, o Options) (Plan, error) {
 	for _, r := range tagged {
 		if r.Kind == KindSecurityGroup && defaults[r.ID] {
 			continue
+		}
+		if r.Kind == KindKMSKey {
+			// KMS keeps a scheduled key (and its tags) for 7-30 days:
+			// already swept, not a leftover.
+			pending, err := keyPending(ctx, c.KMS, r.ID)
+			if err != nil {
+				return Plan{}, err
+			}
+			if pending {
+				continue
+			}
 		}
 		consider(r)
 	}
@@ -275,6 +305,20 @@ func Discover(ctx context.Context, c Clients, o Options) (Plan, error) {
 	return plan, nil
 }
 
+// keyPending reports whether a KMS key is already scheduled for deletion
+// (or gone).
+func keyPending(ctx context.Context, c *kms.Client, id string) (bool, error) {
+	d, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)})
+	if err != nil {
+		if isNotFound(err) {
+			return true, nil
+		}
+		return false, fmt.Errorf("describe KMS key %s (kms:DescribeKey): %w", id, err)
+	}
+	st := d.KeyMetadata.KeyState
+	return st == kmstypes.KeyStatePendingDeletion || st == kmstypes.KeyStatePendingReplicaDeletion, nil
+}
+
 // reConfigName is the module's configuration name: <prefix>-kafka-<version>.
 var reConfigName = regexp.MustCompile(`^(e2e-[a-z0-9-]+?)-kafka-[0-9a-z-]+$`)
 
@@ -295,11 +339,14 @@ func dedupe(rs []Resource) []Resource {
 
 // Outcome statuses.
 const (
-	StatusDeleted  = "deleted"
-	StatusGone     = "gone"     // already deleted by someone else: done
-	StatusDeferred = "deferred" // still held by something; retried until the budget
-	StatusFailed   = "failed"
-	StatusSkipped  = "not-attempted" // the sweep was interrupted first
+	StatusDeleted = "deleted"
+	StatusGone    = "gone" // already deleted by someone else: done
+	// StatusScheduled is a KMS key pending deletion (KMS deletes keys only
+	// after a waiting period): swept.
+	StatusScheduled = "scheduled"
+	StatusDeferred  = "deferred" // still held by something; retried until the budget
+	StatusFailed    = "failed"
+	StatusSkipped   = "not-attempted" // the sweep was interrupted first
 )
 
 // Outcome is what happened to one resource.
@@ -354,7 +401,10 @@ func Execute(ctx context.Context, c Clients, p Plan, o Options, progress func(Ou
 			before := out[i].Status
 			err := d.delete(callCtx, r)
 			oc := Outcome{Resource: r, Status: StatusDeleted}
+			var sched *scheduledError
 			switch {
+			case errors.As(err, &sched):
+				oc.Status, oc.Error = StatusScheduled, sched.msg
 			case err == nil:
 				if r.Kind == KindKafkaCluster {
 					clusters = append(clusters, r)
@@ -365,13 +415,16 @@ func Execute(ctx context.Context, c Clients, p Plan, o Options, progress func(Ou
 			case isNotFound(err):
 				oc.Status = StatusGone
 			case isDependency(err):
-				oc.Status, oc.Error = StatusDeferred, err.Error()
+				oc.Status, oc.Error = StatusDeferred, fmt.Sprintf("attempt %d: %v", pass+1, err)
 				pending++
 			default:
 				oc.Status, oc.Error = StatusFailed, err.Error()
 			}
 			out[i] = oc
-			if progress != nil && (oc.Status != StatusDeferred || before != StatusDeferred) {
+			// A still-held resource is reported on its first refusal and
+			// then every fourth pass, so a long ENI drain shows progress
+			// without flooding the log.
+			if progress != nil && (oc.Status != StatusDeferred || before != StatusDeferred || pass%4 == 0) {
 				progress(oc)
 			}
 		}
@@ -379,13 +432,16 @@ func Execute(ctx context.Context, c Clients, p Plan, o Options, progress func(Ou
 			return out, false
 		}
 		// Pass 0 then one retry at least; more while the budget lasts.
-		if pass > 0 && time.Since(start)+interval > o.Budget {
+		// A deleted Lambda's ENIs hold its groups and subnets for 20-45
+		// minutes: back off, doubling the wait up to four polls.
+		wait := interval << min(pass, 2)
+		if pass > 0 && time.Since(start)+wait > o.Budget {
 			return out, false
 		}
 		select {
 		case <-ctx.Done():
 			return out, true
-		case <-time.After(interval):
+		case <-time.After(wait):
 		}
 	}
 }

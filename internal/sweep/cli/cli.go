@@ -26,13 +26,19 @@ E2ECreatedAt older than --older-than, plus the MSK configurations their
 stacks named <run id>-kafka-<version> (configurations cannot be tagged).
 IAM is global: a role tagged E2ERegion=<another region> is left to that
 region's sweep.
-Order: Lambda, interface endpoints, endpoint services, NLBs, target groups,
-MSK clusters, configurations, log groups, hosted zones, roles, security
-groups, subnets, VPCs. Each delete first checks what still holds the
-resource (instance profiles, network interfaces, groups outside the sweep)
-and leaves it untouched if anything does; held resources are retried until
---budget. Without --yes it only prints the plan. A VPC's default security
-group is left to its VPC.
+Order: EventBridge rules (targets first), Lambda functions, interface
+endpoints, endpoint services, NLBs, target groups, MSK clusters,
+configurations, log groups, CloudWatch alarms, SNS topics, KMS keys
+(scheduled for deletion in 7 days, KMS's minimum; a key already pending
+counts as swept), hosted zones (records first), roles, security groups,
+subnets, VPCs. Listeners and security group rules go with their parents;
+a VPC's default security group with its VPC. Each delete first checks what
+still holds the resource (instance profiles, network interfaces, groups
+outside the sweep) and leaves it untouched if anything does; held
+resources (a deleted Lambda's ENIs hold its group and subnets for up to
+45 minutes) are retried, backing off, until --budget. Anything else tagged
+is kept and listed: delete it by hand. Without --yes it only prints the
+plan.
 
 --prefix is one run's whole id (e2e-<id>: its E2EPrefix tag exactly, any
 age allowed, --older-than 0 included) or e2e- (every run, at least 1h old).

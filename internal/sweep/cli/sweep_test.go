@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go/encoding/cbor"
+
 	"github.com/mskvpce/mskvpce/internal/sweep"
 )
 
@@ -37,6 +39,12 @@ type fakeAWS struct {
 	// vpcMembers are the groups and subnets a VPC waits for (a recorded,
 	// successful delete frees one).
 	vpcMembers map[string][]string
+	// rules are EventBridge rules and their target IDs: DeleteRule is
+	// refused while a rule has targets, as EventBridge refuses it.
+	rules map[string][]string
+	// keys are KMS key states (Enabled, PendingDeletion); a missing key
+	// is Enabled.
+	keys map[string]string
 	// fail maps a call ("ec2:DeleteVpc vpc-1") to the error code to answer
 	// with; a count > 0 fails only that many times.
 	fail map[string]failure
@@ -112,6 +120,7 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.query(w, form)
 		return
 	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	f.rest(w, r)
 }
 
@@ -134,6 +143,10 @@ func (f *fakeAWS) jsonRPC(w http.ResponseWriter, target string, body []byte) {
 			list = append(list, m)
 		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"ResourceTagMappingList": list, "PaginationToken": ""})
+	case "AWSEvents.ListTargetsByRule", "AWSEvents.RemoveTargets", "AWSEvents.DeleteRule":
+		f.events(w, strings.TrimPrefix(target, "AWSEvents."), body)
+	case "TrentService.DescribeKey", "TrentService.ScheduleKeyDeletion":
+		f.kms(w, strings.TrimPrefix(target, "TrentService."), body)
 	case "Logs_20140328.DeleteLogGroup":
 		var in struct{ LogGroupName string }
 		_ = json.Unmarshal(body, &in)
@@ -151,8 +164,8 @@ func (f *fakeAWS) jsonRPC(w http.ResponseWriter, target string, body []byte) {
 func (f *fakeAWS) query(w http.ResponseWriter, form url.Values) {
 	action, version := form.Get("Action"), form.Get("Version")
 	w.Header().Set("Content-Type", "text/xml")
-	service := map[string]string{"2010-05-08": "iam", "2015-12-01": "elb", "2016-11-15": "ec2"}[version]
-	id := firstNonEmpty(form.Get("RoleName"), form.Get("LoadBalancerArn"), form.Get("TargetGroupArn"),
+	service := map[string]string{"2010-05-08": "iam", "2015-12-01": "elb", "2016-11-15": "ec2", "2010-03-31": "sns"}[version]
+	id := firstNonEmpty(form.Get("TopicArn"), form.Get("RoleName"), form.Get("LoadBalancerArn"), form.Get("TargetGroupArn"),
 		form.Get("VpcEndpointId.1"), form.Get("ServiceId.1"), form.Get("GroupId"), form.Get("SubnetId"), form.Get("VpcId"),
 		form.Get("Filter.1.Value.1"))
 	call := service + ":" + action
@@ -323,6 +336,8 @@ func (f *fakeAWS) rest(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		fmt.Fprintf(w, `{"arn":%q,"state":"DELETING"}`, arn)
+	case r.Method == http.MethodPost && path == "/service/GraniteServiceVersion20100801/operation/DeleteAlarms":
+		f.deleteAlarms(w, r)
 	case strings.HasPrefix(path, "/2013-04-01/hostedzone/"):
 		rest := strings.TrimPrefix(path, "/2013-04-01/hostedzone/")
 		zone, sub, _ := strings.Cut(rest, "/")
@@ -340,6 +355,15 @@ func (f *fakeAWS) rest(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, `<ChangeResourceRecordSetsResponse>`+change+`</ChangeResourceRecordSetsResponse>`)
 		case r.Method == http.MethodDelete && sub == "":
 			f.record("route53:DeleteHostedZone " + zone)
+			// Route 53 refuses a zone that still has records besides its SOA and NS.
+			f.mu.Lock()
+			emptied := slices.Contains(f.calls, "route53:ChangeResourceRecordSets "+zone)
+			f.mu.Unlock()
+			if !emptied {
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprint(w, `<ErrorResponse><Error><Type>Sender</Type><Code>HostedZoneNotEmpty</Code><Message>The specified hosted zone contains non-required resource record sets and so cannot be deleted.</Message></Error><RequestId>r</RequestId></ErrorResponse>`)
+				return
+			}
 			fmt.Fprint(w, `<DeleteHostedZoneResponse>`+change+`</DeleteHostedZoneResponse>`)
 		default:
 			http.Error(w, "fakeAWS: unexpected route53 call", http.StatusNotImplemented)
@@ -347,6 +371,117 @@ func (f *fakeAWS) rest(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.Error(w, "fakeAWS: unexpected "+r.Method+" "+path, http.StatusNotImplemented)
 	}
+}
+
+// events serves EventBridge's rule calls (JSON 1.1); rules are on the default bus.
+func (f *fakeAWS) events(w http.ResponseWriter, op string, body []byte) {
+	var in struct {
+		Rule, Name string
+		Ids        []string
+	}
+	_ = json.Unmarshal(body, &in)
+	name := firstNonEmpty(in.Rule, in.Name)
+	if fl, ok := f.record("events:" + op + " " + name); ok {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"__type":%q,"message":"injected"}`, fl.code)
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	targets, ok := f.rules[name]
+	if !ok {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"__type":"ResourceNotFoundException","message":"Rule %s does not exist on EventBus default."}`, name)
+		return
+	}
+	switch op {
+	case "ListTargetsByRule":
+		var list []map[string]string
+		for _, id := range targets {
+			list = append(list, map[string]string{"Id": id, "Arn": "arn:aws:lambda:us-east-1:123456789012:function:" + name})
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"Targets": list})
+	case "RemoveTargets":
+		f.rules[name] = slices.DeleteFunc(targets, func(id string) bool { return slices.Contains(in.Ids, id) })
+		fmt.Fprint(w, `{"FailedEntryCount":0,"FailedEntries":[]}`)
+	case "DeleteRule":
+		if len(targets) > 0 {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"__type":"ValidationException","message":"Rule can't be deleted since it has targets."}`)
+			return
+		}
+		delete(f.rules, name)
+		fmt.Fprint(w, `{}`)
+	}
+}
+
+// kms serves DescribeKey and ScheduleKeyDeletion (JSON 1.1): a key is never
+// deleted at once, only scheduled, and stays describable meanwhile.
+func (f *fakeAWS) kms(w http.ResponseWriter, op string, body []byte) {
+	var in struct {
+		KeyID               string `json:"KeyId"`
+		PendingWindowInDays int
+	}
+	_ = json.Unmarshal(body, &in)
+	call := "kms:" + op + " " + in.KeyID
+	if op == "ScheduleKeyDeletion" {
+		call += fmt.Sprintf(" %dd", in.PendingWindowInDays)
+	}
+	if fl, ok := f.record(call); ok {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"__type":%q,"message":"injected"}`, fl.code)
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	state := f.keys[in.KeyID]
+	if state == "" {
+		state = "Enabled"
+	}
+	deletion := now.Add(7 * 24 * time.Hour).Unix()
+	switch op {
+	case "DescribeKey":
+		fmt.Fprintf(w, `{"KeyMetadata":{"KeyId":%q,"Arn":"arn:aws:kms:us-east-1:123456789012:key/%[1]s","KeyState":%q,"KeyManager":"CUSTOMER","DeletionDate":%d}}`, in.KeyID, state, deletion)
+	case "ScheduleKeyDeletion":
+		if state == "PendingDeletion" {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"__type":"KMSInvalidStateException","message":"arn:aws:kms:us-east-1:123456789012:key/%s is pending deletion."}`, in.KeyID)
+			return
+		}
+		if in.PendingWindowInDays < 7 || in.PendingWindowInDays > 30 {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"__type":"ValidationException","message":"1 validation error detected: Value at 'pendingWindowInDays' failed to satisfy constraint: Member must have value between 7 and 30"}`)
+			return
+		}
+		f.keys[in.KeyID] = "PendingDeletion"
+		fmt.Fprintf(w, `{"KeyId":%q,"KeyState":"PendingDeletion","DeletionDate":%d,"PendingWindowInDays":%d}`, in.KeyID, deletion, in.PendingWindowInDays)
+	}
+}
+
+// deleteAlarms serves CloudWatch's DeleteAlarms over RPC v2 CBOR, the
+// protocol the SDK's CloudWatch client speaks.
+func (f *fakeAWS) deleteAlarms(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	var names []string
+	if v, err := cbor.Decode(body); err == nil {
+		if m, ok := v.(cbor.Map); ok {
+			if l, ok := m["AlarmNames"].(cbor.List); ok {
+				for _, n := range l {
+					if s, ok := n.(cbor.String); ok {
+						names = append(names, string(s))
+					}
+				}
+			}
+		}
+	}
+	w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
+	w.Header().Set("Content-Type", "application/cbor")
+	if fl, ok := f.record("cloudwatch:DeleteAlarms " + strings.Join(names, ",")); ok {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write(cbor.Encode(cbor.Map{"__type": cbor.String(fl.code), "message": cbor.String("injected")}))
+		return
+	}
+	_, _ = w.Write(cbor.Encode(cbor.Map{}))
 }
 
 func (f *fakeAWS) role(name string) fakeRole {
@@ -423,6 +558,8 @@ func leftovers() *fakeAWS {
 			{"prod-x-kafka-3-8-x", now.Add(-500 * time.Hour)},
 			{"e2e-handmade", now.Add(-500 * time.Hour)},
 		},
+		rules:      map[string][]string{},
+		keys:       map[string]string{},
 		enis:       map[string]int{},
 		refs:       map[string][]string{},
 		defaults:   map[string]bool{},
@@ -617,5 +754,143 @@ func TestCommandLineConventions(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := Run(context.Background(), &stdout, &stderr, []string{"--endpoint", "http://127.0.0.1:1"}); code != 2 || !strings.Contains(stderr.String(), "endpoint") {
 		t.Fatalf("--endpoint: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// TestSweepCoversEveryKindTheNightlyCreates seeds one resource of each kind
+// the nightly can leave (the example with its verify canary on) that is
+// this run's, and one that is not (another stack's E2EPrefix, or an e2e-
+// name without the tags); the dry run lists exactly ours, the sweep removes
+// exactly ours and never calls anything on theirs.
+func TestSweepCoversEveryKindTheNightlyCreates(t *testing.T) {
+	ours := map[string]string{sweep.TagPrefix: "e2e-old1", sweep.TagCreatedAt: now.Add(-5 * time.Hour).Format(time.RFC3339)}
+	theirs := map[string]string{sweep.TagPrefix: "prod-x", sweep.TagCreatedAt: now.Add(-500 * time.Hour).Format(time.RFC3339)}
+	nameOnly := map[string]string{"Name": "e2e-old1-lookalike"}
+	a := "arn:aws:%s:us-east-1:123456789012:%s"
+	for _, tc := range []struct {
+		kind, id, arn string
+		foreign       string // theirs: an ARN whose id must never be called
+		calls         []string
+	}{
+		{"eventbridge-rule", "e2e-old1-verify-canary", fmt.Sprintf(a, "events", "rule/e2e-old1-verify-canary"), fmt.Sprintf(a, "events", "rule/prod-x-verify-canary"),
+			[]string{"events:RemoveTargets e2e-old1-verify-canary", "events:DeleteRule e2e-old1-verify-canary"}},
+		{"lambda-function", "e2e-old1-verify-canary", fmt.Sprintf(a, "lambda", "function:e2e-old1-verify-canary"), fmt.Sprintf(a, "lambda", "function:prod-x-verify-canary"),
+			[]string{"lambda:DeleteFunction e2e-old1-verify-canary"}},
+		{"vpc-endpoint", "vpce-ours", fmt.Sprintf(a, "ec2", "vpc-endpoint/vpce-ours"), fmt.Sprintf(a, "ec2", "vpc-endpoint/vpce-theirs"),
+			[]string{"ec2:DeleteVpcEndpoints vpce-ours"}},
+		{"vpc-endpoint-service", "vpce-svc-ours", fmt.Sprintf(a, "ec2", "vpc-endpoint-service/vpce-svc-ours"), fmt.Sprintf(a, "ec2", "vpc-endpoint-service/vpce-svc-theirs"),
+			[]string{"ec2:DeleteVpcEndpointServiceConfigurations vpce-svc-ours"}},
+		{"load-balancer", "net/e2e-old1-b1/def", fmt.Sprintf(a, "elasticloadbalancing", "loadbalancer/net/e2e-old1-b1/def"), fmt.Sprintf(a, "elasticloadbalancing", "loadbalancer/net/prod-x-b1/fed"),
+			[]string{"elb:DeleteLoadBalancer " + fmt.Sprintf(a, "elasticloadbalancing", "loadbalancer/net/e2e-old1-b1/def")}},
+		{"target-group", "e2e-old1-b1/abc", fmt.Sprintf(a, "elasticloadbalancing", "targetgroup/e2e-old1-b1/abc"), fmt.Sprintf(a, "elasticloadbalancing", "targetgroup/prod-x-b1/cba"),
+			[]string{"elb:DeleteTargetGroup " + fmt.Sprintf(a, "elasticloadbalancing", "targetgroup/e2e-old1-b1/abc")}},
+		{"msk-cluster", "cluster/e2e-old1/uuid-1", fmt.Sprintf(a, "kafka", "cluster/e2e-old1/uuid-1"), fmt.Sprintf(a, "kafka", "cluster/prod-x/uuid-9"),
+			[]string{"kafka:DeleteCluster " + fmt.Sprintf(a, "kafka", "cluster/e2e-old1/uuid-1")}},
+		{"log-group", "/aws/lambda/e2e-old1-verify-canary", fmt.Sprintf(a, "logs", "log-group:/aws/lambda/e2e-old1-verify-canary"), fmt.Sprintf(a, "logs", "log-group:/aws/lambda/prod-x-verify-canary"),
+			[]string{"logs:DeleteLogGroup /aws/lambda/e2e-old1-verify-canary"}},
+		{"cloudwatch-alarm", "e2e-old1-verify-canary-broker-1", fmt.Sprintf(a, "cloudwatch", "alarm:e2e-old1-verify-canary-broker-1"), fmt.Sprintf(a, "cloudwatch", "alarm:prod-x-verify-canary-broker-1"),
+			[]string{"cloudwatch:DeleteAlarms e2e-old1-verify-canary-broker-1"}},
+		// A topic with subscriptions deletes fine; they go with it.
+		{"sns-topic", "e2e-old1-verify-canary-alarms", fmt.Sprintf(a, "sns", "e2e-old1-verify-canary-alarms"), fmt.Sprintf(a, "sns", "prod-x-verify-canary-alarms"),
+			[]string{"sns:DeleteTopic " + fmt.Sprintf(a, "sns", "e2e-old1-verify-canary-alarms")}},
+		// Scheduled, never deleted: KMS's minimum waiting period.
+		{"kms-key", "key-ours", fmt.Sprintf(a, "kms", "key/key-ours"), fmt.Sprintf(a, "kms", "key/key-theirs"),
+			[]string{"kms:ScheduleKeyDeletion key-ours 7d"}},
+		// Its records first: Route 53 refuses a zone that still has them.
+		{"hosted-zone", "ZOURS", "arn:aws:route53:::hostedzone/ZOURS", "arn:aws:route53:::hostedzone/ZTHEIRS",
+			[]string{"route53:ChangeResourceRecordSets ZOURS", "route53:DeleteHostedZone ZOURS"}},
+		{"security-group", "sg-ours", fmt.Sprintf(a, "ec2", "security-group/sg-ours"), fmt.Sprintf(a, "ec2", "security-group/sg-theirs"),
+			[]string{"ec2:RevokeSecurityGroupIngress sg-ours", "ec2:RevokeSecurityGroupEgress sg-ours", "ec2:DeleteSecurityGroup sg-ours"}},
+		{"subnet", "subnet-ours", fmt.Sprintf(a, "ec2", "subnet/subnet-ours"), fmt.Sprintf(a, "ec2", "subnet/subnet-theirs"),
+			[]string{"ec2:DeleteSubnet subnet-ours"}},
+		{"vpc", "vpc-ours", fmt.Sprintf(a, "ec2", "vpc/vpc-ours"), fmt.Sprintf(a, "ec2", "vpc/vpc-theirs"),
+			[]string{"ec2:DeleteVpc vpc-ours"}},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			seed := func() *fakeAWS {
+				f := leftovers()
+				f.tagged = []taggedResource{{tc.arn, ours}, {tc.foreign, theirs}, {strings.Replace(tc.foreign, "prod-x", "e2e-old1-x", 1) + "-lookalike", nameOnly}}
+				f.roles, f.configs = nil, nil
+				f.rules = map[string][]string{"e2e-old1-verify-canary": {"t1", "t2"}, "prod-x-verify-canary": {"t1"}}
+				return f
+			}
+			f := seed()
+			code, out, errOut := runSweep(t, f)
+			if code != 0 || !strings.Contains(out, "dry run: 1 to delete, 0 kept") {
+				t.Fatalf("dry run: exit %d, want one resource to delete\nstdout: %s\nstderr: %s", code, out, errOut)
+			}
+			if !slices.ContainsFunc(strings.Split(out, "\n"), func(l string) bool {
+				return strings.HasPrefix(l, "delete") && strings.Contains(l, tc.kind) && strings.Contains(l, tc.id)
+			}) {
+				t.Errorf("dry run does not list delete %s %s:\n%s", tc.kind, tc.id, out)
+			}
+			if m := f.mutations(); len(m) != 0 {
+				t.Errorf("dry run made changes: %v", m)
+			}
+
+			f = seed()
+			code, out, errOut = runSweep(t, f, "--yes", "--wait-clusters", "1m")
+			if code != 0 {
+				t.Fatalf("sweep: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+			}
+			if got := f.mutations(); !slices.Equal(got, tc.calls) {
+				t.Errorf("changes:\n got  %q\n want %q", got, tc.calls)
+			}
+			_, theirID := sweep.ParseARN(tc.foreign)
+			for _, c := range f.calls {
+				if strings.Contains(c, theirID) || strings.Contains(c, "lookalike") {
+					t.Errorf("called %q on a resource that is not the run's", c)
+				}
+			}
+		})
+	}
+}
+
+// A key an earlier sweep scheduled stays listed (with its tags) for 7-30
+// days: it is swept, so neither planned nor scheduled again.
+func TestPendingKMSKeyCountsAsSwept(t *testing.T) {
+	f := leftovers()
+	ours := map[string]string{sweep.TagPrefix: "e2e-old1", sweep.TagCreatedAt: now.Add(-5 * time.Hour).Format(time.RFC3339)}
+	f.tagged = []taggedResource{{"arn:aws:kms:us-east-1:123456789012:key/key-pending", ours}}
+	f.roles, f.configs = nil, nil
+	f.keys["key-pending"] = "PendingDeletion"
+	code, out, errOut := runSweep(t, f, "--yes")
+	if code != 0 || !strings.Contains(out, "0 deleted") || strings.Contains(out, "key-pending") {
+		t.Fatalf("exit %d, want nothing to do\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	if m := f.mutations(); len(m) != 0 {
+		t.Errorf("changed a key already pending deletion: %v", m)
+	}
+
+	// Scheduled by this run: reported as scheduled, exit 0.
+	f.keys["key-pending"] = "Enabled"
+	code, out, errOut = runSweep(t, f, "--yes")
+	if code != 0 || !strings.Contains(out, "scheduled") || !strings.Contains(out, "pending deletion on") {
+		t.Fatalf("exit %d, want the key scheduled\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+}
+
+// A deleted Lambda's ENIs keep its security group in use for a while: the
+// group is deferred (untouched), retried with progress, and deleted once
+// the ENIs are gone.
+func TestLambdaENIsHoldTheGroupUntilReleased(t *testing.T) {
+	f := leftovers()
+	ours := map[string]string{sweep.TagPrefix: "e2e-old1", sweep.TagCreatedAt: now.Add(-5 * time.Hour).Format(time.RFC3339)}
+	f.tagged = []taggedResource{
+		{"arn:aws:lambda:us-east-1:123456789012:function:e2e-old1-verify-canary", ours},
+		{"arn:aws:ec2:us-east-1:123456789012:security-group/sg-runner", ours},
+	}
+	f.roles, f.configs = nil, nil
+	f.enis["sg-runner"] = 3 // three more looks still find the ENI
+	code, out, errOut := runSweep(t, f, "--yes", "--budget", "2s")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "deferred") || !strings.Contains(errOut, "in use by network interface eni-held") || !strings.Contains(errOut, "attempt 1") {
+		t.Errorf("no progress for the held group on stderr:\n%s", errOut)
+	}
+	want := []string{"lambda:DeleteFunction e2e-old1-verify-canary", "ec2:RevokeSecurityGroupIngress sg-runner", "ec2:RevokeSecurityGroupEgress sg-runner", "ec2:DeleteSecurityGroup sg-runner"}
+	if got := f.mutations(); !slices.Equal(got, want) {
+		t.Errorf("changes:\n got  %q\n want %q (nothing revoked while held)", got, want)
 	}
 }
