@@ -14,6 +14,12 @@
 // rejected → REJECTED, expired → EXPIRED, gone → DISCONNECTED. A rule can
 // instead end CREATE_FAILED with an error_message, or be pinned to a state.
 //
+// It also serves what the Databricks Terraform provider (v1.84) calls to
+// create and destroy the module's resources: POST/GET/DELETE of NCCs and of
+// their rules (a created rule follows [Server.NewRule]'s script), and
+// POST/GET/DELETE of Unity Catalog credentials under /api/2.1. An unknown
+// NCC, rule or credential answers 404 RESOURCE_DOES_NOT_EXIST.
+//
 // Point databricks-sdk-go at it with [Server.Configure].
 package databricksfake
 
@@ -70,21 +76,30 @@ type Server struct {
 	// long the apply took.
 	FromFirstRead bool
 
+	// NewRule scripts a rule created over the API (ID, NCC, service and
+	// domain names already set); nil leaves the zero script (ready at once).
+	NewRule func(r *Rule)
+
 	srv     *httptest.Server
 	mu      sync.Mutex
 	rules   []Rule
 	created map[string]time.Time
 	made    map[string]bool
 	calls   []string
+	nccs    map[string]map[string]any
+	creds   map[string]map[string]any
+	seq     int
 }
 
 // Start serves the rules (created now) until Close.
 func Start(accountID string, rules ...Rule) *Server {
 	f := &Server{Host: "https://accounts.databricksfake.invalid", AccountID: accountID, Token: "dapi-fake-token",
-		rules: append([]Rule(nil), rules...), created: map[string]time.Time{}, made: map[string]bool{}}
+		rules: append([]Rule(nil), rules...), created: map[string]time.Time{}, made: map[string]bool{},
+		nccs: map[string]map[string]any{}, creds: map[string]map[string]any{}}
 	now := time.Now()
 	for _, r := range rules {
 		f.created[r.ID] = now
+		f.nccs[r.NCC] = f.nccView(r.NCC, "", "")
 	}
 	f.srv = httptest.NewTLSServer(http.HandlerFunc(f.serveHTTP))
 	return f
@@ -101,6 +116,18 @@ func (f *Server) Replace(rules ...Rule) {
 		f.created[r.ID] = now
 	}
 }
+
+// Advance moves every rule's clock on by d, as if d had passed.
+func (f *Server) Advance(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for id, t := range f.created {
+		f.created[id] = t.Add(-d)
+	}
+}
+
+// URL is the address the server listens on (https://127.0.0.1:port).
+func (f *Server) URL() string { return f.srv.URL }
 
 // Close stops the server.
 func (f *Server) Close() { f.srv.Close() }
@@ -138,6 +165,9 @@ type wireRule struct {
 	ConnectionState             string   `json:"connection_state"`
 	VPCEndpointID               string   `json:"vpc_endpoint_id,omitempty"`
 	ErrorMessage                string   `json:"error_message,omitempty"`
+	Enabled                     bool     `json:"enabled,omitempty"`
+	Deactivated                 bool     `json:"deactivated,omitempty"`
+	DeactivatedAt               int64    `json:"deactivated_at,omitempty"`
 	CreationTime                int64    `json:"creation_time"`
 	UpdatedTime                 int64    `json:"updated_time"`
 }
@@ -202,22 +232,90 @@ func (f *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "Invalid access token.")
 		return
 	}
-	prefix := "/api/2.0/accounts/" + f.AccountID + "/network-connectivity-configs/"
-	rest, ok := strings.CutPrefix(r.URL.Path, prefix)
-	if !ok {
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/api/2.1/unity-catalog/credentials"); ok {
+		f.serveCredential(w, r, strings.TrimPrefix(rest, "/"))
+		return
+	}
+	base := "/api/2.0/accounts/" + f.AccountID + "/network-connectivity-configs"
+	rest, ok := strings.CutPrefix(r.URL.Path, base)
+	if !ok || (rest != "" && !strings.HasPrefix(rest, "/")) {
 		writeError(w, http.StatusNotFound, "ENDPOINT_NOT_FOUND", "No API found for '"+r.Method+" "+r.URL.Path+"'")
 		return
 	}
-	if r.Method != http.MethodGet {
-		writeError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "databricksfake serves GET only")
-		return
+	var parts []string
+	if rest = strings.TrimPrefix(rest, "/"); rest != "" {
+		parts = strings.Split(rest, "/")
 	}
-	parts := strings.Split(rest, "/")
-	if len(parts) < 2 || parts[1] != "private-endpoint-rules" || len(parts) > 3 {
-		writeError(w, http.StatusNotFound, "ENDPOINT_NOT_FOUND", "No API found for '"+r.Method+" "+r.URL.Path+"'")
+	if len(parts) == 0 {
+		if r.Method != http.MethodPost {
+			writeError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "databricksfake: "+r.Method+" on the NCC list is not served")
+			return
+		}
+		var req struct{ Name, Region string }
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Name == "" || req.Region == "" {
+			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "name and region are required")
+			return
+		}
+		f.mu.Lock()
+		f.seq++
+		id := fmt.Sprintf("ncc-%04d", f.seq)
+		f.nccs[id] = f.nccView(id, req.Name, req.Region)
+		v := f.nccs[id]
+		f.mu.Unlock()
+		writeJSON(w, v)
 		return
 	}
 	ncc := parts[0]
+	f.mu.Lock()
+	nccv, known := f.nccs[ncc]
+	f.mu.Unlock()
+	if !known {
+		writeError(w, http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", fmt.Sprintf("Network connectivity config %s not found in account %s", ncc, f.AccountID))
+		return
+	}
+	if len(parts) == 1 {
+		switch r.Method {
+		case http.MethodGet:
+			writeJSON(w, nccv)
+		case http.MethodDelete:
+			f.mu.Lock()
+			delete(f.nccs, ncc)
+			f.mu.Unlock()
+			writeJSON(w, map[string]any{})
+		default:
+			writeError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "databricksfake: "+r.Method+" on an NCC is not served")
+		}
+		return
+	}
+	if parts[1] != "private-endpoint-rules" || len(parts) > 3 {
+		writeError(w, http.StatusNotFound, "ENDPOINT_NOT_FOUND", "No API found for '"+r.Method+" "+r.URL.Path+"'")
+		return
+	}
+	if len(parts) == 2 && r.Method == http.MethodPost {
+		var req struct {
+			EndpointService string   `json:"endpoint_service"`
+			DomainNames     []string `json:"domain_names"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || !strings.HasPrefix(req.EndpointService, "com.amazonaws.vpce.") {
+			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "endpoint_service must be an endpoint service name (com.amazonaws.vpce.<region>.vpce-svc-...)")
+			return
+		}
+		f.mu.Lock()
+		f.seq++
+		rule := Rule{ID: fmt.Sprintf("rule-%04d", f.seq), NCC: ncc, EndpointService: req.EndpointService, DomainNames: req.DomainNames}
+		if f.NewRule != nil {
+			f.NewRule(&rule)
+		}
+		f.rules = append(f.rules, rule)
+		f.created[rule.ID] = time.Now()
+		f.mu.Unlock()
+		writeJSON(w, f.view(rule))
+		return
+	}
+	if r.Method != http.MethodGet && !(r.Method == http.MethodDelete && len(parts) == 3) {
+		writeError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "databricksfake: "+r.Method+" on rules is not served")
+		return
+	}
 	var match []wireRule
 	for _, rule := range rules {
 		if rule.NCC == ncc && (len(parts) == 2 || rule.ID == parts[2]) {
@@ -229,10 +327,80 @@ func (f *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", fmt.Sprintf("Private endpoint rule %s not found in network connectivity config %s", parts[2], ncc))
 			return
 		}
+		if r.Method == http.MethodDelete {
+			// The API answers with the rule, deactivated; it is gone from then on.
+			f.mu.Lock()
+			for i, rule := range f.rules {
+				if rule.ID == parts[2] {
+					f.rules = append(f.rules[:i:i], f.rules[i+1:]...)
+					break
+				}
+			}
+			f.mu.Unlock()
+			match[0].Deactivated, match[0].DeactivatedAt = true, time.Now().UnixMilli()
+		}
 		writeJSON(w, match[0])
 		return
 	}
 	writeJSON(w, map[string]any{"items": match})
+}
+
+func (f *Server) nccView(id, name, region string) map[string]any {
+	now := time.Now().UnixMilli()
+	if name == "" {
+		name = id
+	}
+	return map[string]any{"network_connectivity_config_id": id, "account_id": f.AccountID, "name": name, "region": region,
+		"creation_time": now, "updated_time": now,
+		"egress_config": map[string]any{"default_rules": map[string]any{"aws_stable_ip_rule": map[string]any{"cidr_blocks": []string{"203.0.113.0/24"}}}}}
+}
+
+// serveCredential serves Unity Catalog credentials by name.
+func (f *Server) serveCredential(w http.ResponseWriter, r *http.Request, name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if name == "" {
+		if r.Method != http.MethodPost {
+			writeError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "databricksfake: "+r.Method+" on credentials is not served")
+			return
+		}
+		var req map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			writeError(w, http.StatusBadRequest, "MALFORMED_REQUEST", err.Error())
+			return
+		}
+		n, _ := req["name"].(string)
+		role, _ := req["aws_iam_role"].(map[string]any)
+		if n == "" || role == nil || req["purpose"] != "SERVICE" {
+			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "name, purpose SERVICE and aws_iam_role are required")
+			return
+		}
+		if _, dup := f.creds[strings.ToLower(n)]; dup {
+			writeError(w, http.StatusConflict, "RESOURCE_ALREADY_EXISTS", "Credential '"+n+"' already exists")
+			return
+		}
+		f.seq++
+		role["external_id"] = fmt.Sprintf("fake-external-id-%04d", f.seq)
+		role["unity_catalog_iam_arn"] = "arn:aws:iam::414351767826:role/unity-catalog-prod-UCMasterRole-14S5ZJVKOTYTL"
+		req["id"], req["full_name"], req["owner"] = fmt.Sprintf("cred-%04d", f.seq), n, "terraform@example.com"
+		f.creds[strings.ToLower(n)] = req
+		writeJSON(w, req)
+		return
+	}
+	c, ok := f.creds[strings.ToLower(name)]
+	if !ok {
+		writeError(w, http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", "Credential '"+name+"' does not exist.")
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		writeJSON(w, c)
+	case http.MethodDelete:
+		delete(f.creds, strings.ToLower(name))
+		writeJSON(w, map[string]any{})
+	default:
+		writeError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "databricksfake: "+r.Method+" on a credential is not served")
+	}
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
