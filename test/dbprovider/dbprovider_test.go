@@ -323,3 +323,38 @@ func TestTwoApplyPathWithRealProvider(t *testing.T) {
 		t.Errorf("state after destroy: %v", st)
 	}
 }
+
+// TestCreateFailedWithRealProvider: a rule that ends CREATE_FAILED stops the
+// second apply with that state and where to read its error_message (provider
+// v1.84 does not carry the field), not with "run apply again".
+func TestCreateFailedWithRealProvider(t *testing.T) {
+	fake := databricksfake.Start(accountID)
+	defer fake.Close()
+	fake.NewRule = func(r *databricksfake.Rule) {
+		r.CreateLatency = time.Hour
+		r.Fail = "The endpoint service does not allow the principal arn:aws:iam::565502421330:role/private-connectivity-role-us-east-1."
+	}
+	x := setup(t, fake)
+
+	firstApply(t, x, fake)
+
+	fake.Advance(2 * time.Hour)
+	out, err := x.run("apply", "-auto-approve", "-input=false", "-no-color")
+	flat := strings.Join(strings.Fields(out), " ")
+	if err == nil || !strings.Contains(flat, "(state CREATE_FAILED): another apply will not fix it") || strings.Contains(flat, "Run terraform apply again") {
+		t.Fatalf("second apply with CREATE_FAILED rules: err %v, want the CREATE_FAILED message (not 'run apply again'):\n%s", err, out)
+	}
+	// The failed apply stopped at plan, so its refresh was not saved.
+	x.must("apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color")
+	st := x.state()
+	for i := range brokers {
+		r := st[fmt.Sprintf("module.databricks.databricks_mws_ncc_private_endpoint_rule.broker[%d]", i)]
+		if r["connection_state"] != "CREATE_FAILED" {
+			t.Errorf("rule %d after the second apply: %v, want CREATE_FAILED", i, r)
+		}
+	}
+	x.must("destroy", "-auto-approve", "-input=false", "-no-color")
+	if n := count(fake.Calls(), "DELETE "+rulesBase+"/ncc-"); n != len(brokers)+1 {
+		t.Errorf("destroy sent %d DELETEs for rules and NCC, want %d", n, len(brokers)+1)
+	}
+}

@@ -79,8 +79,10 @@ resource "aws_vpc_endpoint_connection_accepter" "broker" {
   # v1.84 does not wait. Stop with a clear message rather than accept nothing.
   lifecycle {
     precondition {
-      condition     = try(length(databricks_mws_ncc_private_endpoint_rule.broker[count.index].vpc_endpoint_id) > 0, false)
-      error_message = "Databricks has not created the endpoint of the private endpoint rule for ${var.brokers[count.index].hostname} yet (state CREATING, no vpc_endpoint_id; this can take minutes). Run terraform apply again once the rule shows a VPC endpoint (account console, Security, Networking, the NCC's private endpoint rules): the second apply reads it and accepts exactly that endpoint."
+      condition = try(length(databricks_mws_ncc_private_endpoint_rule.broker[count.index].vpc_endpoint_id) > 0, false)
+      # A rule can also end CREATE_FAILED; provider v1.84 does not expose the
+      # rule's error_message (its SDK lacks the field), so point to where it is.
+      error_message = try(databricks_mws_ncc_private_endpoint_rule.broker[count.index].connection_state, "") == "CREATE_FAILED" ? "Databricks failed to create the endpoint of the private endpoint rule for ${var.brokers[count.index].hostname} (state CREATE_FAILED): another apply will not fix it. Read the rule's error_message (account console, Security, Networking, the NCC's private endpoint rules, or deploy status), fix the cause (e.g. the endpoint service's allowed principals or its AZs), then recreate the rule: terraform apply -replace='databricks_mws_ncc_private_endpoint_rule.broker[${count.index}]' (with the module's address in front)." : "Databricks has not created the endpoint of the private endpoint rule for ${var.brokers[count.index].hostname} yet (state CREATING, no vpc_endpoint_id; this can take minutes). Run terraform apply again once the rule shows a VPC endpoint (account console, Security, Networking, the NCC's private endpoint rules): the second apply reads it and accepts exactly that endpoint."
     }
   }
 }
