@@ -3,7 +3,8 @@
 // replaced with a new IP while its NLB still targets the old one, an
 // unhealthy target, a listener or cross-zone setting changed by hand, an
 // endpoint service that is not Available, a principal removed from it, an
-// endpoint connection left pending, a broker or NLB security group opened
+// endpoint connection left pending, a Databricks rule whose domain_names
+// miss a broker hostname or sit on another broker's service, a broker or NLB security group opened
 // wider than intended, and a Databricks trust policy still carrying the
 // placeholder external ID.
 //
@@ -61,6 +62,7 @@ const (
 	CheckEndpointService     = "endpoint-service"
 	CheckAllowedPrincipals   = "allowed-principals"
 	CheckEndpointConnections = "endpoint-connections"
+	CheckRuleDomains         = "rule-domains"
 	CheckBrokerSG            = "broker-sg"
 	CheckNLBSG               = "nlb-sg"
 	CheckTrustPolicy         = "trust-policy"
@@ -70,7 +72,7 @@ const (
 var AllChecks = []string{
 	CheckNLBTarget, CheckTargetHealth, CheckListener, CheckCrossZone,
 	CheckEndpointService, CheckAllowedPrincipals, CheckEndpointConnections,
-	CheckBrokerSG, CheckNLBSG, CheckTrustPolicy,
+	CheckRuleDomains, CheckBrokerSG, CheckNLBSG, CheckTrustPolicy,
 }
 
 // DatabricksUCMasterRoleARN is the Databricks Unity Catalog master role that
@@ -255,6 +257,7 @@ func (r *run) checks() map[string]func(context.Context) []finding.Finding {
 		CheckEndpointService:     r.perBroker(CheckEndpointService, r.checkEndpointService),
 		CheckAllowedPrincipals:   r.perBroker(CheckAllowedPrincipals, r.checkAllowedPrincipals),
 		CheckEndpointConnections: r.perBroker(CheckEndpointConnections, r.checkEndpointConnections),
+		CheckRuleDomains:         r.fromOutputs(RuleDomains),
 		CheckBrokerSG:            r.timed(CheckBrokerSG, r.checkBrokerSG),
 		CheckNLBSG:               r.timed(CheckNLBSG, r.checkNLBSG),
 		CheckTrustPolicy:         r.timed(CheckTrustPolicy, r.checkTrustPolicy),
@@ -288,6 +291,19 @@ func (r *run) timed(check string, fn func(context.Context) finding.Finding) func
 		f := fn(ctx)
 		f.Check, f.Millis = check, time.Since(start).Milliseconds()
 		return []finding.Finding{f}
+	}
+}
+
+// fromOutputs runs a check that reads the deployment's outputs alone (no
+// AWS call) and stamps its duration.
+func (r *run) fromOutputs(fn func(tfoutputs.Deployment) []finding.Finding) func(context.Context) []finding.Finding {
+	return func(context.Context) []finding.Finding {
+		start := time.Now()
+		out := fn(r.d)
+		for i := range out {
+			out[i].Millis = time.Since(start).Milliseconds()
+		}
+		return out
 	}
 }
 

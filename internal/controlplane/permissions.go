@@ -8,7 +8,9 @@ import (
 )
 
 // RequiredActions lists, per check, the read-only IAM actions it calls.
+// CheckRuleDomains reads the outputs alone and needs none.
 var RequiredActions = map[string][]string{
+	CheckRuleDomains:         nil,
 	CheckNLBTarget:           {"kafka:ListNodes", "elasticloadbalancing:DescribeTargetHealth"},
 	CheckTargetHealth:        {"elasticloadbalancing:DescribeTargetHealth", "kafka:ListNodes"},
 	CheckListener:            {"elasticloadbalancing:DescribeListeners"},

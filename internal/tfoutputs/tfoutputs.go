@@ -109,11 +109,15 @@ type Databricks struct {
 
 // DatabricksRule is one NCC private endpoint rule: one per broker.
 type DatabricksRule struct {
-	BrokerID        int    `json:"broker_id"`
-	Hostname        string `json:"hostname"`
-	RuleID          string `json:"rule_id"`
-	VPCEndpointID   string `json:"vpc_endpoint_id"`
-	ConnectionState string `json:"connection_state"`
+	BrokerID int    `json:"broker_id"`
+	Hostname string `json:"hostname"`
+	RuleID   string `json:"rule_id"`
+	// EndpointService and DomainNames are the rule as Databricks holds it:
+	// serverless resolves each domain name to the endpoint of that service.
+	EndpointService string   `json:"endpoint_service"`
+	DomainNames     []string `json:"domain_names"`
+	VPCEndpointID   string   `json:"vpc_endpoint_id"`
+	ConnectionState string   `json:"connection_state"`
 	// ErrorMessage is the account API's reason for CREATE_FAILED (live
 	// reads only; Terraform's outputs do not carry it).
 	ErrorMessage string `json:"error_message,omitempty"`

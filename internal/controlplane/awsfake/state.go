@@ -300,6 +300,25 @@ func Sample() tfoutputs.Deployment {
 		})
 	}
 	d.BootstrapBrokersSASLIAM = strings.Join(boot, ",")
+	// The Databricks half as the module outputs it: one established rule
+	// per broker, on its service, carrying its hostname; each rule's
+	// endpoint is the connection Healthy accepts.
+	d.Databricks = &tfoutputs.Databricks{
+		CredentialName:              name + "-msk",
+		ExternalID:                  "5d2c9f0e-8b1a-4c3d-9e7f-0a1b2c3d4e5f",
+		NetworkConnectivityConfigID: "9f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+	}
+	for _, b := range d.Brokers {
+		d.Databricks.Rules = append(d.Databricks.Rules, tfoutputs.DatabricksRule{
+			BrokerID:        b.ID,
+			Hostname:        b.Hostname,
+			RuleID:          fmt.Sprintf("0a1b2c3d-0000-4000-8000-%012x", b.ID),
+			EndpointService: b.EndpointServiceName,
+			DomainNames:     []string{b.Hostname},
+			VPCEndpointID:   fmt.Sprintf("vpce-0%016x", 0xdb00+b.ID),
+			ConnectionState: "ESTABLISHED",
+		})
+	}
 	return d
 }
 

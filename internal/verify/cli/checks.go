@@ -34,6 +34,7 @@ const checksHelp = `Checks (--checks, comma-separated; default all that apply to
     endpoint-service      endpoint service Available
     allowed-principals    endpoint service allows exactly the configured principals
     endpoint-connections  endpoint connections and their state; pending ones with the accept command
+    rule-domains          each broker hostname in exactly one Databricks rule, on its broker's service (outputs only)
     broker-sg             broker security group admits 9098 only from the NLB security group
     nlb-sg                no NLB security group ingress wider than intended
     trust-policy          Databricks role trusts the UC master role and itself, external ID not "0000"
@@ -128,7 +129,11 @@ func runPermissions(stdin io.Reader, stdout, stderr io.Writer, args []string) in
 	fs := flag.NewFlagSet("verify permissions", flag.ContinueOnError)
 	var perCheck strings.Builder
 	for _, id := range controlplane.AllChecks {
-		fmt.Fprintf(&perCheck, "  %-21s %s\n", id, strings.Join(controlplane.RequiredActions[id], ", "))
+		actions := strings.Join(controlplane.RequiredActions[id], ", ")
+		if actions == "" {
+			actions = "(none: reads the Terraform outputs only)"
+		}
+		fmt.Fprintf(&perCheck, "  %-21s %s\n", id, actions)
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), permissionsUsage, perCheck.String())

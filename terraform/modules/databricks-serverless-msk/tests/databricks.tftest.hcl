@@ -73,6 +73,15 @@ run "one_rule_per_broker" {
     error_message = "Every broker hostname must be in exactly one rule's domain_names, the rule on that broker's endpoint service."
   }
 
+  # verify's rule-domains check reads these outputs: they must carry the
+  # rule as Databricks holds it.
+  assert {
+    condition = alltrue([for i, b in var.brokers :
+      output.rules[i].endpoint_service == b.endpoint_service_name && output.rules[i].domain_names == tolist([b.hostname])
+    ])
+    error_message = "The rules output must carry each rule's endpoint_service and domain_names."
+  }
+
   assert {
     condition     = alltrue([for r in databricks_mws_ncc_private_endpoint_rule.broker : r.network_connectivity_config_id == "11111111-2222-3333-4444-555555555555"])
     error_message = "Rules must go into the NCC this module creates."
