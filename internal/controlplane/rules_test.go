@@ -24,8 +24,10 @@ func TestRuleDomains(t *testing.T) {
 	}{
 		{name: "as the module creates them"},
 		{
-			name:   "case and a trailing dot are DNS-equal (and the bootstrap string's :9098)",
-			change: func(d *tfoutputs.Deployment) { d.Databricks.Rules[0].DomainNames = []string{strings.ToUpper(host(*d, 0)) + "."} },
+			name: "case and a trailing dot are DNS-equal (and the bootstrap string's :9098)",
+			change: func(d *tfoutputs.Deployment) {
+				d.Databricks.Rules[0].DomainNames = []string{strings.ToUpper(host(*d, 0)) + "."}
+			},
 		},
 		{
 			name:   "a hostname in no rule",
@@ -51,9 +53,11 @@ func TestRuleDomains(t *testing.T) {
 			},
 		},
 		{
-			name:   "a rule on a service no broker has",
-			change: func(d *tfoutputs.Deployment) { d.Databricks.Rules[2].EndpointService = "com.amazonaws.vpce.us-east-1.vpce-svc-0ffffffffffffffff" },
-			fail:   map[string][]string{"broker 3": {"no broker's service", "vpce-svc-0ffffffffffffffff"}},
+			name: "a rule on a service no broker has",
+			change: func(d *tfoutputs.Deployment) {
+				d.Databricks.Rules[2].EndpointService = "com.amazonaws.vpce.us-east-1.vpce-svc-0ffffffffffffffff"
+			},
+			fail: map[string][]string{"broker 3": {"no broker's service", "vpce-svc-0ffffffffffffffff"}},
 		},
 		{
 			name: "an Express boot- bootstrap name",
