@@ -10,6 +10,7 @@ package deploy
 // verifier's, rendered by internal/verify, with the same exit codes.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -75,6 +76,11 @@ func (c *cli) cmdVerifyRemote(ctx context.Context) error {
 			verr, printed = c.writeReport(rep), true
 		}
 		rerr := c.removeCanary(ctx)
+		if rerr != nil && c.output == "json" {
+			// One document: the removal's error, with the report beside it.
+			err := fmt.Errorf("%w\n(the verification itself: %v)", rerr, resultOfReport(rep, verr))
+			return c.writeJSONErrorWithReport(ExitFailed, err, rep)
+		}
 		if verr == nil && !printed {
 			verr = c.writeReport(rep)
 		}
@@ -101,6 +107,17 @@ func (c *cli) cmdVerifyRemote(ctx context.Context) error {
 		return err
 	}
 	return c.writeReport(rep)
+}
+
+// resultOfReport is resultOf for a report not written (yet).
+func resultOfReport(rep *verify.Report, err error) string {
+	switch {
+	case err != nil:
+		return err.Error()
+	case rep.Passed:
+		return "passed"
+	}
+	return "failed, see the report field"
 }
 
 func resultOf(err error) string {
@@ -457,4 +474,19 @@ func invokeCanary(ctx context.Context, cfg aws.Config, name string, payload []by
 		return nil, usagef("invoking the canary %s was refused (%s): your identity needs lambda:InvokeFunction on it", name, ae.ErrorMessage())
 	}
 	return nil, err
+}
+
+// writeJSONErrorWithReport writes the error document with the verification
+// report it followed, so that stdout holds one document.
+func (c *cli) writeJSONErrorWithReport(code int, err error, rep *verify.Report) error {
+	var buf bytes.Buffer
+	if werr := rep.WriteJSON(&buf); werr != nil {
+		return werr
+	}
+	_ = json.NewEncoder(c.env.Stdout).Encode(map[string]any{
+		"schema_version": 1,
+		"error":          map[string]any{"command": c.cmd, "message": err.Error(), "exit_code": code},
+		"report":         json.RawMessage(bytes.TrimSpace(buf.Bytes())),
+	})
+	return errJSONWritten{err}
 }

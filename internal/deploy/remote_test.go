@@ -13,6 +13,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -279,6 +280,51 @@ func TestVerifyRemote(t *testing.T) {
 		}
 		if !strings.Contains(r.stderr, "The canary is removed") {
 			t.Errorf("the canary was not removed:\n%s", r.stderr)
+		}
+	})
+
+	t.Run("no canary, --yes, JSON: the removal fails", func(t *testing.T) {
+		// A terraform that fails the removal's apply (its plan file is
+		// *.canary-remove) and runs everything else.
+		real, err := exec.LookPath("terraform")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wrapper := filepath.Join(t.TempDir(), "terraform")
+		script := "#!/bin/sh\nif [ \"$1\" = apply ]; then for a; do case \"$a\" in *.canary-remove) echo 'Error: simulated removal failure' >&2; exit 1;; esac; done; fi\nexec " + real + " \"$@\"\n"
+		if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		r := h.run("verify", "--remote", "--yes", "--canary-zip", zip, "--no-control-plane", "--no-drift", "--output", "json", "--terraform", wrapper)
+		if r.code != ExitFailed || !strings.Contains(r.stderr, "removing the canary") || !strings.Contains(r.stderr, "apply") {
+			t.Errorf("exit %d, want %d naming the removal and how to finish it\nstderr:\n%s", r.code, ExitFailed, r.stderr)
+		}
+		// stdout is one JSON document: the error, with the report beside it.
+		dec := json.NewDecoder(strings.NewReader(r.stdout))
+		var doc struct {
+			Error struct {
+				Message  string `json:"message"`
+				ExitCode int    `json:"exit_code"`
+			} `json:"error"`
+			Report json.RawMessage `json:"report"`
+		}
+		if err := dec.Decode(&doc); err != nil {
+			t.Fatalf("stdout is not JSON: %v\n%s", err, r.stdout)
+		}
+		if dec.More() {
+			t.Errorf("stdout holds more than one JSON document:\n%s", r.stdout)
+		}
+		if doc.Error.ExitCode != ExitFailed || !strings.Contains(doc.Error.Message, "the verification itself: passed") {
+			t.Errorf("error %+v, want exit %d with the verdict beside it", doc.Error, ExitFailed)
+		}
+		if o := reportOutcome(t, string(doc.Report)); !o.Passed || len(o.Paths) != 3 {
+			t.Errorf("report %+v, want 3 passing paths", o)
+		}
+		// What the hint says finishes the removal.
+		h.must("apply", "--yes")
+		out := h.must("output", "--output", "json")
+		if strings.Contains(out.stdout, "test-dep-verify-canary") {
+			t.Errorf("after apply the canary is still there:\n%s", out.stdout)
 		}
 	})
 

@@ -135,7 +135,8 @@ func (c *cli) exit(err error) int {
 		fmt.Fprintf(c.env.Stderr, "deploy %s: %v\n", c.cmd, err)
 	}
 	// A failed verification already wrote its report.
-	if c.output == "json" && code != ExitVerifyFailed {
+	var written errJSONWritten
+	if c.output == "json" && code != ExitVerifyFailed && !errors.As(err, &written) {
 		writeJSONError(c, code, err)
 	}
 	return code
