@@ -58,13 +58,13 @@ func (c *cli) needTerminal() error {
 	return usagef("refusing to %s without confirmation: stdin is not a terminal; pass --yes to %s without asking (nothing was planned or changed)", c.cmd, c.cmd)
 }
 
-// writeJSONError is the error of a --output json run, on stdout where the
-// result would have been (the same text also goes to stderr).
 // errJSONWritten marks an error whose JSON document is already on stdout.
 type errJSONWritten struct{ error }
 
 func (e errJSONWritten) Unwrap() error { return e.error }
 
+// writeJSONError is the error of a --output json run, on stdout where the
+// result would have been (the same text also goes to stderr).
 func writeJSONError(c *cli, code int, err error) {
 	_ = json.NewEncoder(c.env.Stdout).Encode(map[string]any{
 		"schema_version": 1,
