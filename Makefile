@@ -175,7 +175,7 @@ localmsk: ## Run the local MSK-like environment until Ctrl-C (state in .localmsk
 race: ## The race detector over the packages that run goroutines (verifier, local cluster, sweeper, the flows, the rule lifecycle and its fakes)
 	$(GO) test -race -count=1 ./internal/verify/... ./internal/localmsk/... ./internal/sweep/... ./test
 	$(GO) test -race -count=1 ./internal/controlplane/awsfake
-	$(GO) test -race -count=1 -run 'TestDatabricksLifecycle|TestDestroyRejects' ./internal/deploy
+	$(GO) test -race -count=1 -run 'TestDatabricksLifecycle|TestDestroyRejects' ./internal/deploy/cli
 
 .PHONY: e2e-local
 e2e-local: ## The end-to-end flow against the local MSK-like environment (also part of `go test ./...`)

@@ -12,17 +12,17 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/mskvpce/mskvpce/internal/deploy"
+	"github.com/mskvpce/mskvpce/internal/deploy/cli"
 	"github.com/mskvpce/mskvpce/terraform"
 )
 
 func main() {
 	// The first interrupt cancels ctx (Terraform is asked to stop cleanly);
-	// sigs lets the deploy package count the second and third.
+	// sigs lets the command count the second and third.
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := deploy.Run(ctx, deploy.Env{
+	code := cli.Run(ctx, cli.Env{
 		Stdin:  os.Stdin,
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,

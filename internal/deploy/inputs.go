@@ -7,7 +7,6 @@ import (
 	"math/big"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -20,23 +19,23 @@ import (
 	"github.com/mskvpce/mskvpce/internal/cmdline"
 )
 
-// kind is the Terraform type of an input.
-type kind int
+// Kind is the Terraform type of an input.
+type Kind int
 
 const (
-	kString kind = iota
-	kList
-	kNumber
-	kBool
+	KindString Kind = iota
+	KindList
+	KindNumber
+	KindBool
 )
 
-// input is one Terraform variable of the root module the CLI knows by name:
+// Input is one Terraform variable of the root module the CLI knows by name:
 // a flag, an MSKVPCE_* environment variable, and a check that runs before
 // Terraform does (Terraform's own validation blocks remain the authority).
-type input struct {
+type Input struct {
 	Var      string
 	Flag     string
-	Kind     kind
+	Kind     Kind
 	Required bool
 	Help     string
 	Check    func(string) error
@@ -44,7 +43,7 @@ type input struct {
 	Distinct bool
 }
 
-func (in input) Env() string { return "MSKVPCE_" + strings.ToUpper(in.Var) }
+func (in Input) Env() string { return "MSKVPCE_" + strings.ToUpper(in.Var) }
 
 var (
 	reRegion     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
@@ -58,6 +57,9 @@ var (
 	reAccountID  = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`) // as the account console shows it
 	reDigits     = regexp.MustCompile(`^[0-9]{1,20}$`)
 )
+
+// IsRegion reports whether s is shaped like an AWS region name (us-east-1).
+func IsRegion(s string) bool { return reRegion.MatchString(s) }
 
 // DatabricksServerlessAccount is the AWS account of Databricks'
 // private-connectivity roles in the commercial partition: serverless compute
@@ -88,15 +90,15 @@ func checkHTTPSURL(example string) func(string) error {
 	}
 }
 
-var inputs = []input{
-	{Var: "region", Flag: "region", Kind: kString, Required: true, Help: "AWS region, e.g. us-east-1",
+var Inputs = []Input{
+	{Var: "region", Flag: "region", Kind: KindString, Required: true, Help: "AWS region, e.g. us-east-1",
 		Check: func(v string) error {
 			if !reRegion.MatchString(v) {
 				return errors.New("not an AWS region code; use one like us-east-1 or eu-west-2")
 			}
 			return nil
 		}},
-	{Var: "prefix", Flag: "prefix", Kind: kString, Required: true, Help: "prefix of every resource name: 3-24 of a-z 0-9 -, starting with a letter;\n" + strings.Repeat(" ", 32) + "not internal-..., no --",
+	{Var: "prefix", Flag: "prefix", Kind: KindString, Required: true, Help: "prefix of every resource name: 3-24 of a-z 0-9 -, starting with a letter;\n" + strings.Repeat(" ", 32) + "not internal-..., no --",
 		Check: func(v string) error {
 			if !rePrefix.MatchString(v) {
 				return fmt.Errorf("%q must be 3-24 characters of lowercase letters, digits and hyphens, start with a letter and not end with a hyphen (it keeps NLB and target group names within 32 characters), e.g. msk-vpce-dev", v)
@@ -106,7 +108,7 @@ var inputs = []input{
 			}
 			return nil
 		}},
-	{Var: "cidr_block", Flag: "cidr-block", Kind: kString, Required: true, Help: "IPv4 CIDR of the new VPC, /16 to /24, e.g. 172.18.0.0/16",
+	{Var: "cidr_block", Flag: "cidr-block", Kind: KindString, Required: true, Help: "IPv4 CIDR of the new VPC, /16 to /24, e.g. 172.18.0.0/16",
 		Check: func(v string) error {
 			p, err := netip.ParsePrefix(v)
 			if err != nil || !p.Addr().Is4() {
@@ -120,7 +122,7 @@ var inputs = []input{
 			}
 			return nil
 		}},
-	{Var: "allowed_principals", Flag: "allowed-principal", Kind: kList, Required: true, Distinct: true, Help: "principal allowed to connect to the endpoint services; default: Databricks serverless,\n" + strings.Repeat(" ", 32) + "arn:aws:iam::" + DatabricksServerlessAccount + ":role/private-connectivity-role-<region>\n" + strings.Repeat(" ", 32) + "(GovCloud: another account, pass it explicitly)",
+	{Var: "allowed_principals", Flag: "allowed-principal", Kind: KindList, Required: true, Distinct: true, Help: "principal allowed to connect to the endpoint services; default: Databricks serverless,\n" + strings.Repeat(" ", 32) + "arn:aws:iam::" + DatabricksServerlessAccount + ":role/private-connectivity-role-<region>\n" + strings.Repeat(" ", 32) + "(GovCloud: another account, pass it explicitly)",
 		Check: func(v string) error {
 			if strings.Contains(v, "*") {
 				return fmt.Errorf("%q contains a wildcard: anyone matching it could connect to your brokers; name the exact role, e.g. arn:aws:iam::123456789012:role/private-connectivity-role-us-east-1", v)
@@ -130,74 +132,74 @@ var inputs = []input{
 			}
 			return nil
 		}},
-	{Var: "user_name", Flag: "owner", Kind: kString, Required: true, Help: "Owner tag on every resource, e.g. your e-mail address",
+	{Var: "user_name", Flag: "owner", Kind: KindString, Required: true, Help: "Owner tag on every resource, e.g. your e-mail address",
 		Check: func(v string) error {
 			if !reTag.MatchString(v) {
 				return fmt.Errorf("%q is not a valid tag value: 1-256 letters, digits, spaces and _.:/=+-@", v)
 			}
 			return nil
 		}},
-	{Var: "service_name", Flag: "service-name", Kind: kString, Help: "Service tag on every resource (default \"MSK Endpoint Service\")",
+	{Var: "service_name", Flag: "service-name", Kind: KindString, Help: "Service tag on every resource (default \"MSK Endpoint Service\")",
 		Check: func(v string) error {
 			if !reTag.MatchString(v) {
 				return fmt.Errorf("%q is not a valid tag value: 1-256 letters, digits, spaces and _.:/=+-@", v)
 			}
 			return nil
 		}},
-	{Var: "aws_profile", Flag: "profile", Kind: kString, Help: "AWS CLI profile (default: the standard credential chain)",
+	{Var: "aws_profile", Flag: "profile", Kind: KindString, Help: "AWS CLI profile (default: the standard credential chain)",
 		Check: func(v string) error {
 			if !reProfile.MatchString(v) {
 				return fmt.Errorf("%q is not a profile name (letters, digits and _.@+-)", v)
 			}
 			return nil
 		}},
-	{Var: "databricks_external_id", Flag: "external-id", Kind: kString, Help: "external ID of the Databricks service credential (first apply: unset = placeholder 0000)",
+	{Var: "databricks_external_id", Flag: "external-id", Kind: KindString, Help: "external ID of the Databricks service credential (first apply: unset = placeholder 0000)",
 		Check: func(v string) error {
 			if !reExternalID.MatchString(v) || len(v) < 2 || len(v) > 1224 {
 				return fmt.Errorf("%q is not an external ID (2-1224 of letters, digits and +=,.@:/-); copy it exactly from the Databricks service credential", v)
 			}
 			return nil
 		}},
-	{Var: "enable_databricks", Flag: "databricks", Kind: kBool, Help: "also create the Databricks side in the same apply: service credential, NCC private endpoint rules, accepted connections",
+	{Var: "enable_databricks", Flag: "databricks", Kind: KindBool, Help: "also create the Databricks side in the same apply: service credential, NCC private endpoint rules, accepted connections",
 		Check: func(v string) error {
 			if _, err := strconv.ParseBool(v); err != nil {
 				return fmt.Errorf("%q is not true or false", v)
 			}
 			return nil
 		}},
-	{Var: "databricks_account_id", Flag: "databricks-account-id", Kind: kString, Help: "with --databricks: Databricks account ID (account console → your user menu), a UUID",
+	{Var: "databricks_account_id", Flag: "databricks-account-id", Kind: KindString, Help: "with --databricks: Databricks account ID (account console → your user menu), a UUID",
 		Check: func(v string) error {
 			if !reAccountID.MatchString(v) {
 				return fmt.Errorf("%q is not a Databricks account ID: copy the lowercase UUID from the account console (top right, your user menu), e.g. 0d26daa6-5e44-4c97-a497-ef015f91254a", v)
 			}
 			return nil
 		}},
-	{Var: "databricks_account_host", Flag: "databricks-account-host", Kind: kString, Help: "with --databricks: account console URL (default https://accounts.cloud.databricks.com)",
+	{Var: "databricks_account_host", Flag: "databricks-account-host", Kind: KindString, Help: "with --databricks: account console URL (default https://accounts.cloud.databricks.com)",
 		Check: checkHTTPSURL("https://accounts.cloud.databricks.com")},
-	{Var: "databricks_workspace_host", Flag: "databricks-workspace-host", Kind: kString, Help: "with --databricks: URL of the workspace that gets the service credential",
+	{Var: "databricks_workspace_host", Flag: "databricks-workspace-host", Kind: KindString, Help: "with --databricks: URL of the workspace that gets the service credential",
 		Check: checkHTTPSURL("https://dbc-a1b2c3d4-e5f6.cloud.databricks.com")},
-	{Var: "databricks_workspace_id", Flag: "databricks-workspace-id", Kind: kNumber, Help: "with --databricks: numeric workspace ID to bind the NCC to (unset: bind it yourself)",
+	{Var: "databricks_workspace_id", Flag: "databricks-workspace-id", Kind: KindNumber, Help: "with --databricks: numeric workspace ID to bind the NCC to (unset: bind it yourself)",
 		Check: func(v string) error {
 			if !reDigits.MatchString(v) {
 				return fmt.Errorf("%q is not a workspace ID: use the number after o= in the workspace URL, or the ID in the account console (Workspaces), e.g. 1234567890123456", v)
 			}
 			return nil
 		}},
-	{Var: "databricks_ncc_id", Flag: "databricks-ncc-id", Kind: kString, Help: "with --databricks: existing network connectivity configuration to add the rules to (unset: a new NCC)",
+	{Var: "databricks_ncc_id", Flag: "databricks-ncc-id", Kind: KindString, Help: "with --databricks: existing network connectivity configuration to add the rules to (unset: a new NCC)",
 		Check: func(v string) error {
 			if !reUUID.MatchString(v) {
 				return fmt.Errorf("%q is not an NCC ID: copy the UUID from the account console (Security → Networking → Network connectivity configurations)", v)
 			}
 			return nil
 		}},
-	{Var: "databricks_bind_new_ncc_to_workspace", Flag: "databricks-bind-new-ncc", Kind: kBool, Help: "with --databricks-workspace-id and no --databricks-ncc-id: bind the new NCC to the workspace,\n" + strings.Repeat(" ", 32) + "detaching its current NCC and all that NCC's rules (explicit opt-in)",
+	{Var: "databricks_bind_new_ncc_to_workspace", Flag: "databricks-bind-new-ncc", Kind: KindBool, Help: "with --databricks-workspace-id and no --databricks-ncc-id: bind the new NCC to the workspace,\n" + strings.Repeat(" ", 32) + "detaching its current NCC and all that NCC's rules (explicit opt-in)",
 		Check: func(v string) error {
 			if _, err := strconv.ParseBool(v); err != nil {
 				return fmt.Errorf("%q is not true or false", v)
 			}
 			return nil
 		}},
-	{Var: "operator_cidrs", Flag: "operator-cidr", Kind: kList, Help: "CIDR inside the VPC allowed to reach the NLBs directly (verification)",
+	{Var: "operator_cidrs", Flag: "operator-cidr", Kind: KindList, Help: "CIDR inside the VPC allowed to reach the NLBs directly (verification)",
 		Check: func(v string) error {
 			p, err := netip.ParsePrefix(v)
 			if err != nil {
@@ -208,7 +210,7 @@ var inputs = []input{
 			}
 			return nil
 		}},
-	{Var: "broker_count", Flag: "broker-count", Kind: kNumber, Help: "number of brokers, a multiple of 3 (default 3)",
+	{Var: "broker_count", Flag: "broker-count", Kind: KindNumber, Help: "number of brokers, a multiple of 3 (default 3)",
 		Check: func(v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 3 || n > 30 || n%3 != 0 {
@@ -216,7 +218,7 @@ var inputs = []input{
 			}
 			return nil
 		}},
-	{Var: "instance_type", Flag: "instance-type", Kind: kString, Help: "broker instance type (default kafka.m5.large)",
+	{Var: "instance_type", Flag: "instance-type", Kind: KindString, Help: "broker instance type (default kafka.m5.large)",
 		Check: func(v string) error {
 			if !reInstance.MatchString(v) {
 				return fmt.Errorf("%q is not an MSK instance type such as kafka.m5.large", v)
@@ -225,17 +227,17 @@ var inputs = []input{
 		}},
 }
 
-func lookupInput(v string) (input, bool) {
-	for _, in := range inputs {
+func LookupInput(v string) (Input, bool) {
+	for _, in := range Inputs {
 		if in.Var == v {
 			return in, true
 		}
 	}
-	return input{}, false
+	return Input{}, false
 }
 
-// values maps a variable name to its value: string, []string or json.Number.
-type values map[string]any
+// Values maps a variable name to its value: string, []string or json.Number.
+type Values map[string]any
 
 // UsageError is a problem with the operator's inputs or flags (exit 2).
 type UsageError = cmdline.UsageError
@@ -243,7 +245,7 @@ type UsageError = cmdline.UsageError
 var usagef = cmdline.Usagef
 
 // source says where a value came from, for error messages.
-func source(in input, from string) string {
+func source(in Input, from string) string {
 	switch from {
 	case "flag":
 		return "--" + in.Flag
@@ -256,18 +258,18 @@ func source(in input, from string) string {
 	}
 }
 
-// check validates one value of an input.
-func check(in input, v any, from string) error {
+// CheckValue validates one value of an input.
+func CheckValue(in Input, v any, from string) error {
 	var items []string
 	switch x := v.(type) {
 	case string:
 		items = []string{x}
-		if in.Kind == kList {
+		if in.Kind == KindList {
 			return usagef("%s: want a list of strings, got a single string", source(in, from))
 		}
 	case []string:
 		items = x
-		if in.Kind == kList && in.Required && len(x) == 0 {
+		if in.Kind == KindList && in.Required && len(x) == 0 {
 			return usagef("%s: must not be empty; set --%s (repeatable) or %s", source(in, from), in.Flag, in.Env())
 		}
 	case json.Number:
@@ -292,10 +294,10 @@ func check(in input, v any, from string) error {
 	return nil
 }
 
-// parseFlagValue converts a flag or environment string to the input's kind.
-func parseFlagValue(in input, s string) any {
+// ParseValue converts a flag or environment string to the input's kind.
+func ParseValue(in Input, s string) any {
 	switch in.Kind {
-	case kList:
+	case KindList:
 		var out []string
 		for _, p := range strings.Split(s, ",") {
 			if p = strings.TrimSpace(p); p != "" {
@@ -303,9 +305,9 @@ func parseFlagValue(in input, s string) any {
 			}
 		}
 		return out
-	case kNumber:
+	case KindNumber:
 		return json.Number(strings.TrimSpace(s))
-	case kBool:
+	case KindBool:
 		if b, err := strconv.ParseBool(strings.TrimSpace(s)); err == nil {
 			return b
 		}
@@ -313,8 +315,8 @@ func parseFlagValue(in input, s string) any {
 	return s
 }
 
-// readVarFile reads the known inputs from a .tfvars (HCL) or .tfvars.json file.
-func readVarFile(path string) (values, error) {
+// ReadVarFile reads the known inputs from a .tfvars (HCL) or .tfvars.json file.
+func ReadVarFile(path string) (Values, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, usagef("--var-file %s: %v", path, err)
@@ -334,9 +336,9 @@ func readVarFile(path string) (values, error) {
 	if diags.HasErrors() {
 		return nil, usagef("--var-file %s: %s", path, diags.Error())
 	}
-	out := values{}
+	out := Values{}
 	for name, a := range attrs {
-		in, ok := lookupInput(name)
+		in, ok := LookupInput(name)
 		if !ok {
 			continue // Terraform checks the rest
 		}
@@ -353,12 +355,12 @@ func readVarFile(path string) (values, error) {
 	return out, nil
 }
 
-func ctyToGo(v cty.Value, k kind) (any, error) {
+func ctyToGo(v cty.Value, k Kind) (any, error) {
 	if v.IsNull() {
 		return nil, nil
 	}
 	switch k {
-	case kList:
+	case KindList:
 		if !v.Type().IsListType() && !v.Type().IsTupleType() && !v.Type().IsSetType() {
 			return nil, errors.New("want a list of strings")
 		}
@@ -371,7 +373,7 @@ func ctyToGo(v cty.Value, k kind) (any, error) {
 			out = append(out, e.AsString())
 		}
 		return out, nil
-	case kNumber:
+	case KindNumber:
 		if v.Type() == cty.Number {
 			return json.Number(v.AsBigFloat().Text('f', -1)), nil
 		}
@@ -381,7 +383,7 @@ func ctyToGo(v cty.Value, k kind) (any, error) {
 			}
 		}
 		return nil, errors.New("want a number")
-	case kBool:
+	case KindBool:
 		if v.Type() == cty.Bool {
 			return v.True(), nil
 		}
@@ -398,28 +400,28 @@ func ctyToGo(v cty.Value, k kind) (any, error) {
 	return v.AsString(), nil
 }
 
-// readValues reads a tfvars.json file the tool wrote (missing = empty).
-func readValues(path string) (values, error) {
+// ReadValues reads a tfvars.json file the tool wrote (missing = empty).
+func ReadValues(path string) (Values, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return values{}, nil
+		return Values{}, nil
 	}
-	v, err := readVarFile(path)
+	v, err := ReadVarFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s is corrupt (%v): fix or delete it and pass the inputs again", path, err)
 	}
 	return v, nil
 }
 
-func writeValues(path string, v values) error {
+func WriteValues(path string, v Values) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, append(b, '\n'), 0o600)
+	return WriteFileAtomic(path, append(b, '\n'), 0o600)
 }
 
-// hclValue renders a value for a -var argument.
-func hclValue(v any) string {
+// HCLValue renders a value for a -var argument.
+func HCLValue(v any) string {
 	switch x := v.(type) {
 	case []string:
 		b, _ := json.Marshal(x)
@@ -434,19 +436,7 @@ func hclValue(v any) string {
 	return fmt.Sprint(v)
 }
 
-func absPaths(ps []string) ([]string, error) {
-	out := make([]string, 0, len(ps))
-	for _, p := range ps {
-		a, err := filepath.Abs(p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, nil
-}
-
-func sortedKeys(v values) []string {
+func SortedKeys(v Values) []string {
 	ks := make([]string, 0, len(v))
 	for k := range v {
 		ks = append(ks, k)

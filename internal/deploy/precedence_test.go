@@ -23,15 +23,15 @@ func TestMergeInputsPrecedence(t *testing.T) {
 			}
 			panic(name)
 		}
-		s := inputSources{Flags: values{}, Env: values{}, Recorded: values{}}
+		s := InputSources{Flags: Values{}, Env: Values{}, Recorded: Values{}}
 		if has("recorded") {
 			s.Recorded["region"] = "recorded"
 		}
 		if has("remembered") {
-			s.RememberedVarFiles = []values{{"region": "remembered"}}
+			s.RememberedVarFiles = []Values{{"region": "remembered"}}
 		}
 		if has("varfile") {
-			s.VarFiles = []values{{"region": "varfile"}}
+			s.VarFiles = []Values{{"region": "varfile"}}
 		}
 		if has("env") {
 			s.Env["region"] = "env"
@@ -47,7 +47,7 @@ func TestMergeInputsPrecedence(t *testing.T) {
 			want, wantFrom = l.name, l.from
 		}
 		t.Run(fmt.Sprintf("%05b", mask), func(t *testing.T) {
-			r := mergeInputs(s)
+			r := MergeInputs(s)
 			got, ok := r.Merged["region"]
 			if want == "" {
 				if ok {
@@ -70,12 +70,12 @@ func TestMergeInputsPrecedence(t *testing.T) {
 // sources combine.
 func TestMergeInputsCombines(t *testing.T) {
 	t.Parallel()
-	r := mergeInputs(inputSources{
-		Flags:              values{"prefix": "from-flag"},
-		Env:                values{"region": "eu-west-1", "prefix": "from-env"},
-		VarFiles:           []values{{"owner": "a@example.com", "cidr_block": "10.0.0.0/16"}, {"owner": "b@example.com"}},
-		RememberedVarFiles: []values{{"service_name": "ignored"}},
-		Recorded:           values{"service_name": "recorded", "cidr_block": "10.9.0.0/16"},
+	r := MergeInputs(InputSources{
+		Flags:              Values{"prefix": "from-flag"},
+		Env:                Values{"region": "eu-west-1", "prefix": "from-env"},
+		VarFiles:           []Values{{"owner": "a@example.com", "cidr_block": "10.0.0.0/16"}, {"owner": "b@example.com"}},
+		RememberedVarFiles: []Values{{"service_name": "ignored"}},
+		Recorded:           Values{"service_name": "recorded", "cidr_block": "10.9.0.0/16"},
 	})
 	want := map[string]string{"prefix": "from-flag", "region": "eu-west-1", "owner": "b@example.com", "cidr_block": "10.0.0.0/16", "service_name": "recorded"}
 	for k, v := range want {

@@ -34,13 +34,13 @@ import (
 // removes files its manifest says it laid, and only if they are unmodified.
 
 const (
-	manifestName   = ".mskvpce-manifest.json"
-	overrideName   = "mskvpce_override.tf"
-	settingsName   = "deployment.json"
+	ManifestName   = ".mskvpce-manifest.json"
+	OverrideName   = "mskvpce_override.tf"
+	SettingsName   = "deployment.json"
 	inputsName     = "inputs.tfvars.json"
 	planName       = "plan.tfplan"
 	stateName      = "terraform.tfstate"
-	backendS3Name  = "backend.s3.hcl"
+	BackendS3Name  = "backend.s3.hcl"
 	hclDirName     = "hcl"
 	dataDirName    = ".terraform"
 	manifestFormat = 1
@@ -61,7 +61,7 @@ func (w Workdir) PlanFile() string  { return filepath.Join(w.Dir, planName) }
 func (w Workdir) InputsFile() string {
 	return filepath.Join(w.Dir, inputsName)
 }
-func (w Workdir) SettingsFile() string { return filepath.Join(w.Dir, settingsName) }
+func (w Workdir) SettingsFile() string { return filepath.Join(w.Dir, SettingsName) }
 
 // protected matches files the tool must never write or delete in the laid
 // tree even if a manifest names them (belt and braces: they live outside
@@ -182,7 +182,7 @@ func (w Workdir) Lay(tree fs.FS, generated map[string][]byte) (LayResult, error)
 			res.Unchanged = append(res.Unchanged, p)
 			continue
 		}
-		if err := writeFileAtomic(full, b, 0o644); err != nil {
+		if err := WriteFileAtomic(full, b, 0o644); err != nil {
 			return res, err
 		}
 		res.Written = append(res.Written, p)
@@ -217,7 +217,7 @@ func (w Workdir) Lay(tree fs.FS, generated map[string][]byte) (LayResult, error)
 		removeEmptyParents(hcl, filepath.Dir(full))
 	}
 	b, _ := json.MarshalIndent(next, "", "  ")
-	if err := writeFileAtomic(filepath.Join(hcl, manifestName), append(b, '\n'), 0o644); err != nil {
+	if err := WriteFileAtomic(filepath.Join(hcl, ManifestName), append(b, '\n'), 0o644); err != nil {
 		return res, err
 	}
 	return res, nil
@@ -225,7 +225,7 @@ func (w Workdir) Lay(tree fs.FS, generated map[string][]byte) (LayResult, error)
 
 func readManifest(hcl string) (manifest, error) {
 	m := manifest{Files: map[string]string{}}
-	b, err := os.ReadFile(filepath.Join(hcl, manifestName))
+	b, err := os.ReadFile(filepath.Join(hcl, ManifestName))
 	if errors.Is(err, fs.ErrNotExist) {
 		return m, nil
 	}
@@ -233,7 +233,7 @@ func readManifest(hcl string) (manifest, error) {
 		return m, fmt.Errorf("read manifest: %w", err)
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
-		return m, fmt.Errorf("manifest %s is corrupt (%v): delete it and the files under %s you did not write, then run again", filepath.Join(hcl, manifestName), err, hcl)
+		return m, fmt.Errorf("manifest %s is corrupt (%v): delete it and the files under %s you did not write, then run again", filepath.Join(hcl, ManifestName), err, hcl)
 	}
 	if m.Files == nil {
 		m.Files = map[string]string{}
@@ -255,7 +255,7 @@ func sum(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
+func WriteFileAtomic(path string, b []byte, mode os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}

@@ -21,7 +21,7 @@ import (
 // The client against the fake Lambda API running the real handler: the
 // function's own errors come back typed (InputError told apart, the log's
 // end attached), API errors as smithy errors. The passing and failing
-// reports are covered through deploy verify --remote (internal/deploy).
+// reports are covered through deploy verify --remote (internal/deploy/cli).
 func TestInvokeErrors(t *testing.T) {
 	t.Parallel()
 	lambdaWith := func(loadErr error) aws.Config {

@@ -1,7 +1,7 @@
 # The root configuration: seed variables validated, module wired, outputs
 # re-exported. Planned against a mock of the real AWS provider schema. Bad
 # values of deploy's inputs: bad_inputs.tftest.hcl, generated from
-# internal/deploy/testdata/bad_inputs.json.
+# internal/deploy/cli/testdata/bad_inputs.json.
 
 mock_provider "aws" {
   mock_data "aws_partition" {

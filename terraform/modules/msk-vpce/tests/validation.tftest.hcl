@@ -1,6 +1,6 @@
 # Every variable validation rejects what it must (one run each); the values
 # of the variables deploy also checks are in bad_inputs.tftest.hcl, generated
-# from internal/deploy/testdata/bad_inputs.json.
+# from internal/deploy/cli/testdata/bad_inputs.json.
 # The mock is not told to compute values during plan, so the broker list is
 # unknown, as on a real first apply: this also proves the per-broker count
 # does not depend on it.

@@ -1,4 +1,4 @@
-package deploy
+package cli
 
 // The command line: flags, and the cli that holds one invocation.
 
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mskvpce/mskvpce/internal/cmdline"
+	"github.com/mskvpce/mskvpce/internal/deploy"
 	"github.com/mskvpce/mskvpce/internal/tfrunner"
 	"github.com/mskvpce/mskvpce/internal/verify"
 )
@@ -79,11 +80,11 @@ type cli struct {
 	acceptLater bool
 
 	// resolved
-	wd       Workdir
+	wd       deploy.Workdir
 	settings Settings
-	recorded values
-	thisRun  values // from flags and environment, this invocation
-	merged   values
+	recorded deploy.Values
+	thisRun  deploy.Values // from flags and environment, this invocation
+	merged   deploy.Values
 	runner   *tfrunner.Runner
 	log      *slog.Logger
 }
@@ -116,12 +117,12 @@ func (c *cli) parse(args []string) error {
 	fs.StringVar(&c.backendKey, "backend-key", "", "")
 	fs.StringVar(&c.backendRegion, "backend-region", "", "")
 	c.flagVals, c.listVals = map[string]*string{}, map[string]*multi{}
-	for _, in := range inputs {
-		if in.Kind == kList {
+	for _, in := range deploy.Inputs {
+		if in.Kind == deploy.KindList {
 			m := &multi{}
 			c.listVals[in.Var] = m
 			fs.Var(m, in.Flag, "")
-		} else if in.Kind == kBool {
+		} else if in.Kind == deploy.KindBool {
 			s := new(string)
 			c.flagVals[in.Var] = s
 			fs.Var(boolString{s}, in.Flag, "")

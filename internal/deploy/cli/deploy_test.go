@@ -1,4 +1,4 @@
-package deploy
+package cli
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 
 	"github.com/mskvpce/mskvpce/internal/controlplane/awsfake"
 	"github.com/mskvpce/mskvpce/internal/databricksfake"
+	"github.com/mskvpce/mskvpce/internal/deploy"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 )
 
@@ -438,7 +439,7 @@ func TestStateSurvivesReRunAndTreeUpdate(t *testing.T) {
 
 func TestLayRefusesToOverwriteOperatorEdits(t *testing.T) {
 	t.Parallel()
-	wd := Workdir{Dir: t.TempDir(), Root: "examples/complete"}
+	wd := deploy.Workdir{Dir: t.TempDir(), Root: "examples/complete"}
 	tree := fixtureTree(t)
 	if _, err := wd.Lay(tree, nil); err != nil {
 		t.Fatal(err)
@@ -549,7 +550,7 @@ func TestS3BackendSettings(t *testing.T) {
 			t.Errorf("backend.s3.hcl lacks %q:\n%s", want, cfg)
 		}
 	}
-	override, _ := os.ReadFile(filepath.Join(wd, "hcl", "examples", "complete", overrideName))
+	override, _ := os.ReadFile(filepath.Join(wd, "hcl", "examples", "complete", deploy.OverrideName))
 	if !strings.Contains(string(override), `backend "s3" {}`) {
 		t.Errorf("override file:\n%s", override)
 	}

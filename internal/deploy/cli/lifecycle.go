@@ -1,4 +1,4 @@
-package deploy
+package cli
 
 // The Databricks connection lifecycle: NCC private endpoint rules read live
 // from the account API, their endpoints accepted by exact ID, and the

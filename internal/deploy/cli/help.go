@@ -1,9 +1,10 @@
-package deploy
+package cli
 
 import (
 	"fmt"
 	"strings"
 
+	"github.com/mskvpce/mskvpce/internal/deploy"
 	"github.com/mskvpce/mskvpce/internal/tfrunner"
 )
 
@@ -137,10 +138,10 @@ func init() {
 		"service_name": "NAME", "aws_profile": "PROFILE", "databricks_external_id": "ID", "operator_cidrs": "CIDR", "broker_count": "N", "instance_type": "TYPE",
 		"enable_databricks": "", "databricks_account_id": "UUID", "databricks_account_host": "URL", "databricks_workspace_host": "URL",
 		"databricks_workspace_id": "ID", "databricks_ncc_id": "UUID", "databricks_bind_new_ncc_to_workspace": ""}
-	for _, in := range inputs {
+	for _, in := range deploy.Inputs {
 		flag := strings.TrimSpace("--" + in.Flag + " " + metas[in.Var])
 		note := in.Env()
-		if in.Kind == kList {
+		if in.Kind == deploy.KindList {
 			note += ", comma-separated"
 		}
 		switch {
@@ -151,7 +152,7 @@ func init() {
 		case in.Var == "databricks_account_id" || in.Var == "databricks_workspace_host":
 			note = "required with --databricks; " + note
 		}
-		if in.Kind == kList {
+		if in.Kind == deploy.KindList {
 			note = "repeatable; " + note
 		}
 		fmt.Fprintf(&b, "  %-29s %s\n  %-29s (%s)\n", flag, in.Help, "", note)

@@ -1,4 +1,4 @@
-package deploy
+package cli
 
 import (
 	"context"
@@ -47,12 +47,13 @@ func schemaProviderRC(t *testing.T) string {
 	root := repoRoot(t)
 	rc := filepath.Join(root, "bin", "terraformrc")
 	if _, err := os.Stat(rc); err != nil {
-		// Only what this test needs (`make tools` also builds the linters).
-		cmd := exec.Command("make", rc)
+		// Only what this test needs, the providers and the rc (`make tools`
+		// also builds the linters); the rc alone would point at no provider.
+		cmd := exec.Command("make", "plan-tools")
 		cmd.Dir = root
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			t.Fatalf("bin/terraformrc is missing and `make %s` failed: %v\n%s", rc, err, out)
+			t.Fatalf("bin/terraformrc is missing and `make plan-tools` failed: %v\n%s", err, out)
 		}
 	}
 	base, err := os.ReadFile(rc)

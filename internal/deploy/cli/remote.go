@@ -1,4 +1,4 @@
-package deploy
+package cli
 
 // deploy verify --remote: the data path is verified by the deployment's
 // consumer-side canary (terraform/modules/verify-canary, the example's
@@ -26,6 +26,7 @@ import (
 
 	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/controlplane"
+	"github.com/mskvpce/mskvpce/internal/deploy"
 	"github.com/mskvpce/mskvpce/internal/finding"
 	"github.com/mskvpce/mskvpce/internal/lambdazip"
 	"github.com/mskvpce/mskvpce/internal/remoteverify/invoke"
@@ -191,7 +192,7 @@ func (c *cli) offerCanary() (string, error) {
 // canaryVars turn the canary on for one plan, without recording them: the
 // deployment's own inputs stay as they were.
 func canaryVars(zip string) []string {
-	return []string{"enable_verify_canary=true", "verify_canary_lambda_zip_path=" + hclValue(zip)}
+	return []string{"enable_verify_canary=true", "verify_canary_lambda_zip_path=" + deploy.HCLValue(zip)}
 }
 
 // createCanary plans the deployment with the canary on, shows the plan, asks

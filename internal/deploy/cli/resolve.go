@@ -1,4 +1,4 @@
-package deploy
+package cli
 
 // Which deployment a command means, and its inputs from every source.
 
@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/mskvpce/mskvpce/internal/deploy"
 )
 
 // stateBase is $XDG_STATE_HOME/mskvpce (default ~/.local/state/mskvpce).
@@ -30,28 +32,28 @@ func (c *cli) stateBase() string {
 // and records this run's inputs. needInputs demands the required inputs.
 func (c *cli) resolve(needInputs bool) error {
 	set := c.setFlags()
-	src := inputSources{Flags: values{}, Env: values{}}
-	for _, in := range inputs {
+	src := deploy.InputSources{Flags: deploy.Values{}, Env: deploy.Values{}}
+	for _, in := range deploy.Inputs {
 		if set[in.Flag] {
-			if in.Kind == kList {
+			if in.Kind == deploy.KindList {
 				var all []string
 				for _, v := range *c.listVals[in.Var] {
-					all = append(all, parseFlagValue(in, v).([]string)...)
+					all = append(all, deploy.ParseValue(in, v).([]string)...)
 				}
 				src.Flags[in.Var] = all
 			} else {
-				src.Flags[in.Var] = parseFlagValue(in, *c.flagVals[in.Var])
+				src.Flags[in.Var] = deploy.ParseValue(in, *c.flagVals[in.Var])
 			}
 		}
 		if v := c.env.getenv(in.Env()); v != "" {
-			src.Env[in.Var] = parseFlagValue(in, v)
+			src.Env[in.Var] = deploy.ParseValue(in, v)
 		}
 	}
 	// Check the values that win (a bad variable overridden by a flag is moot).
-	early := mergeInputs(src)
-	for _, k := range sortedKeys(early.ThisRun) {
-		in, _ := lookupInput(k)
-		if err := check(in, early.ThisRun[k], early.From[k]); err != nil {
+	early := deploy.MergeInputs(src)
+	for _, k := range deploy.SortedKeys(early.ThisRun) {
+		in, _ := deploy.LookupInput(k)
+		if err := deploy.CheckValue(in, early.ThisRun[k], early.From[k]); err != nil {
 			return err
 		}
 	}
@@ -59,15 +61,15 @@ func (c *cli) resolve(needInputs bool) error {
 	if err != nil {
 		return usagef("--var-file: %v", err)
 	}
-	fileVals := values{} // this run's var files, merged: for the prefix below
+	fileVals := deploy.Values{} // this run's var files, merged: for the prefix below
 	for _, f := range varFiles {
-		v, err := readVarFile(f)
+		v, err := deploy.ReadVarFile(f)
 		if err != nil {
 			return err
 		}
-		for _, k := range sortedKeys(v) {
-			in, _ := lookupInput(k)
-			if err := check(in, v[k], f); err != nil {
+		for _, k := range deploy.SortedKeys(v) {
+			in, _ := deploy.LookupInput(k)
+			if err := deploy.CheckValue(in, v[k], f); err != nil {
 				return err
 			}
 			fileVals[k] = v[k]
@@ -118,7 +120,7 @@ func (c *cli) resolve(needInputs bool) error {
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return usagef("working directory %s: %v (pass --workdir with a directory)", wdPath, err)
 	}
-	c.wd = Workdir{Dir: wdPath, Root: c.root()}
+	c.wd = deploy.Workdir{Dir: wdPath, Root: c.root()}
 	if c.existing {
 		if _, err := os.Stat(c.wd.SettingsFile()); err != nil {
 			return c.noDeployment(name)
@@ -138,13 +140,13 @@ func (c *cli) resolve(needInputs bool) error {
 		c.settings.VarFiles = varFiles
 	} else {
 		for _, f := range c.settings.VarFiles {
-			v, err := readVarFile(f)
+			v, err := deploy.ReadVarFile(f)
 			if err != nil {
 				return fmt.Errorf("%w (recorded in %s from an earlier --var-file; pass --var-file again to replace it)", err, c.wd.SettingsFile())
 			}
-			for _, k := range sortedKeys(v) {
-				in, _ := lookupInput(k)
-				if err := check(in, v[k], f); err != nil {
+			for _, k := range deploy.SortedKeys(v) {
+				in, _ := deploy.LookupInput(k)
+				if err := deploy.CheckValue(in, v[k], f); err != nil {
 					return fmt.Errorf("%w (remembered from an earlier --var-file; fix the file or pass --var-file again)", err)
 				}
 			}
@@ -155,18 +157,18 @@ func (c *cli) resolve(needInputs bool) error {
 		return err
 	}
 
-	c.recorded, err = readValues(c.wd.InputsFile())
+	c.recorded, err = deploy.ReadValues(c.wd.InputsFile())
 	if err != nil {
 		return err
 	}
-	for _, k := range sortedKeys(c.recorded) {
-		in, _ := lookupInput(k)
-		if err := check(in, c.recorded[k], c.wd.InputsFile()); err != nil {
+	for _, k := range deploy.SortedKeys(c.recorded) {
+		in, _ := deploy.LookupInput(k)
+		if err := deploy.CheckValue(in, c.recorded[k], c.wd.InputsFile()); err != nil {
 			return fmt.Errorf("%w (recorded earlier; pass --%s to replace it)", err, in.Flag)
 		}
 	}
 	src.Recorded = c.recorded
-	res := mergeInputs(src)
+	res := deploy.MergeInputs(src)
 	c.thisRun, c.merged = res.ThisRun, res.Merged
 	if c.databricks() && !c.noted {
 		c.noted = true
@@ -177,7 +179,7 @@ func (c *cli) resolve(needInputs bool) error {
 	if needInputs {
 		c.defaultPrincipal()
 		var missing []string
-		for _, in := range inputs {
+		for _, in := range deploy.Inputs {
 			required := in.Required || (c.databricks() && (in.Var == "databricks_account_id" || in.Var == "databricks_workspace_host"))
 			if !required {
 				continue
@@ -219,7 +221,7 @@ func (c *cli) defaultPrincipal() {
 		return
 	}
 	region, _ := c.merged["region"].(string)
-	arn, ok := DefaultAllowedPrincipal(region)
+	arn, ok := deploy.DefaultAllowedPrincipal(region)
 	if !ok {
 		return
 	}
@@ -233,7 +235,7 @@ var reName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // noDeployment is the error of a command that needs an existing deployment.
 func (c *cli) noDeployment(name string) error {
 	if c.workdir != "" || c.env.getenv("MSKVPCE_WORKDIR") != "" {
-		return usagef("no deployment in %s (it has no %s): pass the --workdir an earlier plan or apply used", c.wd.Dir, settingsName)
+		return usagef("no deployment in %s (it has no %s): pass the --workdir an earlier plan or apply used", c.wd.Dir, deploy.SettingsName)
 	}
 	known := c.deployments()
 	list := "there are none yet: create one with `" + c.prog() + " apply` and the inputs (see `" + c.prog() + " help`)"
@@ -251,10 +253,22 @@ func (c *cli) deployments() []string {
 	}
 	var out []string
 	for _, e := range entries {
-		if _, err := os.Stat(filepath.Join(c.stateBase(), e.Name(), settingsName)); err == nil {
+		if _, err := os.Stat(filepath.Join(c.stateBase(), e.Name(), deploy.SettingsName)); err == nil {
 			out = append(out, e.Name())
 		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+func absPaths(ps []string) ([]string, error) {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }

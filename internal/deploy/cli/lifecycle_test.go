@@ -1,10 +1,9 @@
-package deploy
+package cli
 
 import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/mskvpce/mskvpce/internal/controlplane/awsfake"
 	"github.com/mskvpce/mskvpce/internal/databricksfake"
+	"github.com/mskvpce/mskvpce/internal/deploy"
 )
 
 // The fixture tree's NCC, rules and endpoints (testdata/tree/modules/fake).
@@ -137,7 +137,7 @@ func TestDatabricksLifecycleApply(t *testing.T) {
 	if s.Phase != phaseReady || s.RulesSource != "account API" || len(s.Steps) != 0 {
 		t.Errorf("status after the lifecycle: %+v", s)
 	}
-	rec, err := os.ReadFile(filepath.Join(h.workdir(), inputsName))
+	rec, err := os.ReadFile(deploy.Workdir{Dir: h.workdir()}.InputsFile())
 	if err != nil {
 		t.Fatal(err)
 	}

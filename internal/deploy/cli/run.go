@@ -1,11 +1,12 @@
-// Package deploy is the operator CLI behind cmd/deploy: it lays the embedded
-// Terraform configuration out in a working directory per deployment, drives
-// Terraform through internal/tfrunner (plan to a file, confirm, apply that
-// file), walks the operator through the two-phase Databricks external ID,
-// prints the NCC private endpoint rules serverless needs, verifies the
-// deployment with internal/verify, and destroys it — without ever
-// overwriting or deleting Terraform state.
-package deploy
+// Package cli is the deploy command behind cmd/deploy: its commands, flags,
+// help and output. It lays the embedded Terraform configuration out in a
+// working directory per deployment (internal/deploy), drives Terraform
+// through internal/tfrunner (plan to a file, confirm, apply that file), walks
+// the operator through the two-phase Databricks external ID, waits for and
+// accepts the NCC private endpoint rules serverless needs, verifies the
+// deployment with internal/verify (here or in the canary), and destroys it —
+// without ever overwriting or deleting Terraform state.
+package cli
 
 import (
 	"bufio"
@@ -65,6 +66,9 @@ type Env struct {
 	// RulePoll and RuleTimeout pace the wait for the NCC rules; zero: 10 s and 30 min.
 	RulePoll, RuleTimeout time.Duration
 }
+
+// usagef makes a usage error (exit 2).
+var usagef = cmdline.Usagef
 
 func (e Env) getenv(k string) string {
 	if e.Getenv == nil {

@@ -1,4 +1,4 @@
-package deploy
+package cli
 
 // deployment.json (backend, var files) and the backend configuration.
 
@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/mskvpce/mskvpce/internal/deploy"
 )
 
 // Settings are recorded per deployment in deployment.json.
@@ -42,7 +44,7 @@ func (c *cli) saveSettings() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(c.wd.SettingsFile(), b, 0o644)
+	return deploy.WriteFileAtomic(c.wd.SettingsFile(), b, 0o644)
 }
 
 // resolveBackend applies --backend-* flags to the settings.
@@ -77,11 +79,11 @@ func (c *cli) resolveBackend(set map[string]bool) error {
 		if c.backendBucket == "" || c.backendKey == "" || c.backendRegion == "" {
 			return usagef("S3 backend: pass all of --backend-bucket, --backend-key and --backend-region")
 		}
-		if !reRegion.MatchString(c.backendRegion) {
+		if !deploy.IsRegion(c.backendRegion) {
 			return usagef("--backend-region %q: not an AWS region code, e.g. us-east-1", c.backendRegion)
 		}
 		body := fmt.Sprintf("bucket       = %q\nkey          = %q\nregion       = %q\nuse_lockfile = true\n", c.backendBucket, c.backendKey, c.backendRegion)
-		cfg = filepath.Join(c.wd.Dir, backendS3Name)
+		cfg = filepath.Join(c.wd.Dir, deploy.BackendS3Name)
 		if cur, err := os.ReadFile(cfg); err == nil && string(cur) != body {
 			return usagef("%s exists with other settings: edit it (it is yours) or pass --backend-config with another file", cfg)
 		}
@@ -91,7 +93,7 @@ func (c *cli) resolveBackend(set map[string]bool) error {
 		if err := os.MkdirAll(c.wd.Dir, 0o755); err != nil {
 			return usagef("create %s: %v", c.wd.Dir, err)
 		}
-		if err := writeFileAtomic(cfg, []byte(body), 0o644); err != nil {
+		if err := deploy.WriteFileAtomic(cfg, []byte(body), 0o644); err != nil {
 			return err
 		}
 	}
@@ -104,7 +106,7 @@ func (c *cli) overrideHCL() []byte {
 	if c.settings.Backend == "s3" {
 		kind = "s3"
 	}
-	return []byte(fmt.Sprintf("# Written by mskvpce deploy: where this deployment keeps its state.\n# Settings are passed to `terraform init -backend-config`; see %s.\nterraform {\n  backend %q {}\n}\n", settingsName, kind))
+	return []byte(fmt.Sprintf("# Written by mskvpce deploy: where this deployment keeps its state.\n# Settings are passed to `terraform init -backend-config`; see %s.\nterraform {\n  backend %q {}\n}\n", deploy.SettingsName, kind))
 }
 
 func (c *cli) backendArgs() []string {

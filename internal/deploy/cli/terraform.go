@@ -1,15 +1,17 @@
-package deploy
+package cli
 
 // Laying the configuration, finding Terraform, init and the plan arguments.
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/mskvpce/mskvpce/internal/deploy"
 	"github.com/mskvpce/mskvpce/internal/tfrunner"
 )
 
@@ -30,7 +32,7 @@ func (c *cli) prepare(ctx context.Context, needInputs, init bool) error {
 	if err := c.saveSettings(); err != nil {
 		return err
 	}
-	rec := values{}
+	rec := deploy.Values{}
 	for k, v := range c.recorded {
 		rec[k] = v
 	}
@@ -38,7 +40,7 @@ func (c *cli) prepare(ctx context.Context, needInputs, init bool) error {
 		rec[k] = v
 	}
 	if len(rec) > 0 {
-		if err := writeValues(c.wd.InputsFile(), rec); err != nil {
+		if err := deploy.WriteValues(c.wd.InputsFile(), rec); err != nil {
 			return err
 		}
 	}
@@ -46,7 +48,7 @@ func (c *cli) prepare(ctx context.Context, needInputs, init bool) error {
 		return errors.New("no embedded Terraform tree (build cmd/deploy from the repository)")
 	}
 	res, err := c.wd.Lay(c.env.Tree, map[string][]byte{
-		filepath.ToSlash(filepath.Join(c.wd.Root, overrideName)): c.overrideHCL(),
+		filepath.ToSlash(filepath.Join(c.wd.Root, deploy.OverrideName)): c.overrideHCL(),
 	})
 	if err != nil {
 		return usagef("%v", err)
@@ -89,14 +91,14 @@ func (c *cli) init(ctx context.Context) error {
 	if err := c.runner.Init(ctx, tfrunner.InitOptions{BackendConfig: c.backendArgs()}); err != nil {
 		return c.terraformHint(err)
 	}
-	return writeFileAtomic(stampFile, []byte(stamp), 0o644)
+	return deploy.WriteFileAtomic(stampFile, []byte(stamp), 0o644)
 }
 
 // initStamp identifies what terraform init depends on: the laid files, the
 // backend settings and the binary.
 func (c *cli) initStamp() string {
-	manifest, _ := os.ReadFile(filepath.Join(c.wd.HCLDir(), manifestName))
-	return sum([]byte(strings.Join(append([]string{string(manifest), c.runner.ExecPath}, c.backendArgs()...), "\x00")))
+	manifest, _ := os.ReadFile(filepath.Join(c.wd.HCLDir(), deploy.ManifestName))
+	return fmt.Sprintf("%x", sha256.Sum256([]byte(strings.Join(append([]string{string(manifest), c.runner.ExecPath}, c.backendArgs()...), "\x00"))))
 }
 
 // initStampFile exists only after a successful terraform init.
@@ -135,8 +137,8 @@ func (c *cli) varArgs() (files, vars []string) {
 		files = append(files, c.wd.InputsFile())
 	}
 	files = append(files, c.settings.VarFiles...)
-	for _, k := range sortedKeys(c.thisRun) {
-		vars = append(vars, k+"="+hclValue(c.thisRun[k]))
+	for _, k := range deploy.SortedKeys(c.thisRun) {
+		vars = append(vars, k+"="+deploy.HCLValue(c.thisRun[k]))
 	}
 	if c.acceptLater {
 		vars = append(vars, "databricks_accept_connections=false")

@@ -1,4 +1,4 @@
-package deploy
+package cli
 
 import (
 	"encoding/json"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/mskvpce/mskvpce/internal/deploy"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 )
 
@@ -84,7 +85,7 @@ func TestDefaultAllowedPrincipal(t *testing.T) {
 		{"", "", false},
 	}
 	for _, tc := range cases {
-		got, ok := DefaultAllowedPrincipal(tc.region)
+		got, ok := deploy.DefaultAllowedPrincipal(tc.region)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("DefaultAllowedPrincipal(%q) = %q, %v; want %q, %v", tc.region, got, ok, tc.want, tc.ok)
 		}
