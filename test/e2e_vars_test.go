@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gruntwork-io/terratest/modules/files"
 	"github.com/gruntwork-io/terratest/modules/terraform"
-	test_structure "github.com/gruntwork-io/terratest/modules/test-structure"
 )
 
 // e2eRun is what one AWS e2e run is keyed by. moduleOptions turns it into
@@ -26,7 +26,14 @@ const e2eCIDR = "10.42.0.0/16"
 // moduleOptions copies terraform/examples/complete to a temp folder and
 // returns the options the e2e deploys it with.
 func moduleOptions(t *testing.T, r e2eRun) *terraform.Options {
-	dir := test_structure.CopyTerraformFolderToTemp(t, "../terraform", "examples/complete")
+	// terratest's files package, not test_structure's wrapper of it: see
+	// runStage. The copy outlives the test (as test_structure's does), so a
+	// later run with SKIP_deploy finds the state under it.
+	root, err := files.CopyTerraformFolderToDest("../terraform", os.TempDir(), strings.ReplaceAll(t.Name(), "/", "-"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "examples", "complete")
 	return terraform.WithDefaultRetryableErrors(t, &terraform.Options{
 		TerraformDir: dir,
 		Vars: map[string]any{
