@@ -84,7 +84,7 @@ func TestFindRefusesWrongVersion(t *testing.T) {
 		want []string
 	}{
 		{"no download", FindOptions{NoDownload: true}, []string{"need Terraform " + Version + " exactly", "downloading is disabled", "releases.hashicorp.com/terraform/" + Version}},
-		{"download fails", FindOptions{ReleasesURL: releases.URL, DownloadTimeout: 5 * time.Second}, []string{"need Terraform " + Version + " exactly", "could not", "unzip the `terraform` binary into"}},
+		{"download fails", FindOptions{ReleasesURL: releases.URL, DownloadTimeout: time.Second}, []string{"need Terraform " + Version + " exactly", "could not", "unzip the `terraform` binary into"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -353,7 +353,11 @@ func (c *cli) status(ctx context.Context) (statusReport, tfoutputs.Deployment, e
 	case d.Databricks != nil:
 		r.RoleARN, r.Databricks, r.Placeholder = d.RoleARN, d.Databricks, false
 		r.RulesSource = "terraform state"
-		liveCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		readTimeout := c.env.StatusReadTimeout
+		if readTimeout <= 0 {
+			readTimeout = 30 * time.Second
+		}
+		liveCtx, cancel := context.WithTimeout(ctx, readTimeout)
 		defer cancel()
 		if api, err := c.accountAPI(); err != nil {
 			r.RulesError = err.Error()
@@ -476,13 +480,9 @@ func (c *cli) cmdVerify(ctx context.Context) error {
 	if d.ExternalIDIsPlaceholder && d.Databricks == nil {
 		fmt.Fprintln(c.env.Stderr, placeholderWarning(c.cmdline))
 	}
-	var checks []finding.Finding
-	if !c.noDrift {
-		f, err := c.drift(ctx)
-		if err != nil {
-			return err
-		}
-		checks = append(checks, f)
+	checks, err := c.driftChecks(ctx)
+	if err != nil {
+		return err
 	}
 	t := verify.TargetFromDeployment(d)
 	if c.caFile != "" {
@@ -546,6 +546,18 @@ func (c *cli) cmdVerify(ctx context.Context) error {
 		return fmt.Errorf("%w: see the report above for the failing path and what to do", errVerifyFailed)
 	}
 	return nil
+}
+
+// driftChecks is what every verify reports first: the drift finding, unless --no-drift.
+func (c *cli) driftChecks(ctx context.Context) ([]finding.Finding, error) {
+	if c.noDrift {
+		return nil, nil
+	}
+	f, err := c.drift(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return []finding.Finding{f}, nil
 }
 
 // drift plans against reality (-detailed-exitcode) and reports any difference.

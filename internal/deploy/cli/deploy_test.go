@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -54,6 +55,8 @@ type harness struct {
 	// fills it); dbx, when set, the Databricks account API.
 	aws *awsfake.Server
 	dbx *databricksfake.Server
+	// ruleTimeout is the wait for the NCC rules (Env.RuleTimeout); zero: 10 s.
+	ruleTimeout time.Duration
 }
 
 func fixtureTree(t *testing.T) fstest.MapFS {
@@ -132,7 +135,10 @@ func (h *harness) runCtx(ctx context.Context, stderr *syncBuffer, args ...string
 			}
 		},
 		RulePoll:    20 * time.Millisecond,
-		RuleTimeout: 10 * time.Second,
+		RuleTimeout: cmp.Or(h.ruleTimeout, 10*time.Second),
+		// An unreachable account API is retried until this; status's
+		// fallback is what the tests check, not the wait.
+		StatusReadTimeout: time.Second,
 	}, args)
 	return result{code, out.String(), stderr.String()}
 }

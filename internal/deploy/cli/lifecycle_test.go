@@ -190,8 +190,9 @@ func TestDatabricksLifecycleCreateFailed(t *testing.T) {
 func TestDatabricksLifecycleTimeout(t *testing.T) {
 	t.Parallel()
 	h := lifecycleHarness(t, fixtureRules(time.Hour, 0, 0)...)
+	h.ruleTimeout = 2 * time.Second
 	r := h.runCtx(context.Background(), nil, applyArgs()...)
-	if r.code != ExitFailed || !strings.Contains(r.stderr, "private endpoint rules not ESTABLISHED after 10s: broker 1 CREATING") ||
+	if r.code != ExitFailed || !strings.Contains(r.stderr, "private endpoint rules not ESTABLISHED after 2s: broker 1 CREATING") ||
 		!strings.Contains(r.stderr, "run `deploy apply --name test-dep` again later") {
 		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}

@@ -56,14 +56,10 @@ func (c *cli) cmdVerifyRemote(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		var checks []finding.Finding
-		if !c.noDrift {
-			// Drift of the deployment as it is, before the canary is added.
-			f, err := c.drift(ctx)
-			if err != nil {
-				return err
-			}
-			checks = append(checks, f)
+		// Drift of the deployment as it is, before the canary is added.
+		checks, err := c.driftChecks(ctx)
+		if err != nil {
+			return err
 		}
 		d, err = c.createCanary(ctx, zip)
 		if err != nil {
@@ -92,13 +88,9 @@ func (c *cli) cmdVerifyRemote(ctx context.Context) error {
 		}
 		return verr
 	}
-	var checks []finding.Finding
-	if !c.noDrift {
-		f, err := c.drift(ctx)
-		if err != nil {
-			return err
-		}
-		checks = append(checks, f)
+	checks, err := c.driftChecks(ctx)
+	if err != nil {
+		return err
 	}
 	if c.canaryZip != "" {
 		fmt.Fprintf(c.env.Stderr, "note: deployment %q has its canary (%s): --canary-zip is not used\n", c.settings.Name, d.VerifyCanary.FunctionName)

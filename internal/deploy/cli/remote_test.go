@@ -25,7 +25,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/mskvpce/mskvpce/internal/canary"
-	"github.com/mskvpce/mskvpce/internal/localmsk"
 	"github.com/mskvpce/mskvpce/internal/remoteverify"
 	"github.com/mskvpce/mskvpce/internal/remoteverify/lambdafake"
 )
@@ -123,21 +122,8 @@ func TestVerifyRemote(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a local MSK-like cluster and runs Terraform")
 	}
-	ctx := context.Background()
-	env, err := localmsk.Start(ctx, localmsk.Options{ClusterName: "test-dep-msk", Region: "us-east-1", HostID: "abc123"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
-	info := env.Info()
-	// The operator's credentials: they sign the local verifier's tokens and
-	// the Lambda API calls.
-	t.Setenv("AWS_ACCESS_KEY_ID", info.Credentials.AccessKeyID)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", info.Credentials.SecretAccessKey)
-	t.Setenv("AWS_SESSION_TOKEN", info.Credentials.SessionToken)
-	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	// The operator's credentials also sign the Lambda API calls.
+	env, info := startLocalMSK(t)
 
 	// The Databricks role admits the canary only with the external ID; the
 	// canary's own (runner) credentials are not the brokers'.

@@ -65,6 +65,9 @@ type Env struct {
 	AWSConfig func(ctx context.Context, region, profile string) (aws.Config, error)
 	// RulePoll and RuleTimeout pace the wait for the NCC rules; zero: 10 s and 30 min.
 	RulePoll, RuleTimeout time.Duration
+	// StatusReadTimeout bounds status's read of the rules' live states
+	// (the SDK retries an unreachable account API); zero: 30 s.
+	StatusReadTimeout time.Duration
 }
 
 // usagef makes a usage error (exit 2).

@@ -17,20 +17,7 @@ func TestVerifyAgainstLocalMSK(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a local MSK-like cluster and runs Terraform")
 	}
-	ctx := context.Background()
-	env, err := localmsk.Start(ctx, localmsk.Options{ClusterName: "test-dep-msk", Region: "us-east-1", HostID: "abc123"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
-	info := env.Info()
-	// Credentials for the SASL/IAM signer; no profile or IMDS lookups.
-	t.Setenv("AWS_ACCESS_KEY_ID", info.Credentials.AccessKeyID)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", info.Credentials.SecretAccessKey)
-	t.Setenv("AWS_SESSION_TOKEN", info.Credentials.SessionToken)
-	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	env, info := startLocalMSK(t)
 
 	h := newHarness(t)
 	h.must(append([]string{"apply", "--yes"}, fixtureInputs...)...)
@@ -83,4 +70,24 @@ func TestVerifyAgainstLocalMSK(t *testing.T) {
 	if r.code != ExitVerifyFailed {
 		t.Fatalf("verify with NLB 2 down: exit %d, want %d\n%s\n%s", r.code, ExitVerifyFailed, r.stdout, r.stderr)
 	}
+}
+
+// startLocalMSK starts the local MSK-like environment for the test (closed
+// at its end) and makes its credentials the operator's: they sign the
+// verifier's tokens and the AWS calls; no profile or IMDS lookups.
+func startLocalMSK(t *testing.T) (*localmsk.Env, localmsk.Info) {
+	t.Helper()
+	env, err := localmsk.Start(context.Background(), localmsk.Options{ClusterName: "test-dep-msk", Region: "us-east-1", HostID: "abc123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { env.Close() })
+	info := env.Info()
+	t.Setenv("AWS_ACCESS_KEY_ID", info.Credentials.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", info.Credentials.SecretAccessKey)
+	t.Setenv("AWS_SESSION_TOKEN", info.Credentials.SessionToken)
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	return env, info
 }
