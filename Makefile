@@ -70,8 +70,11 @@ verify-lambda-zip: ## Build bin/verify-lambda.zip (linux/arm64) for enable_verif
 .PHONY: gate-tools
 gate-tools: $(BIN)/tfgate $(BIN)/iacscan $(BIN)/providers/aws/terraform-provider-aws $(BIN)/terraformrc
 
+# No -trimpath for the tools module's binaries: built with the flags
+# `go vet` and `go test` use (make lint, make test), their dependencies
+# compile once on a cold cache, not twice.
 $(BIN)/schema-provider: $(TOOLS_GO_SRC) $(wildcard tools/schemas/*.json.gz)
-	cd tools && $(GO) build -trimpath -o $@ ./cmd/schema-provider
+	cd tools && $(GO) build -o $@ ./cmd/schema-provider
 
 # A schema-only provider is a hard link to the one binary: it picks its
 # embedded schema by its own file name.
@@ -82,7 +85,7 @@ $(BIN)/providers/databricks/terraform-provider-databricks: tools/databricks/go.m
 	mkdir -p $(@D) && cd tools/databricks && $(GO) build -trimpath -o $@ $(PROVIDER_PKG_databricks)
 
 $(BIN)/tfgate: $(TOOLS_GO_SRC)
-	cd tools && $(GO) build -trimpath -o $@ ./cmd/tfgate
+	cd tools && $(GO) build -o $@ ./cmd/tfgate
 
 $(BIN)/tflint: tools/tflint/go.mod tools/tflint/go.sum
 	cd tools/tflint && $(GO) build -trimpath -o $@ github.com/terraform-linters/tflint
@@ -160,12 +163,20 @@ lint: ## gofmt and go vet (main module and tools/)
 readme-offline: ## Run the README's `sh offline` blocks as written (test/readme-offline.sh)
 	test/readme-offline.sh
 
+# The packages that run goroutines (verifier, local cluster, sweeper, the
+# flows, the rule lifecycle and the fakes): `make test` runs their tests under
+# the race detector only, and every other package's without it, so no test
+# runs twice and CI stays within its time.
+RACE_PKGS := ./internal/verify/... ./internal/localmsk/... ./internal/sweep/... ./test ./internal/controlplane/awsfake ./internal/deploy/cli
+
 .PHONY: test
-test: tools lint validate readme-offline ## tools + lint + validate + the README's offline blocks + every Go test (the README's test command)
+test: tools lint validate readme-offline ## tools + lint + validate + the README's offline blocks + every Go test, the goroutine packages under -race (the README's test command)
 	cd tools && $(GO) test ./...
 	cd tools/iacscan && $(GO) test ./...
 	cd tools/iacscan/offlinegetter && $(GO) test ./...
-	$(GO) test ./...
+	@# -vet=off: make lint ran go vet over every package already.
+	$(GO) test -vet=off $$($(GO) list ./... | grep -vxF -f <($(GO) list $(RACE_PKGS)))
+	$(GO) test -vet=off -race $(RACE_PKGS)
 
 .PHONY: demo
 demo: ## The README's first command: a local MSK-like cluster, verified through each NLB stand-in (no AWS)
@@ -176,10 +187,8 @@ localmsk: ## Run the local MSK-like environment until Ctrl-C (state in .localmsk
 	$(GO) run ./cmd/localmsk --dir .localmsk
 
 .PHONY: race
-race: ## The race detector over the packages that run goroutines (verifier, local cluster, sweeper, the flows, the rule lifecycle and its fakes)
-	$(GO) test -race -count=1 ./internal/verify/... ./internal/localmsk/... ./internal/sweep/... ./test
-	$(GO) test -race -count=1 ./internal/controlplane/awsfake
-	$(GO) test -race -count=1 -run 'TestDatabricksLifecycle|TestDestroyRejects' ./internal/deploy/cli
+race: ## The race detector over the packages that run goroutines, uncached (make test runs them this way too)
+	$(GO) test -race -count=1 $(RACE_PKGS)
 
 .PHONY: e2e-local
 e2e-local: ## The end-to-end flow against the local MSK-like environment (also part of `go test ./...`)
