@@ -27,7 +27,7 @@ PROVIDER_PKG_databricks := github.com/databricks/terraform-provider-databricks
 
 PROVIDERS      := $(SCHEMA_PROVIDERS) $(SOURCE_PROVIDERS)
 PROVIDER_BINS  := $(foreach p,$(PROVIDERS),$(BIN)/providers/$(p)/terraform-provider-$(p))
-TOOLS_GO_SRC   := $(shell find tools/cmd tools/internal tools/schemas -name '*.go' 2>/dev/null) tools/go.mod tools/go.sum
+TOOLS_GO_SRC   := $(shell find tools/cmd tools/internal tools/schemas -name '*.go' 2>/dev/null) tools/go.mod tools/go.sum $(wildcard internal/cmdline/*.go) internal/cmdline/go.mod
 
 .PHONY: help
 help: ## List the targets
@@ -151,13 +151,14 @@ validate: tools ## The offline Terraform gate: fmt, docs, init, validate, test, 
 	$(BIN)/tfgate -root $(CURDIR)
 
 .PHONY: lint
-lint: ## gofmt and go vet (main module and tools/)
+lint: ## gofmt and go vet (main module, tools/ and the modules they share)
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^tools/\(trivy\|tflint\|databricks\)/') 2>&1); \
 	  if [ -n "$$out" ]; then echo "gofmt: these files need formatting (run gofmt -w):"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	cd tools && $(GO) vet ./...
 	cd tools/iacscan && $(GO) vet ./...
 	cd tools/iacscan/offlinegetter && $(GO) vet ./...
+	cd internal/cmdline && $(GO) vet ./...
 
 .PHONY: readme-offline
 readme-offline: ## Run the README's `sh offline` blocks as written (test/readme-offline.sh)
@@ -174,6 +175,7 @@ test: tools lint validate readme-offline ## tools + lint + validate + the README
 	cd tools && $(GO) test ./...
 	cd tools/iacscan && $(GO) test ./...
 	cd tools/iacscan/offlinegetter && $(GO) test ./...
+	cd internal/cmdline && $(GO) test ./...
 	@# -vet=off: make lint ran go vet over every package already.
 	$(GO) test -vet=off $$($(GO) list ./... | grep -vxF -f <($(GO) list $(RACE_PKGS)))
 	$(GO) test -vet=off -race $(RACE_PKGS)

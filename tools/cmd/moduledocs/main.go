@@ -5,7 +5,7 @@ package main
 import (
 	"os"
 
-	"github.com/mskvpce/mskvpce/tools/internal/moduledocs"
+	"github.com/mskvpce/mskvpce/tools/internal/moduledocs/cli"
 )
 
-func main() { os.Exit(moduledocs.Main(os.Stdout, os.Stderr, os.Args[1:])) }
+func main() { os.Exit(cli.Run(os.Stdout, os.Stderr, os.Args[1:])) }

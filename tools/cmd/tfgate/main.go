@@ -7,12 +7,12 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/mskvpce/mskvpce/tools/internal/gate"
+	"github.com/mskvpce/mskvpce/tools/internal/gate/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := gate.Main(ctx, os.Stdout, os.Stderr, os.Args[1:])
+	code := cli.Run(ctx, os.Stdout, os.Stderr, os.Args[1:])
 	stop()
 	os.Exit(code)
 }

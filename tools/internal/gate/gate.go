@@ -85,7 +85,9 @@ func Failed(rs []Result) []Result {
 	return out
 }
 
-func (c *Config) wants(check string) bool {
+// Wants reports whether check runs: it is in c.Checks, or in AllChecks when
+// c.Checks is empty.
+func (c *Config) Wants(check string) bool {
 	if len(c.Checks) == 0 {
 		return slices.Contains(AllChecks, check)
 	}
@@ -143,14 +145,14 @@ func Run(ctx context.Context, c Config, w io.Writer) []Result {
 	}
 
 	// fmt is cheap and needs nothing else: run it first.
-	if c.wants(CheckFmt) {
+	if c.Wants(CheckFmt) {
 		for _, root := range c.ScanRoots {
 			report(c.fmt(ctx, root))
 		}
 	}
 
 	// docs reads HCL and READMEs in process: as cheap as fmt.
-	if c.wants(CheckDocs) {
+	if c.Wants(CheckDocs) {
 		for _, dir := range c.Dirs {
 			report(c.docs(dir))
 		}
@@ -176,7 +178,7 @@ func Run(ctx context.Context, c Config, w io.Writer) []Result {
 	// Per directory: init -> validate -> test. tflint evaluates local module
 	// calls, so it waits for every init.
 	var inits sync.WaitGroup
-	if c.wants(CheckValidate) || c.wants(CheckTest) || c.wants(CheckTflint) {
+	if c.Wants(CheckValidate) || c.Wants(CheckTest) || c.Wants(CheckTflint) {
 		for _, dir := range c.Dirs {
 			inits.Add(1)
 			spawn(func() {
@@ -185,23 +187,23 @@ func Run(ctx context.Context, c Config, w io.Writer) []Result {
 				if !initR.OK {
 					return
 				}
-				if c.wants(CheckValidate) {
+				if c.Wants(CheckValidate) {
 					if r := step(func() Result { return c.validate(ctx, dir) }); !r.OK && !r.Skipped {
 						return
 					}
 				}
-				if c.wants(CheckTest) {
+				if c.Wants(CheckTest) {
 					step(func() Result { return c.test(ctx, dir) })
 				}
 			})
 		}
 	}
-	if c.wants(CheckTrivy) {
+	if c.Wants(CheckTrivy) {
 		for _, root := range c.ScanRoots {
 			spawn(func() { step(func() Result { return c.trivy(ctx, root) }) })
 		}
 	}
-	if c.wants(CheckTflint) {
+	if c.Wants(CheckTflint) {
 		for _, root := range c.ScanRoots {
 			spawn(func() {
 				inits.Wait()

@@ -166,33 +166,6 @@ func TestCheckCatchesDrift(t *testing.T) {
 	}
 }
 
-func TestMain(t *testing.T) {
-	root := t.TempDir()
-	mod := filepath.Join(root, "terraform", "modules", "m")
-	if err := os.MkdirAll(mod, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	src := module(t)
-	for _, f := range []string{"variables.tf", "outputs.tf", "z.tf", "README.md"} {
-		b, _ := os.ReadFile(filepath.Join(src, f))
-		_ = os.WriteFile(filepath.Join(mod, f), b, 0o644)
-	}
-	var out, errOut bytes.Buffer
-	if code := Main(&out, &errOut, []string{"-root", root}); code != 0 || out.String() != "updated terraform/modules/m/README.md\n" {
-		t.Fatalf("first run: exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
-	}
-	out.Reset()
-	if code := Main(&out, &errOut, []string{"-root", root}); code != 0 || out.String() != "up to date terraform/modules/m/README.md\n" {
-		t.Fatalf("second run: exit %d, stdout %q", code, out.String())
-	}
-	_ = os.WriteFile(filepath.Join(mod, "README.md"), []byte("# m\n"), 0o644)
-	out.Reset()
-	errOut.Reset()
-	if code := Main(&out, &errOut, []string{"-root", root}); code != 2 || !strings.Contains(errOut.String(), "terraform/modules/m/README.md has no generated tables") {
-		t.Fatalf("README without markers: exit %d, stderr %q", code, errOut.String())
-	}
-}
-
 func rewrite(t *testing.T, path, old, new string) {
 	t.Helper()
 	b, err := os.ReadFile(path)
