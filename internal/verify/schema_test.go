@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mskvpce/mskvpce/internal/golden"
+	"github.com/mskvpce/mskvpce/internal/cmdline/golden"
 	"github.com/mskvpce/mskvpce/internal/verify"
 )
 

@@ -3,7 +3,7 @@ package cli
 import (
 	"testing"
 
-	"github.com/mskvpce/mskvpce/internal/golden"
+	"github.com/mskvpce/mskvpce/internal/cmdline/golden"
 )
 
 // TestHelpGolden pins `deploy help` and `deploy help <command>` (on stdout);

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mskvpce/mskvpce/internal/cmdline/golden"
 	"github.com/mskvpce/mskvpce/internal/deploy"
-	"github.com/mskvpce/mskvpce/internal/golden"
 )
 
 // One table of bad input values (testdata/bad_inputs.json) says each input

@@ -5,7 +5,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/mskvpce/mskvpce/internal/golden"
+	"github.com/mskvpce/mskvpce/internal/cmdline/golden"
 )
 
 // TestHelpGolden pins localmsk --help (on stdout); refresh with -update.

@@ -3,7 +3,7 @@ package cli_test
 import (
 	"testing"
 
-	"github.com/mskvpce/mskvpce/internal/golden"
+	"github.com/mskvpce/mskvpce/internal/cmdline/golden"
 )
 
 // TestHelpGolden pins verify's --help texts (on stdout); refresh with -update.

@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -57,7 +58,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	root := fs.String("root", ".", "repository root")
 	bin := fs.String("bin", "", "directory holding tflint, iacscan and terraformrc (default ROOT/bin)")
 	checks := fs.String("checks", strings.Join(gate.AllChecks, ","), "comma-separated checks to run")
-	jobs := fs.Int("j", runtime.NumCPU(), "steps run at once")
+	jobs := fs.Int("j", 0, "steps run at once; 0: one per CPU")
 	timeout := fs.Duration("step-timeout", 10*time.Minute, "limit for each step")
 	var scan cmdline.Strings
 	fs.Var(&scan, "scan", "scan root for fmt, tflint and trivy (repeatable; default ROOT/terraform, ROOT/test)")
@@ -77,7 +78,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		*bin = filepath.Join(absRoot, "bin")
 	}
 	c := gate.Config{
-		Jobs:        *jobs,
+		Jobs:        cmp.Or(max(*jobs, 0), runtime.NumCPU()),
 		StepTimeout: *timeout,
 		TerraformRC: filepath.Join(*bin, "terraformrc"),
 		Tflint:      filepath.Join(*bin, "tflint"),

@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/mskvpce/mskvpce/internal/cmdline/golden"
 )
 
 func TestRunUsage(t *testing.T) {
@@ -36,4 +38,15 @@ func TestHelpOnStdout(t *testing.T) {
 	if code := Run(context.Background(), &out, &errOut, []string{"--help"}); code != 0 || errOut.Len() != 0 || strings.Count(out.String(), "Usage:") != 1 {
 		t.Fatalf("tfgate --help: exit %d, stderr %q, stdout:\n%s", code, errOut.String(), out.String())
 	}
+}
+
+// TestHelpGolden pins tfgate --help (the same on every machine: -j's default
+// is "one per CPU", not this machine's count); refresh with -update.
+func TestHelpGolden(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	if code := Run(context.Background(), &out, &errOut, []string{"--help"}); code != 0 || errOut.Len() != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+	golden.Check(t, "help-tfgate", out.Bytes())
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mskvpce/mskvpce/internal/cmdline/golden"
 	"github.com/mskvpce/mskvpce/tools/internal/moduledocs"
 )
 
@@ -57,4 +58,13 @@ func TestHelpAndBadFlag(t *testing.T) {
 	if code := Run(&out, &errOut, []string{"--nope"}); code != 2 || !strings.Contains(errOut.String(), "moduledocs --help") {
 		t.Fatalf("--nope: exit %d, stderr %q", code, errOut.String())
 	}
+}
+
+// TestHelpGolden pins moduledocs --help; refresh with -update.
+func TestHelpGolden(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := Run(&out, &errOut, []string{"--help"}); code != 0 || errOut.Len() != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+	golden.Check(t, "help-moduledocs", out.Bytes())
 }
