@@ -144,6 +144,19 @@ func known(c string) bool {
 	return false
 }
 
+// Checker runs checks against d with the clients of cfg, each call bounded
+// by callTimeout (at most DefaultCallTimeout) and all of them by timeout: the
+// verify.ControlPlaneFunc that verify.Request's RunControlPlane takes
+// (package verify does not import this one; see there).
+func Checker(ctx context.Context, cfg aws.Config, d tfoutputs.Deployment, checks []string, callTimeout, timeout time.Duration, logger *slog.Logger) []finding.Finding {
+	return Run(ctx, NewClients(cfg), d, Options{
+		Checks:      checks,
+		CallTimeout: min(callTimeout, DefaultCallTimeout),
+		Timeout:     timeout,
+		Logger:      logger,
+	})
+}
+
 // Run runs the selected checks against the deployment d and returns their
 // findings in AllChecks order (per-broker checks in broker order). It never
 // returns early: an API error or timeout becomes a failed finding of the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -11,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/mskvpce/mskvpce/internal/controlplane"
 	"github.com/mskvpce/mskvpce/internal/finding"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 )
@@ -56,13 +56,24 @@ type Request struct {
 	// Data runs the broker paths; without it the report holds checks only.
 	Data bool
 	// Deployment and ControlPlane: run these control-plane check ids
-	// (controlplane.AllChecks for all) against the deployment.
-	Deployment   *tfoutputs.Deployment
-	ControlPlane []string
+	// (controlplane.AllChecks for all) against the deployment, with
+	// RunControlPlane: the front doors that offer them pass
+	// controlplane.Checker. verify does not import package controlplane, so
+	// the Lambda, which runs the data path only, links none of the EC2,
+	// ELBv2, IAM and MSK API clients (a third of its binary, and a minute
+	// of its cold build on 2 cores).
+	Deployment      *tfoutputs.Deployment
+	ControlPlane    []string
+	RunControlPlane ControlPlaneFunc
 	// Checks are results the caller already has (e.g. deploy's drift plan).
 	Checks  []finding.Finding
 	Options Options
 }
+
+// ControlPlaneFunc runs control-plane check ids against a deployment with the
+// identity of cfg, each AWS call bounded by callTimeout and all of them by
+// timeout: controlplane.Checker.
+type ControlPlaneFunc func(ctx context.Context, cfg aws.Config, d tfoutputs.Deployment, checks []string, callTimeout, timeout time.Duration, logger *slog.Logger) []finding.Finding
 
 // Verify runs a Request. An error is bad input or configuration (an
 // *InputError) found before any broker was dialed; a failed check is a
@@ -96,6 +107,9 @@ func Verify(ctx context.Context, r Request) (*Report, error) {
 			return nil, inputErrorf("control-plane checks need every broker's nlb_arn and target_group_arn; the outputs lack %s: pass the full `terraform output -json` of the module, or --checks data", strings.Join(missing, ", "))
 		}
 	}
+	if len(r.ControlPlane) > 0 && r.RunControlPlane == nil {
+		return nil, errors.New("verify: Request.ControlPlane is set without RunControlPlane (controlplane.Checker)")
+	}
 	needAWS := len(r.ControlPlane) > 0 || (r.Data && t.Credentials == nil)
 	if needAWS {
 		if err := checkCredentials(ctx, r.AWS); err != nil {
@@ -115,12 +129,7 @@ func Verify(ctx context.Context, r Request) (*Report, error) {
 	cp := make(chan []finding.Finding, 1)
 	if len(r.ControlPlane) > 0 {
 		go func() {
-			cp <- controlplane.Run(ctx, controlplane.NewClients(r.AWS), *r.Deployment, controlplane.Options{
-				Checks:      r.ControlPlane,
-				CallTimeout: min(o.StageTimeout, controlplane.DefaultCallTimeout),
-				Timeout:     o.Timeout,
-				Logger:      o.Logger.With("component", "controlplane"),
-			})
+			cp <- r.RunControlPlane(ctx, r.AWS, *r.Deployment, r.ControlPlane, o.StageTimeout, o.Timeout, o.Logger.With("component", "controlplane"))
 		}()
 	} else {
 		cp <- nil

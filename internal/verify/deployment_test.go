@@ -3,11 +3,15 @@ package verify_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/mskvpce/mskvpce/internal/finding"
+	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 	"github.com/mskvpce/mskvpce/internal/verify"
 )
 
@@ -37,7 +41,7 @@ func TestVerifyRefusesBadRequests(t *testing.T) {
 		{"no credentials configured", verify.Request{Target: deploymentTarget(), Data: true}, []string{"AWS credentials: none configured"}},
 		{"remote event with a non-MSK hostname", verify.Request{Target: verify.Target{Region: "us-east-1", Paths: []verify.Path{{BrokerID: 1, Advertised: "kafka.example.com:9098", Endpoint: "nlb:9098"}}}, Data: true}, []string{"broker map", "not an MSK broker hostname"}},
 		{"endpoint carrying two ports", verify.Request{Target: verify.Target{Region: "us-east-1", Paths: []verify.Path{{BrokerID: 1, Advertised: "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098", Endpoint: "[nlb:9098]:9098"}}}, Data: true}, []string{"carries a port"}},
-		{"control plane without outputs", verify.Request{Target: deploymentTarget(), ControlPlane: []string{"listener"}}, []string{"Terraform outputs"}},
+		{"control plane without outputs", verify.Request{Target: deploymentTarget(), ControlPlane: []string{"listener"}, RunControlPlane: neverRun(t)}, []string{"Terraform outputs"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -52,6 +56,25 @@ func TestVerifyRefusesBadRequests(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// neverRun is a RunControlPlane that fails the test if Verify calls it.
+func neverRun(t *testing.T) verify.ControlPlaneFunc {
+	return func(context.Context, aws.Config, tfoutputs.Deployment, []string, time.Duration, time.Duration, *slog.Logger) []finding.Finding {
+		t.Error("RunControlPlane called for a request refused as input")
+		return nil
+	}
+}
+
+// Control-plane checks without a runner are the caller's bug, not the
+// operator's input: an error that names the field, not exit 2.
+func TestVerifyControlPlaneNeedsARunner(t *testing.T) {
+	t.Parallel()
+	d := tfoutputs.Deployment{Brokers: []tfoutputs.Broker{{ID: 1, NLBARN: "arn:nlb", TargetGroupARN: "arn:tg"}}}
+	rep, err := verify.Verify(context.Background(), verify.Request{Target: deploymentTarget(), Deployment: &d, ControlPlane: []string{"listener"}})
+	if rep != nil || err == nil || verify.IsInputError(err) || !strings.Contains(err.Error(), "RunControlPlane") {
+		t.Fatalf("Verify = %v, %v; want a non-input error naming RunControlPlane", rep, err)
 	}
 }
 

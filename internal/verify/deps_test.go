@@ -34,3 +34,30 @@ func TestProductionBinariesLinkNoTestCluster(t *testing.T) {
 		t.Errorf("go list -deps output does not list internal/verify; the test no longer checks what it claims:\n%s", out)
 	}
 }
+
+// TestLambdaLinksNoControlPlane keeps the control-plane checks, and the EC2,
+// ELBv2, IAM and MSK API clients they need, out of the Lambda: it runs the
+// data path only (verify.Request.RunControlPlane is how the CLIs add them).
+func TestLambdaLinksNoControlPlane(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping go list of the Lambda")
+	}
+	out, err := exec.Command("go", "list", "-deps", "../../cmd/verify-lambda").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	var found []string
+	for _, pkg := range strings.Fields(string(out)) {
+		for _, f := range []string{"/internal/controlplane", "/service/ec2", "/service/elasticloadbalancingv2", "/service/iam", "/service/kafka"} {
+			if strings.HasSuffix(pkg, f) {
+				found = append(found, pkg)
+			}
+		}
+	}
+	if len(found) > 0 {
+		t.Errorf("cmd/verify-lambda links %v: the control plane belongs to the CLIs (verify.Request.RunControlPlane), not to package verify", found)
+	}
+	if !strings.Contains(string(out), "github.com/mskvpce/mskvpce/internal/verify\n") {
+		t.Errorf("go list -deps output does not list internal/verify; the test no longer checks what it claims:\n%s", out)
+	}
+}

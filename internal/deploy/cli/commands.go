@@ -522,7 +522,7 @@ func (c *cli) cmdVerify(ctx context.Context) error {
 		}
 	}
 	if !c.noControl {
-		req.ControlPlane = controlplane.AllChecks
+		req.ControlPlane, req.RunControlPlane = controlplane.AllChecks, controlplane.Checker
 	}
 	rep, err := verify.Verify(ctx, req)
 	if err != nil {

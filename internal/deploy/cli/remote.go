@@ -325,11 +325,12 @@ func (c *cli) verifyRemote(ctx context.Context, d tfoutputs.Deployment, checks [
 	rep.AddChecks(checks...)
 	if !c.noControl {
 		cp, err := verify.Verify(ctx, verify.Request{
-			Target:       verify.TargetFromDeployment(d),
-			AWS:          cfg,
-			Deployment:   &d,
-			ControlPlane: controlplane.AllChecks,
-			Options:      verify.Options{Timeout: c.timeout, Logger: c.log},
+			Target:          verify.TargetFromDeployment(d),
+			AWS:             cfg,
+			Deployment:      &d,
+			ControlPlane:    controlplane.AllChecks,
+			RunControlPlane: controlplane.Checker,
+			Options:         verify.Options{Timeout: c.timeout, Logger: c.log},
 		})
 		if err != nil {
 			if verify.IsInputError(err) {

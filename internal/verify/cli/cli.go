@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/mskvpce/mskvpce/internal/cmdline"
+	"github.com/mskvpce/mskvpce/internal/controlplane"
 	"github.com/mskvpce/mskvpce/internal/localmsk"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 	"github.com/mskvpce/mskvpce/internal/verify"
@@ -232,13 +233,14 @@ func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger, stde
 		return nil, err
 	}
 	req := verify.Request{
-		Target:       t,
-		Data:         sel.data,
-		Deployment:   d,
-		ControlPlane: sel.cp,
-		RoleARN:      o.roleARN,
-		ExternalID:   o.externalID,
-		Options:      vo,
+		Target:          t,
+		Data:            sel.data,
+		Deployment:      d,
+		ControlPlane:    sel.cp,
+		RunControlPlane: controlplane.Checker,
+		RoleARN:         o.roleARN,
+		ExternalID:      o.externalID,
+		Options:         vo,
 	}
 	if sel.data || len(sel.cp) > 0 {
 		if req.AWS, err = o.awsConfig(ctx, t.Region); err != nil {
