@@ -44,6 +44,13 @@ tools: $(PROVIDER_BINS) $(BIN)/tfgate $(BIN)/tflint $(BIN)/iacscan $(BIN)/terraf
 .PHONY: plan-tools
 plan-tools: $(PROVIDER_BINS) $(BIN)/terraformrc ## Build only what offline planning needs (providers + bin/terraformrc; no trivy)
 
+# Test binaries and the tools link without DWARF (-w): the link takes about
+# half the time (the Databricks provider's 4.5 s → 2.8 s, deploy's test binary
+# 6.1 s → 3.7 s on 2 cores), and stack traces and race reports still name
+# file and line (they come from Go's own symbol table). Only the link differs,
+# so every compiled package is shared with go vet and the operator binaries.
+LINK_FLAGS := -ldflags=-w
+
 # The operator binaries. Exit codes are part of their contract, and `go run`
 # turns every non-zero one into 1: scripts and CI use these.
 CMDS := verify deploy localmsk e2e-cleanup
@@ -74,7 +81,7 @@ gate-tools: $(BIN)/tfgate $(BIN)/iacscan $(BIN)/providers/aws/terraform-provider
 # `go vet` and `go test` use (make lint, make test), their dependencies
 # compile once on a cold cache, not twice.
 $(BIN)/schema-provider: $(TOOLS_GO_SRC) $(wildcard tools/schemas/*.json.gz)
-	cd tools && $(GO) build -o $@ ./cmd/schema-provider
+	cd tools && $(GO) build $(LINK_FLAGS) -o $@ ./cmd/schema-provider
 
 # A schema-only provider is a hard link to the one binary: it picks its
 # embedded schema by its own file name.
@@ -82,13 +89,13 @@ $(foreach p,$(SCHEMA_PROVIDERS),$(BIN)/providers/$(p)/terraform-provider-$(p)): 
 	mkdir -p $(@D) && ln -f $< $@
 
 $(BIN)/providers/databricks/terraform-provider-databricks: tools/databricks/go.mod tools/databricks/go.sum
-	mkdir -p $(@D) && cd tools/databricks && $(GO) build -trimpath -o $@ $(PROVIDER_PKG_databricks)
+	mkdir -p $(@D) && cd tools/databricks && $(GO) build -trimpath $(LINK_FLAGS) -o $@ $(PROVIDER_PKG_databricks)
 
 $(BIN)/tfgate: $(TOOLS_GO_SRC)
-	cd tools && $(GO) build -o $@ ./cmd/tfgate
+	cd tools && $(GO) build $(LINK_FLAGS) -o $@ ./cmd/tfgate
 
 $(BIN)/tflint: tools/tflint/go.mod tools/tflint/go.sum
-	cd tools/tflint && $(GO) build -trimpath -o $@ github.com/terraform-linters/tflint
+	cd tools/tflint && $(GO) build -trimpath $(LINK_FLAGS) -o $@ github.com/terraform-linters/tflint
 
 # The gate's trivy check: trivy's Terraform scanner and embedded checks as a
 # library (tools/iacscan), 853 packages instead of the whole CLI's ~3,080
@@ -98,7 +105,7 @@ IACSCAN_SRC := $(shell find tools/iacscan -name '*.go' -not -name '*_test.go' 2>
 # No -trimpath: built with the flags `go vet` and `go test` use (make lint,
 # make test), its packages compile once on a cold cache, not twice.
 $(BIN)/iacscan: $(IACSCAN_SRC)
-	cd tools/iacscan && $(GO) build -o $@ .
+	cd tools/iacscan && $(GO) build $(LINK_FLAGS) -o $@ .
 
 # Every file target also answers to its name relative to the repository
 # (`make bin/schema-provider`): the rules above are on absolute paths because
@@ -172,13 +179,13 @@ RACE_PKGS := ./internal/verify/... ./internal/localmsk/... ./internal/sweep/... 
 
 .PHONY: test
 test: tools lint validate readme-offline ## tools + lint + validate + the README's offline blocks + every Go test, the goroutine packages under -race (the README's test command)
-	cd tools && $(GO) test ./...
-	cd tools/iacscan && $(GO) test ./...
-	cd tools/iacscan/offlinegetter && $(GO) test ./...
-	cd internal/cmdline && $(GO) test ./...
+	cd tools && $(GO) test $(LINK_FLAGS) ./...
+	cd tools/iacscan && $(GO) test $(LINK_FLAGS) ./...
+	cd tools/iacscan/offlinegetter && $(GO) test $(LINK_FLAGS) ./...
+	cd internal/cmdline && $(GO) test $(LINK_FLAGS) ./...
 	@# -vet=off: make lint ran go vet over every package already.
-	$(GO) test -vet=off $$($(GO) list ./... | grep -vxF -f <($(GO) list $(RACE_PKGS)))
-	$(GO) test -vet=off -race $(RACE_PKGS)
+	$(GO) test -vet=off $(LINK_FLAGS) $$($(GO) list ./... | grep -vxF -f <($(GO) list $(RACE_PKGS)))
+	$(GO) test -vet=off -race $(LINK_FLAGS) $(RACE_PKGS)
 
 .PHONY: demo
 demo: ## The README's first command: a local MSK-like cluster, verified through each NLB stand-in (no AWS)
@@ -190,11 +197,12 @@ localmsk: ## Run the local MSK-like environment until Ctrl-C (state in .localmsk
 
 .PHONY: race
 race: ## The race detector over the packages that run goroutines, uncached (make test runs them this way too)
-	$(GO) test -race -count=1 $(RACE_PKGS)
+	$(GO) test -vet=off -race $(LINK_FLAGS) -count=1 $(RACE_PKGS)
 
 .PHONY: e2e-local
-e2e-local: ## The end-to-end flow against the local MSK-like environment (also part of `go test ./...`)
-	$(GO) test -count=1 -run 'TestE2ELocal' -v ./test/
+e2e-local: ## The end-to-end flow against the local MSK-like environment, under the race detector (also part of make test)
+	@# The flags of make test's race half: after make test it reuses that test binary.
+	$(GO) test -vet=off -race $(LINK_FLAGS) -count=1 -run 'TestE2ELocal' -v ./test/
 
 .PHONY: e2e
 e2e: ## The end-to-end flow on real AWS (needs credentials and AWS_REGION; MSK takes 15-30 min; skips without credentials)
