@@ -269,6 +269,7 @@ func firstApply(t *testing.T, x *tf, fake *databricksfake.Server) {
 }
 
 func TestTwoApplyPathWithRealProvider(t *testing.T) {
+	t.Parallel() // each has its own fake, proxy and directory
 	fake := databricksfake.Start(accountID)
 	defer fake.Close()
 	fake.NewRule = func(r *databricksfake.Rule) {
@@ -331,6 +332,7 @@ func TestTwoApplyPathWithRealProvider(t *testing.T) {
 // second apply with that state and where to read its error_message (provider
 // v1.84 does not carry the field), not with "run apply again".
 func TestCreateFailedWithRealProvider(t *testing.T) {
+	t.Parallel() // each has its own fake, proxy and directory
 	fake := databricksfake.Start(accountID)
 	defer fake.Close()
 	fake.NewRule = func(r *databricksfake.Rule) {
