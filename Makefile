@@ -161,31 +161,40 @@ validate: tools ## The offline Terraform gate: fmt, docs, init, validate, test, 
 lint: ## gofmt and go vet (main module, tools/ and the modules they share)
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^tools/\(trivy\|tflint\|databricks\)/') 2>&1); \
 	  if [ -n "$$out" ]; then echo "gofmt: these files need formatting (run gofmt -w):"; echo "$$out"; exit 1; fi
-	$(GO) vet ./...
+	$(GO) vet $(RACE) ./...
 	cd tools && $(GO) vet ./...
 	cd tools/iacscan && $(GO) vet ./...
 	cd tools/iacscan/offlinegetter && $(GO) vet ./...
 	cd internal/cmdline && $(GO) vet ./...
 
+# The README's blocks compile with make test's flags (GOFLAGS): they reuse its
+# packages, and the README's own flows run under the race detector too.
+# plan-tools first, so that the blocks' `make plan-tools` finds them built
+# (GOFLAGS would otherwise reach the tools module's builds).
 .PHONY: readme-offline
-readme-offline: ## Run the README's `sh offline` blocks as written (test/readme-offline.sh)
-	test/readme-offline.sh
+readme-offline: plan-tools ## Run the README's `sh offline` blocks as written (test/readme-offline.sh)
+	GOFLAGS='$(strip $(GOFLAGS) $(RACE))' test/readme-offline.sh
+
+# make test compiles the main module once, with the race detector: go vet,
+# every test, the binaries tests build (internal/testbin) and the README's
+# blocks share those ~1,000 packages. Each build configuration compiles the
+# AWS SDK anew (a second, non-race one cost a cold CI run ~110 s on 2 cores),
+# and every test runs under the detector: concurrency is proven by it.
+RACE := -race
 
 # The packages that run goroutines (verifier, local cluster, sweeper, the
-# flows, the rule lifecycle and the fakes): `make test` runs their tests under
-# the race detector only, and every other package's without it, so no test
-# runs twice and CI stays within its time.
+# flows, the rule lifecycle and the fakes): `make race` reruns their tests,
+# uncached, while working on concurrency.
 RACE_PKGS := ./internal/verify/... ./internal/localmsk/... ./internal/sweep/... ./test ./internal/controlplane/awsfake ./internal/deploy/cli
 
 .PHONY: test
-test: tools lint validate readme-offline ## tools + lint + validate + the README's offline blocks + every Go test, the goroutine packages under -race (the README's test command)
+test: tools lint validate readme-offline ## tools + lint + validate + the README's offline blocks + every Go test, under the race detector (the README's test command)
 	cd tools && $(GO) test $(LINK_FLAGS) ./...
 	cd tools/iacscan && $(GO) test $(LINK_FLAGS) ./...
 	cd tools/iacscan/offlinegetter && $(GO) test $(LINK_FLAGS) ./...
 	cd internal/cmdline && $(GO) test $(LINK_FLAGS) ./...
 	@# -vet=off: make lint ran go vet over every package already.
-	$(GO) test -vet=off $(LINK_FLAGS) $$($(GO) list ./... | grep -vxF -f <($(GO) list $(RACE_PKGS)))
-	$(GO) test -vet=off -race $(LINK_FLAGS) $(RACE_PKGS)
+	$(GO) test -vet=off $(RACE) $(LINK_FLAGS) ./...
 
 .PHONY: demo
 demo: ## The README's first command: a local MSK-like cluster, verified through each NLB stand-in (no AWS)
@@ -196,13 +205,13 @@ localmsk: ## Run the local MSK-like environment until Ctrl-C (state in .localmsk
 	$(GO) run ./cmd/localmsk --dir .localmsk
 
 .PHONY: race
-race: ## The race detector over the packages that run goroutines, uncached (make test runs them this way too)
-	$(GO) test -vet=off -race $(LINK_FLAGS) -count=1 $(RACE_PKGS)
+race: ## The race detector over the packages that run goroutines, uncached (make test runs every package this way)
+	$(GO) test -vet=off $(RACE) $(LINK_FLAGS) -count=1 $(RACE_PKGS)
 
 .PHONY: e2e-local
 e2e-local: ## The end-to-end flow against the local MSK-like environment, under the race detector (also part of make test)
-	@# The flags of make test's race half: after make test it reuses that test binary.
-	$(GO) test -vet=off -race $(LINK_FLAGS) -count=1 -run 'TestE2ELocal' -v ./test/
+	@# make test's flags: after make test it reuses that test binary.
+	$(GO) test -vet=off $(RACE) $(LINK_FLAGS) -count=1 -run 'TestE2ELocal' -v ./test/
 
 .PHONY: e2e
 e2e: ## The end-to-end flow on real AWS (needs credentials and AWS_REGION; MSK takes 15-30 min; skips without credentials)

@@ -2,12 +2,12 @@ package verify_test
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/mskvpce/mskvpce/internal/testbin"
 	"github.com/mskvpce/mskvpce/internal/verify"
 )
 
@@ -27,15 +27,7 @@ func BenchmarkRun(b *testing.B) {
 // "local-info" verifies a running environment; "local" also starts and stops
 // the environment in-process (the README's first command, minus compiling).
 func BenchmarkCLI(b *testing.B) {
-	if testing.Short() {
-		b.Skip("builds the binary")
-	}
-	bin := filepath.Join(b.TempDir(), "verify")
-	build := exec.Command("go", "build", "-o", bin, "github.com/mskvpce/mskvpce/cmd/verify")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		b.Fatalf("go build: %v", err)
-	}
+	bin := testbin.Build(b, "github.com/mskvpce/mskvpce/cmd/verify")
 	env, _ := startEnv(b)
 	info := filepath.Join(b.TempDir(), "info.json")
 	if err := env.WriteInfo(info); err != nil {

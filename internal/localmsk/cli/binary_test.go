@@ -8,41 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
-)
 
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
+	"github.com/mskvpce/mskvpce/internal/testbin"
 )
-
-// binary builds cmd/localmsk once per test run: exit codes are a contract
-// that `go run` hides (it turns every non-zero code into 1).
-func binary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: builds cmd/localmsk")
-	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "localmsk-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "localmsk")
-		if out, err := exec.Command("go", "build", "-o", builtBin, "../../../cmd/localmsk").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/localmsk: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return builtBin
-}
 
 func exitCode(t *testing.T, err error) int {
 	t.Helper()
@@ -63,7 +34,7 @@ func exitCode(t *testing.T, err error) int {
 // --help prints once on stdout and exits 0, a start failure exits 1.
 func TestBinaryExitCodes(t *testing.T) {
 	t.Parallel()
-	bin := binary(t)
+	bin := testbin.Build(t, "../../../cmd/localmsk")
 	notDir := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -115,7 +86,7 @@ func TestBinaryExitCodes(t *testing.T) {
 // stops it with exit 0.
 func TestBinaryOwnsItsDir(t *testing.T) {
 	t.Parallel()
-	bin := binary(t)
+	bin := testbin.Build(t, "../../../cmd/localmsk")
 	dir := t.TempDir()
 	policy := filepath.Join(t.TempDir(), "policy.json")
 	if err := os.WriteFile(policy, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kafka-cluster:*","kafka-cluster:Conect","kafka-cluster:WriteDatas"],"Resource":"*"}]}`), 0o644); err != nil {

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mskvpce/mskvpce/internal/sweep"
+	"github.com/mskvpce/mskvpce/internal/testbin"
 )
 
 // touches are the mutating calls that name id.
@@ -204,13 +204,7 @@ func TestInterruptStopsBetweenDeletes(t *testing.T) {
 
 // The same through the real binary and a real SIGINT (main's NotifyContext).
 func TestSIGINTExits130(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds cmd/e2e-cleanup")
-	}
-	bin := filepath.Join(t.TempDir(), "e2e-cleanup")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../../cmd/e2e-cleanup").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := testbin.Build(t, "../../../cmd/e2e-cleanup")
 	f := leftovers()
 	procs := make(chan *os.Process, 1)
 	signalled := make(chan struct{})
