@@ -39,7 +39,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if !r.NoDataPath {
 		b.WriteString("\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		head := []string{"BROKER", "SASL", "ENDPOINT"}
+		head := []string{"BROKER", "MECHANISM", "ENDPOINT"}
 		for _, s := range Stages {
 			head = append(head, strings.ToUpper(s))
 		}
