@@ -18,7 +18,7 @@ func TestProductionBinariesLinkNoTestCluster(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go list -deps: %v\n%s", err, out)
 	}
-	forbidden := []string{"/pkg/kfake", "/internal/localmsk", "/internal/mskauthz", "/internal/mskiam"}
+	forbidden := []string{"/pkg/kfake", "/internal/localmsk", "/internal/mskauthz", "/internal/mskiam", "/internal/testbin"}
 	var found []string
 	for _, pkg := range strings.Fields(string(out)) {
 		for _, f := range forbidden {
