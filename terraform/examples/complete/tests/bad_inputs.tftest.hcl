@@ -38,418 +38,118 @@ variables {
   allowed_principals = ["arn:aws:iam::123456789012:role/private-connectivity-role-us-east-1"]
 }
 
-run "rejects_region_uppercase" {
+# region_uppercase, profile_with_space, cidr_not_cidr, prefix_too_short, user_name_empty, service_name_bad_chars, principal_wildcard, external_id_too_short, operator_cidr_everything, broker_count_not_multiple_of_3, instance_type_no_kafka, databricks_account_id_not_uuid, databricks_workspace_host_http, databricks_account_host_path, databricks_ncc_id_not_uuid
+run "rejects_bad_values_1" {
   command = plan
   variables {
-    region = "US-EAST-1"
+    region                    = "US-EAST-1"
+    aws_profile               = "my profile"
+    cidr_block                = "not-a-cidr"
+    prefix                    = "ab"
+    user_name                 = ""
+    service_name              = "a;b"
+    allowed_principals        = ["*"]
+    databricks_external_id    = "a"
+    operator_cidrs            = ["0.0.0.0/0"]
+    broker_count              = 4
+    instance_type             = "m5.large"
+    databricks_account_id     = "not-a-uuid"
+    databricks_workspace_host = "http://dbc-a1b2c3d4-e5f6.cloud.databricks.com"
+    databricks_account_host   = "https://accounts.cloud.databricks.com/login"
+    databricks_ncc_id         = "ncc-1"
   }
-  expect_failures = [var.region]
+  expect_failures = [var.region, var.aws_profile, var.cidr_block, var.prefix, var.user_name, var.service_name, var.allowed_principals, var.databricks_external_id, var.operator_cidrs, var.broker_count, var.instance_type, var.databricks_account_id, var.databricks_workspace_host, var.databricks_account_host, var.databricks_ncc_id]
 }
 
-run "rejects_region_missing_number" {
+# region_missing_number, cidr_too_large, prefix_too_long, user_name_bad_chars, service_name_semicolon, principal_role_wildcard, external_id_space, operator_cidr_not_cidr, broker_count_zero, instance_type_ec2, databricks_account_id_uppercase, databricks_workspace_host_port
+run "rejects_bad_values_2" {
   command = plan
   variables {
-    region = "us-east"
+    region                    = "us-east"
+    cidr_block                = "10.0.0.0/8"
+    prefix                    = "abcdefghijklmnopqrstuvwxy"
+    user_name                 = "a;b"
+    service_name              = "svc;drop"
+    allowed_principals        = ["arn:aws:iam::123456789012:role/*"]
+    databricks_external_id    = "has space"
+    operator_cidrs            = ["bastion"]
+    broker_count              = 0
+    instance_type             = "t3.micro"
+    databricks_account_id     = "0D26DAA6-5E44-4C97-A497-EF015F91254A"
+    databricks_workspace_host = "https://dbc-a1b2c3d4-e5f6.cloud.databricks.com:8443"
   }
-  expect_failures = [var.region]
+  expect_failures = [var.region, var.cidr_block, var.prefix, var.user_name, var.service_name, var.allowed_principals, var.databricks_external_id, var.operator_cidrs, var.broker_count, var.instance_type, var.databricks_account_id, var.databricks_workspace_host]
 }
 
-run "rejects_profile_with_space" {
+# cidr_too_small, prefix_uppercase, user_name_angle_brackets, principal_not_arn, external_id_one_char, operator_cidr_bad_octet, broker_count_too_many, databricks_workspace_host_credentials
+run "rejects_bad_values_3" {
   command = plan
   variables {
-    aws_profile = "my profile"
+    cidr_block                = "10.0.0.0/25"
+    prefix                    = "Prod-msk"
+    user_name                 = "a\u003cb\u003e"
+    allowed_principals        = ["not-an-arn"]
+    databricks_external_id    = "0"
+    operator_cidrs            = ["10.0.0.300/24"]
+    broker_count              = 33
+    databricks_workspace_host = "https://me@dbc-a1b2c3d4-e5f6.cloud.databricks.com"
   }
-  expect_failures = [var.aws_profile]
+  expect_failures = [var.cidr_block, var.prefix, var.user_name, var.allowed_principals, var.databricks_external_id, var.operator_cidrs, var.broker_count, var.databricks_workspace_host]
 }
 
-run "rejects_cidr_not_cidr" {
+# cidr_host_bits, prefix_leading_digit, principals_empty, operator_cidr_everything_v6, broker_count_five, databricks_workspace_host_query
+run "rejects_bad_values_4" {
   command = plan
   variables {
-    cidr_block = "not-a-cidr"
+    cidr_block                = "10.0.1.0/16"
+    prefix                    = "1msk"
+    allowed_principals        = []
+    operator_cidrs            = ["::/0"]
+    broker_count              = 5
+    databricks_workspace_host = "https://dbc-a1b2c3d4-e5f6.cloud.databricks.com/?o=1"
   }
-  expect_failures = [var.cidr_block]
+  expect_failures = [var.cidr_block, var.prefix, var.allowed_principals, var.operator_cidrs, var.broker_count, var.databricks_workspace_host]
 }
 
-run "rejects_cidr_too_large" {
+# cidr_ipv6, prefix_trailing_hyphen, principals_duplicate
+run "rejects_bad_values_5" {
   command = plan
   variables {
-    cidr_block = "10.0.0.0/8"
+    cidr_block         = "fd00::/16"
+    prefix             = "msk-"
+    allowed_principals = ["arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/a"]
   }
-  expect_failures = [var.cidr_block]
+  expect_failures = [var.cidr_block, var.prefix, var.allowed_principals]
 }
 
-run "rejects_cidr_too_small" {
+# cidr_address_only, prefix_reserved_internal, principal_role_name_only
+run "rejects_bad_values_6" {
   command = plan
   variables {
-    cidr_block = "10.0.0.0/25"
+    cidr_block         = "172.18.0.0"
+    prefix             = "internal-dev"
+    allowed_principals = ["private-connectivity-role-us-east-1"]
   }
-  expect_failures = [var.cidr_block]
+  expect_failures = [var.cidr_block, var.prefix, var.allowed_principals]
 }
 
-run "rejects_cidr_host_bits" {
+# cidr_ipv6_56, prefix_double_hyphen, principal_account_id_only
+run "rejects_bad_values_7" {
   command = plan
   variables {
-    cidr_block = "10.0.1.0/16"
+    cidr_block         = "fd00::/56"
+    prefix             = "msk--dev"
+    allowed_principals = ["123456789012"]
   }
-  expect_failures = [var.cidr_block]
+  expect_failures = [var.cidr_block, var.prefix, var.allowed_principals]
 }
 
-run "rejects_cidr_ipv6" {
-  command = plan
-  variables {
-    cidr_block = "fd00::/16"
-  }
-  expect_failures = [var.cidr_block]
-}
-
-run "rejects_cidr_address_only" {
-  command = plan
-  variables {
-    cidr_block = "172.18.0.0"
-  }
-  expect_failures = [var.cidr_block]
-}
-
-run "rejects_cidr_ipv6_56" {
-  command = plan
-  variables {
-    cidr_block = "fd00::/56"
-  }
-  expect_failures = [var.cidr_block]
-}
-
-run "rejects_cidr_too_small_26" {
+# cidr_too_small_26, prefix_underscore
+run "rejects_bad_values_8" {
   command = plan
   variables {
     cidr_block = "10.0.0.0/26"
+    prefix     = "my_msk"
   }
-  expect_failures = [var.cidr_block]
-}
-
-run "rejects_prefix_too_short" {
-  command = plan
-  variables {
-    prefix = "ab"
-  }
-  expect_failures = [var.prefix]
-}
-
-run "rejects_prefix_too_long" {
-  command = plan
-  variables {
-    prefix = "abcdefghijklmnopqrstuvwxy"
-  }
-  expect_failures = [var.prefix]
-}
-
-run "rejects_prefix_uppercase" {
-  command = plan
-  variables {
-    prefix = "Prod-msk"
-  }
-  expect_failures = [var.prefix]
-}
-
-run "rejects_prefix_leading_digit" {
-  command = plan
-  variables {
-    prefix = "1msk"
-  }
-  expect_failures = [var.prefix]
-}
-
-run "rejects_prefix_trailing_hyphen" {
-  command = plan
-  variables {
-    prefix = "msk-"
-  }
-  expect_failures = [var.prefix]
-}
-
-run "rejects_prefix_reserved_internal" {
-  command = plan
-  variables {
-    prefix = "internal-dev"
-  }
-  expect_failures = [var.prefix]
-}
-
-run "rejects_prefix_double_hyphen" {
-  command = plan
-  variables {
-    prefix = "msk--dev"
-  }
-  expect_failures = [var.prefix]
-}
-
-run "rejects_prefix_underscore" {
-  command = plan
-  variables {
-    prefix = "my_msk"
-  }
-  expect_failures = [var.prefix]
-}
-
-run "rejects_user_name_empty" {
-  command = plan
-  variables {
-    user_name = ""
-  }
-  expect_failures = [var.user_name]
-}
-
-run "rejects_user_name_bad_chars" {
-  command = plan
-  variables {
-    user_name = "a;b"
-  }
-  expect_failures = [var.user_name]
-}
-
-run "rejects_user_name_angle_brackets" {
-  command = plan
-  variables {
-    user_name = "a\u003cb\u003e"
-  }
-  expect_failures = [var.user_name]
-}
-
-run "rejects_service_name_bad_chars" {
-  command = plan
-  variables {
-    service_name = "a;b"
-  }
-  expect_failures = [var.service_name]
-}
-
-run "rejects_service_name_semicolon" {
-  command = plan
-  variables {
-    service_name = "svc;drop"
-  }
-  expect_failures = [var.service_name]
-}
-
-run "rejects_principal_wildcard" {
-  command = plan
-  variables {
-    allowed_principals = ["*"]
-  }
-  expect_failures = [var.allowed_principals]
-}
-
-run "rejects_principal_role_wildcard" {
-  command = plan
-  variables {
-    allowed_principals = ["arn:aws:iam::123456789012:role/*"]
-  }
-  expect_failures = [var.allowed_principals]
-}
-
-run "rejects_principal_not_arn" {
-  command = plan
-  variables {
-    allowed_principals = ["not-an-arn"]
-  }
-  expect_failures = [var.allowed_principals]
-}
-
-run "rejects_principals_empty" {
-  command = plan
-  variables {
-    allowed_principals = []
-  }
-  expect_failures = [var.allowed_principals]
-}
-
-run "rejects_principals_duplicate" {
-  command = plan
-  variables {
-    allowed_principals = ["arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/a"]
-  }
-  expect_failures = [var.allowed_principals]
-}
-
-run "rejects_principal_role_name_only" {
-  command = plan
-  variables {
-    allowed_principals = ["private-connectivity-role-us-east-1"]
-  }
-  expect_failures = [var.allowed_principals]
-}
-
-run "rejects_principal_account_id_only" {
-  command = plan
-  variables {
-    allowed_principals = ["123456789012"]
-  }
-  expect_failures = [var.allowed_principals]
-}
-
-run "rejects_external_id_too_short" {
-  command = plan
-  variables {
-    databricks_external_id = "a"
-  }
-  expect_failures = [var.databricks_external_id]
-}
-
-run "rejects_external_id_space" {
-  command = plan
-  variables {
-    databricks_external_id = "has space"
-  }
-  expect_failures = [var.databricks_external_id]
-}
-
-run "rejects_external_id_one_char" {
-  command = plan
-  variables {
-    databricks_external_id = "0"
-  }
-  expect_failures = [var.databricks_external_id]
-}
-
-run "rejects_operator_cidr_everything" {
-  command = plan
-  variables {
-    operator_cidrs = ["0.0.0.0/0"]
-  }
-  expect_failures = [var.operator_cidrs]
-}
-
-run "rejects_operator_cidr_not_cidr" {
-  command = plan
-  variables {
-    operator_cidrs = ["bastion"]
-  }
-  expect_failures = [var.operator_cidrs]
-}
-
-run "rejects_operator_cidr_bad_octet" {
-  command = plan
-  variables {
-    operator_cidrs = ["10.0.0.300/24"]
-  }
-  expect_failures = [var.operator_cidrs]
-}
-
-run "rejects_operator_cidr_everything_v6" {
-  command = plan
-  variables {
-    operator_cidrs = ["::/0"]
-  }
-  expect_failures = [var.operator_cidrs]
-}
-
-run "rejects_broker_count_not_multiple_of_3" {
-  command = plan
-  variables {
-    broker_count = 4
-  }
-  expect_failures = [var.broker_count]
-}
-
-run "rejects_broker_count_zero" {
-  command = plan
-  variables {
-    broker_count = 0
-  }
-  expect_failures = [var.broker_count]
-}
-
-run "rejects_broker_count_too_many" {
-  command = plan
-  variables {
-    broker_count = 33
-  }
-  expect_failures = [var.broker_count]
-}
-
-run "rejects_broker_count_five" {
-  command = plan
-  variables {
-    broker_count = 5
-  }
-  expect_failures = [var.broker_count]
-}
-
-run "rejects_instance_type_no_kafka" {
-  command = plan
-  variables {
-    instance_type = "m5.large"
-  }
-  expect_failures = [var.instance_type]
-}
-
-run "rejects_instance_type_ec2" {
-  command = plan
-  variables {
-    instance_type = "t3.micro"
-  }
-  expect_failures = [var.instance_type]
-}
-
-run "rejects_databricks_account_id_not_uuid" {
-  command = plan
-  variables {
-    databricks_account_id = "not-a-uuid"
-  }
-  expect_failures = [var.databricks_account_id]
-}
-
-run "rejects_databricks_account_id_uppercase" {
-  command = plan
-  variables {
-    databricks_account_id = "0D26DAA6-5E44-4C97-A497-EF015F91254A"
-  }
-  expect_failures = [var.databricks_account_id]
-}
-
-run "rejects_databricks_workspace_host_http" {
-  command = plan
-  variables {
-    databricks_workspace_host = "http://dbc-a1b2c3d4-e5f6.cloud.databricks.com"
-  }
-  expect_failures = [var.databricks_workspace_host]
-}
-
-run "rejects_databricks_workspace_host_port" {
-  command = plan
-  variables {
-    databricks_workspace_host = "https://dbc-a1b2c3d4-e5f6.cloud.databricks.com:8443"
-  }
-  expect_failures = [var.databricks_workspace_host]
-}
-
-run "rejects_databricks_workspace_host_credentials" {
-  command = plan
-  variables {
-    databricks_workspace_host = "https://me@dbc-a1b2c3d4-e5f6.cloud.databricks.com"
-  }
-  expect_failures = [var.databricks_workspace_host]
-}
-
-run "rejects_databricks_workspace_host_query" {
-  command = plan
-  variables {
-    databricks_workspace_host = "https://dbc-a1b2c3d4-e5f6.cloud.databricks.com/?o=1"
-  }
-  expect_failures = [var.databricks_workspace_host]
-}
-
-run "rejects_databricks_account_host_path" {
-  command = plan
-  variables {
-    databricks_account_host = "https://accounts.cloud.databricks.com/login"
-  }
-  expect_failures = [var.databricks_account_host]
-}
-
-run "rejects_databricks_ncc_id_not_uuid" {
-  command = plan
-  variables {
-    databricks_ncc_id = "ncc-1"
-  }
-  expect_failures = [var.databricks_ncc_id]
+  expect_failures = [var.cidr_block, var.prefix]
 }
