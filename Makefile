@@ -184,6 +184,7 @@ readme-offline: plan-tools ## Run the README's `sh offline` blocks as written (t
 # blocks share those ~1,000 packages. Each build configuration compiles the
 # AWS SDK anew (a second, non-race one cost a cold CI run ~110 s on 2 cores),
 # and every test runs under the detector: concurrency is proven by it.
+# `make test RACE=` runs without it (where -race is unsupported; not CI).
 RACE := -race
 
 # The packages that run goroutines (verifier, local cluster, sweeper, the
