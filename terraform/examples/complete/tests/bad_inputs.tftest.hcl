@@ -2,24 +2,7 @@
 # internal/deploy/cli/testdata/bad_inputs.json, which deploy's own checks run too. DO NOT EDIT.
 
 mock_provider "aws" {
-  mock_data "aws_partition" {
-    defaults = {
-      partition = "aws"
-    }
-  }
-
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "123456789012"
-    }
-  }
-
-  mock_data "aws_availability_zones" {
-    defaults = {
-      names    = ["us-east-1a", "us-east-1b", "us-east-1c"]
-      zone_ids = ["use1-az1", "use1-az2", "use1-az4"]
-    }
-  }
+  source = "./tests/mocks/aws"
 }
 
 mock_provider "databricks" {

@@ -3,24 +3,7 @@
 # and the canary's connections are accepted by their exact endpoint IDs.
 
 mock_provider "aws" {
-  mock_data "aws_partition" {
-    defaults = {
-      partition = "aws"
-    }
-  }
-
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "123456789012"
-    }
-  }
-
-  mock_data "aws_availability_zones" {
-    defaults = {
-      names    = ["us-east-1a", "us-east-1b", "us-east-1c"]
-      zone_ids = ["use1-az1", "use1-az2", "use1-az4"]
-    }
-  }
+  source = "./tests/mocks/aws"
 
   mock_data "aws_region" {
     defaults = {
@@ -39,20 +22,7 @@ mock_provider "aws" {
 mock_provider "databricks" {
   alias           = "account"
   override_during = plan
-
-  mock_resource "databricks_mws_network_connectivity_config" {
-    defaults = {
-      network_connectivity_config_id = "11111111-2222-3333-4444-555555555555"
-    }
-  }
-
-  mock_resource "databricks_mws_ncc_private_endpoint_rule" {
-    defaults = {
-      rule_id          = "rule-mock"
-      vpc_endpoint_id  = "vpce-0mockdatabricks"
-      connection_state = "PENDING"
-    }
-  }
+  source          = "./tests/mocks/databricks-account"
 }
 
 mock_provider "databricks" {

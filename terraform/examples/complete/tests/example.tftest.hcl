@@ -4,24 +4,7 @@
 # internal/deploy/cli/testdata/bad_inputs.json.
 
 mock_provider "aws" {
-  mock_data "aws_partition" {
-    defaults = {
-      partition = "aws"
-    }
-  }
-
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "123456789012"
-    }
-  }
-
-  mock_data "aws_availability_zones" {
-    defaults = {
-      names    = ["us-east-1a", "us-east-1b", "us-east-1c"]
-      zone_ids = ["use1-az1", "use1-az2", "use1-az4"]
-    }
-  }
+  source = "./tests/mocks/aws"
 }
 
 # The Databricks side, mocked: NCC, rules and the service credential whose
@@ -29,20 +12,7 @@ mock_provider "aws" {
 mock_provider "databricks" {
   alias           = "account"
   override_during = plan
-
-  mock_resource "databricks_mws_network_connectivity_config" {
-    defaults = {
-      network_connectivity_config_id = "11111111-2222-3333-4444-555555555555"
-    }
-  }
-
-  mock_resource "databricks_mws_ncc_private_endpoint_rule" {
-    defaults = {
-      rule_id          = "rule-mock"
-      vpc_endpoint_id  = "vpce-0mockdatabricks"
-      connection_state = "PENDING"
-    }
-  }
+  source          = "./tests/mocks/databricks-account"
 }
 
 mock_provider "databricks" {
