@@ -103,12 +103,7 @@ variables {
 }
 `
 	moduleHeader = `mock_provider "aws" {
-  mock_data "aws_availability_zones" {
-    defaults = {
-      names    = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
-      zone_ids = ["euw1-az1", "euw1-az2", "euw1-az3"]
-    }
-  }
+  source = "./tests/mocks/aws"
 }
 
 variables {

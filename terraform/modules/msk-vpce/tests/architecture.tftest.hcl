@@ -1,6 +1,7 @@
 # The architecture, planned against a mock of the real AWS provider schema.
 
 mock_provider "aws" {
+  source = "./tests/mocks/aws"
 
   mock_data "aws_partition" {
     defaults = {
@@ -17,13 +18,6 @@ mock_provider "aws" {
   mock_data "aws_region" {
     defaults = {
       region = "eu-west-1"
-    }
-  }
-
-  mock_data "aws_availability_zones" {
-    defaults = {
-      names    = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
-      zone_ids = ["euw1-az1", "euw1-az2", "euw1-az3"]
     }
   }
 

@@ -2,12 +2,7 @@
 # internal/deploy/cli/testdata/bad_inputs.json, which deploy's own checks run too. DO NOT EDIT.
 
 mock_provider "aws" {
-  mock_data "aws_availability_zones" {
-    defaults = {
-      names    = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
-      zone_ids = ["euw1-az1", "euw1-az2", "euw1-az3"]
-    }
-  }
+  source = "./tests/mocks/aws"
 }
 
 variables {
