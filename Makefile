@@ -211,7 +211,7 @@ localmsk: ## Run the local MSK-like environment until Ctrl-C (state in .localmsk
 
 .PHONY: race
 race: ## The race detector over the packages that run goroutines, uncached (make test runs every package this way)
-	$(GO) test -vet=off $(RACE) $(LINK_FLAGS) -count=1 $(RACE_PKGS)
+	$(GO) test -vet=off -race $(LINK_FLAGS) -count=1 $(RACE_PKGS)
 
 .PHONY: e2e-local
 e2e-local: ## The end-to-end flow against the local MSK-like environment, under the race detector (also part of make test)
