@@ -22,11 +22,18 @@ file name, terraform-provider-<name>, and its schema is embedded
 (tools/schemas/<name>.json.gz). Embedded schemas: %s.
 
 It serves the real schema so terraform validate, terraform test (with
-mock_provider) and terraform plan work offline; it refuses to apply.
+mock_provider) and terraform plan work offline, and plans a replacement
+where the real provider would; it refuses to apply.
 
 Environment:
   %s  JSON file of data source results,
-      {"<data source type>": {"<attribute>": <value>}}, used by plan.
+      {"<data source type>": {"<attribute>": <value>}}, used by plan (an
+      array of such objects for several instances: each takes the first
+      that agrees with what it has known already, e.g. its id).
+  %s  "1": tests only. Apply stores the planned state with its
+      unknowns made up ("resource.<type>" entries of the file above, else
+      values distinct per resource), so a test can plan a change against
+      what an apply left. Nothing is created anywhere.
 
 Use:
   make tools
@@ -39,7 +46,7 @@ Exit codes: 0 served and stopped; 2 usage (no such embedded schema, run by hand)
 // Terraform stops it.
 func Run(_ context.Context, stdout, stderr io.Writer, argv0 string, args []string) int {
 	name := strings.TrimPrefix(strings.TrimSuffix(filepath.Base(argv0), ".exe"), "terraform-provider-")
-	help := fmt.Sprintf(usage, strings.Join(schemas.Names(), ", "), FixtureEnv)
+	help := fmt.Sprintf(usage, strings.Join(schemas.Names(), ", "), FixtureEnv, MockApplyEnv)
 	for _, a := range args {
 		if a == "-h" || a == "-help" || a == "--help" {
 			fmt.Fprint(stdout, help)

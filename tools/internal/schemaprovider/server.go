@@ -10,11 +10,14 @@
 //     schema);
 //   - ConfigureProvider succeeds without credentials;
 //   - PlanResourceChange proposes the configured values and marks every null
-//     computed attribute unknown, as a real provider does on create;
+//     computed attribute unknown, as a real provider does on create; on
+//     update it asks for a replacement where the real provider would
+//     (ForceNew);
 //   - ReadDataSource returns a wholly known value: configured values kept,
 //     values from a fixture file (see FixtureEnv) next, every other computed
 //     attribute synthesized from its type;
-//   - ApplyResourceChange and ImportResourceState refuse with a clear error.
+//   - ApplyResourceChange and ImportResourceState refuse with a clear error
+//     (unless mock applies are on for tests: MockApplyEnv).
 package schemaprovider
 
 import (
@@ -47,12 +50,15 @@ type Server struct {
 	fixtureErr  error
 	// FixturePath overrides the FixtureEnv lookup when set (tests).
 	FixturePath string
+	// MockApply makes ApplyResourceChange store made-up values instead of
+	// refusing (MockApplyEnv=1; tests only).
+	MockApply bool
 }
 
 // New returns a server whose schema is produced by load on first use, so a
 // provider process that Terraform starts only to validate never decodes it.
 func New(load func() (*Schema, error)) *Server {
-	return &Server{load: load, FixturePath: os.Getenv(FixtureEnv)}
+	return &Server{load: load, FixturePath: os.Getenv(FixtureEnv), MockApply: os.Getenv(MockApplyEnv) == "1"}
 }
 
 var _ tfprotov6.ProviderServer = (*Server)(nil)
@@ -203,8 +209,9 @@ func (s *Server) ReadResource(_ context.Context, req *tfprotov6.ReadResourceRequ
 	return &tfprotov6.ReadResourceResponse{NewState: req.CurrentState, Private: req.Private}, nil
 }
 
-// PlanResourceChange proposes the configured values with null computed
-// attributes marked unknown.
+// PlanResourceChange proposes the configured values: on create with null
+// computed attributes marked unknown, on update with a replacement wherever
+// a force-new attribute changes (ForceNew).
 func (s *Server) PlanResourceChange(_ context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
 	rs, diags := s.lookup(KindResource, req.TypeName)
 	if diags != nil {
@@ -215,15 +222,29 @@ func (s *Server) PlanResourceChange(_ context.Context, req *tfprotov6.PlanResour
 	if err != nil {
 		return &tfprotov6.PlanResourceChangeResponse{Diagnostics: errDiag("schema-only provider: cannot decode the proposed state of "+req.TypeName, err.Error())}, nil
 	}
-	planned, err := MarkComputedUnknown(rs.Block, proposed)
-	if err != nil {
-		return &tfprotov6.PlanResourceChangeResponse{Diagnostics: errDiag("schema-only provider: cannot plan "+req.TypeName, err.Error())}, nil
+	prior := tftypes.NewValue(typ, nil)
+	if req.PriorState != nil {
+		if prior, err = req.PriorState.Unmarshal(typ); err != nil {
+			return &tfprotov6.PlanResourceChangeResponse{Diagnostics: errDiag("schema-only provider: cannot decode the prior state of "+req.TypeName, err.Error())}, nil
+		}
+	}
+	// An update keeps the proposed state: Terraform has already carried each
+	// computed attribute the configuration leaves null over from the prior
+	// state, as a real provider keeps it. Only a create leaves them to apply.
+	planned := proposed
+	var replace []*tftypes.AttributePath
+	if prior.IsNull() {
+		if planned, err = MarkComputedUnknown(rs.Block, proposed); err != nil {
+			return &tfprotov6.PlanResourceChangeResponse{Diagnostics: errDiag("schema-only provider: cannot plan "+req.TypeName, err.Error())}, nil
+		}
+	} else {
+		replace = requiresReplace(req.TypeName, prior, planned)
 	}
 	dv, err := tfprotov6.NewDynamicValue(typ, planned)
 	if err != nil {
 		return nil, err
 	}
-	return &tfprotov6.PlanResourceChangeResponse{PlannedState: &dv, PlannedPrivate: req.PriorPrivate}, nil
+	return &tfprotov6.PlanResourceChangeResponse{PlannedState: &dv, PlannedPrivate: req.PriorPrivate, RequiresReplace: replace}, nil
 }
 
 func applyRefusal(what string) []*tfprotov6.Diagnostic {
@@ -231,9 +252,59 @@ func applyRefusal(what string) []*tfprotov6.Diagnostic {
 		what+": this provider serves the real schema without talking to the cloud. Run apply with the real provider (remove TF_CLI_CONFIG_FILE / the dev_overrides config).")
 }
 
-// ApplyResourceChange refuses.
+// ApplyResourceChange refuses, unless MockApply: then it stores the planned
+// state with its unknowns made up (see mockApplied).
 func (s *Server) ApplyResourceChange(_ context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
-	return &tfprotov6.ApplyResourceChangeResponse{NewState: req.PriorState, Diagnostics: applyRefusal("apply of " + req.TypeName)}, nil
+	if !s.MockApply {
+		return &tfprotov6.ApplyResourceChangeResponse{NewState: req.PriorState, Diagnostics: applyRefusal("apply of " + req.TypeName)}, nil
+	}
+	rs, diags := s.lookup(KindResource, req.TypeName)
+	if diags != nil {
+		return &tfprotov6.ApplyResourceChangeResponse{Diagnostics: diags}, nil
+	}
+	typ := rs.ValueType()
+	planned, err := req.PlannedState.Unmarshal(typ)
+	if err != nil {
+		return &tfprotov6.ApplyResourceChangeResponse{Diagnostics: errDiag("schema-only provider: cannot decode the planned state of "+req.TypeName, err.Error())}, nil
+	}
+	fixture, err := s.resourceFixture(req.TypeName, typ, planned)
+	if err != nil {
+		return &tfprotov6.ApplyResourceChangeResponse{Diagnostics: errDiag("schema-only provider: cannot read the resource fixture of "+req.TypeName, err.Error())}, nil
+	}
+	dv, err := tfprotov6.NewDynamicValue(typ, mockApplied(req.TypeName, planned, fixture))
+	if err != nil {
+		return nil, err
+	}
+	return &tfprotov6.ApplyResourceChangeResponse{NewState: &dv, Private: req.PlannedPrivate}, nil
+}
+
+// resourceFixture converts the fixture's "resource.<type>" entry to values.
+func (s *Server) resourceFixture(typeName string, typ tftypes.Type, planned tftypes.Value) (map[string]tftypes.Value, error) {
+	fx, err := s.getFixture()
+	if err != nil {
+		return nil, err
+	}
+	raw := fx.Select(ResourceFixturePrefix+typeName, typ, planned)
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	obj, ok := typ.(tftypes.Object)
+	if !ok {
+		return nil, fmt.Errorf("%s is not an object type", typeName)
+	}
+	out := map[string]tftypes.Value{}
+	for name, r := range raw {
+		at, ok := obj.AttributeTypes[name]
+		if !ok {
+			return nil, fmt.Errorf("fixture %s sets %s, which the schema does not have", ResourceFixturePrefix+typeName, name)
+		}
+		v, err := FromJSON(r, at, name)
+		if err != nil {
+			return nil, fmt.Errorf("fixture %s.%s: %w", ResourceFixturePrefix+typeName, name, err)
+		}
+		out[name] = v
+	}
+	return out, nil
 }
 
 // ImportResourceState refuses.
@@ -266,7 +337,7 @@ func (s *Server) ReadDataSource(_ context.Context, req *tfprotov6.ReadDataSource
 	if err != nil {
 		return &tfprotov6.ReadDataSourceResponse{Diagnostics: errDiag("schema-only provider: cannot decode the configuration of data source "+req.TypeName, err.Error())}, nil
 	}
-	v, err := SynthesizeData(ds.Block, cfg, fx[req.TypeName])
+	v, err := SynthesizeData(ds.Block, cfg, fx.Select(req.TypeName, typ, cfg))
 	if err != nil {
 		return &tfprotov6.ReadDataSourceResponse{Diagnostics: errDiag("schema-only provider: cannot synthesize data source "+req.TypeName,
 			fmt.Sprintf("%v\n(fixture file: %s, from %s)", err, s.FixturePath, FixtureEnv))}, nil

@@ -79,10 +79,14 @@ func mapNested(nb *tfprotov6.SchemaNestedBlock, v tftypes.Value, fn func(tftypes
 	return v, fmt.Errorf("unknown nesting mode %v", nb.Nesting)
 }
 
-// Fixture holds data source results by data source type, then attribute name,
-// as raw JSON in Terraform's JSON value encoding (objects may omit attributes:
-// omitted ones are synthesized).
-type Fixture map[string]map[string]json.RawMessage
+// Fixture holds data source results (and, for mock applies, resource values:
+// "resource.<type>") by type, then attribute name, as raw JSON in
+// Terraform's JSON value encoding (objects may omit attributes: omitted ones
+// are synthesized). A type's entry is one object, or an array of objects for
+// several instances: an instance takes the first entry whose every attribute
+// that the instance has known and non-null already (its id, cidr_block, ...)
+// is equal.
+type Fixture map[string][]map[string]json.RawMessage
 
 // LoadFixture reads a fixture file.
 func LoadFixture(path string) (Fixture, error) {
@@ -90,12 +94,61 @@ func LoadFixture(path string) (Fixture, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read fixture %s (named by %s): %w", path, FixtureEnv, err)
 	}
-	var f Fixture
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("decode fixture %s: want {\"<data source type>\": {\"<attribute>\": <value>}}: %w", path, err)
+	var raw map[string]json.RawMessage
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&raw); err != nil {
+		return nil, fmt.Errorf("decode fixture %s: want {\"<type>\": {\"<attribute>\": <value>}} (or an array of such objects): %w", path, err)
+	}
+	f := Fixture{}
+	for typ, r := range raw {
+		r = bytes.TrimSpace(r)
+		if len(r) > 0 && r[0] == '[' {
+			var entries []map[string]json.RawMessage
+			if err := json.Unmarshal(r, &entries); err != nil {
+				return nil, fmt.Errorf("decode fixture %s, %s: want an array of objects: %w", path, typ, err)
+			}
+			f[typ] = entries
+			continue
+		}
+		var entry map[string]json.RawMessage
+		if err := json.Unmarshal(r, &entry); err != nil {
+			return nil, fmt.Errorf("decode fixture %s, %s: want an object (or an array of objects): %w", path, typ, err)
+		}
+		f[typ] = []map[string]json.RawMessage{entry}
 	}
 	return f, nil
+}
+
+// Select returns the first of the type's entries that agrees with cur (an
+// object value of typ) on every attribute cur has known and non-null, or nil.
+func (f Fixture) Select(key string, typ tftypes.Type, cur tftypes.Value) map[string]json.RawMessage {
+	entries := f[key]
+	obj, ok := typ.(tftypes.Object)
+	if len(entries) == 0 || !ok {
+		return nil
+	}
+	m := map[string]tftypes.Value{}
+	if !cur.IsNull() && cur.IsKnown() {
+		_ = cur.As(&m)
+	}
+entries:
+	for _, e := range entries {
+		for name, raw := range e {
+			v, ok := m[name]
+			if !ok || v.IsNull() || !v.IsFullyKnown() {
+				continue
+			}
+			at, ok := obj.AttributeTypes[name]
+			if !ok {
+				continue // reported as a typo where the entry is used
+			}
+			want, err := FromJSON(raw, at, name)
+			if err != nil || !want.Equal(v) {
+				continue entries
+			}
+		}
+		return e
+	}
+	return nil
 }
 
 // SynthesizeData returns the result of reading a data source (or opening an
