@@ -67,6 +67,11 @@ var reAction = regexp.MustCompile(`^[a-z0-9-]+:[A-Z][A-Za-z0-9]*\*?$`)
 // adding one to the Terraform means granting it.
 var e2eActions = map[string][]string{
 	"aws_availability_zones":                  {"ec2:DescribeAvailabilityZones"},
+	"aws_appautoscaling_target":               {"application-autoscaling:RegisterScalableTarget", "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DeregisterScalableTarget", "application-autoscaling:TagResource", "application-autoscaling:ListTagsForResource"},
+	"aws_appautoscaling_policy":               {"application-autoscaling:PutScalingPolicy", "application-autoscaling:DescribeScalingPolicies", "application-autoscaling:DeleteScalingPolicy"},
+	"aws_resourcegroupstaggingapi_resources":  {"tag:GetResources"},
+	"aws_vpc_security_group_rules":            {"ec2:DescribeSecurityGroupRules"},
+	"aws_vpc_security_group_rule":             {"ec2:DescribeSecurityGroupRules"},
 	"aws_caller_identity":                     {"sts:GetCallerIdentity"},
 	"aws_partition":                           nil,
 	"aws_region":                              nil,
@@ -126,6 +131,7 @@ var reTFType = regexp.MustCompile(`(?m)^(?:resource|data)\s+"(aws_[a-z0-9_]+)"`)
 var e2eRoots = []string{
 	"../terraform/examples/complete",
 	"../terraform/modules/msk-vpce",
+	"../terraform/modules/msk-privatelink",
 	"../terraform/modules/msk-access-policy",
 	"../terraform/modules/verify-canary",
 }

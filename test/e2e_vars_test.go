@@ -138,7 +138,7 @@ func TestE2EVarsPlan(t *testing.T) {
 	plan := terraform.ShowWithStruct(t, opts)
 	for _, addr := range []string{
 		"module.msk_vpce.aws_msk_cluster.this",
-		"module.msk_vpce.aws_iam_role.databricks",
+		"module.msk_vpce.module.privatelink.aws_iam_role.databricks",
 	} {
 		if _, ok := plan.ResourceChangesMap[addr]; !ok {
 			t.Errorf("the e2e plan does not create %s", addr)

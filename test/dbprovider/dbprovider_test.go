@@ -258,11 +258,11 @@ func firstApply(t *testing.T, x *tf, fake *databricksfake.Server) {
 	}
 	st := x.state()
 	for i := range brokers {
-		r := st[fmt.Sprintf("module.databricks.databricks_mws_ncc_private_endpoint_rule.broker[%d]", i)]
+		r := st[fmt.Sprintf("module.databricks.databricks_mws_ncc_private_endpoint_rule.broker[\"%d\"]", i+1)]
 		if r == nil || r["connection_state"] != "CREATING" || (r["vpc_endpoint_id"] != nil && r["vpc_endpoint_id"] != "") {
 			t.Fatalf("rule %d in state after the first apply: %v, want CREATING without vpc_endpoint_id", i, r)
 		}
-		if a := st[fmt.Sprintf("module.databricks.aws_vpc_endpoint_connection_accepter.broker[%d]", i)]; a != nil {
+		if a := st[fmt.Sprintf("module.databricks.aws_vpc_endpoint_connection_accepter.broker[\"%d\"]", i+1)]; a != nil {
 			t.Fatalf("the first apply accepted a connection: %v", a)
 		}
 	}
@@ -353,7 +353,7 @@ func TestCreateFailedWithRealProvider(t *testing.T) {
 	x.must("apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color")
 	st := x.state()
 	for i := range brokers {
-		r := st[fmt.Sprintf("module.databricks.databricks_mws_ncc_private_endpoint_rule.broker[%d]", i)]
+		r := st[fmt.Sprintf("module.databricks.databricks_mws_ncc_private_endpoint_rule.broker[\"%d\"]", i+1)]
 		if r["connection_state"] != "CREATE_FAILED" {
 			t.Errorf("rule %d after the second apply: %v, want CREATE_FAILED", i, r)
 		}

@@ -159,13 +159,13 @@ func TestEmbeddedExamplePlansOffline(t *testing.T) {
 		t.Errorf("summary %d to add, %d to change, %d to destroy; %d creates listed", s.Add, s.Change, s.Destroy, creates)
 	}
 	for addr, want := range map[string]int{
-		"module.msk_vpce.aws_msk_cluster.this":            1,
-		"module.msk_vpce.aws_lb.broker":                   3,
-		"module.msk_vpce.aws_lb_target_group.broker":      3,
-		"module.msk_vpce.aws_lb_listener.broker":          3,
-		"module.msk_vpce.aws_vpc_endpoint_service.broker": 3,
-		"module.msk_vpce.aws_iam_role.databricks":         1,
-		"module.msk_vpce.aws_subnet.private":              3,
+		"module.msk_vpce.aws_msk_cluster.this":                               1,
+		"module.msk_vpce.module.privatelink.aws_lb.broker":                   3,
+		"module.msk_vpce.module.privatelink.aws_lb_target_group.broker":      3,
+		"module.msk_vpce.module.privatelink.aws_lb_listener.broker":          3,
+		"module.msk_vpce.module.privatelink.aws_vpc_endpoint_service.broker": 3,
+		"module.msk_vpce.module.privatelink.aws_iam_role.databricks":         1,
+		"module.msk_vpce.aws_subnet.private":                                 3,
 	} {
 		if count[addr] != want {
 			t.Errorf("plan creates %d of %s, want %d", count[addr], addr, want)

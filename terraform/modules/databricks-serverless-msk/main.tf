@@ -44,17 +44,24 @@ resource "databricks_mws_network_connectivity_config" "this" {
   region = var.region
 }
 
+locals {
+  # Keyed by broker id, whose set is known at plan even before a new
+  # cluster's brokers exist: adding or removing a broker touches only its own
+  # rule and acceptance.
+  brokers = { for b in var.brokers : tostring(b.broker_id) => b }
+}
+
 # One rule per broker: Databricks creates an interface endpoint to that
-# broker's endpoint service and resolves that broker's hostname to it, so
-# TLS still sees the broker's own name. count (not for_each) because broker
-# ids are only known after the cluster exists, while how many is known at plan.
+# broker's endpoint service and resolves that broker's hostname (and any
+# bootstrap hostname given to it) to it, so TLS still sees the broker's own
+# name.
 resource "databricks_mws_ncc_private_endpoint_rule" "broker" {
-  count    = length(var.brokers)
+  for_each = local.brokers
   provider = databricks.account
 
   network_connectivity_config_id = local.ncc_id
-  endpoint_service               = var.brokers[count.index].endpoint_service_name
-  domain_names                   = [var.brokers[count.index].hostname]
+  endpoint_service               = each.value.endpoint_service_name
+  domain_names                   = coalesce(each.value.domain_names, [each.value.hostname])
 
   # Provider v1.84 has no update for rules, so every attribute forces
   # replacement, and the API returns account_id, which the config cannot
@@ -69,20 +76,20 @@ resource "databricks_mws_ncc_private_endpoint_rule" "broker" {
 # The endpoint services require acceptance; accepting here makes the rules
 # ESTABLISHED in the same apply.
 resource "aws_vpc_endpoint_connection_accepter" "broker" {
-  count = var.accept_connections ? length(var.brokers) : 0
+  for_each = var.accept_connections ? local.brokers : {}
 
-  vpc_endpoint_service_id = var.brokers[count.index].endpoint_service_id
-  vpc_endpoint_id         = databricks_mws_ncc_private_endpoint_rule.broker[count.index].vpc_endpoint_id
+  vpc_endpoint_service_id = each.value.endpoint_service_id
+  vpc_endpoint_id         = databricks_mws_ncc_private_endpoint_rule.broker[each.key].vpc_endpoint_id
 
   # Databricks creates the interface endpoint asynchronously: the rule's
   # create response (state CREATING) has no vpc_endpoint_id yet, and provider
   # v1.84 does not wait. Stop with a clear message rather than accept nothing.
   lifecycle {
     precondition {
-      condition = try(length(databricks_mws_ncc_private_endpoint_rule.broker[count.index].vpc_endpoint_id) > 0, false)
+      condition = try(length(databricks_mws_ncc_private_endpoint_rule.broker[each.key].vpc_endpoint_id) > 0, false)
       # A rule can also end CREATE_FAILED; provider v1.84 does not expose the
       # rule's error_message (its SDK lacks the field), so point to where it is.
-      error_message = try(databricks_mws_ncc_private_endpoint_rule.broker[count.index].connection_state, "") == "CREATE_FAILED" ? "Databricks failed to create the endpoint of the private endpoint rule for ${var.brokers[count.index].hostname} (state CREATE_FAILED): another apply will not fix it. Read the rule's error_message (account console, Security, Networking, the NCC's private endpoint rules, or deploy status), fix the cause (e.g. the endpoint service's allowed principals or its AZs), then recreate the rule: terraform apply -replace='databricks_mws_ncc_private_endpoint_rule.broker[${count.index}]' (with the module's address in front)." : "Databricks has not created the endpoint of the private endpoint rule for ${var.brokers[count.index].hostname} yet (state CREATING, no vpc_endpoint_id; this can take minutes). Run terraform apply again once the rule shows a VPC endpoint (account console, Security, Networking, the NCC's private endpoint rules): the second apply reads it and accepts exactly that endpoint."
+      error_message = try(databricks_mws_ncc_private_endpoint_rule.broker[each.key].connection_state, "") == "CREATE_FAILED" ? "Databricks failed to create the endpoint of the private endpoint rule for ${each.value.hostname} (state CREATE_FAILED): another apply will not fix it. Read the rule's error_message (account console, Security, Networking, the NCC's private endpoint rules, or deploy status), fix the cause (e.g. the endpoint service's allowed principals or its AZs), then recreate the rule: terraform apply -replace='databricks_mws_ncc_private_endpoint_rule.broker[\"${each.key}\"]' (with the module's address in front)." : "Databricks has not created the endpoint of the private endpoint rule for ${each.value.hostname} yet (state CREATING, no vpc_endpoint_id; this can take minutes). Run terraform apply again once the rule shows a VPC endpoint (account console, Security, Networking, the NCC's private endpoint rules): the second apply reads it and accepts exactly that endpoint."
     }
   }
 }

@@ -15,14 +15,14 @@ output "network_connectivity_config_id" {
 
 output "rules" {
   description = "Per broker: the private endpoint rule (its endpoint_service and domain_names as Databricks holds them), Databricks' VPC endpoint and its connection state (ESTABLISHED once accepted)."
-  value = [for i, b in var.brokers : {
+  value = [for b in var.brokers : {
     broker_id        = b.broker_id
     hostname         = b.hostname
-    rule_id          = databricks_mws_ncc_private_endpoint_rule.broker[i].rule_id
-    endpoint_service = databricks_mws_ncc_private_endpoint_rule.broker[i].endpoint_service
-    domain_names     = databricks_mws_ncc_private_endpoint_rule.broker[i].domain_names
-    vpc_endpoint_id  = databricks_mws_ncc_private_endpoint_rule.broker[i].vpc_endpoint_id
-    connection_state = databricks_mws_ncc_private_endpoint_rule.broker[i].connection_state
+    rule_id          = databricks_mws_ncc_private_endpoint_rule.broker[tostring(b.broker_id)].rule_id
+    endpoint_service = databricks_mws_ncc_private_endpoint_rule.broker[tostring(b.broker_id)].endpoint_service
+    domain_names     = databricks_mws_ncc_private_endpoint_rule.broker[tostring(b.broker_id)].domain_names
+    vpc_endpoint_id  = databricks_mws_ncc_private_endpoint_rule.broker[tostring(b.broker_id)].vpc_endpoint_id
+    connection_state = databricks_mws_ncc_private_endpoint_rule.broker[tostring(b.broker_id)].connection_state
   }]
 }
 

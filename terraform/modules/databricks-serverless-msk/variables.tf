@@ -65,10 +65,11 @@ variable "workspace_id" {
 }
 
 variable "brokers" {
-  description = "The msk-vpce module's brokers output: one private endpoint rule per broker, with that broker's endpoint service and, as its only domain name, that broker's hostname."
+  description = "The brokers output of the msk-privatelink (or msk-vpce) module: one private endpoint rule per broker, keyed by broker id, with that broker's endpoint service and its domain_names (the broker's hostname, plus any bootstrap hostname given to it; null: the hostname alone)."
   type = list(object({
     broker_id             = number
     hostname              = string
+    domain_names          = optional(list(string))
     endpoint_service_id   = string
     endpoint_service_name = string
   }))
@@ -76,6 +77,16 @@ variable "brokers" {
   validation {
     condition     = length(var.brokers) > 0 && length(var.brokers) <= 30
     error_message = "brokers must hold 1 to 30 brokers: Databricks allows 30 private endpoints per region, across all NCCs."
+  }
+
+  validation {
+    condition     = length(distinct([for b in var.brokers : b.broker_id])) == length(var.brokers)
+    error_message = "brokers must hold each broker id once (one rule per broker)."
+  }
+
+  validation {
+    condition     = alltrue([for b in var.brokers : b.domain_names == null || try(length(b.domain_names) >= 1 && length(b.domain_names) <= 10, false)])
+    error_message = "Each broker's domain_names must hold 1 to 10 names: Databricks allows 10 domain names per private endpoint rule."
   }
 }
 

@@ -9,7 +9,12 @@ resource "aws_cloudwatch_log_group" "broker" {
 }
 
 resource "aws_msk_configuration" "this" {
-  name           = "${var.prefix}-kafka-${replace(var.kafka_version, ".", "-")}"
+  # A name no replacement can collide with: create_before_destroy creates the
+  # new configuration while the old one still holds its name, whatever forces
+  # the replacement (a Kafka version upgrade, -replace). A random part makes
+  # each create's name new; ignore_changes keeps an existing configuration's
+  # name (a new one at every plan would replace it).
+  name           = "${var.prefix}-kafka-${replace(var.kafka_version, ".", "-")}-${substr(uuid(), 0, 8)}"
   description    = "mskvpce: RF 3, min ISR 2, topics created deliberately"
   kafka_versions = [var.kafka_version]
 
@@ -23,6 +28,7 @@ resource "aws_msk_configuration" "this" {
 
   lifecycle {
     create_before_destroy = true
+    ignore_changes        = [name]
   }
 }
 
@@ -38,7 +44,7 @@ resource "aws_msk_cluster" "this" {
 
     storage_info {
       ebs_storage_info {
-        volume_size = var.ebs_volume_size
+        volume_size = local.volume_size
       }
     }
   }
@@ -79,28 +85,20 @@ resource "aws_msk_cluster" "this" {
   tags = merge(local.tags, { Name = "${var.prefix}-msk" })
 }
 
-# The broker list comes from the cluster itself, never from splitting the
-# bootstrap string by position (its order is not the broker order, and a
-# hostname says nothing about the client IP or subnet).
-data "aws_msk_broker_nodes" "this" {
+
+# The brokers once this apply's change to the cluster is done. It refers to
+# the cluster resource directly, so while the cluster has changes pending
+# Terraform reads it during apply, after the change: it gives the brokers
+# that the change adds (broker_count 3 -> 6) their addresses in the same
+# apply. Brokers that exist already come from the layer's own read while
+# planning, and stay known.
+data "aws_msk_broker_nodes" "after_apply" {
   cluster_arn = aws_msk_cluster.this.arn
 
   lifecycle {
     postcondition {
       condition     = length(self.node_info_list) == var.broker_count
-      error_message = "MSK reports ${length(self.node_info_list)} broker nodes but broker_count is ${var.broker_count}; wait for the cluster to finish updating, then re-apply."
+      error_message = "MSK reports ${length(self.node_info_list)} broker nodes but broker_count is ${var.broker_count}: wait for the cluster to finish updating, then plan again."
     }
   }
-}
-
-locals {
-  # Keyed by zero-padded broker id, so the values come out sorted by id
-  # (Terraform iterates maps in key order): broker 1, 2, 3, ... 10, 11.
-  brokers_by_id = {
-    for node in data.aws_msk_broker_nodes.this.node_info_list :
-    format("%05d", node.broker_id) => node
-  }
-  brokers = [for key in sort(keys(local.brokers_by_id)) : local.brokers_by_id[key]]
-
-  subnet_az = { for s in aws_subnet.private : s.id => s.availability_zone }
 }

@@ -1,9 +1,9 @@
 # Output names are a contract: internal/tfoutputs parses them. Rename nothing
-# without changing it there.
+# without changing it there. The per-broker layer's outputs pass through.
 
 output "region" {
   description = "AWS region of the deployment."
-  value       = data.aws_region.current.region
+  value       = module.privatelink.region
 }
 
 output "cluster_arn" {
@@ -38,57 +38,68 @@ output "broker_security_group_id" {
 
 output "nlb_security_group_id" {
   description = "Security group of the per-broker NLBs."
-  value       = aws_security_group.nlb.id
+  value       = module.privatelink.nlb_security_group_id
 }
 
 output "databricks_msk_role_arn" {
   description = "ARN of the IAM role for the Databricks Unity Catalog service credential."
-  value       = aws_iam_role.databricks.arn
+  value       = module.privatelink.databricks_msk_role_arn
 }
 
 output "databricks_msk_role_arn_for_credential" {
   description = "The same ARN, built from the role's name: known before the role exists, so a Databricks service credential can be created in the same apply as the trust policy that names its external ID (using databricks_msk_role_arn there would be a cycle)."
-  value       = local.databricks_role_arn
+  value       = module.privatelink.databricks_msk_role_arn_for_credential
 }
 
 output "databricks_msk_role_name" {
   description = "Name of the IAM role for the Databricks Unity Catalog service credential."
-  value       = aws_iam_role.databricks.name
+  value       = module.privatelink.databricks_msk_role_name
 }
 
 output "external_id_is_placeholder" {
   description = "True while databricks_external_id is still the placeholder \"0000\": create the service credential in Databricks, set its external ID, and re-apply."
-  value       = var.databricks_external_id == "0000"
+  value       = module.privatelink.external_id_is_placeholder
 }
 
 output "allowed_principals" {
   description = "Principals allowed to create endpoints to the per-broker endpoint services."
-  value       = var.allowed_principals
+  value       = module.privatelink.allowed_principals
 }
 
 output "brokers" {
-  description = "One object per broker, sorted by broker id: the broker as Kafka advertises it and the NLB and endpoint service that front it. Create one Databricks NCC private endpoint rule per element (endpoint_service_name, domain name = hostname)."
-  # Over range(broker_count), not local.brokers: the list's length is then
-  # known at plan even before the cluster exists, so a caller can count over it
-  # (one Databricks NCC rule per broker) in the same apply.
-  value = [
-    for i in range(var.broker_count) : {
-      broker_id = local.brokers[i].broker_id
-      # A node has one endpoint (its hostname) unless public access is on,
-      # which this module never enables; sorting makes the choice stable.
-      hostname              = sort(local.brokers[i].endpoints)[0]
-      client_ip             = local.brokers[i].client_vpc_ip_address
-      client_subnet_id      = local.brokers[i].client_subnet
-      availability_zone     = local.subnet_az[local.brokers[i].client_subnet]
-      nlb_arn               = aws_lb.broker[i].arn
-      nlb_dns_name          = aws_lb.broker[i].dns_name
-      nlb_cross_zone        = aws_lb.broker[i].enable_cross_zone_load_balancing
-      target_group_arn      = aws_lb_target_group.broker[i].arn
-      target_group_name     = aws_lb_target_group.broker[i].name
-      endpoint_service_id   = aws_vpc_endpoint_service.broker[i].id
-      endpoint_service_name = aws_vpc_endpoint_service.broker[i].service_name
-    }
-  ]
+  description = "One object per broker, sorted by broker id: the broker as Kafka advertises it, the NLB and endpoint service that front it, and the domain_names a consumer's DNS must resolve to its endpoint. Create one Databricks NCC private endpoint rule per element (endpoint_service_name, domain_names)."
+  value       = module.privatelink.brokers
+
+  # Removing brokers: MSK removes the brokers that hold no partitions,
+  # whatever their ids, so the plan cannot know which paths go unless the
+  # operator says so. Refused here, before anything changes.
+  precondition {
+    condition     = var.broker_ids != null || length(module.privatelink.reported_broker_ids) <= var.broker_count
+    error_message = "MSK reports ${length(module.privatelink.reported_broker_ids)} brokers (${join(", ", module.privatelink.reported_broker_ids)}) and broker_count is ${var.broker_count}: this removes brokers. MSK removes the brokers that hold no partitions, whatever their ids, so say which stay: move every partition off the brokers to remove (kafka-reassign-partitions or Cruise Control), then set broker_ids to the ${var.broker_count} ids that stay, e.g. broker_ids = [${join(", ", slice(module.privatelink.reported_broker_ids, 0, min(var.broker_count, length(module.privatelink.reported_broker_ids))))}]. The plan then removes exactly the other brokers' paths."
+  }
+}
+
+output "ebs_volume_size" {
+  description = "EBS storage per broker, in GiB, that this plan sets (with storage autoscaling: never below what MSK has)."
+  value       = local.volume_size
+
+  # MSK's storage rules, checked against what the brokers have now, before
+  # anything changes (MSK would refuse the update after the plan was applied
+  # in part).
+  precondition {
+    condition     = module.privatelink.volume_size == null || local.volume_size >= module.privatelink.volume_size
+    error_message = "The brokers have ${coalesce(module.privatelink.volume_size, 0)} GiB each (grown outside this configuration, or by storage autoscaling), and MSK cannot shrink storage: set ebs_volume_size = ${coalesce(module.privatelink.volume_size, 0)} (or more, by at least 10 GiB)."
+  }
+
+  precondition {
+    condition     = module.privatelink.volume_size == null || local.volume_size == module.privatelink.volume_size || local.volume_size >= module.privatelink.volume_size + 10
+    error_message = "MSK grows storage by at least 10 GiB a step: the brokers have ${coalesce(module.privatelink.volume_size, 0)} GiB, so ebs_volume_size must stay ${coalesce(module.privatelink.volume_size, 0)} or be ${coalesce(module.privatelink.volume_size, 0) + 10} or more."
+  }
+}
+
+output "configuration_name" {
+  description = "Name of the cluster's MSK configuration (a new one, created before the old is dropped, at every Kafka version upgrade)."
+  value       = aws_msk_configuration.this.name
 }
 
 output "zone_ids" {
@@ -98,5 +109,5 @@ output "zone_ids" {
 
 output "databricks_uc_master_role_arn" {
   description = "The Unity Catalog master role the MSK role's trust policy names."
-  value       = var.databricks_uc_master_role_arn
+  value       = module.privatelink.databricks_uc_master_role_arn
 }

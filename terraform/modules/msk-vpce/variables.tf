@@ -54,6 +54,18 @@ variable "nlb_zones" {
   }
 }
 
+variable "supported_regions" {
+  description = "Other regions whose consumers may create endpoints to the per-broker services (a Databricks workspace in another region than the cluster). Empty (default): this region only. Needs nlb_zones = \"all\" (AWS offers a service across regions only from an NLB in at least two zones)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = length(var.supported_regions) == 0 || var.nlb_zones == "all"
+    error_message = "supported_regions (cross-region consumers) needs nlb_zones = \"all\": AWS offers an endpoint service to other regions only from a load balancer in at least two availability zones."
+  }
+}
+
 variable "operator_cidrs" {
   description = "Optional CIDR blocks (for example a bastion or verification runner inside this VPC) allowed to reach the NLBs on TCP 9098 directly. PrivateLink consumers do not need an entry here. Never 0.0.0.0/0 or ::/0."
   type        = list(string)
@@ -97,6 +109,17 @@ variable "broker_count" {
   }
 }
 
+variable "broker_ids" {
+  description = "Only after removing brokers: the ids of the brokers that stay (MSK removes the brokers that hold no partitions, whatever their ids, so the plan must be told which paths go). Null (the default): 1..broker_count, the ids MSK gives a new cluster's brokers. See the README, \"Day 2\"."
+  type        = list(number)
+  default     = null
+
+  validation {
+    condition     = var.broker_ids == null || try(length(var.broker_ids) > 0 && length(var.broker_ids) <= var.broker_count && length(distinct(var.broker_ids)) == length(var.broker_ids) && alltrue([for id in var.broker_ids : id >= 1 && floor(id) == id]), false)
+    error_message = "broker_ids must be null or distinct whole broker ids, at most broker_count of them (the ones MSK reports: aws kafka list-nodes)."
+  }
+}
+
 variable "instance_type" {
   description = "MSK broker instance type."
   type        = string
@@ -110,7 +133,7 @@ variable "instance_type" {
 }
 
 variable "ebs_volume_size" {
-  description = "EBS storage per broker, in GiB (1-16384)."
+  description = "EBS storage per broker, in GiB (1-16384). MSK only grows storage, by at least 10 GiB a step: every plan checks the change against what the brokers have."
   type        = number
   default     = 1000
   nullable    = false
@@ -118,6 +141,29 @@ variable "ebs_volume_size" {
   validation {
     condition     = var.ebs_volume_size >= 1 && var.ebs_volume_size <= 16384 && floor(var.ebs_volume_size) == var.ebs_volume_size
     error_message = "ebs_volume_size must be a whole number of GiB between 1 and 16384."
+  }
+}
+
+variable "storage_autoscaling_max_gib" {
+  description = "Turn on storage autoscaling (AWS Application Auto Scaling, target tracking on KafkaBrokerStorageUtilization) up to this many GiB per broker; null (default): off. With it on, ebs_volume_size is a floor: the cluster keeps whatever larger size autoscaling reached (MSK cannot shrink storage), found through the cluster's Name tag (tag:GetResources)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.storage_autoscaling_max_gib == null || try(var.storage_autoscaling_max_gib > var.ebs_volume_size && var.storage_autoscaling_max_gib <= 16384 && floor(var.storage_autoscaling_max_gib) == var.storage_autoscaling_max_gib, false)
+    error_message = "storage_autoscaling_max_gib must be null (off) or a whole number of GiB above ebs_volume_size and at most 16384 (MSK's maximum per broker)."
+  }
+}
+
+variable "storage_autoscaling_target_utilization" {
+  description = "With storage autoscaling: the disk utilisation, in percent, that autoscaling keeps the brokers at (it grows a volume when usage passes it)."
+  type        = number
+  default     = 60
+  nullable    = false
+
+  validation {
+    condition     = var.storage_autoscaling_target_utilization >= 10 && var.storage_autoscaling_target_utilization <= 80
+    error_message = "storage_autoscaling_target_utilization must be a percentage from 10 to 80 (MSK's range for KafkaBrokerStorageUtilization)."
   }
 }
 
@@ -195,7 +241,7 @@ variable "acceptance_required" {
 # ---- Databricks Unity Catalog service credential ----------------------------------
 
 variable "databricks_external_id" {
-  description = "External ID Databricks shows when you create the Unity Catalog service credential for the role (the Databricks account ID). Start with the placeholder \"0000\", create the credential with the databricks_msk_role_arn output, then re-apply with the real value."
+  description = "External ID of the Databricks Unity Catalog service credential that uses the role (Databricks shows it on the credential; it is not your Databricks account ID). Start with the placeholder \"0000\", create the credential with the databricks_msk_role_arn output, then re-apply with the real value."
   type        = string
   default     = "0000"
   nullable    = false

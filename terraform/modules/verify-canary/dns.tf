@@ -14,15 +14,15 @@ resource "aws_route53_zone" "cluster" {
 }
 
 resource "aws_route53_record" "broker" {
-  count = length(var.brokers)
+  for_each = local.brokers
 
   zone_id = aws_route53_zone.cluster.zone_id
-  name    = lower(var.brokers[count.index].hostname)
+  name    = lower(each.value.hostname)
   type    = "A"
 
   alias {
-    name                   = aws_vpc_endpoint.broker[count.index].dns_entry[0].dns_name
-    zone_id                = aws_vpc_endpoint.broker[count.index].dns_entry[0].hosted_zone_id
+    name                   = aws_vpc_endpoint.broker[each.key].dns_entry[0].dns_name
+    zone_id                = aws_vpc_endpoint.broker[each.key].dns_entry[0].hosted_zone_id
     evaluate_target_health = false
   }
 }

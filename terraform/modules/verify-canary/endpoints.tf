@@ -1,31 +1,31 @@
 # One interface endpoint per broker, only in the subnets whose zone ID its
 # endpoint service is offered in (an NLB without cross-zone lives in one).
 resource "aws_vpc_endpoint" "broker" {
-  count = length(var.brokers)
+  for_each = local.brokers
 
   vpc_id              = local.vpc_id
-  service_name        = var.brokers[count.index].endpoint_service_name
+  service_name        = each.value.endpoint_service_name
   vpc_endpoint_type   = "Interface"
   private_dns_enabled = false
   security_group_ids  = [aws_security_group.endpoints.id]
-  subnet_ids          = [for s in local.subnets : s.id if contains(local.broker_zone_ids[count.index], s.zone_id)]
+  subnet_ids          = [for s in local.subnets : s.id if contains(local.broker_zone_ids[each.key], s.zone_id)]
 
-  tags = merge(local.tags, { Name = "${var.prefix}-canary-broker-${var.brokers[count.index].broker_id}" })
+  tags = merge(local.tags, { Name = "${var.prefix}-canary-broker-${each.key}" })
 
   lifecycle {
     precondition {
-      condition     = length([for s in local.subnets : s if contains(local.broker_zone_ids[count.index], s.zone_id)]) > 0
-      error_message = "No canary subnet is in a zone ID that broker ${var.brokers[count.index].broker_id}'s endpoint service is offered in (${join(", ", local.broker_zone_ids[count.index])}): add a subnet there to subnet_ids or zone_ids."
+      condition     = length([for s in local.subnets : s if contains(local.broker_zone_ids[each.key], s.zone_id)]) > 0
+      error_message = "No canary subnet is in a zone ID that broker ${each.key}'s endpoint service is offered in (${join(", ", local.broker_zone_ids[each.key])}): add a subnet there to subnet_ids or zone_ids."
     }
   }
 }
 
 # The endpoint services require acceptance; accept exactly these endpoints.
 resource "aws_vpc_endpoint_connection_accepter" "broker" {
-  count = var.accept_connections ? length(var.brokers) : 0
+  for_each = var.accept_connections ? local.brokers : {}
 
-  vpc_endpoint_service_id = var.brokers[count.index].endpoint_service_id
-  vpc_endpoint_id         = aws_vpc_endpoint.broker[count.index].id
+  vpc_endpoint_service_id = each.value.endpoint_service_id
+  vpc_endpoint_id         = aws_vpc_endpoint.broker[each.key].id
 }
 
 # The canary has no internet and no NAT: STS is reached privately.

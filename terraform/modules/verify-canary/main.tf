@@ -14,6 +14,10 @@ data "aws_caller_identity" "current" {}
 locals {
   own_vpc = length(var.subnet_ids) == 0
 
+  # Keyed by broker id: adding or removing a broker touches only its own
+  # endpoint, acceptance, record and alarm.
+  brokers = { for b in var.brokers : tostring(b.broker_id) => b }
+
   # b-1.<cluster>.<id>.c2.kafka.<region>.amazonaws.com -> the cluster's domain.
   first_host     = split(".", lower(var.brokers[0].hostname))
   cluster_domain = join(".", slice(local.first_host, 1, length(local.first_host)))
@@ -34,9 +38,9 @@ locals {
 # proves the canary's account may see it); a broker's zone_id, when given,
 # wins over the lookup.
 data "aws_vpc_endpoint_service" "broker" {
-  count = length(var.brokers)
+  for_each = local.brokers
 
-  service_name = var.brokers[count.index].endpoint_service_name
+  service_name = each.value.endpoint_service_name
 }
 
 data "aws_availability_zones" "all" {
@@ -46,15 +50,14 @@ data "aws_availability_zones" "all" {
 locals {
   az_name_to_id = zipmap(data.aws_availability_zones.all.names, data.aws_availability_zones.all.zone_ids)
 
-  # Per broker (list index = position in var.brokers), the zone IDs its
-  # endpoint may use.
-  broker_zone_ids = [
-    for i, b in var.brokers : (
-      b.zone_id != null ? [b.zone_id] : sort([for n in data.aws_vpc_endpoint_service.broker[i].availability_zones : lookup(local.az_name_to_id, n, "unmapped:${n}")])
+  # Per broker id, the zone IDs its endpoint may use.
+  broker_zone_ids = {
+    for k, b in local.brokers : k => (
+      b.zone_id != null ? [b.zone_id] : sort([for n in data.aws_vpc_endpoint_service.broker[k].availability_zones : lookup(local.az_name_to_id, n, "unmapped:${n}")])
     )
-  ]
+  }
 
   # Where the canary's own subnets go. var.zone_ids keeps this known at plan
   # when the brokers' zones are not (the same apply as the cluster).
-  zone_ids = length(var.zone_ids) > 0 ? sort(distinct(var.zone_ids)) : sort(distinct(flatten(local.broker_zone_ids)))
+  zone_ids = length(var.zone_ids) > 0 ? sort(distinct(var.zone_ids)) : sort(distinct(flatten(values(local.broker_zone_ids))))
 }

@@ -35,13 +35,13 @@ output "zone_ids" {
 
 output "endpoints" {
   description = "Per broker, sorted by broker id: the canary's interface endpoint ID (accept exactly this ID on the endpoint service), its zone IDs and its connection state."
-  value = [for i, b in var.brokers : {
+  value = [for b in var.brokers : {
     broker_id           = b.broker_id
     hostname            = lower(b.hostname)
     endpoint_service_id = b.endpoint_service_id
-    vpc_endpoint_id     = aws_vpc_endpoint.broker[i].id
-    zone_ids            = local.broker_zone_ids[i]
-    state               = aws_vpc_endpoint.broker[i].state
+    vpc_endpoint_id     = aws_vpc_endpoint.broker[tostring(b.broker_id)].id
+    zone_ids            = local.broker_zone_ids[tostring(b.broker_id)]
+    state               = aws_vpc_endpoint.broker[tostring(b.broker_id)].state
   }]
 }
 
@@ -62,7 +62,7 @@ output "metric_namespace" {
 
 output "alarm_arns" {
   description = "ARNs of the path alarms, one per broker in the order of brokers (its length is known at plan); empty unless schedule_enabled and alarms_enabled."
-  value       = aws_cloudwatch_metric_alarm.path[*].arn
+  value       = [for b in var.brokers : aws_cloudwatch_metric_alarm.path[tostring(b.broker_id)].arn if local.alarms]
 }
 
 output "sns_topic_arn" {

@@ -98,13 +98,13 @@ resource "aws_sns_topic" "alarms" {
 # One alarm per broker path. Missing data breaches: a canary that did not
 # report (function error, role assumption refused) is not a healthy path.
 resource "aws_cloudwatch_metric_alarm" "path" {
-  count = local.alarms ? length(var.brokers) : 0
+  for_each = local.alarms ? local.brokers : {}
 
-  alarm_name          = "${var.prefix}-verify-canary-broker-${var.brokers[count.index].broker_id}"
-  alarm_description   = "Broker ${var.brokers[count.index].broker_id} (${lower(var.brokers[count.index].hostname)}) is not verified through ${var.brokers[count.index].endpoint_service_name}: read the latest report in ${aws_cloudwatch_log_group.runner.name}, or invoke ${local.function_name}."
+  alarm_name          = "${var.prefix}-verify-canary-broker-${each.key}"
+  alarm_description   = "Broker ${each.key} (${lower(each.value.hostname)}) is not verified through ${each.value.endpoint_service_name}: read the latest report in ${aws_cloudwatch_log_group.runner.name}, or invoke ${local.function_name}."
   namespace           = local.metric_namespace
   metric_name         = "PathPassed"
-  dimensions          = { Canary = var.prefix, BrokerId = tostring(var.brokers[count.index].broker_id) }
+  dimensions          = { Canary = var.prefix, BrokerId = each.key }
   statistic           = "Minimum"
   period              = var.schedule_rate_minutes * 60
   evaluation_periods  = var.alarm_evaluation_periods

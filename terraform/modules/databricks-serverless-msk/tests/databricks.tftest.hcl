@@ -50,14 +50,14 @@ run "one_rule_per_broker" {
   command = plan
 
   assert {
-    condition     = length(databricks_mws_ncc_private_endpoint_rule.broker) == 3
-    error_message = "Expected one private endpoint rule per broker."
+    condition     = keys(databricks_mws_ncc_private_endpoint_rule.broker) == ["1", "2", "3"]
+    error_message = "Expected one private endpoint rule per broker, keyed by broker id."
   }
 
   assert {
-    condition = alltrue([for i, b in var.brokers :
-      databricks_mws_ncc_private_endpoint_rule.broker[i].endpoint_service == b.endpoint_service_name &&
-      databricks_mws_ncc_private_endpoint_rule.broker[i].domain_names == tolist([b.hostname])
+    condition = alltrue([for b in var.brokers :
+      databricks_mws_ncc_private_endpoint_rule.broker[tostring(b.broker_id)].endpoint_service == b.endpoint_service_name &&
+      databricks_mws_ncc_private_endpoint_rule.broker[tostring(b.broker_id)].domain_names == tolist([b.hostname])
     ])
     error_message = "Each rule must point at its broker's endpoint service with exactly that broker's hostname as domain name."
   }
@@ -102,9 +102,9 @@ run "accepter_per_rule" {
   command = plan
 
   assert {
-    condition = alltrue([for i, b in var.brokers :
-      aws_vpc_endpoint_connection_accepter.broker[i].vpc_endpoint_service_id == b.endpoint_service_id &&
-      aws_vpc_endpoint_connection_accepter.broker[i].vpc_endpoint_id == databricks_mws_ncc_private_endpoint_rule.broker[i].vpc_endpoint_id
+    condition = keys(aws_vpc_endpoint_connection_accepter.broker) == ["1", "2", "3"] && alltrue([for b in var.brokers :
+      aws_vpc_endpoint_connection_accepter.broker[tostring(b.broker_id)].vpc_endpoint_service_id == b.endpoint_service_id &&
+      aws_vpc_endpoint_connection_accepter.broker[tostring(b.broker_id)].vpc_endpoint_id == databricks_mws_ncc_private_endpoint_rule.broker[tostring(b.broker_id)].vpc_endpoint_id
     ])
     error_message = "Each rule's VPC endpoint must be accepted on its own broker's endpoint service."
   }
@@ -288,4 +288,55 @@ run "accepter_waits_for_the_endpoint" {
   }
 
   expect_failures = [aws_vpc_endpoint_connection_accepter.broker]
+}
+
+# Brokers 1, 3 and 5 of six (MSK removed the others): each rule stays keyed
+# by its broker's id, and Express brokers' bootstrap hostnames ride in the
+# domain_names of the broker they were given to.
+run "rules_keyed_by_broker_id_with_domain_names" {
+  command = plan
+
+  variables {
+    brokers = [
+      { broker_id = 1, hostname = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", domain_names = ["b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "boot-aa1.demo.abc123.c2.kafka.us-east-1.amazonaws.com"], endpoint_service_id = "vpce-svc-01", endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-01" },
+      { broker_id = 3, hostname = "b-3.demo.abc123.c2.kafka.us-east-1.amazonaws.com", endpoint_service_id = "vpce-svc-03", endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-03" },
+      { broker_id = 5, hostname = "b-5.demo.abc123.c2.kafka.us-east-1.amazonaws.com", domain_names = ["b-5.demo.abc123.c2.kafka.us-east-1.amazonaws.com"], endpoint_service_id = "vpce-svc-05", endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-05" },
+    ]
+  }
+
+  assert {
+    condition     = keys(databricks_mws_ncc_private_endpoint_rule.broker) == ["1", "3", "5"] && keys(aws_vpc_endpoint_connection_accepter.broker) == ["1", "3", "5"]
+    error_message = "rules and acceptances must be keyed by broker id, gaps and all"
+  }
+
+  assert {
+    condition     = databricks_mws_ncc_private_endpoint_rule.broker["1"].domain_names == tolist(["b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "boot-aa1.demo.abc123.c2.kafka.us-east-1.amazonaws.com"]) && databricks_mws_ncc_private_endpoint_rule.broker["3"].domain_names == tolist(["b-3.demo.abc123.c2.kafka.us-east-1.amazonaws.com"])
+    error_message = "a rule carries its broker's domain_names (its hostname alone when none are given)"
+  }
+
+  assert {
+    condition     = [for r in output.rules : r.broker_id] == [1, 3, 5]
+    error_message = "the rules output keeps the brokers' order"
+  }
+}
+
+run "rejects_a_repeated_broker_id" {
+  command = plan
+  variables {
+    brokers = [
+      { broker_id = 1, hostname = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", endpoint_service_id = "vpce-svc-01", endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-01" },
+      { broker_id = 1, hostname = "b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com", endpoint_service_id = "vpce-svc-02", endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-02" },
+    ]
+  }
+  expect_failures = [var.brokers]
+}
+
+run "rejects_more_than_ten_domain_names" {
+  command = plan
+  variables {
+    brokers = [
+      { broker_id = 1, hostname = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", domain_names = ["a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "a10", "a11"], endpoint_service_id = "vpce-svc-01", endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-01" },
+    ]
+  }
+  expect_failures = [var.brokers]
 }

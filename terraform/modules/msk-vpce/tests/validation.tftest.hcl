@@ -1,9 +1,9 @@
 # Every variable validation rejects what it must (one run each); the values
 # of the variables deploy also checks are in bad_inputs.tftest.hcl, generated
 # from internal/deploy/cli/testdata/bad_inputs.json.
-# The mock is not told to compute values during plan, so the broker list is
-# unknown, as on a real first apply: this also proves the per-broker count
-# does not depend on it.
+# The mock is not told to compute values during plan, so the cluster's ARN
+# and with it every broker's address is unknown, as on a real first apply:
+# this also proves the per-broker keys do not depend on them.
 
 mock_provider "aws" {
   source = "./tests/mocks/aws"
@@ -34,18 +34,8 @@ run "valid_inputs_plan" {
   }
 
   assert {
-    condition     = length(aws_lb.broker) == 30 && alltrue([for lb in aws_lb.broker : length(lb.name) <= 32]) && alltrue([for tg in aws_lb_target_group.broker : length(tg.name_prefix) <= 6 && can(regex("^[a-z0-9][a-z0-9-]*-$", tg.name_prefix))]) && length(distinct(aws_lb_target_group.broker[*].name_prefix)) == 30
-    error_message = "the longest valid prefix with the most brokers must still fit AWS's 32-character names (target groups: a distinct name_prefix of at most 6 characters, which the provider's 26-character suffix fills to 32)"
-  }
-
-  assert {
-    condition     = length(output.brokers) == 30
-    error_message = "the brokers output must have a known length before the cluster exists, so callers can count over it"
-  }
-
-  assert {
-    condition     = aws_vpc_security_group_ingress_rule.nlb_from_operator["fd00:1::/64"].cidr_ipv6 == "fd00:1::/64" && aws_vpc_security_group_ingress_rule.nlb_from_operator["fd00:1::/64"].cidr_ipv4 == null
-    error_message = "IPv6 operator CIDRs must become cidr_ipv6 rules"
+    condition     = length(output.brokers) == 30 && [for b in output.brokers : b.broker_id] == [for id in range(1, 31) : id]
+    error_message = "a new cluster's brokers must be keyed 1..30 before it exists: the brokers output needs a known length and known broker ids, so callers can key by them"
   }
 }
 
@@ -135,4 +125,54 @@ run "rejects_additional_trusted_role_wildcard" {
     additional_trusted_role_arns = ["arn:aws:iam::123456789012:role/*"]
   }
   expect_failures = [var.additional_trusted_role_arns]
+}
+
+run "rejects_broker_ids_more_than_broker_count" {
+  command = plan
+  variables {
+    broker_count = 3
+    broker_ids   = [1, 2, 3, 4]
+  }
+  expect_failures = [var.broker_ids]
+}
+
+run "rejects_broker_ids_repeated_or_not_ids" {
+  command = plan
+  variables {
+    broker_ids = [1, 1, 0.5]
+  }
+  expect_failures = [var.broker_ids]
+}
+
+run "rejects_storage_autoscaling_below_volume" {
+  command = plan
+  variables {
+    ebs_volume_size             = 1000
+    storage_autoscaling_max_gib = 1000
+  }
+  expect_failures = [var.storage_autoscaling_max_gib]
+}
+
+run "rejects_storage_autoscaling_above_msk_maximum" {
+  command = plan
+  variables {
+    storage_autoscaling_max_gib = 16385
+  }
+  expect_failures = [var.storage_autoscaling_max_gib]
+}
+
+run "rejects_storage_utilization_out_of_range" {
+  command = plan
+  variables {
+    storage_autoscaling_target_utilization = 95
+  }
+  expect_failures = [var.storage_autoscaling_target_utilization]
+}
+
+run "rejects_cross_region_without_all_zones" {
+  command = plan
+  variables {
+    supported_regions = ["eu-west-1"]
+  }
+  expect_failures = [var.supported_regions]
 }

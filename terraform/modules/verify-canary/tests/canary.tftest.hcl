@@ -98,7 +98,7 @@ run "defaults_on_demand_only" {
   }
 
   assert {
-    condition     = length(aws_vpc_endpoint.broker) == 3 && alltrue([for i, b in var.brokers : aws_vpc_endpoint.broker[i].service_name == b.endpoint_service_name])
+    condition     = keys(aws_vpc_endpoint.broker) == ["1", "2", "3"] && alltrue([for b in var.brokers : aws_vpc_endpoint.broker[tostring(b.broker_id)].service_name == b.endpoint_service_name])
     error_message = "one interface endpoint per broker endpoint service, to that service"
   }
 
@@ -119,13 +119,13 @@ run "defaults_on_demand_only" {
 
   assert {
     condition = alltrue([for i, z in ["use1-az1", "use1-az2", "use1-az4"] :
-      aws_vpc_endpoint.broker[i].subnet_ids == toset([aws_subnet.this[index(local.zone_ids, z)].id])
+      aws_vpc_endpoint.broker[tostring(i + 1)].subnet_ids == toset([aws_subnet.this[index(local.zone_ids, z)].id])
     ])
     error_message = "each broker's endpoint must sit only in the subnet of its service's zone ID"
   }
 
   assert {
-    condition     = alltrue([for hp in split(",", var.bootstrap_brokers) : contains([for r in aws_route53_record.broker : r.name], split(":", hp)[0])]) && alltrue([for i, b in var.brokers : aws_route53_record.broker[i].name == b.hostname])
+    condition     = alltrue([for hp in split(",", var.bootstrap_brokers) : contains([for r in aws_route53_record.broker : r.name], split(":", hp)[0])]) && alltrue([for b in var.brokers : aws_route53_record.broker[tostring(b.broker_id)].name == b.hostname])
     error_message = "the private zone must map every broker hostname and every bootstrap host"
   }
 
@@ -135,7 +135,7 @@ run "defaults_on_demand_only" {
   }
 
   assert {
-    condition     = alltrue([for i, r in aws_route53_record.broker : one(r.alias).name == aws_vpc_endpoint.broker[i].dns_entry[0].dns_name])
+    condition     = alltrue([for k, r in aws_route53_record.broker : one(r.alias).name == aws_vpc_endpoint.broker[k].dns_entry[0].dns_name])
     error_message = "each broker's record must alias that broker's own endpoint"
   }
 
@@ -220,8 +220,8 @@ run "scheduled_with_alarms_and_topic" {
   }
 
   assert {
-    condition = length(aws_cloudwatch_metric_alarm.path) == 3 && alltrue([for i, a in aws_cloudwatch_metric_alarm.path :
-      a.namespace == "mskvpce/VerifyCanary" && a.metric_name == "PathPassed" && a.dimensions == tomap({ Canary = "my-msk-vpce", BrokerId = tostring(i + 1) }) &&
+    condition = keys(aws_cloudwatch_metric_alarm.path) == ["1", "2", "3"] && alltrue([for k, a in aws_cloudwatch_metric_alarm.path :
+      a.namespace == "mskvpce/VerifyCanary" && a.metric_name == "PathPassed" && a.dimensions == tomap({ Canary = "my-msk-vpce", BrokerId = k }) &&
       a.period == 300 && a.statistic == "Minimum" && a.comparison_operator == "LessThanThreshold" && a.threshold == 1 && a.treat_missing_data == "breaching"
     ])
     error_message = "one alarm per broker path on its PathPassed metric, missing data breaching"
@@ -243,7 +243,7 @@ run "scheduled_with_alarms_and_topic" {
   }
 
   assert {
-    condition     = length(aws_vpc_endpoint_connection_accepter.broker) == 3 && alltrue([for i, a in aws_vpc_endpoint_connection_accepter.broker : a.vpc_endpoint_id == aws_vpc_endpoint.broker[i].id && a.vpc_endpoint_service_id == var.brokers[i].endpoint_service_id])
+    condition     = keys(aws_vpc_endpoint_connection_accepter.broker) == ["1", "2", "3"] && alltrue([for b in var.brokers : aws_vpc_endpoint_connection_accepter.broker[tostring(b.broker_id)].vpc_endpoint_id == aws_vpc_endpoint.broker[tostring(b.broker_id)].id && aws_vpc_endpoint_connection_accepter.broker[tostring(b.broker_id)].vpc_endpoint_service_id == b.endpoint_service_id])
     error_message = "each connection is accepted by the canary's exact endpoint ID on its own service"
   }
 }
