@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
+
 	"github.com/mskvpce/mskvpce/internal/canary"
 	"github.com/mskvpce/mskvpce/internal/remoteverify"
 	"github.com/mskvpce/mskvpce/internal/verify"
@@ -53,6 +55,21 @@ func TestNewFunctionRefusesOverrides(t *testing.T) {
 	}
 	if f.StandIn != nil {
 		t.Error("the production function has a stand-in VPC")
+	}
+}
+
+// The Lambda runtime hands the function the payload as sent (it is a
+// lambda.Handler): a member the canary does not take is refused as bad
+// input, where a handler taking a decoded struct would never see it.
+func TestRuntimeHandsOverThePayload(t *testing.T) {
+	f, err := newFunction(moduleEnv(t), os.Stdout, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := lambda.NewHandler(f).Invoke(context.Background(), []byte(`{"timeout_seconds":5,"sts_endpoint":"http://127.0.0.1:1"}`))
+	var ie *verify.InputError
+	if out != nil || !errors.As(err, &ie) || !strings.Contains(err.Error(), `"sts_endpoint"`) {
+		t.Errorf("Invoke = %s, %v; want the event refused, naming sts_endpoint", out, err)
 	}
 }
 
