@@ -168,6 +168,15 @@ func (s *awsStack) verify(t *testing.T) *verify.Report {
 		report = res.Report
 		return "", nil
 	})
+	// A stranger's event (the issue-31 probe): refused as bad input, the
+	// function's configuration untouched by it.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = invoke.Invoke(ctx, cfg, c.FunctionName, []byte(`{"sts_endpoint":"https://sts.example.invalid","brokers":[{"broker_id":1,"advertised":"b-1.example.invalid:9098","endpoint":"169.254.169.254:80"}]}`))
+	var fe *invoke.FunctionError
+	if !errors.As(err, &fe) || !fe.Input() || !strings.Contains(fe.Message, "event refused") {
+		t.Errorf("the canary took an event with sts_endpoint and a broker endpoint: %v, want it refused as bad input", err)
+	}
 	return report
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -15,8 +16,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/mskvpce/mskvpce/internal/canary"
 	"github.com/mskvpce/mskvpce/internal/localmsk"
 	"github.com/mskvpce/mskvpce/internal/remoteverify"
+	"github.com/mskvpce/mskvpce/internal/remoteverify/invoke"
+	"github.com/mskvpce/mskvpce/internal/remoteverify/lambdafake"
 	"github.com/mskvpce/mskvpce/internal/verify"
 )
 
@@ -35,17 +39,18 @@ func TestE2ELocalStockClients(t *testing.T) {
 }
 
 // TestE2ELocalWrongExternalID proves the runner's role assumption bites: a
-// runner holding the wrong external ID is refused before it touches Kafka.
+// canary configured with the wrong external ID is refused before it touches
+// Kafka, and says so as bad input (deploy verify --remote exits 2).
 func TestE2ELocalWrongExternalID(t *testing.T) {
 	s := &localStack{}
 	s.deploy(t)
 	defer s.teardown(t)
+	s.externalID, s.canaryExternalID = randomHex(t, 16), "not-the-external-id"
 	s.deployConsumer(t)
-	ev := s.event()
-	ev.ExternalID = "not-the-external-id"
-	_, err := remoteverify.Handle(context.Background(), ev, s.baseConfig())
-	if err == nil || !strings.Contains(err.Error(), "external ID") {
-		t.Fatalf("Handle with a wrong external ID: err = %v, want a role-assumption error naming the external ID", err)
+	_, err := s.invoke(t)
+	var fe *invoke.FunctionError
+	if !errors.As(err, &fe) || !fe.Input() || !strings.Contains(fe.Message, "external ID") {
+		t.Fatalf("canary with a wrong external ID: err = %v, want an InputError from the role assumption naming the external ID", err)
 	}
 }
 
@@ -84,8 +89,12 @@ type localStack struct {
 	env        *localmsk.Env
 	info       localmsk.Info
 	sts        *httptest.Server
+	lambda     *lambdafake.Lambda
 	roleARN    string
 	externalID string
+	// canaryExternalID is the one the canary is configured with, when it
+	// differs from the role's.
+	canaryExternalID string
 }
 
 func (s *localStack) deploy(t *testing.T) {
@@ -106,45 +115,66 @@ func (s *localStack) deploy(t *testing.T) {
 
 // deployConsumer stands up the consumer side: a fake STS that hands out the
 // cluster's credentials only for the Databricks role with the right external
-// ID. The NLB stand-ins play the interface endpoints, and the event's
-// hostname-to-endpoint map plays the private hosted zone.
+// ID, and the canary as a fake Lambda API running the real handler with the
+// configuration the module would give it. The NLB stand-ins play the
+// interface endpoints; the harness's stand-in VPC (lambdafake.Network) plays
+// the private hosted zone, the trust store and the STS endpoint.
 func (s *localStack) deployConsumer(t *testing.T) {
 	s.sts = httptest.NewServer(fakeSTS(t, s.roleARN, s.externalID, s.info.Credentials))
-}
-
-func (s *localStack) event() remoteverify.Event {
-	ev := remoteverify.Event{
-		Region:         s.info.Region,
-		Bootstrap:      strings.Split(s.info.BootstrapBrokersSASLIAM, ","),
-		Topic:          s.info.VerificationTopic,
-		RoleARN:        s.roleARN,
-		ExternalID:     s.externalID,
-		STSEndpoint:    s.sts.URL,
-		TimeoutSeconds: 20,
+	cfg := remoteverify.Config{
+		Region: s.info.Region, Topic: s.info.VerificationTopic, RoleARN: s.roleARN, ExternalID: s.externalID,
+		Timeout: 20 * time.Second, Metrics: canary.Config{Namespace: "mskvpce/VerifyCanary", Canary: "mskvpce-local"},
 	}
+	if s.canaryExternalID != "" {
+		cfg.ExternalID = s.canaryExternalID
+	}
+	network := lambdafake.Network{Resolve: map[string]string{}, STSEndpoint: s.sts.URL}
 	for _, b := range s.info.Brokers {
-		ev.Brokers = append(ev.Brokers, remoteverify.Broker{ID: b.BrokerID, Advertised: b.Hostname + ":9098", Endpoint: b.Endpoint})
+		cfg.Brokers = append(cfg.Brokers, remoteverify.Broker{ID: b.BrokerID, Host: b.Hostname})
+		network.Resolve[b.Advertised()] = b.Endpoint
 	}
-	if pem, err := os.ReadFile(s.info.CAFile); err == nil {
-		ev.CAPEM = string(pem)
+	for _, hp := range strings.Split(s.info.BootstrapBrokersSASLIAM, ",") {
+		id, err := verify.BrokerIDFromHost(strings.Split(hp, ":")[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Bootstrap = append(cfg.Bootstrap, id)
 	}
-	return ev
+	pem, err := os.ReadFile(s.info.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	network.CAPEM = string(pem)
+	s.lambda = lambdafake.NewLambdaIn("mskvpce-local-verify-canary", remoteverify.Function{
+		Config: cfg,
+		LoadConfig: func(context.Context, string) (aws.Config, error) {
+			// The runner's own identity: anything STS accepts.
+			return aws.Config{Region: s.info.Region, Credentials: credentials.NewStaticCredentialsProvider("AKIARUNNER0000000000", "runner-secret", "")}, nil
+		},
+	}, time.Minute, network)
 }
 
-// baseConfig is the runner's own identity: anything STS accepts.
-func (s *localStack) baseConfig() aws.Config {
-	return aws.Config{
-		Region:      s.info.Region,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIARUNNER0000000000", "runner-secret", ""),
+// invoke runs the canary once, as the nightly does: the module's event
+// through the client deploy verify --remote uses.
+func (s *localStack) invoke(t *testing.T) (*verify.Report, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	operator := aws.Config{
+		Region:       s.info.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIAOPERATOR00000000", "operator-secret", ""),
+		BaseEndpoint: aws.String(s.lambda.URL),
 	}
+	res, err := invoke.Invoke(ctx, operator, "mskvpce-local-verify-canary", []byte(`{"timeout_seconds":20}`))
+	if err != nil {
+		return nil, err
+	}
+	return res.Report, nil
 }
 
 func (s *localStack) verify(t *testing.T) *verify.Report {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	r, err := remoteverify.Handle(ctx, s.event(), s.baseConfig())
+	r, err := s.invoke(t)
 	if err != nil {
-		t.Fatalf("runner: %v", err)
+		t.Fatalf("canary: %v", err)
 	}
 	return r
 }
@@ -152,6 +182,9 @@ func (s *localStack) verify(t *testing.T) *verify.Report {
 func (s *localStack) brokers(t *testing.T) int { return len(s.info.Brokers) }
 
 func (s *localStack) teardown(t *testing.T) {
+	if s.lambda != nil {
+		s.lambda.Close()
+	}
 	if s.sts != nil {
 		s.sts.Close()
 	}

@@ -24,11 +24,15 @@ const (
 	testExternalID = "0123456789abcdef0123456789abcdef"
 )
 
-// metrics decodes the EMF lines into broker id -> PathPassed.
+// metrics decodes the EMF lines into broker id -> PathPassed (the log's
+// other lines are the function's own).
 func metrics(t *testing.T, out string) map[string]float64 {
 	t.Helper()
 	got := map[string]float64{}
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
 		var doc map[string]any
 		if err := json.Unmarshal([]byte(line), &doc); err != nil {
 			t.Fatalf("metric line %q: %v", line, err)
@@ -41,9 +45,23 @@ func metrics(t *testing.T, out string) map[string]float64 {
 	return got
 }
 
-// The handler writes one PathPassed per broker on every run: passing,
-// with a broken path, and when the run fails before any path (a refused
-// role, no AWS configuration), so the alarms never go without data.
+// localConfig is the canary's configuration for a local MSK-like cluster.
+func localConfig(info localmsk.Info) remoteverify.Config {
+	c := remoteverify.Config{
+		Region: info.Region, RoleARN: testRole, ExternalID: testExternalID, Topic: info.VerificationTopic, Timeout: 20 * time.Second,
+		Metrics: canary.Config{Namespace: "mskvpce/VerifyCanary", Canary: "test-canary"},
+	}
+	for _, b := range info.Brokers {
+		c.Brokers = append(c.Brokers, remoteverify.Broker{ID: b.BrokerID, Host: b.Hostname})
+		c.Bootstrap = append(c.Bootstrap, b.BrokerID)
+	}
+	return c
+}
+
+// The handler writes one PathPassed per configured broker on every run it
+// accepts: passing, with a broken path, and when the run fails before any
+// path (a refused role, no AWS configuration), so the alarms never go
+// without data.
 func TestFunctionWritesMetricsOnEveryRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a local MSK-like cluster")
@@ -60,27 +78,30 @@ func TestFunctionWritesMetricsOnEveryRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := remoteverify.Event{
-		Region: info.Region, Bootstrap: strings.Split(info.BootstrapBrokersSASLIAM, ","), Topic: info.VerificationTopic,
-		RoleARN: testRole, ExternalID: testExternalID, STSEndpoint: sts.URL, TimeoutSeconds: 20, CAPEM: string(pem),
-	}
+	network := lambdafake.Network{Resolve: map[string]string{}, CAPEM: string(pem), STSEndpoint: sts.URL}
 	for _, b := range info.Brokers {
-		ev.Brokers = append(ev.Brokers, remoteverify.Broker{ID: b.BrokerID, Advertised: b.Hostname + ":9098", Endpoint: b.Endpoint})
+		network.Resolve[b.Advertised()] = b.Endpoint
 	}
 	base := aws.Config{Region: info.Region, Credentials: credentials.NewStaticCredentialsProvider("AKIARUNNER0000000000", "runner-secret", "")}
-	fn := func(out *bytes.Buffer, loadErr error) remoteverify.Function {
-		return remoteverify.Function{
+	fn := func(out *bytes.Buffer, c remoteverify.Config, loadErr error) *remoteverify.Function {
+		f, err := lambdafake.In(remoteverify.Function{
+			Config:     c,
 			LoadConfig: func(context.Context, string) (aws.Config, error) { return base, loadErr },
 			Metrics:    out,
-			Canary:     &canary.Config{Namespace: "mskvpce/VerifyCanary", Canary: "test-canary"},
 			Now:        func() time.Time { return time.Unix(1700000000, 0) },
+		}, network)
+		if err != nil {
+			t.Fatal(err)
 		}
+		return &f
 	}
+	cfg := localConfig(info)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	event := []byte(`{"timeout_seconds":20}`)
 
 	var out bytes.Buffer
-	rep, err := fn(&out, nil).Invoke(ctx, ev)
+	rep, err := fn(&out, cfg, nil).Run(ctx, event)
 	if err != nil || !rep.Passed {
 		t.Fatalf("passing run: err %v, report %+v", err, rep)
 	}
@@ -92,7 +113,7 @@ func TestFunctionWritesMetricsOnEveryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
-	rep, err = fn(&out, nil).Invoke(ctx, ev)
+	rep, err = fn(&out, cfg, nil).Run(ctx, event)
 	if err != nil || rep.Passed {
 		t.Fatalf("NLB 2 down: err %v, passed %v", err, rep != nil && rep.Passed)
 	}
@@ -100,36 +121,21 @@ func TestFunctionWritesMetricsOnEveryRun(t *testing.T) {
 		t.Errorf("NLB 2 down: PathPassed %v, want broker 2 at 0, the others at 1", got)
 	}
 
-	bad := ev
+	bad := cfg
 	bad.ExternalID = "not-the-external-id"
 	out.Reset()
-	if _, err := fn(&out, nil).Invoke(ctx, bad); err == nil {
-		t.Fatal("wrong external ID: no error")
+	if _, err := fn(&out, bad, nil).Run(ctx, event); err == nil || !strings.Contains(err.Error(), "external ID") {
+		t.Fatalf("wrong external ID: err %v, want the refused role assumption", err)
 	}
 	if got := metrics(t, out.String()); len(got) != 3 || got["1"] != 0 || got["2"] != 0 || got["3"] != 0 {
 		t.Errorf("refused role: PathPassed %v, want 0 for brokers 1-3", got)
 	}
 
 	out.Reset()
-	if _, err := fn(&out, errors.New("no credentials")).Invoke(ctx, ev); err == nil || !strings.Contains(err.Error(), "no credentials") {
+	if _, err := fn(&out, cfg, errors.New("no credentials")).Run(ctx, event); err == nil || !strings.Contains(err.Error(), "no credentials") {
 		t.Fatalf("no AWS configuration: err %v", err)
 	}
 	if got := metrics(t, out.String()); len(got) != 3 || got["1"] != 0 || got["2"] != 0 || got["3"] != 0 {
 		t.Errorf("no AWS configuration: PathPassed %v, want 0 for brokers 1-3", got)
-	}
-}
-
-func TestCanaryFromEnv(t *testing.T) {
-	t.Parallel()
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	if c, err := remoteverify.CanaryFromEnv(env(nil)); c != nil || err != nil {
-		t.Errorf("no environment: %v, %v; want no metrics and no error", c, err)
-	}
-	if _, err := remoteverify.CanaryFromEnv(env(map[string]string{canary.EnvNamespace: "ns"})); err == nil || !strings.Contains(err.Error(), canary.EnvName) {
-		t.Errorf("namespace only: err %v, want one naming %s", err, canary.EnvName)
-	}
-	c, err := remoteverify.CanaryFromEnv(env(map[string]string{canary.EnvNamespace: "ns", canary.EnvName: "n"}))
-	if err != nil || c.Namespace != "ns" || c.Canary != "n" {
-		t.Errorf("both set: %+v, %v", c, err)
 	}
 }

@@ -79,7 +79,9 @@ type Deployment struct {
 type VerifyCanary struct {
 	FunctionName string `json:"function_name"`
 	// Event is the JSON event to invoke the function with (the module
-	// outputs it jsonencode'd: the schedule sends the same bytes).
+	// outputs it jsonencode'd: the schedule sends the same bytes). It is a
+	// remoteverify.Event, what to check; what the canary reaches is its own
+	// configuration, never the event's.
 	Event           string           `json:"event"`
 	RoleARN         string           `json:"role_arn"`
 	Endpoints       []CanaryEndpoint `json:"endpoints"`

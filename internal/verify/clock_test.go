@@ -71,8 +71,8 @@ func TestClockSkewFromAWSDateHeader(t *testing.T) {
 			sts := skewedSTS(t, aws, env.Info().Credentials, false)
 			rep, err := verify.Verify(context.Background(), verify.Request{
 				Target: tg, Data: true,
-				AWS:     clockConfig(),
-				RoleARN: clockRole, ExternalID: clockExternalID, STSEndpoint: sts.URL,
+				AWS:     clockConfig(sts.URL),
+				RoleARN: clockRole, ExternalID: clockExternalID,
 				Options: opts(5 * time.Second),
 			})
 			if err != nil {
@@ -122,8 +122,10 @@ func TestClockSkewFromAWSDateHeader(t *testing.T) {
 	}
 }
 
-func clockConfig() aws.Config {
-	return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDCALLER", "caller-secret", "")}
+// clockConfig is the caller's configuration, its STS at stsURL (the SDK's
+// own BaseEndpoint, as AWS_ENDPOINT_URL_STS would set it).
+func clockConfig(stsURL string) aws.Config {
+	return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDCALLER", "caller-secret", ""), BaseEndpoint: aws.String(stsURL)}
 }
 
 // TestAssumeRoleRefusedForSkew: when STS refuses the skewed request for
@@ -134,8 +136,8 @@ func TestAssumeRoleRefusedForSkew(t *testing.T) {
 	tg.Credentials = nil
 	sts := skewedSTS(t, -20*time.Minute, env.Info().Credentials, true)
 	rep, err := verify.Verify(context.Background(), verify.Request{
-		Target: tg, Data: true, AWS: clockConfig(),
-		RoleARN: clockRole, ExternalID: clockExternalID, STSEndpoint: sts.URL,
+		Target: tg, Data: true, AWS: clockConfig(sts.URL),
+		RoleARN: clockRole, ExternalID: clockExternalID,
 		Options: opts(5 * time.Second),
 	})
 	if rep != nil || !verify.IsInputError(err) {

@@ -51,8 +51,11 @@ type Request struct {
 	// RoleARN, when set, is assumed (with ExternalID) for the data path the
 	// way a Databricks service credential assumes it.
 	RoleARN, ExternalID string
-	// STSEndpoint overrides the STS endpoint (a local fake STS).
-	STSEndpoint string
+	// STSOptions adjusts the STS client that assumes RoleARN, after the
+	// SDK has resolved its endpoint from AWS (whose BaseEndpoint or
+	// AWS_ENDPOINT_URL_STS a caller may set): the canary pins the regional
+	// endpoint with it.
+	STSOptions func(*sts.Options)
 	// Data runs the broker paths; without it the report holds checks only.
 	Data bool
 	// Deployment and ControlPlane: run these control-plane check ids
@@ -202,8 +205,8 @@ func dataCredentials(ctx context.Context, r Request) (aws.CredentialsProvider, [
 	}
 	clock := &awsClock{}
 	client := sts.NewFromConfig(cfg, func(so *sts.Options) {
-		if r.STSEndpoint != "" {
-			so.BaseEndpoint = aws.String(r.STSEndpoint)
+		if r.STSOptions != nil {
+			r.STSOptions(so)
 		}
 		clock.base = so.HTTPClient
 		so.HTTPClient = clock

@@ -9,7 +9,9 @@ import (
 // TestProductionBinariesLinkNoTestCluster keeps the fake cluster and its
 // authorizer out of the binaries that run against AWS: deploy and the Lambda
 // import this package, so it must not import them (the --local wiring lives
-// in package cli).
+// in package cli). Nor lambdafake: it is the one door through which a
+// remoteverify.Function gets a stand-in VPC (another STS, CA or broker
+// address), which the canary must never take in production.
 func TestProductionBinariesLinkNoTestCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping go list of the production binaries")
@@ -18,7 +20,7 @@ func TestProductionBinariesLinkNoTestCluster(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go list -deps: %v\n%s", err, out)
 	}
-	forbidden := []string{"/pkg/kfake", "/internal/localmsk", "/internal/mskauthz", "/internal/mskiam", "/internal/testbin"}
+	forbidden := []string{"/pkg/kfake", "/internal/localmsk", "/internal/mskauthz", "/internal/mskiam", "/internal/testbin", "/internal/remoteverify/lambdafake"}
 	var found []string
 	for _, pkg := range strings.Fields(string(out)) {
 		for _, f := range forbidden {

@@ -29,6 +29,7 @@ import (
 	"github.com/mskvpce/mskvpce/internal/deploy"
 	"github.com/mskvpce/mskvpce/internal/finding"
 	"github.com/mskvpce/mskvpce/internal/lambdazip"
+	"github.com/mskvpce/mskvpce/internal/remoteverify"
 	"github.com/mskvpce/mskvpce/internal/remoteverify/invoke"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 	"github.com/mskvpce/mskvpce/internal/tfrunner"
@@ -403,16 +404,15 @@ func (c *cli) remoteAWS(ctx context.Context, region string) (aws.Config, error) 
 }
 
 // canaryEvent is the module's event with this run's --sasl-mechanism and
-// --timeout; the other members pass through as the module wrote them.
+// --timeout: an Event (what to check), never where to connect, which the
+// canary takes from its own configuration. The module's timeout_seconds is
+// also the longest run the canary allows.
 func (c *cli) canaryEvent(event string) ([]byte, time.Duration, error) {
-	var ev map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(event), &ev); err != nil {
-		return nil, 0, fmt.Errorf("output verify_canary.event: %w", err)
+	ev, err := remoteverify.DecodeEvent([]byte(event))
+	if err != nil {
+		return nil, 0, usagef("output verify_canary.event is not an event this deploy sends (%v): the canary was deployed by an older verify-canary module; run `%s` with this checkout (and rebuild its zip with make verify-lambda-zip) to update it", err, c.cmdline("apply"))
 	}
-	var deployed int
-	if raw, ok := ev["timeout_seconds"]; ok {
-		_ = json.Unmarshal(raw, &deployed)
-	}
+	deployed := ev.TimeoutSeconds
 	if deployed <= 0 {
 		deployed = int(verify.DefaultTimeout / time.Second)
 	}
@@ -421,13 +421,14 @@ func (c *cli) canaryEvent(event string) ([]byte, time.Duration, error) {
 		secs = int(c.timeout / time.Second)
 		if secs > deployed {
 			// The Lambda's own timeout is the event's plus 30 s: more would
-			// be cut off mid-run.
+			// be cut off mid-run (and the canary refuses it).
 			return nil, 0, usagef("--timeout %s is longer than the canary allows (%ds, its timeout_seconds): pass at most --timeout %ds, or raise the module's timeout_seconds", c.timeout, deployed, deployed)
 		}
-		ev["timeout_seconds"], _ = json.Marshal(secs)
+		ev.TimeoutSeconds = secs
 	}
 	if c.saslMechanism != "" {
-		ev["sasl_mechanism"], _ = json.Marshal(c.saslMechanism)
+		// remoteFlags checked it; the canary takes the canonical spelling.
+		ev.SASLMechanism = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(c.saslMechanism)), "_", "-")
 	}
 	b, err := json.Marshal(ev)
 	return b, time.Duration(secs) * time.Second, err

@@ -100,6 +100,9 @@ func pathPassed(t *testing.T, log string) map[string]float64 {
 	t.Helper()
 	got := map[string]float64{}
 	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+		if !strings.HasPrefix(line, "{") {
+			continue // the function's own log lines
+		}
 		var doc map[string]any
 		if err := json.Unmarshal([]byte(line), &doc); err != nil {
 			t.Fatalf("canary log line %q: %v", line, err)
@@ -141,9 +144,19 @@ func TestVerifyRemote(t *testing.T) {
 		endpoints = append(endpoints, "--endpoint", b.Advertised()+"="+b.Endpoint)
 	}
 	runner := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIARUNNER0000000000", "runner-secret", "")}
+	// The canary's configuration, as the module would set it for this
+	// deployment (its timeout_seconds is the fixture's event's).
+	canaryConfig := remoteverify.Config{
+		Region: info.Region, RoleARN: "arn:aws:iam::123456789012:role/test-dep-databricks-msk", ExternalID: remoteExternalID,
+		Timeout: 20 * time.Second, Metrics: canary.Config{Namespace: "mskvpce/VerifyCanary", Canary: "test-dep"},
+	}
+	for _, b := range info.Brokers {
+		canaryConfig.Brokers = append(canaryConfig.Brokers, remoteverify.Broker{ID: b.BrokerID, Host: b.Hostname})
+		canaryConfig.Bootstrap = append(canaryConfig.Bootstrap, b.BrokerID)
+	}
 	lam := lambdafake.NewLambdaIn("test-dep-verify-canary", remoteverify.Function{
+		Config:     canaryConfig,
 		LoadConfig: func(context.Context, string) (aws.Config, error) { return runner, nil },
-		Canary:     &canary.Config{Namespace: "mskvpce/VerifyCanary", Canary: "test-dep"},
 	}, 50*time.Second, network)
 	defer lam.Close()
 	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", lam.URL)
@@ -250,6 +263,7 @@ func TestVerifyRemote(t *testing.T) {
 		}))
 		defer late.Close()
 		lamLate := lambdafake.NewLambdaIn("test-dep-verify-canary", remoteverify.Function{
+			Config:     canaryConfig,
 			LoadConfig: func(context.Context, string) (aws.Config, error) { return runner, nil },
 		}, 50*time.Second, lambdafake.Network{Resolve: network.Resolve, CAPEM: network.CAPEM, STSEndpoint: late.URL})
 		defer lamLate.Close()
@@ -362,6 +376,16 @@ func TestVerifyRemote(t *testing.T) {
 	t.Run("passing", func(t *testing.T) {
 		compare(t, ExitOK)
 	})
+	t.Run("the event carries this run's choices, which the canary takes", func(t *testing.T) {
+		r := h.run("verify", "--remote", "--no-drift", "--no-control-plane", "--sasl-mechanism", "AWS_MSK_IAM", "--timeout", "15s", "--output", "json")
+		if r.code != ExitOK {
+			t.Fatalf("exit %d\n%s", r.code, r.stderr)
+		}
+		logs := lam.Logs()
+		if log := logs[len(logs)-1]; !strings.Contains(log, "msg=verifying") || !strings.Contains(log, "timeout=15s") || !strings.Contains(log, "mechanisms=[AWS_MSK_IAM]") {
+			t.Errorf("the canary's log does not show the run's timeout and mechanism:\n%s", log)
+		}
+	})
 	t.Run("NLB 2 down", func(t *testing.T) {
 		if err := env.SetNLBDown(2, true); err != nil {
 			t.Fatal(err)
@@ -397,6 +421,7 @@ func TestVerifyRemote(t *testing.T) {
 		bad := lambdafake.STS("arn:aws:iam::123456789012:role/someone-else", remoteExternalID, "A", "B", "C")
 		defer bad.Close()
 		lam2 := lambdafake.NewLambdaIn("test-dep-verify-canary", remoteverify.Function{
+			Config:     canaryConfig,
 			LoadConfig: func(context.Context, string) (aws.Config, error) { return runner, nil },
 		}, 50*time.Second, lambdafake.Network{Resolve: network.Resolve, CAPEM: network.CAPEM, STSEndpoint: bad.URL})
 		defer lam2.Close()

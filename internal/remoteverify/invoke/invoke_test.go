@@ -26,8 +26,12 @@ func TestInvokeErrors(t *testing.T) {
 	t.Parallel()
 	lambdaWith := func(loadErr error) aws.Config {
 		lam := lambdafake.NewLambda("t-verify-canary", remoteverify.Function{
+			Config: remoteverify.Config{
+				Region: "us-east-1", Brokers: []remoteverify.Broker{{ID: 1, Host: "b-1.c.abc123.c2.kafka.us-east-1.amazonaws.com"}}, Bootstrap: []int{1},
+				RoleARN: "arn:aws:iam::123456789012:role/r", ExternalID: "xx", Timeout: 5 * time.Second,
+				Metrics: canary.Config{Namespace: "mskvpce/VerifyCanary", Canary: "t"},
+			},
 			LoadConfig: func(context.Context, string) (aws.Config, error) { return aws.Config{}, loadErr },
-			Canary:     &canary.Config{Namespace: "mskvpce/VerifyCanary", Canary: "t"},
 		}, 5*time.Second)
 		t.Cleanup(lam.Close)
 		return aws.Config{
@@ -37,17 +41,13 @@ func TestInvokeErrors(t *testing.T) {
 		}
 	}
 	noConfig, ok := lambdaWith(errors.New("no credentials in the runner's environment")), lambdaWith(nil)
-	event := func(region string) []byte {
-		b, _ := json.Marshal(remoteverify.Event{
-			Region: region, Bootstrap: []string{"b-1.c.abc123.c2.kafka.us-east-1.amazonaws.com:9098"},
-			Brokers: []remoteverify.Broker{{ID: 1, Advertised: "b-1.c.abc123.c2.kafka.us-east-1.amazonaws.com:9098"}},
-			RoleARN: "arn:aws:iam::123456789012:role/r", ExternalID: "x",
-		})
+	event := func(ev any) []byte {
+		b, _ := json.Marshal(ev)
 		return b
 	}
 	ctx := context.Background()
 
-	_, err := invoke.Invoke(ctx, noConfig, "t-verify-canary", event("us-east-1"))
+	_, err := invoke.Invoke(ctx, noConfig, "t-verify-canary", event(remoteverify.Event{}))
 	var fe *invoke.FunctionError
 	if !errors.As(err, &fe) || fe.Input() || !strings.Contains(fe.Message, "no credentials in the runner's environment") {
 		t.Errorf("runner without AWS configuration: %v, want a FunctionError that is not an InputError", err)
@@ -55,12 +55,14 @@ func TestInvokeErrors(t *testing.T) {
 		t.Errorf("the log tail lacks the run's metrics (PathPassed 0): %q", fe.LogTail)
 	}
 
-	_, err = invoke.Invoke(ctx, ok, "t-verify-canary", event(""))
-	if !errors.As(err, &fe) || !fe.Input() || !strings.Contains(fe.Message, "event.region is empty") {
-		t.Errorf("bad event: %v, want an InputError naming event.region", err)
+	_, err = invoke.Invoke(ctx, ok, "t-verify-canary", event(map[string]string{"region": "us-east-1"}))
+	if !errors.As(err, &fe) || !fe.Input() || !strings.Contains(fe.Message, `event refused: member "region"`) {
+		t.Errorf("bad event: %v, want an InputError naming the member region", err)
+	} else if !strings.Contains(fe.LogTail, "event refused") {
+		t.Errorf("the log tail lacks the refusal: %q", fe.LogTail)
 	}
 
-	_, err = invoke.Invoke(ctx, ok, "someone-elses-function", event("us-east-1"))
+	_, err = invoke.Invoke(ctx, ok, "someone-elses-function", event(remoteverify.Event{}))
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != "ResourceNotFoundException" {
 		t.Errorf("unknown function: %v, want ResourceNotFoundException", err)

@@ -1,16 +1,20 @@
 // Package lambdafake is a test double for the canary's AWS side: a Lambda API
 // serving Invoke (REST-JSON, POST /2015-03-31/functions/{name}/invocations)
 // that runs a remoteverify.Function in process, and an STS serving
-// AssumeRole (AWS Query) for one role and external ID. Only tests import it.
+// AssumeRole (AWS Query) for one role and external ID. It is the test
+// harness's one door to the function's stand-in VPC (Network). Only tests
+// import it; production binaries may not link it (internal/verify/deps_test.go).
 package lambdafake
 
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -19,6 +23,7 @@ import (
 	"time"
 
 	"github.com/mskvpce/mskvpce/internal/remoteverify"
+	"github.com/mskvpce/mskvpce/internal/remoteverify/internal/vpcstandin"
 )
 
 // Lambda is a fake Lambda API with one function.
@@ -27,7 +32,6 @@ type Lambda struct {
 	name    string
 	fn      remoteverify.Function
 	timeout time.Duration
-	net     Network
 
 	mu   sync.Mutex
 	logs []string
@@ -39,39 +43,42 @@ func NewLambda(name string, fn remoteverify.Function, timeout time.Duration) *La
 	return NewLambdaIn(name, fn, timeout, Network{})
 }
 
-// Network is what the function's VPC gives it that the event does not
-// carry: the canary's private hosted zone (each broker's hostname resolves
-// to that broker's interface endpoint), the trust store that holds the
-// brokers' CA, and the STS interface endpoint. The fake applies it to each
-// event before the handler sees it; the real canary's event has none of it.
+// Network is what the function's VPC gives it that neither its event nor
+// its configuration carries: the canary's private hosted zone (each
+// broker's hostname resolves to that broker's interface endpoint), the
+// trust store that holds the brokers' CA, and the STS interface endpoint.
 type Network struct {
 	// Resolve maps a broker's advertised host:port to the address that
-	// answers for it (the local NLB stand-in); a broker the event already
-	// gives an endpoint keeps it.
+	// answers for it (the local NLB stand-in).
 	Resolve map[string]string
-	// CAPEM is the brokers' CA, used when the event has no ca_pem.
+	// CAPEM is the brokers' CA; empty means the system roots.
 	CAPEM string
-	// STSEndpoint is used when the event has no sts_endpoint.
+	// STSEndpoint is where the function assumes its role; empty means STS's
+	// regional endpoint.
 	STSEndpoint string
 }
 
-func (n Network) apply(ev *remoteverify.Event) {
-	for i, b := range ev.Brokers {
-		if to, ok := n.Resolve[b.Advertised]; ok && b.Endpoint == "" {
-			ev.Brokers[i].Endpoint = to
+// In returns fn running inside n: how a test runs the real handler in
+// process, in front of a local MSK-like environment.
+func In(fn remoteverify.Function, n Network) (remoteverify.Function, error) {
+	vpc := &vpcstandin.VPC{Resolve: n.Resolve, STSEndpoint: n.STSEndpoint}
+	if strings.TrimSpace(n.CAPEM) != "" {
+		vpc.RootCAs = x509.NewCertPool()
+		if !vpc.RootCAs.AppendCertsFromPEM([]byte(n.CAPEM)) {
+			return fn, fmt.Errorf("lambdafake: Network.CAPEM holds no PEM certificate")
 		}
 	}
-	if ev.CAPEM == "" {
-		ev.CAPEM = n.CAPEM
-	}
-	if ev.STSEndpoint == "" {
-		ev.STSEndpoint = n.STSEndpoint
-	}
+	fn.StandIn = vpc
+	return fn, nil
 }
 
 // NewLambdaIn is NewLambda with the function running inside net.
 func NewLambdaIn(name string, fn remoteverify.Function, timeout time.Duration, net Network) *Lambda {
-	l := &Lambda{name: name, fn: fn, timeout: timeout, net: net}
+	fn, err := In(fn, net)
+	if err != nil {
+		panic(err)
+	}
+	l := &Lambda{name: name, fn: fn, timeout: timeout}
 	l.Server = httptest.NewServer(http.HandlerFunc(l.serve))
 	return l
 }
@@ -107,20 +114,15 @@ func (l *Lambda) serve(w http.ResponseWriter, r *http.Request) {
 		lambdaError(w, http.StatusBadRequest, "InvalidRequestContentException", err.Error())
 		return
 	}
-	// The Lambda Go runtime decodes the payload with encoding/json, unknown
-	// members ignored.
-	var ev remoteverify.Event
-	if err := json.Unmarshal(body, &ev); err != nil {
-		functionError(w, "", fmt.Sprintf("json: %v", err), "UnmarshalTypeError")
-		return
-	}
-	l.net.apply(&ev)
+	// The function takes the payload as sent (it implements lambda.Handler),
+	// as the Lambda Go runtime hands it over.
 	var log bytes.Buffer
 	fn := l.fn
 	fn.Metrics = &log
+	fn.Log = slog.New(slog.NewTextHandler(&log, nil))
 	ctx, cancel := context.WithTimeout(r.Context(), l.timeout)
 	defer cancel()
-	rep, err := fn.Invoke(ctx, ev)
+	out, err := fn.Invoke(ctx, body)
 	l.mu.Lock()
 	l.logs = append(l.logs, log.String())
 	l.mu.Unlock()
@@ -140,7 +142,6 @@ func (l *Lambda) serve(w http.ResponseWriter, r *http.Request) {
 		functionError(w, tail, err.Error(), errorType(err))
 		return
 	}
-	out, _ := json.Marshal(rep)
 	if tail != "" {
 		w.Header().Set("X-Amz-Log-Result", tail)
 	}

@@ -4,17 +4,37 @@
 # additional_trusted_role_arns).
 
 locals {
-  # The invoke payload (remoteverify.Event): the schedule sends it, and
+  # The function's configuration (remoteverify.ConfigFromEnv): the only
+  # brokers it dials, the region whose STS it asks, the role it assumes.
+  # None of it comes from an event. Hostnames are <label>.<cluster domain>
+  # (checked on var.brokers), so the brokers travel as "<id>=<label>" and
+  # the bootstrap list as broker ids: 30 brokers under a 63-character
+  # cluster label take about 330 bytes, and with the longest external ID, a
+  # long role path and the longest topic the whole is about 2.5 KB of
+  # Lambda's 4 KB (checked below; TestThirtyBrokersFitLambdasEnvironment).
+  host_to_id = { for b in var.brokers : lower(b.hostname) => b.broker_id }
+  environment = { for k, v in {
+    MSKVPCE_CANARY_NAMESPACE       = local.metric_namespace
+    MSKVPCE_CANARY_NAME            = var.prefix
+    MSKVPCE_CANARY_REGION          = data.aws_region.current.region
+    MSKVPCE_CANARY_DOMAIN          = local.cluster_domain
+    MSKVPCE_CANARY_BROKERS         = join(",", [for b in var.brokers : "${b.broker_id}=${split(".", lower(b.hostname))[0]}"])
+    MSKVPCE_CANARY_BOOTSTRAP       = join(",", [for hp in local.bootstrap : local.host_to_id[lower(split(":", hp)[0])]])
+    MSKVPCE_CANARY_ROLE_ARN        = var.msk_role_arn
+    MSKVPCE_CANARY_EXTERNAL_ID     = var.external_id
+    MSKVPCE_CANARY_TOPIC           = var.topic
+    MSKVPCE_CANARY_SASL_MECHANISM  = var.sasl_mechanism
+    MSKVPCE_CANARY_TIMEOUT_SECONDS = tostring(var.timeout_seconds)
+  } : k => v if v != null }
+
+  # Lambda measures the environment as its JSON.
+  environment_bytes = length(jsonencode(local.environment))
+
+  # The invoke payload (remoteverify.Event): what to check, within the
+  # configuration above, never where to connect. The schedule sends it, and
   # on-demand callers can send it as is (the event output).
   event = {
-    region          = data.aws_region.current.region
-    bootstrap       = local.bootstrap
-    brokers         = [for b in var.brokers : { broker_id = b.broker_id, advertised = "${lower(b.hostname)}:9098" }]
-    topic           = var.topic
-    role_arn        = var.msk_role_arn
-    external_id     = var.external_id
     timeout_seconds = var.timeout_seconds
-    sasl_mechanism  = var.sasl_mechanism
   }
 
   metric_namespace = "mskvpce/VerifyCanary"
@@ -71,14 +91,11 @@ resource "aws_lambda_function" "runner" {
   timeout          = var.timeout_seconds + 30
   memory_size      = 256
 
-  # Metrics leave as CloudWatch embedded metric format lines in the
-  # function's log, so the VPC needs no monitoring endpoint and the role no
-  # cloudwatch:PutMetricData.
+  # What the canary verifies and as whom. Its metrics leave as CloudWatch
+  # embedded metric format lines in the function's log, so the VPC needs no
+  # monitoring endpoint and the role no cloudwatch:PutMetricData.
   environment {
-    variables = {
-      MSKVPCE_CANARY_NAMESPACE = local.metric_namespace
-      MSKVPCE_CANARY_NAME      = var.prefix
-    }
+    variables = local.environment
   }
 
   logging_config {
@@ -94,4 +111,11 @@ resource "aws_lambda_function" "runner" {
   tags = local.tags
 
   depends_on = [aws_iam_role_policy_attachment.runner_vpc]
+
+  lifecycle {
+    precondition {
+      condition     = local.environment_bytes <= 4096
+      error_message = "The canary's configuration (its Lambda environment) is ${local.environment_bytes} bytes as Lambda measures it (JSON), over Lambda's limit of 4096: shorten external_id, topic or the path of msk_role_arn, or split the brokers between two canaries."
+    }
+  }
 }

@@ -14,7 +14,7 @@ output "role_arn" {
 }
 
 output "event" {
-  description = "The invoke payload (remoteverify.Event JSON) the schedule sends: every broker path and the bootstrap list, the role and external ID."
+  description = "The invoke payload (remoteverify.Event JSON) the schedule sends: timeout_seconds (an on-demand caller may lower it, or add sasl_mechanism). Brokers, role and external ID are the function's own configuration (its environment), never an event's."
   value       = jsonencode(local.event)
 }
 

@@ -51,6 +51,11 @@ variable "brokers" {
     ])
     error_message = "each broker hostname must be a DNS name without port (b-1.<cluster>.<id>.c2.kafka.<region>.amazonaws.com), and all must share the first broker's domain."
   }
+
+  validation {
+    condition     = alltrue([for b in var.brokers : split(".", lower(b.hostname))[0] == "b-${b.broker_id}"])
+    error_message = "each broker hostname must begin with b-<broker_id>. as MSK names them (the verifier dials broker N as b-N.<cluster domain>): pass brokers from the msk-vpce module's brokers output."
+  }
 }
 
 variable "bootstrap_brokers" {
@@ -63,6 +68,13 @@ variable "bootstrap_brokers" {
       can(regex("^[A-Za-z0-9.-]+:[0-9]+$", trimspace(hp))) && contains([for b in var.brokers : lower(b.hostname)], lower(split(":", trimspace(hp))[0]))
     ])
     error_message = "bootstrap_brokers must be comma-separated host:port pairs whose hosts are all brokers' hostnames (pass bootstrap_brokers_sasl_iam and brokers from the same deployment)."
+  }
+
+  # The canary reaches every broker on 9098 (its configuration carries the
+  # bootstrap brokers by id).
+  validation {
+    condition     = alltrue([for hp in split(",", var.bootstrap_brokers) : endswith(trimspace(hp), ":9098")])
+    error_message = "bootstrap_brokers must name every host on port 9098, where SASL/IAM listens inside the VPC and each broker's endpoint forwards (pass bootstrap_brokers_sasl_iam, not the public or TLS string)."
   }
 }
 

@@ -155,17 +155,15 @@ run "defaults_on_demand_only" {
   }
 
   assert {
-    condition = output.event == jsonencode({
-      region          = "us-east-1"
-      bootstrap       = split(",", var.bootstrap_brokers)
-      brokers         = [for b in var.brokers : { broker_id = b.broker_id, advertised = "${b.hostname}:9098" }]
-      topic           = null
-      role_arn        = var.msk_role_arn
-      external_id     = var.external_id
-      timeout_seconds = 90
-      sasl_mechanism  = null
-    })
-    error_message = "the event must list every path by its advertised name (no endpoint override: DNS does it) and the role with the external ID"
+    condition     = output.event == jsonencode({ timeout_seconds = 90 })
+    error_message = "the event says only what to check (the timeout): no broker, endpoint, CA, STS endpoint, role or external ID"
+  }
+
+  # The same file TestModuleEnvironmentDecodes reads with
+  # remoteverify.ConfigFromEnv: what Terraform writes is what Go reads.
+  assert {
+    condition     = aws_lambda_function.runner.environment[0].variables == tomap(jsondecode(file("tests/testdata/environment.json")))
+    error_message = "the function's configuration (its environment) must be tests/testdata/environment.json: every broker by id and first label, the bootstrap brokers by id, the role and external ID, the region and the timeout"
   }
 
   assert {
@@ -205,8 +203,8 @@ run "scheduled_with_alarms_and_topic" {
   }
 
   assert {
-    condition     = jsondecode(aws_cloudwatch_event_target.schedule[0].input).sasl_mechanism == "both"
-    error_message = "the schedule's event carries the SASL mechanism"
+    condition     = aws_lambda_function.runner.environment[0].variables["MSKVPCE_CANARY_SASL_MECHANISM"] == "both"
+    error_message = "the function's configuration carries the SASL mechanism"
   }
 
   assert {
@@ -238,7 +236,7 @@ run "scheduled_with_alarms_and_topic" {
   }
 
   assert {
-    condition     = aws_lambda_function.runner.environment[0].variables == tomap({ MSKVPCE_CANARY_NAMESPACE = "mskvpce/VerifyCanary", MSKVPCE_CANARY_NAME = "my-msk-vpce" })
+    condition     = aws_lambda_function.runner.environment[0].variables["MSKVPCE_CANARY_NAMESPACE"] == "mskvpce/VerifyCanary" && aws_lambda_function.runner.environment[0].variables["MSKVPCE_CANARY_NAME"] == "my-msk-vpce"
     error_message = "the Lambda is told the namespace and canary name its metrics carry"
   }
 
@@ -400,4 +398,43 @@ run "subnets_from_zone_ids" {
     ]
     error_message = "each endpoint goes only into its broker's zone, not into every canary subnet"
   }
+}
+
+# Lambda allows 4 KB of environment: 30 brokers whose cluster label is the
+# longest DNS allows (63 characters), in a long region name, with a long role path,
+# a long external ID and a long topic fit.
+run "thirty_brokers_fit" {
+  command = plan
+
+  variables {
+    brokers = [for i in range(1, 31) : {
+      broker_id             = i
+      hostname              = "b-${i}.${join("", [for n in range(63) : "c"])}.abc123.c12.kafka.ap-southeast-5.amazonaws.com"
+      endpoint_service_name = format("com.amazonaws.vpce.ap-southeast-5.vpce-svc-%017x", i)
+      zone_id               = "apse5-az1"
+    }]
+    bootstrap_brokers = join(",", [for i in range(1, 4) : "b-${i}.${join("", [for n in range(63) : "c"])}.abc123.c12.kafka.ap-southeast-5.amazonaws.com:9098"])
+    msk_role_arn      = "arn:aws:iam::123456789012:role/${join("", [for n in range(200) : "p"])}/${join("", [for n in range(64) : "r"])}"
+    external_id       = replace(format("%01224d", 0), "0", "e")
+    topic             = join("", [for n in range(249) : "t"])
+    sasl_mechanism    = "oauthbearer"
+  }
+
+  assert {
+    condition     = local.environment_bytes <= 4096 && length(split(",", aws_lambda_function.runner.environment[0].variables["MSKVPCE_CANARY_BROKERS"])) == 30
+    error_message = "30 long-named brokers with long role, external ID and topic must fit Lambda's 4 KB environment"
+  }
+}
+
+# Past 4 KB the plan stops at the precondition, naming the size, not at
+# Lambda's API minutes into an apply.
+run "environment_over_4kb" {
+  command = plan
+
+  variables {
+    msk_role_arn = "arn:aws:iam::123456789012:role/${replace(format("%02600d", 0), "0", "p")}/r"
+    external_id  = replace(format("%01224d", 0), "0", "e")
+  }
+
+  expect_failures = [aws_lambda_function.runner]
 }

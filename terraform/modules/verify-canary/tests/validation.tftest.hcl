@@ -80,6 +80,23 @@ run "bootstrap_host_without_a_broker" {
   expect_failures = [var.bootstrap_brokers]
 }
 
+run "hostname_not_its_broker_id" {
+  command = plan
+  variables {
+    brokers = [
+      { broker_id = 1, hostname = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-0000000000000000a", zone_id = "use1-az1" },
+      { broker_id = 3, hostname = "b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com", endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-0000000000000000b", zone_id = "use1-az2" },
+    ]
+  }
+  expect_failures = [var.brokers]
+}
+
+run "bootstrap_not_on_9098" {
+  command = plan
+  variables { bootstrap_brokers = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098,b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9198" }
+  expect_failures = [var.bootstrap_brokers]
+}
+
 run "bad_role_arn" {
   command = plan
   variables { msk_role_arn = "my-msk-vpce-databricks-msk" }
