@@ -2,6 +2,7 @@ package localmsk
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/binary"
@@ -85,18 +86,20 @@ func (f *front) setDown(down bool) error {
 
 func (f *front) close() { f.ln.Close() }
 
-// serveConn runs one client connection to completion.
-func (f *front) serveConn(raw net.Conn) {
+// serveConn runs one client connection to completion; ctx ends when the
+// listener cuts it (the broker goes down, the environment closes).
+func (f *front) serveConn(ctx context.Context, raw net.Conn) {
 	defer raw.Close()
 	admitted := f.limiter.admit(f.env.connectRate(), time.Now())
 	tc := tls.Server(raw, f.env.tlsConfig)
-	tc.SetDeadline(time.Now().Add(10 * time.Second))
-	if err := tc.Handshake(); err != nil {
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
 		f.log.Debug("TLS handshake failed", "remote", raw.RemoteAddr(), "err", err)
 		return
 	}
-	tc.SetDeadline(time.Time{})
-	up, err := net.DialTimeout("tcp", f.upstream, 5*time.Second)
+	d := net.Dialer{Timeout: 5 * time.Second}
+	up, err := d.DialContext(ctx, "tcp", f.upstream)
 	if err != nil {
 		f.log.Warn("cannot reach the Kafka broker behind the front", "upstream", f.upstream, "err", err)
 		return
