@@ -425,13 +425,9 @@ func (c *conn) relay(r request) (bool, error) {
 		out = appendRequest(nil, r.clientID, relayed, r.corr)
 	}
 	if leaders := assignedLeaders(relayed); leaders != nil {
-		place := c.f.env.placeLeaders(leaders)
-		if f := v.filter; f != nil {
-			v.filter = func(resp kmsg.Response) { f(resp); place(resp) }
-		} else {
-			v.filter = place
-		}
+		v.filter = then(v.filter, c.f.env.placeLeaders(leaders))
 	}
+	v.filter = then(v.filter, c.f.env.offlineView(relayed))
 	if r.version != relayed.GetVersion() { // upgraded for kfake: answer at the client's version
 		f := v.filter
 		v.filter = func(resp kmsg.Response) {

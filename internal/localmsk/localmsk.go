@@ -161,6 +161,17 @@ type Env struct {
 	connectRateBits   atomic.Uint64
 	authentications   atomic.Int64 // successful SASL authentications, re-authentications included
 
+	// life ends when Close starts: every background operation (a rolling
+	// restart) waits on it, and Close waits for them (bg) before it stops
+	// the brokers they act on.
+	life       context.Context
+	stopLife   context.CancelFunc
+	lifeMu     sync.Mutex // orders beginUpdate's bg.Add before Close's bg.Wait
+	bg         sync.WaitGroup
+	updating   atomic.Bool  // a restart runs (one cluster operation at a time)
+	restarting atomic.Int32 // the broker a restart has taken away, 0 if none
+	offline    offline
+
 	closeOnce sync.Once
 }
 
@@ -175,6 +186,7 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 		return nil, err
 	}
 	e := &Env{opts: o, log: o.Logger, api: api}
+	e.life, e.stopLife = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
 			e.Close()
@@ -456,6 +468,10 @@ func (e *Env) WriteInfo(path string) error {
 // Close stops everything and removes the temporary directory, if Start made one.
 func (e *Env) Close() error {
 	e.closeOnce.Do(func() {
+		e.lifeMu.Lock()
+		e.stopLife()
+		e.lifeMu.Unlock()
+		e.bg.Wait() // a restart gives up at once, before the brokers go
 		for _, n := range e.nlbs {
 			n.Close()
 		}

@@ -50,6 +50,7 @@ func TestBinaryExitCodes(t *testing.T) {
 		{[]string{"--brokers", "99999999999999999999"}, 2, "localmsk: invalid value"},
 		{[]string{"--max-session", "0s"}, 2, "localmsk: --max-session 0s"},
 		{[]string{"--connect-rate-limit", "NaN"}, 2, "localmsk: --connect-rate-limit NaN"},
+		{[]string{"--rolling-restart", "-1s"}, 2, "localmsk: --rolling-restart -1s: use a positive duration"},
 		{[]string{"--topic", "__consumer_offsets"}, 2, "localmsk: --topic: topic name \"__consumer_offsets\" is internal"},
 		{[]string{"--nlb-down", "4"}, 2, "localmsk: --nlb-down: broker 4 does not exist"},
 		{[]string{"--no-such-flag"}, 2, "localmsk: flag provided but not defined: -no-such-flag"},

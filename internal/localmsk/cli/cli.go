@@ -66,6 +66,7 @@ Examples:
   go run ./cmd/verify --local-info .localmsk/info.json     # in another shell
   go run ./cmd/localmsk --nlb-down 2                       # path 2 refuses connections
   go run ./cmd/localmsk --route-nlb 1=2 --latency 3=200ms  # miswired NLB, slow path
+  go run ./cmd/localmsk --rolling-restart 30s              # an MSK update: brokers restart in turn
   go run ./cmd/localmsk --policy my-policy.json            # enforce another policy
   go run ./cmd/localmsk --dir .localmsk --stock-clients    # for unmodified clients (hosts file)
   go run ./cmd/localmsk --kafka-version 4.1.x              # speak Kafka 4.1's API versions
@@ -95,6 +96,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		reject    = fs.Bool("reject-credentials", false, "fault: every SASL authentication fails with Access denied")
 		latency   = fs.String("latency", "", "fault: `i=duration,...` adds latency each way through NLB stand-in i")
 		rateLimit = fs.Float64("connect-rate-limit", 0, "fault: new connections per second per broker before \"Too many connects\" (0: off)")
+		rolling   = fs.Duration("rolling-restart", 0, "fault: once up, restart every broker in turn as MSK does during an update, each away for this `duration` (leadership moves away and back; 0: off)")
 		hostsFile = fs.String("hosts-file", "", "with --stock-clients: also write the hosts-file lines to this `file` (never the system's /etc/hosts)")
 	)
 	fs.IntVar(&o.Brokers, "brokers", localmsk.DefaultBrokers, "number of brokers")
@@ -130,6 +132,8 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		return usageErr("--brokers %d: use 1 to 30 (MSK's own limit per cluster)", o.Brokers)
 	case o.MaxSessionLifetime <= 0:
 		return usageErr("--max-session %s: use a positive duration (e.g. 1h)", o.MaxSessionLifetime)
+	case *rolling < 0:
+		return usageErr("--rolling-restart %s: use a positive duration each broker is away (e.g. 30s), or 0 for none", *rolling)
 	case math.IsNaN(*rateLimit) || math.IsInf(*rateLimit, 0) || *rateLimit < 0:
 		return usageErr("--connect-rate-limit %g: use a finite number of connections per second, 0 to turn the limit off", *rateLimit)
 	case set["loopback-net"] && !o.StockClients:
@@ -275,6 +279,9 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	if *rateLimit > 0 {
 		e.SetConnectRateLimit(*rateLimit)
 		faults = append(faults, fmt.Sprintf("connect rate limit %g/s per broker", *rateLimit))
+	}
+	if *rolling > 0 {
+		ok = ok && apply(fmt.Sprintf("rolling restart: brokers 1..%d in turn, each away %s (progress on stderr)", o.Brokers, *rolling), e.StartRollingRestart(*rolling))
 	}
 	if !ok {
 		return ExitStart

@@ -117,7 +117,14 @@ func TestRunServesUntilCancelled(t *testing.T) {
 				done <- Run(ctx, &stdout, &stderr, []string{"--dir", dir, "--output", output, "--latency", "2=1ms", "--log-level", "warn"})
 			}()
 			deadline := time.Now().Add(10 * time.Second)
-			for !strings.Contains(stdout.String(), "b-3.") {
+			// Whole: the last line of the text, or a complete JSON document.
+			printed := func() bool {
+				if output == "json" {
+					return json.Valid([]byte(stdout.String())) && strings.Contains(stdout.String(), "b-3.")
+				}
+				return strings.Contains(stdout.String(), "Ctrl-C")
+			}
+			for !printed() {
 				if time.Now().After(deadline) {
 					t.Fatalf("nothing printed within 10s\nstderr: %s", stderr.String())
 				}

@@ -36,8 +36,8 @@ func (s *lockedBuffer) String() string {
 }
 
 // TestDeadlinesHold runs the built commands with faults that hold
-// connections for a long time (latencies of minutes to 1000 hours) and
-// checks that
+// connections for a long time (latencies of minutes to 1000 hours, a
+// rolling restart whose brokers stay away for an hour) and checks that
 // each ends within its own bound plus a margin: at --timeout when it has
 // one, and soon after SIGINT or SIGTERM, with the exit code it documents
 // and its temporary directory (CA, info.json with credentials) removed.
@@ -63,7 +63,7 @@ func TestDeadlinesHold(t *testing.T) {
 		client bool
 	}
 	var cases []tc
-	for _, f := range []string{"latency=1:1000h", "latency=1:20s"} {
+	for _, f := range []string{"latency=1:1000h", "latency=1:20s", "rolling-restart=1h"} {
 		cases = append(cases, tc{name: "verify " + f + " --timeout 5s", bin: verifyBin,
 			args: []string{"--local", "--local-fault", f, "--timeout", "5s"}, bound: 5 * time.Second, code: 1})
 	}
@@ -75,7 +75,9 @@ func TestDeadlinesHold(t *testing.T) {
 		}
 		cases = append(cases,
 			tc{name: "localmsk --latency 1=60s, client connected, " + sig.String(), bin: localmskBin,
-				args: []string{"--latency", "1=60s"}, client: true, signal: sig, code: 0})
+				args: []string{"--latency", "1=60s"}, client: true, signal: sig, code: 0},
+			tc{name: "localmsk --rolling-restart 1h, " + sig.String(), bin: localmskBin,
+				args: []string{"--rolling-restart", "1h"}, signal: sig, code: 0})
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
