@@ -125,8 +125,21 @@ type BrokerInfo struct {
 	// Endpoint is the broker's NLB stand-in (127.0.0.1:port): what a
 	// client dials for Hostname:9098.
 	Endpoint string `json:"endpoint"`
-	// BrokerAddr is the broker's TLS front itself, bypassing the NLB.
+	// BrokerAddr is the broker's TLS front itself, bypassing the NLB:
+	// where the broker really listens. It changes when the broker is
+	// replaced.
 	BrokerAddr string `json:"broker_addr"`
+	// ClientIP is the broker's IP in its client subnet, as MSK's ListNodes
+	// reports it. The client network is modelled (ClientVPCCIDR): no such
+	// address exists on this machine. It changes when the broker is
+	// replaced.
+	ClientIP         string `json:"client_ip"`
+	ClientSubnetID   string `json:"client_subnet_id"`
+	AvailabilityZone string `json:"availability_zone"`
+	// NLBTarget is what the NLB stand-in forwards to, as its target group
+	// holds it: a client IP on 9098. After a replacement it names the old
+	// IP until the stand-in is re-pointed (Env.SetNLBTarget).
+	NLBTarget string `json:"nlb_target"`
 }
 
 // Advertised is host:9098, the address Kafka metadata returns.
@@ -164,6 +177,13 @@ type Env struct {
 	// life ends when Close starts: every background operation (a rolling
 	// restart) waits on it, and Close waits for them (bg) before it stops
 	// the brokers they act on.
+	// netMu orders changes to the client network: the brokers' client
+	// IPs, the NLB stand-ins' targets, the fronts' moves, and the
+	// info.json written after each.
+	netMu    sync.Mutex
+	net      clientNet
+	refusing string // a local address that refuses connects
+
 	life       context.Context
 	stopLife   context.CancelFunc
 	lifeMu     sync.Mutex // orders beginUpdate's bg.Add before Close's bg.Wait
@@ -270,9 +290,18 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 	if err := e.startNLBs(); err != nil {
 		return nil, err
 	}
+	if e.refusing, err = deadAddr(); err != nil {
+		return nil, err
+	}
+	e.initClientNet()
 	e.info.StockClients = o.StockClients
 	for i, host := range hosts {
-		b := BrokerInfo{BrokerID: i + 1, Hostname: host, Endpoint: e.nlbs[i].Addr(), BrokerAddr: e.fronts[i].addr}
+		zone := e.zoneOf(i + 1)
+		b := BrokerInfo{
+			BrokerID: i + 1, Hostname: host, Endpoint: e.nlbs[i].Addr(), BrokerAddr: e.fronts[i].addr(),
+			ClientIP: e.net.ips[i], ClientSubnetID: subnetID(zone), AvailabilityZone: e.availabilityZone(zone),
+			NLBTarget: e.net.targets[i],
+		}
 		e.info.Brokers = append(e.info.Brokers, b)
 		boot = append(boot, b.Advertised())
 	}
@@ -510,19 +539,6 @@ func (e *Env) SetNLBDown(id int, down bool) error {
 		return err
 	}
 	return e.nlbs[id-1].SetDown(down)
-}
-
-// RouteNLB makes NLB stand-in id forward new connections to broker toBroker,
-// like a target group registered with the wrong broker IP.
-func (e *Env) RouteNLB(id, toBroker int) error {
-	if err := e.broker(id); err != nil {
-		return err
-	}
-	if err := e.broker(toBroker); err != nil {
-		return err
-	}
-	e.nlbs[id-1].SetTarget(e.fronts[toBroker-1].addr)
-	return nil
 }
 
 // SetBrokerDown stops broker id's listener (connections refused, open ones

@@ -2,11 +2,18 @@ package localmsk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -258,3 +265,133 @@ func TestRollingRestartLosesNothing(t *testing.T) {
 type disconnectHook struct{ n *atomic.Int64 }
 
 func (h disconnectHook) OnBrokerDisconnect(kgo.BrokerMetadata, net.Conn) { h.n.Add(1) }
+
+// TestReplaceBrokerThenRepointNLB: a replaced broker keeps its id and
+// hostname at a new client IP and listener; the old listener is dead; its
+// NLB stand-in, still targeting the old IP, leaves connects unanswered
+// (timeout, as in AWS) while the broker serves at its new address;
+// info.json tells all of it; re-pointing the stand-in at the new IP
+// restores the path. SetNLBTarget refuses what is not an IP[:port], and is
+// safe to call concurrently (the race detector watches).
+func TestReplaceBrokerThenRepointNLB(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t, Options{Dir: t.TempDir()})
+	before := e.Info()
+	if err := e.ReplaceBroker(2); err != nil {
+		t.Fatal(err)
+	}
+	after := e.Info()
+	b, a := before.Brokers[1], after.Brokers[1]
+	if a.ClientIP == b.ClientIP || a.BrokerAddr == b.BrokerAddr {
+		t.Fatalf("broker 2 replaced but its client IP (%s → %s) or listener (%s → %s) did not change", b.ClientIP, a.ClientIP, b.BrokerAddr, a.BrokerAddr)
+	}
+	if a.Hostname != b.Hostname || a.Endpoint != b.Endpoint || a.ClientSubnetID != b.ClientSubnetID {
+		t.Errorf("broker 2 replaced: hostname, NLB or subnet changed: %+v → %+v", b, a)
+	}
+	if a.NLBTarget != b.ClientIP+":9098" {
+		t.Errorf("NLB 2 targets %s after the replacement, want the old IP %s:9098", a.NLBTarget, b.ClientIP)
+	}
+	assertInfoFile(t, e)
+
+	if c, err := net.DialTimeout("tcp", b.BrokerAddr, time.Second); err == nil {
+		c.Close()
+		t.Errorf("the replaced broker's old listener %s still accepts", b.BrokerAddr)
+	}
+	if c, err := net.DialTimeout("tcp", a.Endpoint, 500*time.Millisecond); err == nil {
+		c.Close()
+		t.Error("NLB stand-in 2 accepted a connection while it targets a gone IP")
+	} else if !isTimeout(err) {
+		t.Errorf("connect through NLB stand-in 2 targeting a gone IP: %v, want a timeout", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	direct := newKgo(t, after, true, awsMSKIAM(after.Credentials))
+	if err := listOffsets(ctx, direct, 2, after.VerificationTopic, 1); err != nil {
+		t.Errorf("broker 2 at its new address: %v", err)
+	}
+
+	// A reconciler registers the new IP: the path works again.
+	if err := e.SetNLBTarget(2, a.ClientIP); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.Info().Brokers[1].NLBTarget; got != a.ClientIP+":9098" {
+		t.Errorf("NLB 2 target %s, want %s:9098", got, a.ClientIP)
+	}
+	assertInfoFile(t, e)
+	via := newKgo(t, e.Info(), false, awsMSKIAM(after.Credentials))
+	if err := listOffsets(ctx, via, 2, after.VerificationTopic, 1); err != nil {
+		t.Errorf("through NLB 2 re-pointed at the new IP: %v", err)
+	}
+
+	// The broker's IP on another port: refused, so the stand-in resets.
+	if err := e.SetNLBTarget(2, a.ClientIP+":9092"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialTimeout("tcp", a.Endpoint, 2*time.Second)
+	if err == nil {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = c.Read(make([]byte, 1))
+		c.Close()
+	}
+	if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, io.EOF) {
+		t.Errorf("through NLB 2 targeting a closed port: %v, want accepted then reset", err)
+	}
+
+	for _, bad := range []string{"nope", "b-2.example:9098", "10.0.1.5:0", "10.0.1.5:http", "::1"} {
+		if err := e.SetNLBTarget(2, bad); err == nil || !strings.Contains(err.Error(), strconv.Quote(bad)) {
+			t.Errorf("SetNLBTarget(2, %q): %v, want an error naming it", bad, err)
+		}
+	}
+	if err := e.SetNLBTarget(9, a.ClientIP); err == nil || !strings.Contains(err.Error(), "broker 9 does not exist") {
+		t.Errorf("SetNLBTarget(9, ...): %v", err)
+	}
+
+	// Concurrent re-pointing and reading.
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 20 {
+				ip := after.Brokers[(i+j)%3].ClientIP
+				if err := e.SetNLBTarget(1+(i%3), ip); err != nil {
+					t.Error(err)
+					return
+				}
+				_ = e.Info()
+			}
+		}()
+	}
+	wg.Wait()
+	for id := 1; id <= 3; id++ {
+		must(t, e.SetNLBTarget(id, e.Info().Brokers[id-1].ClientIP))
+	}
+	via = newKgo(t, e.Info(), false, awsMSKIAM(after.Credentials))
+	for id := int32(1); id <= 3; id++ {
+		if err := listOffsets(ctx, via, id, after.VerificationTopic, id-1); err != nil {
+			t.Errorf("broker %d through its NLB after concurrent re-pointing: %v", id, err)
+		}
+	}
+	assertInfoFile(t, e)
+}
+
+// assertInfoFile: info.json on disk says what Info says.
+func assertInfoFile(t *testing.T, e *Env) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(e.opts.Dir, "info.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var onDisk Info
+	if err := json.Unmarshal(b, &onDisk); err != nil {
+		t.Fatal(err)
+	}
+	if want := e.Info(); !reflect.DeepEqual(onDisk.Brokers, want.Brokers) {
+		t.Errorf("info.json brokers %+v, want %+v", onDisk.Brokers, want.Brokers)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

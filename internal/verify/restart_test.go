@@ -78,3 +78,50 @@ func TestVerifyDuringAndAfterRollingRestart(t *testing.T) {
 		t.Errorf("after a rolling restart verify failed:\n%s", report(rep))
 	}
 }
+
+// TestVerifyAfterBrokerReplacement: a broker replaced at a new client IP
+// while its NLB still targets the old one fails its path at tcp with a
+// timeout, exactly as in AWS, and the next step names the replacement; the
+// other paths pass; once the NLB targets the new IP, verify passes.
+func TestVerifyAfterBrokerReplacement(t *testing.T) {
+	t.Parallel()
+	env, tg := startEnv(t)
+	if err := env.ReplaceBroker(2); err != nil {
+		t.Fatal(err)
+	}
+	rep := verify.Run(context.Background(), tg, opts(time.Second))
+	var b bytes.Buffer
+	rep.WriteTable(&b)
+	for _, p := range rep.Paths {
+		f, failed := p.Failed()
+		switch {
+		case p.BrokerID != 2 && !p.Passed:
+			t.Errorf("path %d failed at %s: %s", p.BrokerID, f.Check, f.Detail)
+		case p.BrokerID == 2 && (!failed || f.Check != verify.StageTCP):
+			t.Errorf("path 2 to the replaced broker: failed %v at %q, want tcp", failed, f.Check)
+		case p.BrokerID == 2:
+			if !strings.HasPrefix(f.Detail, "TCP timeout to NLB 2 (") {
+				t.Errorf("path 2 detail %q, want a TCP timeout to NLB 2", f.Detail)
+			}
+			if !strings.Contains(f.NextStep, "if MSK replaced broker 2, its client IP changed") {
+				t.Errorf("path 2 next step %q does not name the replacement", f.NextStep)
+			}
+		}
+	}
+	for _, c := range rep.Checks {
+		if c.Check == verify.CheckReach {
+			t.Errorf("one unreachable path reported as the whole deployment unreachable: %s", c.Detail)
+		}
+	}
+	if t.Failed() {
+		t.Logf("report:\n%s", b.String())
+	}
+	if err := env.SetNLBTarget(2, env.Info().Brokers[1].ClientIP); err != nil {
+		t.Fatal(err)
+	}
+	if rep := verify.Run(context.Background(), tg, opts(3*time.Second)); !rep.Passed {
+		b.Reset()
+		rep.WriteTable(&b)
+		t.Errorf("NLB 2 re-pointed at the new IP: verify failed\n%s", b.String())
+	}
+}

@@ -67,6 +67,7 @@ Examples:
   go run ./cmd/localmsk --nlb-down 2                       # path 2 refuses connections
   go run ./cmd/localmsk --route-nlb 1=2 --latency 3=200ms  # miswired NLB, slow path
   go run ./cmd/localmsk --rolling-restart 30s              # an MSK update: brokers restart in turn
+  go run ./cmd/localmsk --replace-broker 2                 # broker 2 at a new IP, its NLB on the old one
   go run ./cmd/localmsk --policy my-policy.json            # enforce another policy
   go run ./cmd/localmsk --dir .localmsk --stock-clients    # for unmodified clients (hosts file)
   go run ./cmd/localmsk --kafka-version 4.1.x              # speak Kafka 4.1's API versions
@@ -91,6 +92,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		nlbDown   = fs.String("nlb-down", "", "fault: comma-separated broker `ids` whose NLB stand-in refuses connections")
 		routeNLB  = fs.String("route-nlb", "", "fault: `i=j,...` routes NLB stand-in i to broker j")
 		brokDown  = fs.String("broker-down", "", "fault: comma-separated broker `ids` whose listener is down")
+		replace   = fs.String("replace-broker", "", "fault: comma-separated broker `ids` replaced at a new client IP (and listener) while their NLB stand-in keeps the old IP: connects time out")
 		cert      = fs.String("cert", "ok", "fault: certificate brokers present: ok, wrong-host, unknown-ca")
 		skew      = fs.Duration("clock-skew", 0, "fault: move the brokers' clock by this `duration` for token checks (e.g. 20m, -20m)")
 		reject    = fs.Bool("reject-credentials", false, "fault: every SASL authentication fails with Access denied")
@@ -197,6 +199,15 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	replaced, err := parseIDs(*replace)
+	if err == nil {
+		err = inRange("--replace-broker", replaced...)
+	} else {
+		err = fmt.Errorf("--replace-broker: %w", err)
+	}
+	if err != nil {
+		return usageErr("%v", err)
+	}
 	routes, err := parsePairs(*routeNLB, func(s string) (int, error) { return strconv.Atoi(s) })
 	if err != nil {
 		return usageErr("--route-nlb: %v", err)
@@ -259,6 +270,12 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	for _, id := range downBrokers {
 		ok = ok && apply(fmt.Sprintf("broker %d down", id), e.SetBrokerDown(id, true))
 	}
+	for _, id := range replaced {
+		if ok = ok && apply(fmt.Sprintf("broker %d replaced", id), e.ReplaceBroker(id)); ok {
+			b := e.Info().Brokers[id-1]
+			faults[len(faults)-1] += fmt.Sprintf(": client IP %s (listener %s), NLB stand-in %d still targets %s", b.ClientIP, b.BrokerAddr, id, b.NLBTarget)
+		}
+	}
 	for _, r := range routes {
 		ok = ok && apply(fmt.Sprintf("NLB stand-in %d routed to broker %d", r.id, r.v), e.RouteNLB(r.id, r.v))
 	}
@@ -319,11 +336,11 @@ func writeText(w io.Writer, info localmsk.Info, infoPath string, faults []string
 	fmt.Fprintf(tw, "  info.json\t%s%s\n", infoPath, note)
 	fmt.Fprintf(tw, "  topic\t%s (partition i led by broker i+1)\n", info.VerificationTopic)
 	tw.Flush()
-	fmt.Fprintf(w, "\nEach advertised host:9098 is reached through its NLB stand-in (verify TLS for the hostname):\n")
+	fmt.Fprintf(w, "\nEach advertised host:9098 is reached through its NLB stand-in (verify TLS for the hostname); an NLB\ntargets a broker's client IP in the modelled VPC %s, which maps to its TLS front on this machine:\n", localmsk.ClientVPCCIDR)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  broker\thostname:9098\tNLB stand-in\tTLS front (direct)\n")
+	fmt.Fprintf(tw, "  broker\thostname:9098\tNLB stand-in\tNLB target\tclient IP\tTLS front (direct)\n")
 	for _, b := range info.Brokers {
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", b.BrokerID, b.Advertised(), b.Endpoint, b.BrokerAddr)
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\n", b.BrokerID, b.Advertised(), b.Endpoint, b.NLBTarget, b.ClientIP, b.BrokerAddr)
 	}
 	tw.Flush()
 	if info.StockClients {

@@ -247,3 +247,46 @@ func TestSecondInstanceLeavesTheFirstAlone(t *testing.T) {
 	}
 	e.Close()
 }
+
+// TestReplaceBrokerFlag: --replace-broker 2 starts with broker 2 at a new
+// client IP, says so among the faults, and info.json shows NLB stand-in 2
+// still targeting the old IP.
+func TestReplaceBrokerFlag(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, &stdout, &stderr, []string{"--dir", dir, "--replace-broker", "2", "--log-level", "warn"})
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != ExitOK {
+			t.Errorf("exit %d after cancellation\nstderr: %s", code, stderr.String())
+		}
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stdout.String(), "Ctrl-C") {
+		if time.Now().After(deadline) {
+			t.Fatalf("not up within 20s\nstderr: %s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "info.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info localmsk.Info
+	if err := json.Unmarshal(b, &info); err != nil {
+		t.Fatal(err)
+	}
+	b2, b1 := info.Brokers[1], info.Brokers[0]
+	if b2.NLBTarget == b2.ClientIP+":9098" || b1.NLBTarget != b1.ClientIP+":9098" {
+		t.Errorf("info.json: broker 2 client IP %s, NLB target %s (want the old IP); broker 1 %s → %s", b2.ClientIP, b2.NLBTarget, b1.ClientIP, b1.NLBTarget)
+	}
+	want := fmt.Sprintf("broker 2 replaced: client IP %s (listener %s), NLB stand-in 2 still targets %s", b2.ClientIP, b2.BrokerAddr, b2.NLBTarget)
+	if !strings.Contains(stdout.String(), want) {
+		t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+	}
+}

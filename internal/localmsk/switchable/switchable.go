@@ -224,9 +224,19 @@ func (l *Listener) Untrack(c net.Conn) {
 	l.mu.Unlock()
 }
 
+type listenerKey struct{}
+
+// Of is the listener that accepted the connection a handler's ctx belongs
+// to (nil for another context): where the handler tracks the connections
+// it opens on the connection's behalf.
+func Of(ctx context.Context) *Listener {
+	l, _ := ctx.Value(listenerKey{}).(*Listener)
+	return l
+}
+
 func (l *Listener) serveLocked(ln net.Listener) {
 	l.ln = ln
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), listenerKey{}, l))
 	l.cancel = cancel
 	l.wg.Add(1)
 	go func() {

@@ -13,7 +13,8 @@ import (
 
 const faultHelp = `nlb-down=ID, broker-down=ID, route=NLB:BROKER, latency=ID:DURATION,
 cert=wrong-host|unknown-ca, skew=DURATION, reject-credentials, deny=ACTION (e.g. deny=WriteData),
-rolling-restart=AWAY (brokers restart in turn, each away AWAY, as in an MSK update)`
+rolling-restart=AWAY (brokers restart in turn, each away AWAY, as in an MSK update),
+replace-broker=ID (the broker comes back at a new client IP; its NLB keeps the old one)`
 
 // applyFault injects one --local-fault into the local environment.
 func applyFault(env *localmsk.Env, spec string) error {
@@ -33,13 +34,16 @@ func applyFault(env *localmsk.Env, spec string) error {
 		return a, b, nil
 	}
 	switch name {
-	case "nlb-down", "broker-down":
+	case "nlb-down", "broker-down", "replace-broker":
 		n, err := id(val)
 		if err != nil {
 			return err
 		}
-		if name == "nlb-down" {
+		switch name {
+		case "nlb-down":
 			return env.SetNLBDown(n, true)
+		case "replace-broker":
+			return env.ReplaceBroker(n)
 		}
 		return env.SetBrokerDown(n, true)
 	case "route":
