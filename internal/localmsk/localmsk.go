@@ -116,6 +116,10 @@ type Info struct {
 	PrincipalARN            string       `json:"principal_arn"`
 	VerificationTopic       string       `json:"verification_topic"`
 	PolicyJSON              string       `json:"policy_json"`
+	// ControlPlaneURL, when set, serves this cluster's AWS APIs (MSK
+	// DescribeClusterV2, GetBootstrapBrokers, ListNodes): point an AWS
+	// SDK or the CLI at it with AWS_ENDPOINT_URL.
+	ControlPlaneURL string `json:"control_plane_url,omitempty"`
 }
 
 // BrokerInfo is one broker path.
@@ -188,7 +192,10 @@ type Env struct {
 	stopLife   context.CancelFunc
 	lifeMu     sync.Mutex // orders beginUpdate's bg.Add before Close's bg.Wait
 	bg         sync.WaitGroup
-	updating   atomic.Bool  // a restart runs (one cluster operation at a time)
+	updating   atomic.Bool  // a cluster operation runs (one at a time)
+	operation  atomic.Value // string: its ClusterState, "" when none
+	hooksMu    sync.Mutex
+	hooks      []func()     // OnChange
 	restarting atomic.Int32 // the broker a restart has taken away, 0 if none
 	offline    offline
 
@@ -565,6 +572,17 @@ func (e *Env) SetClockSkew(d time.Duration) { e.skew.Store(int64(d)) }
 
 // SetRejectCredentials makes every SASL authentication fail with Access denied.
 func (e *Env) SetRejectCredentials(reject bool) { e.rejectCredentials.Store(reject) }
+
+// SetControlPlaneURL records where this cluster's AWS APIs are served
+// (Info.ControlPlaneURL) and rewrites info.json.
+func (e *Env) SetControlPlaneURL(url string) error {
+	e.netMu.Lock()
+	defer e.netMu.Unlock()
+	e.infoMu.Lock()
+	e.info.ControlPlaneURL = url
+	e.infoMu.Unlock()
+	return e.publishLocked()
+}
 
 // SetPolicy replaces the principal's IAM policy for requests from now on.
 func (e *Env) SetPolicy(doc []byte) error {

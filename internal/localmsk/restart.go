@@ -71,7 +71,7 @@ func (e *Env) RestartBroker(ctx context.Context, id int, away time.Duration) err
 	if away < 0 {
 		return fmt.Errorf("restart broker %d: away time %s cannot be negative", id, away)
 	}
-	done, err := e.beginUpdate()
+	done, err := e.beginUpdate(StateRebootingBroker)
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (e *Env) RollingRestart(ctx context.Context, away time.Duration) error {
 	if away < 0 {
 		return fmt.Errorf("rolling restart: away time %s cannot be negative", away)
 	}
-	done, err := e.beginUpdate()
+	done, err := e.beginUpdate(StateUpdating)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (e *Env) StartRollingRestart(away time.Duration) error {
 	if away < 0 {
 		return fmt.Errorf("rolling restart: away time %s cannot be negative", away)
 	}
-	done, err := e.beginUpdate()
+	done, err := e.beginUpdate(StateUpdating)
 	if err != nil {
 		return err
 	}
@@ -126,9 +126,46 @@ func (e *Env) StartRollingRestart(away time.Duration) error {
 	return nil
 }
 
-// beginUpdate claims the one cluster operation at a time and registers it
-// with Close, which waits for it; done releases both.
-func (e *Env) beginUpdate() (done func(), err error) {
+// The cluster's state as MSK reports it (DescribeClusterV2).
+const (
+	StateActive          = "ACTIVE"
+	StateUpdating        = "UPDATING"         // a rolling restart (an update)
+	StateRebootingBroker = "REBOOTING_BROKER" // one broker restarting (RebootBroker)
+	StateHealing         = "HEALING"          // a broker being replaced
+)
+
+// ClusterState is the cluster's state as MSK would report it: ACTIVE, or
+// the operation running.
+func (e *Env) ClusterState() string {
+	if s, _ := e.operation.Load().(string); s != "" {
+		return s
+	}
+	return StateActive
+}
+
+// OnChange registers fn to run after every change MSK's APIs would show:
+// a broker's client IP, an NLB stand-in's target, the cluster's state, a
+// broker leaving or rejoining. fn runs on the changing goroutine and must
+// not change the environment itself.
+func (e *Env) OnChange(fn func()) {
+	e.hooksMu.Lock()
+	defer e.hooksMu.Unlock()
+	e.hooks = append(e.hooks, fn)
+}
+
+func (e *Env) changed() {
+	e.hooksMu.Lock()
+	hooks := append([]func(){}, e.hooks...)
+	e.hooksMu.Unlock()
+	for _, fn := range hooks {
+		fn()
+	}
+}
+
+// beginUpdate claims the one cluster operation at a time (state is what
+// ClusterState says meanwhile) and registers it with Close, which waits
+// for it; done releases both.
+func (e *Env) beginUpdate(state string) (done func(), err error) {
 	e.lifeMu.Lock()
 	defer e.lifeMu.Unlock()
 	if e.life.Err() != nil {
@@ -137,10 +174,14 @@ func (e *Env) beginUpdate() (done func(), err error) {
 	if !e.updating.CompareAndSwap(false, true) {
 		return nil, ErrUpdateInProgress
 	}
+	e.operation.Store(state)
 	e.bg.Add(1)
+	e.changed()
 	return func() {
+		e.operation.Store("")
 		e.updating.Store(false)
 		e.bg.Done()
+		e.changed()
 	}, nil
 }
 
@@ -157,6 +198,7 @@ func (e *Env) restart(ctx context.Context, id int, away time.Duration) error {
 		return err
 	}
 	log.Info("restart: broker stopped", "away", away)
+	e.changed()
 	t := time.NewTimer(away)
 	defer t.Stop()
 	var cancelled error
@@ -181,6 +223,7 @@ func (e *Env) restart(ctx context.Context, id int, away time.Duration) error {
 		}
 	}
 	log.Info("restart: broker back, leading its partitions again", "partitions", len(moved))
+	e.changed()
 	return cancelled
 }
 

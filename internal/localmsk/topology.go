@@ -73,6 +73,7 @@ func (e *Env) SetNLBTarget(id int, target string) error {
 	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
 		return fmt.Errorf("NLB %d target %q: port %q is not a number in 1..65535", id, target, port)
 	}
+	defer e.changed()
 	e.netMu.Lock()
 	defer e.netMu.Unlock()
 	e.net.targets[id-1] = net.JoinHostPort(ip.String(), port)
@@ -104,11 +105,11 @@ func (e *Env) ReplaceBroker(id int) error {
 	if err := e.broker(id); err != nil {
 		return err
 	}
-	done, err := e.beginUpdate()
+	done, err := e.beginUpdate(StateHealing)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer done() // after netMu is released: done runs the OnChange hooks
 	e.netMu.Lock()
 	defer e.netMu.Unlock()
 	addr, err := e.fronts[id-1].move()

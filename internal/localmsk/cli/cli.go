@@ -21,6 +21,7 @@ import (
 
 	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/localmsk"
+	"github.com/mskvpce/mskvpce/internal/localmsk/awsapi"
 	"github.com/mskvpce/mskvpce/internal/mskauthz"
 )
 
@@ -68,6 +69,7 @@ Examples:
   go run ./cmd/localmsk --route-nlb 1=2 --latency 3=200ms  # miswired NLB, slow path
   go run ./cmd/localmsk --rolling-restart 30s              # an MSK update: brokers restart in turn
   go run ./cmd/localmsk --replace-broker 2                 # broker 2 at a new IP, its NLB on the old one
+  go run ./cmd/localmsk --control-plane                    # also serve the cluster's MSK APIs (AWS_ENDPOINT_URL)
   go run ./cmd/localmsk --policy my-policy.json            # enforce another policy
   go run ./cmd/localmsk --dir .localmsk --stock-clients    # for unmodified clients (hosts file)
   go run ./cmd/localmsk --kafka-version 4.1.x              # speak Kafka 4.1's API versions
@@ -99,6 +101,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		latency   = fs.String("latency", "", "fault: `i=duration,...` adds latency each way through NLB stand-in i")
 		rateLimit = fs.Float64("connect-rate-limit", 0, "fault: new connections per second per broker before \"Too many connects\" (0: off)")
 		rolling   = fs.Duration("rolling-restart", 0, "fault: once up, restart every broker in turn as MSK does during an update, each away for this `duration` (leadership moves away and back; 0: off)")
+		ctrlPlane = fs.Bool("control-plane", false, "also serve this cluster's AWS APIs (MSK DescribeClusterV2, GetBootstrapBrokers, ListNodes) at a local URL, control_plane_url in info.json: point the AWS SDK or CLI at it with AWS_ENDPOINT_URL")
 		hostsFile = fs.String("hosts-file", "", "with --stock-clients: also write the hosts-file lines to this `file` (never the system's /etc/hosts)")
 	)
 	fs.IntVar(&o.Brokers, "brokers", localmsk.DefaultBrokers, "number of brokers")
@@ -303,6 +306,14 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	if !ok {
 		return ExitStart
 	}
+	if *ctrlPlane {
+		srv, err := awsapi.Serve(e)
+		if err != nil {
+			fmt.Fprintf(stderr, "localmsk: --control-plane: %v\n", err)
+			return ExitStart
+		}
+		defer srv.Close()
+	}
 	if *hostsFile != "" {
 		if err := os.WriteFile(*hostsFile, []byte(e.Info().HostsLines()), 0o644); err != nil {
 			fmt.Fprintf(stderr, "localmsk: --hosts-file: %v\n", err)
@@ -334,6 +345,9 @@ func writeText(w io.Writer, info localmsk.Info, infoPath string, faults []string
 		note = "  (temporary: removed on exit; use --dir to keep it)"
 	}
 	fmt.Fprintf(tw, "  info.json\t%s%s\n", infoPath, note)
+	if info.ControlPlaneURL != "" {
+		fmt.Fprintf(tw, "  AWS control plane\t%s  (MSK DescribeClusterV2, GetBootstrapBrokers, ListNodes: AWS_ENDPOINT_URL=%s aws kafka list-nodes --cluster-arn ...)\n", info.ControlPlaneURL, info.ControlPlaneURL)
+	}
 	fmt.Fprintf(tw, "  topic\t%s (partition i led by broker i+1)\n", info.VerificationTopic)
 	tw.Flush()
 	fmt.Fprintf(w, "\nEach advertised host:9098 is reached through its NLB stand-in (verify TLS for the hostname); an NLB\ntargets a broker's client IP in the modelled VPC %s, which maps to its TLS front on this machine:\n", localmsk.ClientVPCCIDR)

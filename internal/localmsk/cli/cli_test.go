@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -250,7 +251,8 @@ func TestSecondInstanceLeavesTheFirstAlone(t *testing.T) {
 
 // TestReplaceBrokerFlag: --replace-broker 2 starts with broker 2 at a new
 // client IP, says so among the faults, and info.json shows NLB stand-in 2
-// still targeting the old IP.
+// still targeting the old IP; --control-plane serves the cluster's AWS APIs
+// at the URL info.json and stdout give.
 func TestReplaceBrokerFlag(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -258,7 +260,7 @@ func TestReplaceBrokerFlag(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
 	go func() {
-		done <- Run(ctx, &stdout, &stderr, []string{"--dir", dir, "--replace-broker", "2", "--log-level", "warn"})
+		done <- Run(ctx, &stdout, &stderr, []string{"--dir", dir, "--replace-broker", "2", "--control-plane", "--log-level", "warn"})
 	}()
 	defer func() {
 		cancel()
@@ -288,5 +290,14 @@ func TestReplaceBrokerFlag(t *testing.T) {
 	want := fmt.Sprintf("broker 2 replaced: client IP %s (listener %s), NLB stand-in 2 still targets %s", b2.ClientIP, b2.BrokerAddr, b2.NLBTarget)
 	if !strings.Contains(stdout.String(), want) {
 		t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+	}
+	// --control-plane: its URL in info.json and on stdout, serving.
+	if !strings.HasPrefix(info.ControlPlaneURL, "http://127.0.0.1:") || !strings.Contains(stdout.String(), "AWS control plane  "+info.ControlPlaneURL) {
+		t.Errorf("--control-plane: info.json control_plane_url %q; stdout:\n%s", info.ControlPlaneURL, stdout.String())
+	}
+	if resp, err := http.Get(info.ControlPlaneURL); err != nil {
+		t.Errorf("control plane at %s: %v", info.ControlPlaneURL, err)
+	} else {
+		resp.Body.Close() // unsigned: refused as AWS refuses it, but served
 	}
 }
