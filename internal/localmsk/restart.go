@@ -118,7 +118,10 @@ func (e *Env) StartRollingRestart(away time.Duration) error {
 		defer done()
 		for id := 1; id <= len(e.fronts); id++ {
 			if err := e.restart(e.life, id, away); err != nil {
-				return // closed
+				if e.life.Err() == nil {
+					e.log.Error("rolling restart stopped", "broker", id, "err", err)
+				}
+				return
 			}
 		}
 		e.log.Info("rolling restart done", "brokers", len(e.fronts))
