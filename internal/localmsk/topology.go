@@ -36,7 +36,7 @@ func zones(brokers int) int { return min(brokers, maxZones) }
 
 func (e *Env) zoneOf(id int) int { return (id - 1) % zones(len(e.fronts)) }
 
-// SubnetID is the client subnet of availability zone zone (0-based).
+// subnetID is the client subnet of availability zone zone (0-based).
 func subnetID(zone int) string { return fmt.Sprintf("subnet-0c1e47%011x", 0x5b+zone) }
 
 func (e *Env) availabilityZone(zone int) string { return e.opts.Region + string(rune('a'+zone)) }
