@@ -2,6 +2,7 @@ package localmsk
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/binary"
@@ -59,53 +60,96 @@ type front struct {
 	upstream string // the kfake broker's real address
 	log      *slog.Logger
 
-	ln      *switchable.Listener
-	addr    string // ln.Addr(): the TLS listener, which the NLB stand-in targets
 	limiter connectLimiter
+
+	mu sync.Mutex
+	ln *switchable.Listener // the TLS listener, which the NLB stand-in targets; replaced by move
 }
 
 func newFront(e *Env, id int, host, upstream string) (*front, error) {
 	f := &front{env: e, id: id, host: host, upstream: upstream, log: e.log.With("broker", id)}
-	ln, err := switchable.Listen(fmt.Sprintf("broker %d", id), "127.0.0.1:0", f.serveConn)
+	ln, err := f.listen()
 	if err != nil {
-		return nil, fmt.Errorf("broker %d: listen for TLS clients: %w", id, err)
+		return nil, err
 	}
-	f.ln, f.addr = ln, ln.Addr()
+	f.ln = ln
 	return f, nil
+}
+
+func (f *front) listen() (*switchable.Listener, error) {
+	ln, err := switchable.Listen(fmt.Sprintf("broker %d", f.id), "127.0.0.1:0", f.serveConn)
+	if err != nil {
+		return nil, fmt.Errorf("broker %d: listen for TLS clients: %w", f.id, err)
+	}
+	return ln, nil
+}
+
+// addr is where the broker's TLS listener is (host:port).
+func (f *front) addr() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ln.Addr()
 }
 
 // setDown takes the broker's listener away (connections cut, new ones
 // refused) or brings it back on the same address.
 func (f *front) setDown(down bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if err := f.ln.SetDown(down); err != nil && !errors.Is(err, switchable.ErrClosed) {
 		return err
 	}
 	return nil
 }
 
-func (f *front) close() { f.ln.Close() }
+// move puts the broker on a new address, as a replaced broker comes back
+// at a new IP: the old address goes dead (its connections cut, nothing
+// listening there any more) and the new one serves, up whatever the old
+// one's state was.
+func (f *front) move() (string, error) {
+	ln, err := f.listen()
+	if err != nil {
+		return "", err
+	}
+	f.mu.Lock()
+	old := f.ln
+	f.ln = ln
+	f.mu.Unlock()
+	old.Close()
+	return ln.Addr(), nil
+}
 
-// serveConn runs one client connection to completion.
-func (f *front) serveConn(raw net.Conn) {
+func (f *front) close() {
+	f.mu.Lock()
+	ln := f.ln
+	f.mu.Unlock()
+	ln.Close()
+}
+
+// serveConn runs one client connection to completion; ctx ends when the
+// listener cuts it (the broker goes down, the environment closes).
+func (f *front) serveConn(ctx context.Context, raw net.Conn) {
 	defer raw.Close()
 	admitted := f.limiter.admit(f.env.connectRate(), time.Now())
 	tc := tls.Server(raw, f.env.tlsConfig)
-	tc.SetDeadline(time.Now().Add(10 * time.Second))
-	if err := tc.Handshake(); err != nil {
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
 		f.log.Debug("TLS handshake failed", "remote", raw.RemoteAddr(), "err", err)
 		return
 	}
-	tc.SetDeadline(time.Time{})
-	up, err := net.DialTimeout("tcp", f.upstream, 5*time.Second)
+	d := net.Dialer{Timeout: 5 * time.Second}
+	up, err := d.DialContext(ctx, "tcp", f.upstream)
 	if err != nil {
 		f.log.Warn("cannot reach the Kafka broker behind the front", "upstream", f.upstream, "err", err)
 		return
 	}
-	if !f.ln.Track(up) {
+	ln := switchable.Of(ctx) // the listener that accepted raw
+	if !ln.Track(up) {
 		up.Close()
 		return
 	}
-	defer f.ln.Untrack(up)
+	defer ln.Untrack(up)
 	if t, ok := up.(*net.TCPConn); ok {
 		t.SetNoDelay(true)
 	}
@@ -422,13 +466,9 @@ func (c *conn) relay(r request) (bool, error) {
 		out = appendRequest(nil, r.clientID, relayed, r.corr)
 	}
 	if leaders := assignedLeaders(relayed); leaders != nil {
-		place := c.f.env.placeLeaders(leaders)
-		if f := v.filter; f != nil {
-			v.filter = func(resp kmsg.Response) { f(resp); place(resp) }
-		} else {
-			v.filter = place
-		}
+		v.filter = then(v.filter, c.f.env.placeLeaders(leaders))
 	}
+	v.filter = then(v.filter, c.f.env.offlineView(relayed))
 	if r.version != relayed.GetVersion() { // upgraded for kfake: answer at the client's version
 		f := v.filter
 		v.filter = func(resp kmsg.Response) {

@@ -116,6 +116,10 @@ type Info struct {
 	PrincipalARN            string       `json:"principal_arn"`
 	VerificationTopic       string       `json:"verification_topic"`
 	PolicyJSON              string       `json:"policy_json"`
+	// ControlPlaneURL, when set, serves this cluster's AWS APIs (MSK
+	// DescribeClusterV2, GetBootstrapBrokers, ListNodes): point an AWS
+	// SDK or the CLI at it with AWS_ENDPOINT_URL.
+	ControlPlaneURL string `json:"control_plane_url,omitempty"`
 }
 
 // BrokerInfo is one broker path.
@@ -125,8 +129,21 @@ type BrokerInfo struct {
 	// Endpoint is the broker's NLB stand-in (127.0.0.1:port): what a
 	// client dials for Hostname:9098.
 	Endpoint string `json:"endpoint"`
-	// BrokerAddr is the broker's TLS front itself, bypassing the NLB.
+	// BrokerAddr is the broker's TLS front itself, bypassing the NLB:
+	// where the broker really listens. It changes when the broker is
+	// replaced.
 	BrokerAddr string `json:"broker_addr"`
+	// ClientIP is the broker's IP in its client subnet, as MSK's ListNodes
+	// reports it. The client network is modelled (ClientVPCCIDR): no such
+	// address exists on this machine. It changes when the broker is
+	// replaced.
+	ClientIP         string `json:"client_ip"`
+	ClientSubnetID   string `json:"client_subnet_id"`
+	AvailabilityZone string `json:"availability_zone"`
+	// NLBTarget is what the NLB stand-in forwards to, as its target group
+	// holds it: a client IP on 9098. After a replacement it names the old
+	// IP until the stand-in is re-pointed (Env.SetNLBTarget).
+	NLBTarget string `json:"nlb_target"`
 }
 
 // Advertised is host:9098, the address Kafka metadata returns.
@@ -161,6 +178,27 @@ type Env struct {
 	connectRateBits   atomic.Uint64
 	authentications   atomic.Int64 // successful SASL authentications, re-authentications included
 
+	// life ends when Close starts: every background operation (a rolling
+	// restart) waits on it, and Close waits for them (bg) before it stops
+	// the brokers they act on.
+	// netMu orders changes to the client network: the brokers' client
+	// IPs, the NLB stand-ins' targets, the fronts' moves, and the
+	// info.json written after each.
+	netMu    sync.Mutex
+	net      clientNet
+	refusing string // a local address that refuses connects
+
+	life       context.Context
+	stopLife   context.CancelFunc
+	lifeMu     sync.Mutex // orders beginUpdate's bg.Add before Close's bg.Wait
+	bg         sync.WaitGroup
+	updating   atomic.Bool  // a cluster operation runs (one at a time)
+	operation  atomic.Value // string: its ClusterState, "" when none
+	hooksMu    sync.Mutex
+	hooks      []func()     // OnChange
+	restarting atomic.Int32 // the broker a restart has taken away, 0 if none
+	offline    offline
+
 	closeOnce sync.Once
 }
 
@@ -175,6 +213,7 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 		return nil, err
 	}
 	e := &Env{opts: o, log: o.Logger, api: api}
+	e.life, e.stopLife = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
 			e.Close()
@@ -258,9 +297,18 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 	if err := e.startNLBs(); err != nil {
 		return nil, err
 	}
+	if e.refusing, err = deadAddr(); err != nil {
+		return nil, err
+	}
+	e.initClientNet()
 	e.info.StockClients = o.StockClients
 	for i, host := range hosts {
-		b := BrokerInfo{BrokerID: i + 1, Hostname: host, Endpoint: e.nlbs[i].Addr(), BrokerAddr: e.fronts[i].addr}
+		zone := e.zoneOf(i + 1)
+		b := BrokerInfo{
+			BrokerID: i + 1, Hostname: host, Endpoint: e.nlbs[i].Addr(), BrokerAddr: e.fronts[i].addr(),
+			ClientIP: e.net.ips[i], ClientSubnetID: subnetID(zone), AvailabilityZone: e.availabilityZone(zone),
+			NLBTarget: e.net.targets[i],
+		}
 		e.info.Brokers = append(e.info.Brokers, b)
 		boot = append(boot, b.Advertised())
 	}
@@ -456,6 +504,10 @@ func (e *Env) WriteInfo(path string) error {
 // Close stops everything and removes the temporary directory, if Start made one.
 func (e *Env) Close() error {
 	e.closeOnce.Do(func() {
+		e.lifeMu.Lock()
+		e.stopLife()
+		e.lifeMu.Unlock()
+		e.bg.Wait() // a restart gives up at once, before the brokers go
 		for _, n := range e.nlbs {
 			n.Close()
 		}
@@ -496,19 +548,6 @@ func (e *Env) SetNLBDown(id int, down bool) error {
 	return e.nlbs[id-1].SetDown(down)
 }
 
-// RouteNLB makes NLB stand-in id forward new connections to broker toBroker,
-// like a target group registered with the wrong broker IP.
-func (e *Env) RouteNLB(id, toBroker int) error {
-	if err := e.broker(id); err != nil {
-		return err
-	}
-	if err := e.broker(toBroker); err != nil {
-		return err
-	}
-	e.nlbs[id-1].SetTarget(e.fronts[toBroker-1].addr)
-	return nil
-}
-
 // SetBrokerDown stops broker id's listener (connections refused, open ones
 // closed) or restarts it. Its partitions keep it as leader, as during an
 // outage before leader election.
@@ -533,6 +572,17 @@ func (e *Env) SetClockSkew(d time.Duration) { e.skew.Store(int64(d)) }
 
 // SetRejectCredentials makes every SASL authentication fail with Access denied.
 func (e *Env) SetRejectCredentials(reject bool) { e.rejectCredentials.Store(reject) }
+
+// SetControlPlaneURL records where this cluster's AWS APIs are served
+// (Info.ControlPlaneURL) and rewrites info.json.
+func (e *Env) SetControlPlaneURL(url string) error {
+	e.netMu.Lock()
+	defer e.netMu.Unlock()
+	e.infoMu.Lock()
+	e.info.ControlPlaneURL = url
+	e.infoMu.Unlock()
+	return e.publishLocked()
+}
 
 // SetPolicy replaces the principal's IAM policy for requests from now on.
 func (e *Env) SetPolicy(doc []byte) error {

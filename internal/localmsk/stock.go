@@ -35,7 +35,7 @@ const (
 func (e *Env) startNLBs() error {
 	listenAll := func(addr func(id int) string) error {
 		for i, f := range e.fronts {
-			n, err := nlb.Listen(fmt.Sprintf("nlb-%d", i+1), addr(i+1), f.addr, e.log.With("nlb", i+1))
+			n, err := nlb.Listen(fmt.Sprintf("nlb-%d", i+1), addr(i+1), f.addr(), e.log.With("nlb", i+1))
 			if err != nil {
 				for _, n := range e.nlbs {
 					n.Close()

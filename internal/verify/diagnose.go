@@ -75,7 +75,7 @@ func diagnose(pr *pathRun, stage string, err error, overall error) (string, stri
 				"run verify from a network that routes to the VPC (inside it, or over VPN/peering/Transit Gateway); internal NLBs have private IPs only"
 		case timeout:
 			return fmt.Sprintf("TCP timeout to %s after %s", pr.nlb(), st),
-				"check that the NLB security group allows 9098 from this client, and the target group's health; internal NLBs have private IPs only, so run verify from inside the VPC or a network routed to it"
+				fmt.Sprintf("check that the NLB security group allows 9098 from this client, and the target group's health; if MSK replaced broker %d, its client IP changed and NLB %d's target group may still hold the old one, which nothing answers: compare the broker's client VPC IP (aws kafka list-nodes) with the target (aws elbv2 describe-target-health) and re-apply terraform; internal NLBs have private IPs only, so run verify from inside the VPC or a network routed to it", id, id)
 		}
 		return fmt.Sprintf("TCP connect to %s failed: %v", pr.nlb(), err),
 			"check that the NLB security group allows 9098 from this client, and the target group's health"

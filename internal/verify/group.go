@@ -63,6 +63,7 @@ const coordinatorTries = 24
 // partition) it keeps the first and its coordinator's own path.
 func (pr *pathRun) findOwnCoordinator() (*group, error) {
 	var first *group
+	var unavailable error
 	for i := range coordinatorTries {
 		id := pr.groupID()
 		if i > 0 {
@@ -71,6 +72,12 @@ func (pr *pathRun) findOwnCoordinator() (*group, error) {
 		fc, err := pr.broker.FindCoordinator(&sarama.FindCoordinatorRequest{Version: 2, CoordinatorKey: id, CoordinatorType: sarama.CoordinatorGroup})
 		if err != nil {
 			return nil, err
+		}
+		if errors.Is(fc.Err, sarama.ErrConsumerCoordinatorNotAvailable) {
+			// That group's coordinator is moving (its broker restarts):
+			// another candidate will do.
+			unavailable = &permError{api: "FindCoordinator", err: fc.Err, action: actDescribeGroup, group: id}
+			continue
 		}
 		if !errors.Is(fc.Err, sarama.ErrNoError) {
 			return nil, &permError{api: "FindCoordinator", err: fc.Err, action: actDescribeGroup, group: id}
@@ -83,6 +90,9 @@ func (pr *pathRun) findOwnCoordinator() (*group, error) {
 		if first == nil {
 			first = g
 		}
+	}
+	if first == nil {
+		return nil, unavailable
 	}
 	pr.gid = first.id
 	return first, nil

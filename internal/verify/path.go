@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -301,19 +303,30 @@ func (pr *pathRun) connect(ctx context.Context) {
 		}
 		mv := newMetadataView(resp, pr.t.Topic)
 		pr.meta = mv
-		// This path's broker must advertise the address it is mapped
-		// under, and every mapped broker must be in the cluster.
+		// This path's broker must be in the cluster and advertise the
+		// address it is mapped under. Another mapped broker missing is
+		// that broker's path's failure, not this one's (a broker
+		// restarting leaves the live brokers for a while): see
+		// offlineBrokers.
 		var errs []string
-		if addr, ok := mv.addr(int32(pr.path.BrokerID)); ok && !strings.EqualFold(addr, pr.path.Advertised) {
+		addr, ok := mv.addr(int32(pr.path.BrokerID))
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Sprintf("broker %d is missing from the cluster metadata it answered itself", pr.path.BrokerID))
+		case !strings.EqualFold(addr, pr.path.Advertised):
 			errs = append(errs, fmt.Sprintf("broker %d advertises %s, not %s as mapped", pr.path.BrokerID, addr, pr.path.Advertised))
-		}
-		for _, p := range pr.t.Paths {
-			if _, ok := mv.addr(int32(p.BrokerID)); !ok {
-				errs = append(errs, fmt.Sprintf("broker %d is missing from the cluster metadata", p.BrokerID))
-			}
 		}
 		if len(errs) > 0 {
 			return "", &metadataMismatch{problems: errs}
+		}
+		var absent []string
+		for _, p := range pr.t.Paths {
+			if _, ok := mv.addr(int32(p.BrokerID)); !ok && !slices.Contains(absent, strconv.Itoa(p.BrokerID)) {
+				absent = append(absent, strconv.Itoa(p.BrokerID))
+			}
+		}
+		if len(absent) > 0 {
+			return fmt.Sprintf("%d brokers, each advertised as mapped (controller %d); mapped broker(s) %s not among them (see their paths)", len(mv.brokers), mv.controller, strings.Join(absent, ", ")), nil
 		}
 		return fmt.Sprintf("%d brokers, each advertised as mapped (controller %d)", len(mv.brokers), mv.controller), nil
 	})
@@ -512,6 +525,10 @@ type metadataView struct {
 	topicErr   sarama.KError
 	topicFound bool
 	leaders    map[int32]int32 // partition → leader
+	// offline are the brokers listed as an offline replica of a
+	// partition of the topic: registered replicas that are not running
+	// (restarting, or failed).
+	offline map[int32]bool
 }
 
 type brokerAddr struct {
@@ -520,7 +537,7 @@ type brokerAddr struct {
 }
 
 func newMetadataView(resp *sarama.MetadataResponse, topic string) *metadataView {
-	mv := &metadataView{controller: resp.ControllerID, leaders: map[int32]int32{}}
+	mv := &metadataView{controller: resp.ControllerID, leaders: map[int32]int32{}, offline: map[int32]bool{}}
 	for _, b := range resp.Brokers {
 		mv.brokers = append(mv.brokers, brokerAddr{id: b.ID(), addr: b.Addr()})
 	}
@@ -532,6 +549,9 @@ func newMetadataView(resp *sarama.MetadataResponse, topic string) *metadataView 
 		mv.topicErr = t.Err
 		for _, p := range t.Partitions {
 			mv.leaders[p.ID] = p.Leader
+			for _, r := range p.OfflineReplicas {
+				mv.offline[r] = true
+			}
 		}
 	}
 	return mv

@@ -290,6 +290,7 @@ func Run(ctx context.Context, t Target, o Options) *Report {
 		once.Do(func() { topic = setupTopic(ctx, &t, o, pr, runs) })
 		pr.exchange(ctx, topic)
 	})
+	offlineBrokers(runs, &t)
 	rep.Checks = append(rep.Checks, refusedRoutes(runs)...)
 	rep.Checks = append(rep.Checks, topic.finding)
 	if f, ok := unreachableCheck(runs, t.VPCID, o.Remote); ok {

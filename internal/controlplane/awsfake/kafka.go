@@ -8,30 +8,56 @@ import (
 	"time"
 )
 
-// kafka serves the MSK REST-JSON API: GET /v1/clusters/{clusterArn}/nodes (ListNodes).
+// kafka serves the MSK REST-JSON API: ListNodes, GetBootstrapBrokers and
+// DescribeClusterV2, each for State.ClusterARN only.
 func (h handler) kafka(w http.ResponseWriter, r *http.Request) {
 	segs := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), "/"), "/")
-	if r.Method != http.MethodGet || len(segs) != 4 || segs[0] != "v1" || segs[1] != "clusters" || segs[3] != "nodes" {
+	var op, escapedARN string
+	switch {
+	case r.Method != http.MethodGet:
+	case len(segs) == 4 && segs[0] == "v1" && segs[1] == "clusters" && segs[3] == "nodes":
+		op, escapedARN = "ListNodes", segs[2]
+	case len(segs) == 4 && segs[0] == "v1" && segs[1] == "clusters" && segs[3] == "bootstrap-brokers":
+		op, escapedARN = "GetBootstrapBrokers", segs[2]
+	case len(segs) == 4 && segs[0] == "api" && segs[1] == "v2" && segs[2] == "clusters":
+		op, escapedARN = "DescribeClusterV2", segs[3]
+	}
+	if op == "" {
 		writeKafkaError(w, h.requestID, APIError{Status: 404, Code: "NotFoundException", Message: "awsfake: no MSK operation at " + r.Method + " " + r.URL.Path})
 		return
 	}
-	if !h.begin(r, "kafka", "ListNodes") {
+	if !h.begin(r, "kafka", op) {
 		return
 	}
-	if e, ok := h.state.Errors["ListNodes"]; ok {
+	if e, ok := h.state.Errors[op]; ok {
 		writeKafkaError(w, h.requestID, e)
 		return
 	}
-	arn, err := url.PathUnescape(segs[2])
+	arn, err := url.PathUnescape(escapedARN)
 	if err != nil || arn != h.state.ClusterARN {
 		writeKafkaError(w, h.requestID, APIError{Status: 404, Code: "NotFoundException",
 			Message: "The requested resource could not be found. Cluster " + arn + " does not exist."})
 		return
 	}
-
-	type softwareInfo struct {
-		KafkaVersion string `json:"kafkaVersion,omitempty"`
+	var out any
+	switch op {
+	case "ListNodes":
+		out = h.listNodes()
+	case "GetBootstrapBrokers":
+		out = map[string]string{"bootstrapBrokerStringSaslIam": h.state.Cluster.BootstrapBrokersSASLIAM}
+	case "DescribeClusterV2":
+		out = h.describeClusterV2()
 	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-Requestid", h.requestID)
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+type softwareInfo struct {
+	KafkaVersion string `json:"kafkaVersion,omitempty"`
+}
+
+func (h handler) listNodes() any {
 	type brokerNodeInfo struct {
 		AttachedENIId             string        `json:"attachedENIId,omitempty"`
 		BrokerID                  float64       `json:"brokerId"`
@@ -64,9 +90,62 @@ func (h handler) kafka(w http.ResponseWriter, r *http.Request) {
 			NodeType:     "BROKER",
 		})
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Amzn-Requestid", h.requestID)
-	_ = json.NewEncoder(w).Encode(out)
+	return out
+}
+
+// describeClusterV2 is the ClusterInfo of a provisioned cluster with TLS
+// in transit and, when IAMAuth, SASL/IAM client authentication (9098).
+func (h handler) describeClusterV2() any {
+	c := h.state.Cluster
+	type enabled struct {
+		Enabled bool `json:"enabled"`
+	}
+	state := c.State
+	if state == "" {
+		state = "ACTIVE"
+	}
+	created := c.Created
+	if created.IsZero() {
+		created = time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+	}
+	subnets, groups := c.ClientSubnets, c.SecurityGroups
+	if subnets == nil {
+		subnets = []string{}
+	}
+	if groups == nil {
+		groups = []string{}
+	}
+	return map[string]any{
+		"clusterInfo": map[string]any{
+			"clusterArn":     h.state.ClusterARN,
+			"clusterName":    c.Name,
+			"clusterType":    "PROVISIONED",
+			"creationTime":   created.Format(time.RFC3339Nano),
+			"currentVersion": c.CurrentVersion,
+			"state":          state,
+			"tags":           map[string]string{},
+			"provisioned": map[string]any{
+				"brokerNodeGroupInfo": map[string]any{
+					"brokerAZDistribution": "DEFAULT",
+					"clientSubnets":        subnets,
+					"instanceType":         c.InstanceType,
+					"securityGroups":       groups,
+				},
+				"clientAuthentication": map[string]any{
+					"sasl":            map[string]any{"iam": enabled{c.IAMAuth}, "scram": enabled{false}},
+					"tls":             enabled{false},
+					"unauthenticated": enabled{false},
+				},
+				"currentBrokerSoftwareInfo": softwareInfo{KafkaVersion: c.KafkaVersion},
+				"encryptionInfo": map[string]any{
+					"encryptionInTransit": map[string]any{"clientBroker": "TLS", "inCluster": true},
+				},
+				"enhancedMonitoring":  "DEFAULT",
+				"numberOfBrokerNodes": len(h.state.Nodes),
+				"storageMode":         "LOCAL",
+			},
+		},
+	}
 }
 
 // writeKafkaError writes a REST-JSON error the way MSK does: the code in

@@ -108,6 +108,8 @@ func (f *Server) record(call string) {
 // clone deep-copies the slices a handler reads, so Update cannot race a response.
 func clone(s *State) State {
 	c := *s
+	c.Cluster.ClientSubnets = append([]string(nil), s.Cluster.ClientSubnets...)
+	c.Cluster.SecurityGroups = append([]string(nil), s.Cluster.SecurityGroups...)
 	c.Nodes = append([]Node(nil), s.Nodes...)
 	c.LoadBalancers = nil
 	for _, lb := range s.LoadBalancers {

@@ -2,7 +2,9 @@
 // checks call, over their real wire protocols, from a plain struct that
 // describes a deployment's AWS state:
 //
-//   - Amazon MSK (REST-JSON): ListNodes, GET /v1/clusters/{clusterArn}/nodes
+//   - Amazon MSK (REST-JSON): ListNodes (GET /v1/clusters/{clusterArn}/nodes),
+//     GetBootstrapBrokers (GET /v1/clusters/{clusterArn}/bootstrap-brokers),
+//     DescribeClusterV2 (GET /api/v2/clusters/{clusterArn})
 //   - Elastic Load Balancing v2 (AWS Query, XML): DescribeTargetHealth,
 //     DescribeListeners, DescribeLoadBalancerAttributes
 //   - Amazon EC2 (EC2 Query, XML): DescribeVpcEndpointServiceConfigurations,
@@ -28,6 +30,7 @@ package awsfake
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +46,9 @@ type State struct {
 	Account string
 
 	ClusterARN string
+	// Cluster is what DescribeClusterV2 and GetBootstrapBrokers say of
+	// ClusterARN.
+	Cluster Cluster
 	// Nodes are the MSK broker nodes ListNodes returns, in order.
 	Nodes []Node
 
@@ -66,6 +72,26 @@ type State struct {
 	// AcceptLatency is how long an accepted connection stays "pending"
 	// before it is "available" (AWS takes seconds to a minute).
 	AcceptLatency time.Duration
+}
+
+// Cluster is one provisioned MSK cluster as DescribeClusterV2 reports it
+// (ClusterInfo with Provisioned); its broker count is len(State.Nodes).
+type Cluster struct {
+	Name string
+	// State as MSK reports it: ACTIVE, CREATING, UPDATING, REBOOTING_BROKER,
+	// HEALING, MAINTENANCE, DELETING, FAILED; empty means ACTIVE.
+	State          string
+	KafkaVersion   string // e.g. 3.6.0
+	CurrentVersion string // the version token MSK update calls take, e.g. K3AEGXETSR30VB
+	InstanceType   string // broker type, e.g. kafka.m5.large
+	ClientSubnets  []string
+	SecurityGroups []string
+	// IAMAuth is client_authentication.sasl.iam: SASL/IAM on port 9098.
+	IAMAuth bool
+	// BootstrapBrokersSASLIAM is GetBootstrapBrokers'
+	// BootstrapBrokerStringSaslIam (host:9098,...); empty when IAM is off.
+	BootstrapBrokersSASLIAM string
+	Created                 time.Time
 }
 
 // Node is one MSK broker node (NodeInfo with BrokerNodeInfo).
@@ -197,7 +223,15 @@ func Healthy(d tfoutputs.Deployment) *State {
 	account := accountOf(d.ClusterARN)
 	s := &State{Region: d.Region, Account: account, ClusterARN: d.ClusterARN}
 	created := time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC)
+	s.Cluster = Cluster{
+		Name: d.ClusterName, State: "ACTIVE", KafkaVersion: "3.6.0", CurrentVersion: "K3AEGXETSR30VB",
+		InstanceType: "kafka.m5.large", SecurityGroups: []string{d.BrokerSecurityGroupID}, IAMAuth: true,
+		BootstrapBrokersSASLIAM: d.BootstrapBrokersSASLIAM, Created: time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC),
+	}
 	for _, b := range d.Brokers {
+		if !slices.Contains(s.Cluster.ClientSubnets, b.ClientSubnetID) {
+			s.Cluster.ClientSubnets = append(s.Cluster.ClientSubnets, b.ClientSubnetID)
+		}
 		s.Nodes = append(s.Nodes, Node{
 			BrokerID:     b.ID,
 			ClientIP:     b.ClientIP,

@@ -21,6 +21,7 @@ import (
 
 	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/localmsk"
+	"github.com/mskvpce/mskvpce/internal/localmsk/awsapi"
 	"github.com/mskvpce/mskvpce/internal/mskauthz"
 )
 
@@ -66,6 +67,9 @@ Examples:
   go run ./cmd/verify --local-info .localmsk/info.json     # in another shell
   go run ./cmd/localmsk --nlb-down 2                       # path 2 refuses connections
   go run ./cmd/localmsk --route-nlb 1=2 --latency 3=200ms  # miswired NLB, slow path
+  go run ./cmd/localmsk --rolling-restart 30s              # an MSK update: brokers restart in turn
+  go run ./cmd/localmsk --replace-broker 2                 # broker 2 at a new IP, its NLB on the old one
+  go run ./cmd/localmsk --control-plane                    # also serve the cluster's MSK APIs (AWS_ENDPOINT_URL)
   go run ./cmd/localmsk --policy my-policy.json            # enforce another policy
   go run ./cmd/localmsk --dir .localmsk --stock-clients    # for unmodified clients (hosts file)
   go run ./cmd/localmsk --kafka-version 4.1.x              # speak Kafka 4.1's API versions
@@ -90,11 +94,14 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		nlbDown   = fs.String("nlb-down", "", "fault: comma-separated broker `ids` whose NLB stand-in refuses connections")
 		routeNLB  = fs.String("route-nlb", "", "fault: `i=j,...` routes NLB stand-in i to broker j")
 		brokDown  = fs.String("broker-down", "", "fault: comma-separated broker `ids` whose listener is down")
+		replace   = fs.String("replace-broker", "", "fault: comma-separated broker `ids` replaced at a new client IP (and listener) while their NLB stand-in keeps the old IP: connects time out")
 		cert      = fs.String("cert", "ok", "fault: certificate brokers present: ok, wrong-host, unknown-ca")
 		skew      = fs.Duration("clock-skew", 0, "fault: move the brokers' clock by this `duration` for token checks (e.g. 20m, -20m)")
 		reject    = fs.Bool("reject-credentials", false, "fault: every SASL authentication fails with Access denied")
 		latency   = fs.String("latency", "", "fault: `i=duration,...` adds latency each way through NLB stand-in i")
 		rateLimit = fs.Float64("connect-rate-limit", 0, "fault: new connections per second per broker before \"Too many connects\" (0: off)")
+		rolling   = fs.Duration("rolling-restart", 0, "fault: once up, restart every broker in turn as MSK does during an update, each away for this `duration` (leadership moves away and back; 0: off)")
+		ctrlPlane = fs.Bool("control-plane", false, "also serve this cluster's AWS APIs (MSK DescribeClusterV2, GetBootstrapBrokers, ListNodes) at a local URL, control_plane_url in info.json: point the AWS SDK or CLI at it with AWS_ENDPOINT_URL")
 		hostsFile = fs.String("hosts-file", "", "with --stock-clients: also write the hosts-file lines to this `file` (never the system's /etc/hosts)")
 	)
 	fs.IntVar(&o.Brokers, "brokers", localmsk.DefaultBrokers, "number of brokers")
@@ -130,6 +137,8 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		return usageErr("--brokers %d: use 1 to 30 (MSK's own limit per cluster)", o.Brokers)
 	case o.MaxSessionLifetime <= 0:
 		return usageErr("--max-session %s: use a positive duration (e.g. 1h)", o.MaxSessionLifetime)
+	case *rolling < 0:
+		return usageErr("--rolling-restart %s: use a positive duration each broker is away (e.g. 30s), or 0 for none", *rolling)
 	case math.IsNaN(*rateLimit) || math.IsInf(*rateLimit, 0) || *rateLimit < 0:
 		return usageErr("--connect-rate-limit %g: use a finite number of connections per second, 0 to turn the limit off", *rateLimit)
 	case set["loopback-net"] && !o.StockClients:
@@ -189,6 +198,15 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		err = inRange("--broker-down", downBrokers...)
 	} else {
 		err = fmt.Errorf("--broker-down: %w", err)
+	}
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	replaced, err := parseIDs(*replace)
+	if err == nil {
+		err = inRange("--replace-broker", replaced...)
+	} else {
+		err = fmt.Errorf("--replace-broker: %w", err)
 	}
 	if err != nil {
 		return usageErr("%v", err)
@@ -255,6 +273,12 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	for _, id := range downBrokers {
 		ok = ok && apply(fmt.Sprintf("broker %d down", id), e.SetBrokerDown(id, true))
 	}
+	for _, id := range replaced {
+		if ok = ok && apply(fmt.Sprintf("broker %d replaced", id), e.ReplaceBroker(id)); ok {
+			b := e.Info().Brokers[id-1]
+			faults[len(faults)-1] += fmt.Sprintf(": client IP %s (listener %s), NLB stand-in %d still targets %s", b.ClientIP, b.BrokerAddr, id, b.NLBTarget)
+		}
+	}
 	for _, r := range routes {
 		ok = ok && apply(fmt.Sprintf("NLB stand-in %d routed to broker %d", r.id, r.v), e.RouteNLB(r.id, r.v))
 	}
@@ -276,8 +300,19 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		e.SetConnectRateLimit(*rateLimit)
 		faults = append(faults, fmt.Sprintf("connect rate limit %g/s per broker", *rateLimit))
 	}
+	if *rolling > 0 {
+		ok = ok && apply(fmt.Sprintf("rolling restart: brokers 1..%d in turn, each away %s (progress on stderr)", o.Brokers, *rolling), e.StartRollingRestart(*rolling))
+	}
 	if !ok {
 		return ExitStart
+	}
+	if *ctrlPlane {
+		srv, err := awsapi.Serve(e)
+		if err != nil {
+			fmt.Fprintf(stderr, "localmsk: --control-plane: %v\n", err)
+			return ExitStart
+		}
+		defer srv.Close()
 	}
 	if *hostsFile != "" {
 		if err := os.WriteFile(*hostsFile, []byte(e.Info().HostsLines()), 0o644); err != nil {
@@ -310,13 +345,16 @@ func writeText(w io.Writer, info localmsk.Info, infoPath string, faults []string
 		note = "  (temporary: removed on exit; use --dir to keep it)"
 	}
 	fmt.Fprintf(tw, "  info.json\t%s%s\n", infoPath, note)
+	if info.ControlPlaneURL != "" {
+		fmt.Fprintf(tw, "  AWS control plane\t%s  (MSK DescribeClusterV2, GetBootstrapBrokers, ListNodes: AWS_ENDPOINT_URL=%s aws kafka list-nodes --cluster-arn ...)\n", info.ControlPlaneURL, info.ControlPlaneURL)
+	}
 	fmt.Fprintf(tw, "  topic\t%s (partition i led by broker i+1)\n", info.VerificationTopic)
 	tw.Flush()
-	fmt.Fprintf(w, "\nEach advertised host:9098 is reached through its NLB stand-in (verify TLS for the hostname):\n")
+	fmt.Fprintf(w, "\nEach advertised host:9098 is reached through its NLB stand-in (verify TLS for the hostname); an NLB\ntargets a broker's client IP in the modelled VPC %s, which maps to its TLS front on this machine:\n", localmsk.ClientVPCCIDR)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  broker\thostname:9098\tNLB stand-in\tTLS front (direct)\n")
+	fmt.Fprintf(tw, "  broker\thostname:9098\tNLB stand-in\tNLB target\tclient IP\tTLS front (direct)\n")
 	for _, b := range info.Brokers {
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", b.BrokerID, b.Advertised(), b.Endpoint, b.BrokerAddr)
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\n", b.BrokerID, b.Advertised(), b.Endpoint, b.NLBTarget, b.ClientIP, b.BrokerAddr)
 	}
 	tw.Flush()
 	if info.StockClients {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,7 +118,14 @@ func TestRunServesUntilCancelled(t *testing.T) {
 				done <- Run(ctx, &stdout, &stderr, []string{"--dir", dir, "--output", output, "--latency", "2=1ms", "--log-level", "warn"})
 			}()
 			deadline := time.Now().Add(10 * time.Second)
-			for !strings.Contains(stdout.String(), "b-3.") {
+			// Whole: the last line of the text, or a complete JSON document.
+			printed := func() bool {
+				if output == "json" {
+					return json.Valid([]byte(stdout.String())) && strings.Contains(stdout.String(), "b-3.")
+				}
+				return strings.Contains(stdout.String(), "Ctrl-C")
+			}
+			for !printed() {
 				if time.Now().After(deadline) {
 					t.Fatalf("nothing printed within 10s\nstderr: %s", stderr.String())
 				}
@@ -239,4 +247,57 @@ func TestSecondInstanceLeavesTheFirstAlone(t *testing.T) {
 		t.Errorf("LoadInfo after a restart: %v", err)
 	}
 	e.Close()
+}
+
+// TestReplaceBrokerFlag: --replace-broker 2 starts with broker 2 at a new
+// client IP, says so among the faults, and info.json shows NLB stand-in 2
+// still targeting the old IP; --control-plane serves the cluster's AWS APIs
+// at the URL info.json and stdout give.
+func TestReplaceBrokerFlag(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, &stdout, &stderr, []string{"--dir", dir, "--replace-broker", "2", "--control-plane", "--log-level", "warn"})
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != ExitOK {
+			t.Errorf("exit %d after cancellation\nstderr: %s", code, stderr.String())
+		}
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stdout.String(), "Ctrl-C") {
+		if time.Now().After(deadline) {
+			t.Fatalf("not up within 20s\nstderr: %s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "info.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info localmsk.Info
+	if err := json.Unmarshal(b, &info); err != nil {
+		t.Fatal(err)
+	}
+	b2, b1 := info.Brokers[1], info.Brokers[0]
+	if b2.NLBTarget == b2.ClientIP+":9098" || b1.NLBTarget != b1.ClientIP+":9098" {
+		t.Errorf("info.json: broker 2 client IP %s, NLB target %s (want the old IP); broker 1 %s → %s", b2.ClientIP, b2.NLBTarget, b1.ClientIP, b1.NLBTarget)
+	}
+	want := fmt.Sprintf("broker 2 replaced: client IP %s (listener %s), NLB stand-in 2 still targets %s", b2.ClientIP, b2.BrokerAddr, b2.NLBTarget)
+	if !strings.Contains(stdout.String(), want) {
+		t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+	}
+	// --control-plane: its URL in info.json and on stdout, serving.
+	if !strings.HasPrefix(info.ControlPlaneURL, "http://127.0.0.1:") || !strings.Contains(stdout.String(), "AWS control plane  "+info.ControlPlaneURL) {
+		t.Errorf("--control-plane: info.json control_plane_url %q; stdout:\n%s", info.ControlPlaneURL, stdout.String())
+	}
+	if resp, err := http.Get(info.ControlPlaneURL); err != nil {
+		t.Errorf("control plane at %s: %v", info.ControlPlaneURL, err)
+	} else {
+		resp.Body.Close() // unsigned: refused as AWS refuses it, but served
+	}
 }

@@ -5,9 +5,11 @@
 package nlb
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +27,10 @@ type Forwarder struct {
 	latency  atomic.Int64 // time.Duration added each way, for new connections
 	accepted atomic.Int64
 	ready    chan struct{} // closed once ln is set (connections can arrive before Listen returns)
+
+	mu   sync.Mutex // orders SetDown and SetTargetGone
+	down bool
+	gone bool
 }
 
 // Listen starts a forwarder on addr ("127.0.0.1:0" for any free port) that
@@ -65,20 +71,52 @@ func (f *Forwarder) Active() int { return f.ln.Active() }
 
 // SetDown(true) closes the listener and every open connection, so clients
 // get "connection refused"; SetDown(false) listens again on the same address.
-func (f *Forwarder) SetDown(down bool) error { return f.ln.SetDown(down) }
+func (f *Forwarder) SetDown(down bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.down = down
+	return f.applyLocked()
+}
+
+// SetTargetGone(true) says nothing holds the target's address any more (the
+// IP of a broker that was replaced at a new one): a client's connect then
+// times out in the TCP handshake, as through an NLB whose only target IP is
+// gone, and open connections are cut. A target that merely refuses (a
+// broker down) resets clients instead, which SetTargetGone(false) restores.
+func (f *Forwarder) SetTargetGone(gone bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gone = gone
+	return f.applyLocked()
+}
+
+func (f *Forwarder) applyLocked() error {
+	s := switchable.Up
+	switch {
+	case f.down:
+		s = switchable.Down
+	case f.gone:
+		s = switchable.Blackhole
+	}
+	return f.ln.SetState(s)
+}
 
 // Close stops the forwarder and closes every connection through it.
 func (f *Forwarder) Close() error { return f.ln.Close() }
 
-func (f *Forwarder) forward(client net.Conn) {
+// forward carries one client connection. ctx ends when the forwarder cuts
+// the connection (down, Close): every wait below gives up then, so Close
+// returns promptly whatever the latency.
+func (f *Forwarder) forward(ctx context.Context, client net.Conn) {
 	<-f.ready
 	f.accepted.Add(1)
 	lat := time.Duration(f.latency.Load())
 	target := f.Target()
-	if lat > 0 {
-		time.Sleep(lat) // the SYN's trip
+	if lat > 0 && !sleep(ctx, lat) { // the SYN's trip
+		return
 	}
-	upstream, err := net.DialTimeout("tcp", target, 5*time.Second)
+	d := net.Dialer{Timeout: 5 * time.Second}
+	upstream, err := d.DialContext(ctx, "tcp", target)
 	if err != nil {
 		// A real NLB resets the client when its target refuses.
 		f.log.Debug("NLB stand-in: target unreachable", "nlb", f.name, "target", target, "err", err)
@@ -97,7 +135,7 @@ func (f *Forwarder) forward(client net.Conn) {
 	done := make(chan struct{}, 2)
 	pipe := func(dst, src net.Conn) {
 		if lat > 0 {
-			delayedCopy(dst, src, lat)
+			delayedCopy(ctx, dst, src, lat)
 		} else {
 			io.Copy(dst, src) // *net.TCPConn → *net.TCPConn: splice(2)
 		}
@@ -117,9 +155,23 @@ type chunk struct {
 	at time.Time
 }
 
+// sleep waits d, or less if ctx ends first; false when ctx ended.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
 // delayedCopy forwards src to dst, each chunk d after it was read, without
-// limiting throughput to one chunk per d.
-func delayedCopy(dst, src net.Conn, d time.Duration) {
+// limiting throughput to one chunk per d. It returns when src ends, dst
+// fails or ctx ends (the connection was cut: both sides are closed then,
+// so the reader's Read returns too).
+func delayedCopy(ctx context.Context, dst, src net.Conn, d time.Duration) {
 	ch := make(chan chunk, 256)
 	go func() {
 		defer close(ch)
@@ -127,7 +179,11 @@ func delayedCopy(dst, src net.Conn, d time.Duration) {
 			b := make([]byte, 32<<10)
 			n, err := src.Read(b)
 			if n > 0 {
-				ch <- chunk{b[:n], time.Now().Add(d)}
+				select {
+				case ch <- chunk{b[:n], time.Now().Add(d)}:
+				case <-ctx.Done():
+					return
+				}
 			}
 			if err != nil {
 				return
@@ -139,7 +195,11 @@ func delayedCopy(dst, src net.Conn, d time.Duration) {
 		if failed {
 			continue // drain so the reader can finish
 		}
-		time.Sleep(time.Until(c.at))
+		if !sleep(ctx, time.Until(c.at)) {
+			src.Close()
+			failed = true
+			continue
+		}
 		if _, err := dst.Write(c.b); err != nil {
 			failed = true
 			src.Close()

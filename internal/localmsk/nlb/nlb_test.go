@@ -1,6 +1,7 @@
 package nlb
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -153,5 +154,113 @@ func BenchmarkCopy(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestTargetGoneTimesOutConnects: a forwarder whose target's address nobody
+// holds leaves connects unanswered (a timeout, not a reset or a refusal),
+// as an NLB whose target IP is gone; the target restored, it forwards again.
+func TestTargetGoneTimesOutConnects(t *testing.T) {
+	t.Parallel()
+	f := listen(t, server(t, true))
+	if err := f.SetTargetGone(true); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialTimeout("tcp", f.Addr(), 300*time.Millisecond)
+	var ne net.Error
+	if err == nil {
+		c.Close()
+		t.Fatal("connect through a forwarder whose target is gone succeeded")
+	}
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("connect through a forwarder whose target is gone: %v, want a timeout", err)
+	}
+	// Down wins over gone (refused), and gone again once up.
+	if err := f.SetDown(true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.DialTimeout("tcp", f.Addr(), time.Second); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("connect while down: %v, want connection refused", err)
+	}
+	if err := f.SetDown(false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.DialTimeout("tcp", f.Addr(), 300*time.Millisecond); !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("connect up again with the target still gone: %v, want a timeout", err)
+	}
+	if err := f.SetTargetGone(false); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := echoOnce(t, f.Addr(), "back"); err != nil || got != "back" {
+		t.Fatalf("echo with the target restored: %q, %v", got, err)
+	}
+}
+
+// TestLatencyNeverHoldsCloseOrDown: a connection waiting out a long latency
+// (its SYN's trip, or a chunk in flight) gives up when the forwarder goes
+// down or closes: Close returns at once, not when the latency has passed.
+func TestLatencyNeverHoldsCloseOrDown(t *testing.T) {
+	t.Parallel()
+	for _, cut := range []string{"close", "down then close"} {
+		t.Run(cut, func(t *testing.T) {
+			t.Parallel()
+			f, err := Listen("test", "127.0.0.1:0", server(t, true), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.SetLatency(time.Hour)
+			c, err := net.Dial("tcp", f.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.Write([]byte("ping"))
+			for f.Accepted() == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			done := make(chan struct{})
+			start := time.Now()
+			go func() {
+				defer close(done)
+				if cut != "close" {
+					f.SetDown(true)
+				}
+				f.Close()
+			}()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%s: still waiting after 5s with a 1h latency", cut)
+			}
+			if el := time.Since(start); el > 2*time.Second {
+				t.Errorf("%s took %s", cut, el)
+			}
+		})
+	}
+}
+
+// TestDelayedCopyEndsWithItsContext: a chunk held for its latency is
+// dropped when the connection's context ends.
+func TestDelayedCopyEndsWithItsContext(t *testing.T) {
+	t.Parallel()
+	src, w := net.Pipe()
+	dst, r := net.Pipe()
+	defer w.Close()
+	defer r.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		delayedCopy(ctx, dst, src, time.Hour)
+	}()
+	if _, err := w.Write([]byte("held")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond) // the chunk is read and waits its hour
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("delayedCopy still waiting 5s after its context ended")
 	}
 }

@@ -114,6 +114,8 @@ func TestBadInputsExit2(t *testing.T) {
 		{"fault without --local", "", []string{"--tf-outputs", "x.json", "--local-fault", "nlb-down=1"}, []string{"--local-fault needs --local"}},
 		{"unknown fault", "", []string{"--local", "--local-fault", "meteor"}, []string{"--local-fault meteor", "unknown fault"}},
 		{"fault on a missing broker", "", []string{"--local", "--local-fault", "nlb-down=9"}, []string{"--local-fault nlb-down=9", "broker 9 does not exist"}},
+		{"rolling restart without a time", "", []string{"--local", "--local-fault", "rolling-restart=soon"}, []string{"--local-fault rolling-restart=soon", "want rolling-restart=AWAY"}},
+		{"two rolling restarts", "", []string{"--local", "--local-fault", "rolling-restart=1m", "--local-fault", "rolling-restart=1m"}, []string{"--local-fault rolling-restart=1m", "already in progress"}},
 		{"stray argument", "", []string{"--local", "extra"}, []string{"unexpected argument \"extra\""}},
 		{"control-plane check with --local", "", []string{"--local", "--checks", "data,nlb-target"}, []string{"--checks data,nlb-target", "control-plane checks need --tf-outputs", "no AWS control plane"}},
 		{"control plane with --local-info", "", []string{"--local-info", badInfo, "--checks", "control-plane"}, []string{"control-plane checks need --tf-outputs", "no AWS control plane"}},
@@ -283,20 +285,26 @@ func TestNoCredentialsExit2(t *testing.T) {
 // TestLocalFaults: --local with a fault exits 1 and prints the diagnosis.
 func TestLocalFaults(t *testing.T) {
 	t.Parallel()
-	cases := []struct{ fault, want string }{
-		{"route=2:3", "path to broker 2 lands on broker 3"},
-		{"deny=WriteData", "add kafka-cluster:WriteData"},
-		{"cert=unknown-ca", "signed by an unknown authority"},
-		{"skew=1h", "clock skew, this machine's clock is 1h0m0s (±1m) behind the broker's"},
-		{"skew=-1h", "clock skew, this machine's clock is 1h0m0s (±1m) ahead of the broker's"},
+	cases := []struct {
+		fault, want string
+		args        []string
+	}{
+		{"route=2:3", "path to broker 2 lands on broker 3", nil},
+		{"deny=WriteData", "add kafka-cluster:WriteData", nil},
+		{"cert=unknown-ca", "signed by an unknown authority", nil},
+		{"skew=1h", "clock skew, this machine's clock is 1h0m0s (±1m) behind the broker's", nil},
+		{"skew=-1h", "clock skew, this machine's clock is 1h0m0s (±1m) ahead of the broker's", nil},
 		// Accepted by the brokers (a token is valid 15m after its date),
 		// so the clock check says it.
-		{"skew=6m", "clock skew: this machine's clock is 6m0s (±1m) behind the broker's"},
+		{"skew=6m", "clock skew: this machine's clock is 6m0s (±1m) behind the broker's", nil},
+		// Broker 1 goes first and is away for the whole run.
+		{"rolling-restart=10m", "broker 1 (AWS_MSK_IAM), tls: broker 1 is restarting: the cluster (metadata from brokers 2, 3) lists it as an offline replica", nil},
+		{"replace-broker=2", "broker 2 (AWS_MSK_IAM), tcp: TCP timeout to NLB 2", []string{"--stage-timeout", "1s"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.fault, func(t *testing.T) {
 			t.Parallel()
-			code, out, errs := run(t, "", "--local", "--local-fault", tc.fault)
+			code, out, errs := run(t, "", append([]string{"--local", "--local-fault", tc.fault}, tc.args...)...)
 			if code != cli.ExitFailed || !strings.Contains(out, tc.want) {
 				t.Fatalf("exit %d (want 1), want %q in:\n%s\nstderr:\n%s", code, tc.want, out, errs)
 			}

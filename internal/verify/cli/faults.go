@@ -12,7 +12,9 @@ import (
 )
 
 const faultHelp = `nlb-down=ID, broker-down=ID, route=NLB:BROKER, latency=ID:DURATION,
-cert=wrong-host|unknown-ca, skew=DURATION, reject-credentials, deny=ACTION (e.g. deny=WriteData)`
+cert=wrong-host|unknown-ca, skew=DURATION, reject-credentials, deny=ACTION (e.g. deny=WriteData),
+rolling-restart=AWAY (brokers restart in turn, each away AWAY, as in an MSK update),
+replace-broker=ID (the broker comes back at a new client IP; its NLB keeps the old one)`
 
 // applyFault injects one --local-fault into the local environment.
 func applyFault(env *localmsk.Env, spec string) error {
@@ -32,13 +34,16 @@ func applyFault(env *localmsk.Env, spec string) error {
 		return a, b, nil
 	}
 	switch name {
-	case "nlb-down", "broker-down":
+	case "nlb-down", "broker-down", "replace-broker":
 		n, err := id(val)
 		if err != nil {
 			return err
 		}
-		if name == "nlb-down" {
+		switch name {
+		case "nlb-down":
 			return env.SetNLBDown(n, true)
+		case "replace-broker":
+			return env.ReplaceBroker(n)
 		}
 		return env.SetBrokerDown(n, true)
 	case "route":
@@ -82,6 +87,15 @@ func applyFault(env *localmsk.Env, spec string) error {
 		}
 		env.SetClockSkew(d)
 		return nil
+	case "rolling-restart":
+		d, err := time.ParseDuration(val)
+		if err != nil {
+			return fmt.Errorf("want rolling-restart=AWAY, the time each broker is away (e.g. 30s): %w", err)
+		}
+		if d <= 0 {
+			return fmt.Errorf("rolling-restart=%s: each broker must be away a positive time (e.g. 30s)", val)
+		}
+		return env.StartRollingRestart(d)
 	case "reject-credentials":
 		env.SetRejectCredentials(true)
 		return nil
