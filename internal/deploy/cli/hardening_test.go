@@ -377,7 +377,7 @@ func TestConcurrentRunRefused(t *testing.T) {
 	done := startSlowApply(t, h, ctx, &syncBuffer{})
 
 	before := snapshot(t, h.workdir())
-	r := h.run("apply", "--yes", "--name", "test-dep", "--owner", "dave@example.com", "--cidr-block", "10.9.0.0/16")
+	r := h.run("apply", "--yes", "--name", "test-dep", "--owner", "dave@example.com", "--cidr-block", "10.9.0.0/16", "--var-file", writeVars(t, "service_name = \"Dave\"\n"))
 	if r.code != ExitUsage {
 		t.Errorf("second apply: exit %d, want 2\n%s", r.code, r.stderr)
 	}
@@ -512,5 +512,27 @@ func TestDeadRunIsNamed(t *testing.T) {
 	// It finished: the next run has nothing to say.
 	if r := h.must("plan"); strings.Contains(r.stderr, "ended without finishing") {
 		t.Errorf("a finished run is reported as dead:\n%s", r.stderr)
+	}
+}
+
+// An error that quotes a secret (Terraform's diagnostics may quote a
+// variable's value) is redacted on stderr and in the JSON error alike.
+func TestErrorsAreRedacted(t *testing.T) {
+	t.Parallel()
+	const secret = "5ecr3t-ext-1d"
+	for _, show := range []bool{false, true} {
+		var stdout, stderr strings.Builder
+		c := &cli{env: Env{Stdout: &stdout, Stderr: &stderr}, cmd: "plan", output: "json", showSecrets: show}
+		c.secrets.Add(secret)
+		if code := c.exit(fmt.Errorf("terraform plan failed: var.databricks_external_id is %q", secret)); code != ExitFailed {
+			t.Errorf("exit %d", code)
+		}
+		printed := stdout.String() + stderr.String()
+		if got := strings.Count(printed, secret); show && got != 2 || !show && got != 0 {
+			t.Errorf("--show-secrets=%v: the secret printed %d times:\n%s", show, got, printed)
+		}
+		if !show && strings.Count(printed, deploy.Redacted) != 2 {
+			t.Errorf("not redacted on stderr and in the JSON error:\n%s", printed)
+		}
 	}
 }
