@@ -230,11 +230,12 @@ bench: ## Benchmarks behind the figures in the README
 	cd tools && $(GO) test -run '^$$' -bench . ./internal/schemaprovider
 
 .PHONY: fuzz
-fuzz: ## Fuzz token parsing, Kafka framing and authorization (count-based: time-based -fuzztime stalls on loaded hosts)
+fuzz: ## Fuzz token parsing, Kafka framing, authorization and deploy's deployment.json (count-based: time-based -fuzztime stalls on loaded hosts)
 	$(GO) test ./internal/mskiam -run '^$$' -fuzz '^FuzzVerifyOAuthBearer$$' -fuzztime 100000x
 	$(GO) test ./internal/mskiam -run '^$$' -fuzz '^FuzzVerifyAWSMSKIAM$$' -fuzztime 100000x
 	$(GO) test ./internal/mskauthz -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime 100000x
 	for f in FuzzParseRequest FuzzReadFrame FuzzRelay; do $(GO) test ./internal/localmsk -run '^$$' -fuzz "^$$f$$" -fuzztime 20000x || exit 1; done
+	$(GO) test ./internal/deploy -run '^$$' -fuzz '^FuzzParseSettings$$' -fuzztime 100000x
 
 .PHONY: clean
 clean: ## Remove bin/, caches and Terraform working directories

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"context"
 	"testing"
 
 	"github.com/mskvpce/mskvpce/terraform"
@@ -11,12 +12,12 @@ import (
 // nothing changed (read, hash and compare every file, rewrite the manifest).
 func BenchmarkLayUnchanged(b *testing.B) {
 	wd := Workdir{Dir: b.TempDir(), Root: terraform.Root}
-	if _, err := wd.Lay(terraform.FS, nil); err != nil {
+	if _, err := wd.Lay(context.Background(), terraform.FS, nil); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		res, err := wd.Lay(terraform.FS, nil)
+		res, err := wd.Lay(context.Background(), terraform.FS, nil)
 		if err != nil || len(res.Written) != 0 {
 			b.Fatalf("re-lay wrote %v: %v", res.Written, err)
 		}

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,6 +42,10 @@ type Input struct {
 	Check    func(string) error
 	// Distinct: a list input whose items must differ (as the module requires).
 	Distinct bool
+	// Secret: the value is never printed (errors, output, status) unless
+	// the operator asks with --show-secrets, and reaches Terraform only
+	// through a 0600 var file, never its command line.
+	Secret bool
 }
 
 func (in Input) Env() string { return "MSKVPCE_" + strings.ToUpper(in.Var) }
@@ -153,10 +158,11 @@ var Inputs = []Input{
 			}
 			return nil
 		}},
-	{Var: "databricks_external_id", Flag: "external-id", Kind: KindString, Help: "external ID of the Databricks service credential (first apply: unset = placeholder 0000)",
+	{Var: "databricks_external_id", Flag: "external-id", Kind: KindString, Secret: true, Help: "external ID of the Databricks service credential (first apply: unset = placeholder 0000)",
 		Check: func(v string) error {
+			// The value is a secret: say what is wrong with it, never what it is.
 			if !reExternalID.MatchString(v) || len(v) < 2 || len(v) > 1224 {
-				return fmt.Errorf("%q is not an external ID (2-1224 of letters, digits and +=,.@:/-); copy it exactly from the Databricks service credential", v)
+				return fmt.Errorf("the value given (%d characters) is not an external ID (2-1224 of letters, digits and +=,.@:/-); copy it exactly from the Databricks service credential", len(v))
 			}
 			return nil
 		}},
@@ -315,11 +321,20 @@ func ParseValue(in Input, s string) any {
 	return s
 }
 
-// ReadVarFile reads the known inputs from a .tfvars (HCL) or .tfvars.json file.
-func ReadVarFile(path string) (Values, error) {
-	b, err := os.ReadFile(path)
+// ReadVarFile reads the known inputs from a .tfvars (HCL) or .tfvars.json
+// file, which must be a regular file (a FIFO is refused, not waited on).
+func ReadVarFile(ctx context.Context, path string) (Values, error) {
+	return readVars(ctx, path, "--var-file "+path)
+}
+
+// readVars reads a var file; label names it in errors.
+func readVars(ctx context.Context, path, label string) (Values, error) {
+	b, err := ReadRegularFile(ctx, path)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
 	if err != nil {
-		return nil, usagef("--var-file %s: %v", path, err)
+		return nil, usagef("%s: %v", label, err)
 	}
 	p := hclparse.NewParser()
 	var f *hcl.File
@@ -330,11 +345,11 @@ func ReadVarFile(path string) (Values, error) {
 		f, diags = p.ParseHCL(b, path)
 	}
 	if diags.HasErrors() {
-		return nil, usagef("--var-file %s: %s", path, diags.Error())
+		return nil, usagef("%s: %s", label, diags.Error())
 	}
 	attrs, diags := f.Body.JustAttributes()
 	if diags.HasErrors() {
-		return nil, usagef("--var-file %s: %s", path, diags.Error())
+		return nil, usagef("%s: %s", label, diags.Error())
 	}
 	out := Values{}
 	for name, a := range attrs {
@@ -344,11 +359,11 @@ func ReadVarFile(path string) (Values, error) {
 		}
 		v, diags := a.Expr.Value(nil)
 		if diags.HasErrors() {
-			return nil, usagef("--var-file %s: %s: %s", path, name, diags.Error())
+			return nil, usagef("%s: %s: %s", label, name, diags.Error())
 		}
 		gv, err := ctyToGo(v, in.Kind)
 		if err != nil {
-			return nil, usagef("--var-file %s: %s: %v", path, name, err)
+			return nil, usagef("%s: %s: %v", label, name, err)
 		}
 		out[name] = gv
 	}
@@ -401,13 +416,16 @@ func ctyToGo(v cty.Value, k Kind) (any, error) {
 }
 
 // ReadValues reads a tfvars.json file the tool wrote (missing = empty).
-func ReadValues(path string) (Values, error) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+func ReadValues(ctx context.Context, path string) (Values, error) {
+	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
 		return Values{}, nil
 	}
-	v, err := ReadVarFile(path)
+	v, err := readVars(ctx, path, path)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%s is corrupt (%v): fix or delete it and pass the inputs again", path, err)
+		return nil, usagef("%v: fix or delete it and pass the inputs again", err)
 	}
 	return v, nil
 }

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -17,10 +18,13 @@ import (
 
 // A deployment's working directory:
 //
-//	<workdir>/
+//	<workdir>/             0700, like the state directory above it; every file in it 0600
+//	  deploy.lock          the deployment lock (flock): who runs deploy on it now
 //	  deployment.json      settings recorded by the tool (backend, var files)
 //	  inputs.tfvars.json   inputs given as flags or MSKVPCE_* variables, kept for later runs
+//	  this-run.tfvars.json this run's flags and variables, the last -var-file (never argv)
 //	  terraform.tfstate    state (local backend) — the tool never writes or deletes it
+//	  .terraform.tfstate.lock.info  Terraform's state lock, while it holds one
 //	  .terraform/          Terraform's data directory (TF_DATA_DIR)
 //	  backend.s3.hcl       S3 backend settings, when the team shares state
 //	  plan.tfplan          the last saved plan
@@ -38,6 +42,9 @@ const (
 	OverrideName   = "mskvpce_override.tf"
 	SettingsName   = "deployment.json"
 	inputsName     = "inputs.tfvars.json"
+	thisRunName    = "this-run.tfvars.json"
+	LockName       = "deploy.lock"
+	tfLockInfoName = ".terraform.tfstate.lock.info"
 	planName       = "plan.tfplan"
 	stateName      = "terraform.tfstate"
 	BackendS3Name  = "backend.s3.hcl"
@@ -62,6 +69,85 @@ func (w Workdir) InputsFile() string {
 	return filepath.Join(w.Dir, inputsName)
 }
 func (w Workdir) SettingsFile() string { return filepath.Join(w.Dir, SettingsName) }
+
+// ThisRunFile holds this run's flags and MSKVPCE_* variables for Terraform:
+// passed as the last -var-file, so they win over the operator's var files
+// as -var would, without putting a secret on Terraform's command line.
+func (w Workdir) ThisRunFile() string { return filepath.Join(w.Dir, thisRunName) }
+
+// LockFile is the deployment lock (see Lock).
+func (w Workdir) LockFile() string { return filepath.Join(w.Dir, LockName) }
+
+// TerraformLockInfo is where Terraform's local backend describes the state
+// lock it holds (next to the state file); it stays behind when Terraform is
+// killed.
+func (w Workdir) TerraformLockInfo() string { return filepath.Join(w.Dir, tfLockInfoName) }
+
+// Tighten makes the working directory 0700 and every file directly in it
+// (state and its backups, plans, var files, settings, lock files) 0600,
+// whatever mode Terraform or the operator gave them, and returns what it
+// changed, as "path (was 0644)". Terraform writes state and plans with the
+// umask's mode; the directory keeps them from other users, the file modes
+// keep them private if the directory is ever opened.
+func (w Workdir) Tighten() ([]string, error) {
+	var changed []string
+	was, ok, err := PrivateDir(w.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("make %s private: %w", w.Dir, err)
+	}
+	if ok {
+		changed = append(changed, fmt.Sprintf("%s (was %04o)", w.Dir, was))
+	}
+	if st, err := os.Lstat(w.DataDir()); err == nil && st.IsDir() && st.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(w.DataDir(), st.Mode().Perm()&0o700); err != nil {
+			return changed, fmt.Errorf("make %s private: %w", w.DataDir(), err)
+		}
+		changed = append(changed, fmt.Sprintf("%s (was %04o)", w.DataDir(), st.Mode().Perm()))
+	}
+	entries, err := os.ReadDir(w.Dir)
+	if err != nil {
+		return changed, fmt.Errorf("make %s private: %w", w.Dir, err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		st, err := e.Info()
+		if err != nil || st.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		p := filepath.Join(w.Dir, e.Name())
+		if err := os.Chmod(p, st.Mode().Perm()&0o600); err != nil {
+			return changed, fmt.Errorf("make %s private: %w", p, err)
+		}
+		changed = append(changed, fmt.Sprintf("%s (was %04o)", p, st.Mode().Perm()))
+	}
+	return changed, nil
+}
+
+// Owned reports whether dir is a directory deploy may use as a working
+// directory: missing, empty, or holding what deploy writes there first.
+// Anything else (a home directory, /proc/self, another tool's files) is
+// refused before anything is written into it.
+func Owned(dir string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if len(entries) == 0 {
+		return true, nil
+	}
+	for _, e := range entries {
+		switch e.Name() {
+		case SettingsName, LockName, hclDirName:
+			return true, nil
+		}
+	}
+	return false, nil
+}
 
 // protected matches files the tool must never write or delete in the laid
 // tree even if a manifest names them (belt and braces: they live outside
@@ -98,7 +184,10 @@ type LayResult struct {
 // Files it laid before and that are no longer part of the tree are removed
 // when unmodified. It refuses (and changes nothing) when it would overwrite
 // a file it did not lay or one modified since it laid it.
-func (w Workdir) Lay(tree fs.FS, generated map[string][]byte) (LayResult, error) {
+//
+// Every file it reads there must be a regular one (a FIFO would block the
+// read); ctx cancels it between files.
+func (w Workdir) Lay(ctx context.Context, tree fs.FS, generated map[string][]byte) (LayResult, error) {
 	var res LayResult
 	want := map[string][]byte{}
 	err := fs.WalkDir(tree, ".", func(p string, d fs.DirEntry, err error) error {
@@ -131,10 +220,7 @@ func (w Workdir) Lay(tree fs.FS, generated map[string][]byte) (LayResult, error)
 		want[p] = b
 	}
 	hcl := w.HCLDir()
-	if err := os.MkdirAll(hcl, 0o755); err != nil {
-		return res, fmt.Errorf("create %s: %w (choose another --workdir)", hcl, err)
-	}
-	old, err := readManifest(hcl)
+	old, err := readManifest(ctx, hcl)
 	if err != nil {
 		return res, err
 	}
@@ -143,8 +229,12 @@ func (w Workdir) Lay(tree fs.FS, generated map[string][]byte) (LayResult, error)
 	var conflicts []string
 	for p, b := range want {
 		full := filepath.Join(hcl, filepath.FromSlash(p))
-		cur, err := os.ReadFile(full)
+		cur, err := ReadRegularFile(ctx, full)
 		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if errors.Is(err, ErrNotRegular) {
+			conflicts = append(conflicts, err.Error())
 			continue
 		}
 		if err != nil {
@@ -167,6 +257,9 @@ func (w Workdir) Lay(tree fs.FS, generated map[string][]byte) (LayResult, error)
 			"mskvpce owns %s: move your changes to a file outside it (a -var-file, or a *_override.tf you keep elsewhere), delete the files above, and run again",
 			strings.Join(conflicts, "\n  "), hcl)
 	}
+	if err := os.MkdirAll(hcl, 0o700); err != nil {
+		return res, fmt.Errorf("create %s: %w (choose another --workdir)", hcl, err)
+	}
 
 	next := manifest{Format: manifestFormat, Files: map[string]string{}}
 	paths := make([]string, 0, len(want))
@@ -178,7 +271,7 @@ func (w Workdir) Lay(tree fs.FS, generated map[string][]byte) (LayResult, error)
 		b := want[p]
 		full := filepath.Join(hcl, filepath.FromSlash(p))
 		next.Files[p] = sum(b)
-		if cur, err := os.ReadFile(full); err == nil && bytes.Equal(cur, b) {
+		if cur, err := ReadRegularFile(ctx, full); err == nil && bytes.Equal(cur, b) {
 			res.Unchanged = append(res.Unchanged, p)
 			continue
 		}
@@ -197,7 +290,7 @@ func (w Workdir) Lay(tree fs.FS, generated map[string][]byte) (LayResult, error)
 	sort.Strings(stale)
 	for _, p := range stale {
 		full := filepath.Join(hcl, filepath.FromSlash(p))
-		cur, err := os.ReadFile(full)
+		cur, err := ReadRegularFile(ctx, full)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -223,9 +316,9 @@ func (w Workdir) Lay(tree fs.FS, generated map[string][]byte) (LayResult, error)
 	return res, nil
 }
 
-func readManifest(hcl string) (manifest, error) {
+func readManifest(ctx context.Context, hcl string) (manifest, error) {
 	m := manifest{Files: map[string]string{}}
-	b, err := os.ReadFile(filepath.Join(hcl, ManifestName))
+	b, err := ReadRegularFile(ctx, filepath.Join(hcl, ManifestName))
 	if errors.Is(err, fs.ErrNotExist) {
 		return m, nil
 	}
@@ -253,30 +346,4 @@ func removeEmptyParents(stop, dir string) {
 func sum(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
-}
-
-func WriteFileAtomic(path string, b []byte, mode os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

@@ -128,6 +128,10 @@ func Find(ctx context.Context, o FindOptions) (string, error) {
 	return path, nil
 }
 
+// CheckTimeout bounds CheckBinary's `terraform version` (a real one answers
+// in well under a second).
+var CheckTimeout = 30 * time.Second
+
 // ErrUnusable is wrapped by CheckBinary's error: the binary the operator
 // named cannot be used (missing, not executable, not Terraform, other version).
 var ErrUnusable = errors.New("unusable terraform binary")
@@ -149,12 +153,27 @@ func CheckBinary(ctx context.Context, path, want string) (string, error) {
 		return "", fmt.Errorf("%w %s: %v", ErrUnusable, abs, err)
 	case st.IsDir():
 		return "", fmt.Errorf("%w %s: a directory; pass the terraform binary itself", ErrUnusable, abs)
+	case !st.Mode().IsRegular():
+		return "", fmt.Errorf("%w %s: not a regular file (a FIFO or device); pass the terraform binary itself", ErrUnusable, abs)
+	case st.Size() == 0:
+		return "", fmt.Errorf("%w %s: an empty file; pass the terraform binary itself", ErrUnusable, abs)
 	case st.Mode()&0o111 == 0:
 		return "", fmt.Errorf("%w %s: not executable (chmod +x it)", ErrUnusable, abs)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, CheckTimeout)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, abs, "version", "-json").Output()
+	cmd := exec.CommandContext(ctx, abs, "version", "-json")
+	// A binary that hangs (or leaves a child holding its output open) is
+	// stopped with everything it started, and Output returns.
+	ownGroup(cmd)
+	cmd.WaitDelay = time.Second
+	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return "", fmt.Errorf("%w %s: `%s version -json` did not answer within %s", ErrUnusable, abs, abs, CheckTimeout)
+		}
+		return "", fmt.Errorf("%w: checking %s: %w", ErrInterrupted, abs, ctx.Err())
+	}
 	if err != nil {
 		return "", fmt.Errorf("%w %s: `%s version -json` failed: %v", ErrUnusable, abs, abs, err)
 	}

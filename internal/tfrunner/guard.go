@@ -37,7 +37,7 @@ var terminalSignalsReachTerraform = runtime.GOOS != "linux"
 func (r *Runner) Guard(ctx context.Context, destroy bool, fn func(ctx context.Context) error) error {
 	opCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	var interrupted atomic.Bool
+	var interrupted, killed atomic.Bool
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -91,6 +91,9 @@ func (r *Runner) Guard(ctx context.Context, destroy bool, fn func(ctx context.Co
 					if step == 1 {
 						interrupted.Store(true)
 					}
+					if step == 3 {
+						killed.Store(true)
+					}
 					r.rung(step, cancel)
 				}
 				acted++
@@ -100,11 +103,22 @@ func (r *Runner) Guard(ctx context.Context, destroy bool, fn func(ctx context.Co
 	err := fn(opCtx)
 	close(done)
 	wg.Wait()
-	if err != nil && (opCtx.Err() != nil || interrupted.Load()) {
+	if r.AfterCommand != nil {
+		r.AfterCommand()
+	}
+	switch {
+	case err != nil && killed.Load():
+		return fmt.Errorf("%w: %w", ErrKilled, err)
+	case err != nil && (opCtx.Err() != nil || interrupted.Load()):
 		return fmt.Errorf("%w: %w", ErrInterrupted, err)
 	}
 	return err
 }
+
+// ErrKilled is wrapped by the error of a Terraform command killed on the
+// third interrupt; it wraps ErrInterrupted. Terraform had no chance to write
+// state or release its lock.
+var ErrKilled = fmt.Errorf("%w: Terraform was killed", ErrInterrupted)
 
 // rung performs one step of the ladder; step 0 exists only for destroy.
 func (r *Runner) rung(step int, cancel context.CancelFunc) {
@@ -120,12 +134,12 @@ func (r *Runner) rung(step int, cancel context.CancelFunc) {
 	case 2:
 		fmt.Fprintln(w, "\nTerraform is still stopping. Killing it now is risky:\n"+
 			"  - resources being created or deleted right now may exist in AWS but not in state (they keep costing money and must be imported or deleted by hand);\n"+
-			"  - the state lock stays held: the next run fails with \"Error acquiring the state lock\" until you run `terraform force-unlock <ID>` in the working directory;\n"+
+			"  - the state lock may stay held: in S3, until `terraform force-unlock <ID>` removes it (deploy then prints the exact command); with local state, its lock file remains;\n"+
 			"  - with a local backend, state not yet written is lost.\n"+
 			"Press Ctrl-C once more to kill Terraform anyway.")
 	case 3:
 		fmt.Fprintln(w, "\nKilling Terraform.")
-		if err := killTerraform(r.ExecPath); err != nil {
+		if err := killTerraform(r.ExecPath, r.Dir); err != nil {
 			fmt.Fprintf(w, "Could not kill Terraform: %v\n", err)
 		}
 	}

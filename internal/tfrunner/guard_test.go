@@ -82,7 +82,7 @@ func TestGuardLadder(t *testing.T) {
 			}
 			sigs <- os.Interrupt
 			waitFor(t, &out, "Killing it now is risky")
-			for _, risk := range []string{"state lock stays held", "terraform force-unlock", "exist in AWS but not in state"} {
+			for _, risk := range []string{"state lock may stay held", "terraform force-unlock", "exist in AWS but not in state"} {
 				if !strings.Contains(out.String(), risk) {
 					t.Errorf("the risk explanation lacks %q", risk)
 				}

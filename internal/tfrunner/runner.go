@@ -43,6 +43,18 @@ type Runner struct {
 	GraceTimeout time.Duration
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
+	// LockInfoFile is where the local backend keeps the description of the
+	// state lock it holds (empty for other backends): after an interrupt
+	// the runner says whether it remains, and how to remove it.
+	LockInfoFile string
+	// AfterCommand, when set, runs after every Terraform command that may
+	// write (init, plan, apply), however it ended: the caller makes what
+	// Terraform wrote private again.
+	AfterCommand func()
+	// Redact, when set, is applied to what the runner returns of
+	// Terraform's text (errors, the plan as `terraform show` prints it),
+	// so no secret reaches the operator's screen or logs.
+	Redact func(string) string
 
 	handle *tfexec.Terraform
 }
@@ -286,7 +298,7 @@ func (r *Runner) ShowPlanText(ctx context.Context, planFile string) (string, err
 	if err != nil {
 		return "", fmt.Errorf("terraform show %s: %w", path, err)
 	}
-	return out, nil
+	return r.redact(out), nil
 }
 
 // Apply applies exactly the saved plan file. total is the number of
@@ -342,23 +354,72 @@ func (r *Runner) stream(p *Progress, fn func(w io.Writer) error) error {
 	return err
 }
 
-// wrap turns a failed command into an error that says what Terraform said.
+func (r *Runner) redact(s string) string {
+	if r.Redact == nil {
+		return s
+	}
+	return r.Redact(s)
+}
+
+// wrap turns a failed command into an error that says what Terraform said
+// and, after an interrupt, what became of state and its lock.
 func (r *Runner) wrap(what string, err error, stderr string, diags []Diagnostic) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, ErrInterrupted) {
-		return fmt.Errorf("%s in %s: %w: Terraform was asked to stop and has exited; its state is saved and its lock released. Run `plan` to see what remains to do", what, r.Dir, ErrInterrupted)
+		return r.interrupted(what, err)
 	}
 	var lines []string
 	for _, d := range diags {
 		if d.Severity == "error" {
-			lines = append(lines, d.String())
+			lines = append(lines, r.redact(d.String()))
 		}
 	}
 	if len(lines) == 0 {
 		if s := strings.TrimSpace(stderr); s != "" {
-			lines = append(lines, strings.Split(s, "\n")...)
+			lines = append(lines, strings.Split(r.redact(s), "\n")...)
 		}
 	}
-	return &Error{Op: what, Dir: r.Dir, Lines: lines, Err: err}
+	e := &Error{Op: what, Dir: r.Dir, Lines: lines, Err: err}
+	if info, ok := LockInError(e); ok {
+		// Terraform names the lock but not the way out.
+		e.Lines = append(e.Lines, strings.Split(r.LockAdvice(info, r.LockInfoFile), "\n")...)
+	}
+	return e
+}
+
+// interrupted says what an interrupted command left: it checks the lock
+// file rather than assuming Terraform released it.
+func (r *Runner) interrupted(what string, err error) error {
+	// Terraform's own cleanup is done by now (it exited); the file is the truth.
+	var info LockInfo
+	var left bool
+	var lerr error
+	if r.LockInfoFile != "" {
+		info, left, lerr = ReadLockInfo(context.Background(), r.LockInfoFile)
+	}
+	var b strings.Builder
+	killed := errors.Is(err, ErrKilled)
+	if killed {
+		b.WriteString("Terraform was killed before it could finish: state holds only what it had written before the kill, so resources created or deleted since its last write (and those in flight) may exist in AWS without being in state, or be in state but gone; the next plan shows what state knows.")
+	} else {
+		b.WriteString("Terraform was asked to stop and has exited; its state is saved.")
+	}
+	switch {
+	case r.LockInfoFile != "" && left && lerr != nil:
+		fmt.Fprintf(&b, " Its lock file %s remains but cannot be read (%v): remove it once no Terraform process runs in %s.", r.LockInfoFile, lerr, r.Dir)
+	case r.LockInfoFile != "" && left:
+		fmt.Fprintf(&b, "\n%s", r.LockAdvice(info, r.LockInfoFile))
+	case r.LockInfoFile != "":
+		b.WriteString(" Its state lock is released.")
+	case killed:
+		b.WriteString(" Its state lock (in the backend) may remain: the next run then fails with \"Error acquiring the state lock\", naming the lock ID and how to remove it.")
+	default:
+		b.WriteString(" It released its state lock.")
+	}
+	class := ErrInterrupted
+	if killed {
+		class = ErrKilled
+	}
+	return fmt.Errorf("%s in %s: %w: %s", what, r.Dir, class, strings.TrimSuffix(b.String(), "\n"))
 }
 
 // Error is a failed Terraform command: what ran, where, and what Terraform said.

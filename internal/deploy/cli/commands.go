@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/mskvpce/mskvpce/internal/controlplane"
+	"github.com/mskvpce/mskvpce/internal/deploy"
 	"github.com/mskvpce/mskvpce/internal/finding"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 	"github.com/mskvpce/mskvpce/internal/tfrunner"
@@ -74,9 +75,6 @@ func (c *cli) cmdPlan(ctx context.Context) error {
 }
 
 func (c *cli) cmdApply(ctx context.Context) error {
-	if err := c.needTerminal(); err != nil {
-		return err
-	}
 	if err := c.prepare(ctx, true, true); err != nil {
 		return err
 	}
@@ -118,6 +116,11 @@ func (c *cli) cmdApply(ctx context.Context) error {
 		return err
 	}
 	err = c.runner.Apply(ctx, res.File, res.Summary.Total(), false)
+	if errors.Is(err, tfrunner.ErrKilled) {
+		fmt.Fprintf(c.env.Stderr, "\nApply was killed. State (%s) has what Terraform recorded before the kill (details below).\n"+
+			"Run `%s` to see what state knows, then `%s` to finish or `%s` to remove it.\n", c.stateWhere(), c.cmdline("plan"), c.cmdline("apply"), c.cmdline("destroy"))
+		return err
+	}
 	if errors.Is(err, tfrunner.ErrInterrupted) {
 		fmt.Fprintf(c.env.Stderr, "\nApply was interrupted. What Terraform created so far is in state (%s).\n"+
 			"Run `%s` to finish, or `%s` to remove it.\n", c.stateWhere(), c.cmdline("apply"), c.cmdline("destroy"))
@@ -225,6 +228,7 @@ func (c *cli) outputs(ctx context.Context) (tfoutputs.Deployment, []byte, error)
 		return tfoutputs.Deployment{}, nil, err
 	}
 	d, err := tfoutputs.Parse(bytes.NewReader(raw))
+	c.learnSecrets(d)
 	return d, raw, err
 }
 
@@ -253,13 +257,20 @@ func (c *cli) cmdOutput(ctx context.Context) error {
 		if len(v) == 0 {
 			return fmt.Errorf("deployment %q has no outputs: nothing applied yet; run `%s`", c.settings.Name, c.cmdline("apply"))
 		}
-		_, werr := c.env.Stdout.Write(append(raw, '\n'))
+		out, err := c.redactJSON(raw)
+		if err != nil {
+			return err
+		}
+		_, werr := c.env.Stdout.Write(append(out, '\n'))
 		return werr
 	}
 	if err != nil {
 		return fmt.Errorf("deployment %q: %w", c.settings.Name, err)
 	}
 	writeOutputs(c.env.Stdout, d, c.cmdline)
+	if c.showSecrets {
+		c.writeSecrets(d)
+	}
 	if d.Databricks != nil {
 		writeDatabricks(c.env.Stdout, d.Databricks)
 	} else {
@@ -293,6 +304,7 @@ const (
 	phaseInitNeeded     phase = "init needed"
 	phaseRulesPending   phase = "applied, private endpoint connections not all established"
 	phaseReady          phase = "ready"
+	phaseBusy           phase = "in use by another deploy run"
 )
 
 type statusReport struct {
@@ -324,12 +336,12 @@ func (c *cli) status(ctx context.Context) (statusReport, tfoutputs.Deployment, e
 		return r, tfoutputs.Deployment{}, nil
 	}
 	// init writes its stamp only when terraform init succeeded.
-	switch stamp, err := os.ReadFile(c.initStampFile()); {
+	switch stamp, err := deploy.ReadRegularFile(ctx, c.initStampFile()); {
 	case err != nil:
 		r.Phase, r.Detail = phaseInitFailed, "the last terraform init did not finish (it failed or was interrupted)"
 		r.Next = fmt.Sprintf("%s, and fix what it reports", c.cmdline("init"))
 		return r, tfoutputs.Deployment{}, nil
-	case string(stamp) != c.initStamp():
+	case string(stamp) != c.initStamp(ctx):
 		r.Phase, r.Detail = phaseInitNeeded, "the configuration, backend or Terraform binary changed since the last terraform init"
 		r.Next = fmt.Sprintf("%s (any command that plans runs it too)", c.cmdline("init"))
 		return r, tfoutputs.Deployment{}, nil
@@ -393,22 +405,43 @@ func (c *cli) cmdStatus(ctx context.Context) error {
 	// Look before touching anything: status of a deployment that does not
 	// exist is an error (exit 2, the known ones listed) and creates nothing.
 	c.probe = true
-	if err := c.resolve(false); err != nil {
+	if err := c.resolve(ctx, false); err != nil {
 		return err
 	}
 	c.probe = false
 	if _, err := os.Stat(c.wd.SettingsFile()); err != nil {
 		return c.noDeployment(c.settings.Name)
 	}
-	if err := c.prepare(ctx, false, false); err != nil {
+	var r statusReport
+	var d tfoutputs.Deployment
+	var locked *deploy.LockedError
+	switch err := c.prepare(ctx, false, false); {
+	case errors.As(err, &locked) && c.backendFile == "":
+		// Another run works on it: say so, read nothing it may be writing.
+		r = statusReport{Name: c.settings.Name, Workdir: c.wd.Dir, Root: c.wd.RootDir(), Backend: c.settings.Backend, Phase: phaseBusy,
+			Detail: locked.Error(), Next: fmt.Sprintf("wait until that run ends, then %s", c.cmdline("status"))}
+		if locked.Holder != nil {
+			r.Detail = fmt.Sprintf("%s holds the deployment lock (%s)", locked.Holder, locked.Path)
+		}
+	case err != nil:
 		return err
-	}
-	r, d, err := c.status(ctx)
-	if err != nil {
-		return err
+	default:
+		r, d, err = c.status(ctx)
+		if err != nil {
+			return err
+		}
 	}
 	if c.output == "json" {
-		return json.NewEncoder(c.env.Stdout).Encode(r)
+		b, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		out, err := c.redactJSON(b)
+		if err != nil {
+			return err
+		}
+		_, err = c.env.Stdout.Write(append(out, '\n'))
+		return err
 	}
 	w := c.env.Stdout
 	fmt.Fprintf(w, "Deployment:      %s\nWorking dir:     %s\nTerraform root:  %s\nState:           %s\nPhase:           %s\n", r.Name, r.Workdir, r.Root, c.stateWhere(), r.Phase)
@@ -429,6 +462,9 @@ func (c *cli) cmdStatus(ctx context.Context) error {
 		for _, s := range r.Steps {
 			fmt.Fprintf(w, "  - %s\n", s)
 		}
+	}
+	if r.Phase == phaseBusy {
+		return nil
 	}
 	fmt.Fprintf(w, "Run Terraform by hand: cd %s && TF_DATA_DIR=%s terraform <command> -var-file=%s\n", r.Root, c.wd.DataDir(), c.wd.InputsFile())
 	if r.Phase == phasePlaceholder {
@@ -531,12 +567,18 @@ func (c *cli) cmdVerify(ctx context.Context) error {
 		}
 		return err
 	}
+	// The report may quote the external ID (a control-plane check's fix
+	// spells out the trust policy): redacted like every other output.
+	var buf bytes.Buffer
 	if c.output == "json" {
-		err = rep.WriteJSON(c.env.Stdout)
+		err = rep.WriteJSON(&buf)
 	} else {
-		err = rep.WriteTable(c.env.Stdout)
+		err = rep.WriteTable(&buf)
 	}
 	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(c.env.Stdout, c.redact(buf.String())); err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
@@ -594,9 +636,6 @@ func (c *cli) drift(ctx context.Context) (finding.Finding, error) {
 
 func (c *cli) cmdDestroy(ctx context.Context) error {
 	c.existing = true
-	if err := c.needTerminal(); err != nil {
-		return err
-	}
 	if err := c.prepare(ctx, true, true); err != nil {
 		return err
 	}
@@ -622,6 +661,10 @@ func (c *cli) cmdDestroy(ctx context.Context) error {
 		return err
 	}
 	err = c.runner.Apply(ctx, out, res.Summary.Total(), true)
+	if errors.Is(err, tfrunner.ErrKilled) {
+		fmt.Fprintf(c.env.Stderr, "\nDestroy was killed. State (%s) has what Terraform recorded before the kill (details below); run `%s` to see what state knows, then `%s` again to finish.\n", c.stateWhere(), c.cmdline("plan"), c.cmdline("destroy"))
+		return err
+	}
 	if errors.Is(err, tfrunner.ErrInterrupted) {
 		fmt.Fprintf(c.env.Stderr, "\nDestroy was interrupted; what remains is in state (%s). Run `%s` again to finish.\n", c.stateWhere(), c.cmdline("destroy"))
 		return err

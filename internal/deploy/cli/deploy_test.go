@@ -447,7 +447,7 @@ func TestLayRefusesToOverwriteOperatorEdits(t *testing.T) {
 	t.Parallel()
 	wd := deploy.Workdir{Dir: t.TempDir(), Root: "examples/complete"}
 	tree := fixtureTree(t)
-	if _, err := wd.Lay(tree, nil); err != nil {
+	if _, err := wd.Lay(context.Background(), tree, nil); err != nil {
 		t.Fatal(err)
 	}
 	edited := filepath.Join(wd.RootDir(), "main.tf")
@@ -457,7 +457,7 @@ func TestLayRefusesToOverwriteOperatorEdits(t *testing.T) {
 		newTree[p] = f
 	}
 	newTree["examples/complete/main.tf"] = &fstest.MapFile{Data: []byte("# v2\n")}
-	if _, err := wd.Lay(newTree, nil); err == nil || !strings.Contains(err.Error(), "was modified since mskvpce laid it") {
+	if _, err := wd.Lay(context.Background(), newTree, nil); err == nil || !strings.Contains(err.Error(), "was modified since mskvpce laid it") {
 		t.Fatalf("Lay over an edited file: %v", err)
 	}
 	if b, _ := os.ReadFile(edited); string(b) != "# my edit\n" {
@@ -468,13 +468,13 @@ func TestLayRefusesToOverwriteOperatorEdits(t *testing.T) {
 	newTree["examples/complete/new.tf"] = &fstest.MapFile{Data: []byte("# new\n")}
 	mine := filepath.Join(wd.RootDir(), "new.tf")
 	os.WriteFile(mine, []byte("# mine\n"), 0o644)
-	if _, err := wd.Lay(newTree, nil); err == nil || !strings.Contains(err.Error(), "was not laid by mskvpce") {
+	if _, err := wd.Lay(context.Background(), newTree, nil); err == nil || !strings.Contains(err.Error(), "was not laid by mskvpce") {
 		t.Fatalf("Lay over an operator file: %v", err)
 	}
 	// Protected names in a tree are never laid.
 	newTree["examples/complete/terraform.tfstate"] = &fstest.MapFile{Data: []byte("{}")}
 	os.Remove(mine)
-	res, err := wd.Lay(newTree, nil)
+	res, err := wd.Lay(context.Background(), newTree, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

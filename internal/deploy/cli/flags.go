@@ -51,6 +51,7 @@ type cli struct {
 	varFiles      multi
 	yes, debug    bool
 	diff          bool
+	showSecrets   bool
 	output        cmdline.Output
 	verbosity     *cmdline.Verbosity
 	terraformPath string
@@ -75,6 +76,9 @@ type cli struct {
 	// verify, destroy): an unknown one is an error, and nothing is created.
 	existing bool
 	noted    bool // the --external-id note was printed
+	// notedPrincipal: the allowed_principals default was announced (resolve
+	// runs again under the lock and must not say it twice).
+	notedPrincipal bool
 	// acceptLater: this apply creates the NCC rules and leaves the accepters
 	// (databricks_accept_connections = false) until their endpoints exist.
 	acceptLater bool
@@ -87,6 +91,16 @@ type cli struct {
 	merged   deploy.Values
 	runner   *tfrunner.Runner
 	log      *slog.Logger
+
+	// lock is the deployment lock, held from this run's first write to its
+	// end (see lockDeployment).
+	lock *deploy.Lock
+	// backendFile and backendBody: the S3 settings the --backend-* flags
+	// ask for, written once the lock is held.
+	backendFile string
+	backendBody []byte
+	// secrets are the values redacted from everything printed unless --show-secrets.
+	secrets deploy.Redactor
 }
 
 func (c *cli) parse(args []string) error {
@@ -100,6 +114,7 @@ func (c *cli) parse(args []string) error {
 	fs.BoolVar(&c.debug, "debug", false, "")
 	c.verbosity = cmdline.VerbosityFlags(fs, slog.LevelWarn)
 	fs.BoolVar(&c.diff, "diff", false, "")
+	fs.BoolVar(&c.showSecrets, "show-secrets", false, "")
 	c.output = cmdline.Text
 	fs.Var(&c.output, "output", "")
 	fs.StringVar(&c.terraformPath, "terraform", "", "")

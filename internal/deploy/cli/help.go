@@ -64,13 +64,22 @@ inputs recorded by earlier runs in the working directory):
 ` + "%INPUTS%" + `
   --var-file FILE              a .tfvars or .tfvars.json file with any variable of the
                                configuration (repeatable; remembered for later runs)
+The inputs reach Terraform in 0600 var files in the working directory, never on its command
+line (which every local user can read): this run's flags and variables in this-run.tfvars.json,
+passed last, removed when the run ends.
 
 Deployment and state:
   --name NAME            deployment name (default: the prefix, or the only deployment there is); MSKVPCE_NAME
   --workdir DIR          working directory (default $XDG_STATE_HOME/mskvpce/<name>, i.e.
-                         ~/.local/state/mskvpce/<name>); MSKVPCE_WORKDIR. Holds the state, the
-                         recorded inputs and the laid-out configuration. The tool never overwrites
-                         or deletes state, .terraform/, or files you wrote.
+                         ~/.local/state/mskvpce/<name>); MSKVPCE_WORKDIR: a new or empty directory,
+                         or one an earlier run used. Holds the state, the recorded inputs and the
+                         laid-out configuration. The tool never overwrites or deletes state,
+                         .terraform/, or files you wrote. It is private: the state directory and
+                         every working directory 0700, the files in them (state, plans, var files)
+                         0600, made so again after every Terraform command and on every start.
+  One run at a time: a run holds <workdir>/deploy.lock (flock) from its first write to its end;
+  another run on the same deployment exits 2 before writing anything, naming it (status says
+  who). A run that was killed is named by the next one, with the Terraform lock it left.
   --backend-config FILE  keep state in S3 instead (bucket, key, region; native S3 lock file)
   --backend-bucket B --backend-key K --backend-region R
                          the same, written to <workdir>/backend.s3.hcl for you
@@ -86,6 +95,8 @@ Other flags:
                          before the summary (and before asking)
   --output text|json     output, status, plan and verify results as JSON; errors too
                          ({"schema_version":1,"error":{"command","message","exit_code"}} on stdout)
+  --show-secrets         print the Databricks external ID, which every output mode (output, status,
+                         --diff, errors) otherwise redacts
   -v, --log-level LEVEL  logs on stderr: -v is --log-level debug; LEVEL debug, info, warn (default)
                          or error; --debug is the old name for -v
 
@@ -95,17 +106,22 @@ runs. Skipped when TF_CLI_CONFIG_FILE's dev_overrides replace hashicorp/aws (the
 provider of offline planning makes no AWS call), or with MSKVPCE_SKIP_IDENTITY_CHECK=1.
 
 
-Interrupting: the first Ctrl-C asks Terraform to stop cleanly (in-flight operations finish,
-state is saved, the lock released); the second explains the risk of killing it; the third
-kills it. During destroy the first Ctrl-C only warns, so a stray key press never leaves a
+Interrupting: the first Ctrl-C (or SIGTERM) asks Terraform to stop cleanly (in-flight
+operations finish, state is saved, the lock released); the second explains the risk of killing
+it; the third kills it, and deploy then says what is left: Terraform's state lock (its ID, the
+command that removes it, and whether that is safe now: no Terraform process of the deployment
+running). During destroy the first Ctrl-C only warns, so a stray key press never leaves a
 half-deleted stack. (On macOS Terraform receives the terminal's Ctrl-C itself: press it once
-and wait; a second press makes Terraform exit immediately.)
+and wait; a second press makes Terraform exit immediately.) Every other wait is bounded too:
+a FIFO or device given where a file is meant is refused, never read.
 
 Exit codes:
   0    success
   1    the operation failed (Terraform error, cancelled confirmation)
   2    usage or configuration error (bad flag or input, unknown deployment, unusable
-       --terraform, no AWS credentials, missing --yes without a terminal)
+       --terraform, no AWS credentials, missing --yes without a terminal, a FIFO or device
+       where a file is meant, a deployment.json deploy cannot trust, another run holding
+       the deployment); nothing is written
   3    verify ran and a check failed
   130  interrupted
 `
@@ -114,7 +130,7 @@ var commandHelp = map[string]string{
 	"init":   "deploy init [--name N] [--workdir DIR] [inputs] [--backend-config FILE | --backend-bucket B --backend-key K --backend-region R]\n\nLays out the embedded configuration in the working directory, records the inputs given,\nand runs terraform init (local state in the working directory, or the S3 backend).\n",
 	"plan":   "deploy plan [--name N] [inputs] [--var-file F] [--diff] [--output json]\n\nPlans into <workdir>/plan.tfplan and prints the summary. Needs region, prefix, cidr_block,\nallowed_principals and user_name (flags, MSKVPCE_*, var files or recorded inputs).\n",
 	"apply":  "deploy apply [--name N] [inputs] [--databricks ... | --external-id ID] [--diff] [--yes]\n\nPlans, prints the summary, asks for 'yes' (or --yes), and applies exactly that plan (a plan\nthat changes only outputs is applied too: it records refreshed state, e.g. NCC rule\nconnections accepted since). Afterwards prints the Databricks role ARN; with --databricks\nthe service credential, the NCC and each rule's connection state; without it the next steps\nwhile the external ID is the placeholder and one NCC private endpoint rule per broker; and\na PySpark snippet for a serverless notebook.\n\nWith --databricks, after applying it waits (progress on stderr, at most 30 minutes) until\nDatabricks has created every NCC rule's endpoint (read from the account API with the\nprovider's credentials), accepts exactly those endpoint IDs on their brokers' endpoint\nservices (never another pending connection: the allowed principal is shared by every\nDatabricks customer in the region) and waits until every rule is ESTABLISHED. The apply\nthat creates the rules leaves Terraform's accepters out (databricks_accept_connections =\nfalse) and a second apply records them. A rule that ends CREATE_FAILED, REJECTED,\nDISCONNECTED or EXPIRED stops it with the rule and what to do.\n",
-	"output": "deploy output [--name N] [--output json]\n\nPrints the outputs and the NCC private endpoint rules; --output json prints `terraform output -json`.\n",
+	"output": "deploy output [--name N] [--output json] [--show-secrets]\n\nPrints the outputs and the NCC private endpoint rules; --output json prints `terraform output -json`.\nThe Databricks external ID (the credential's, the canary's event) and any sensitive output are redacted\nunless --show-secrets.\n",
 	"verify": "deploy verify [--name N] [--timeout 30s] [--no-drift] [--no-control-plane] [--ca-file F] [--endpoint ADV=NLB ...] [--role-arn ARN] [--sasl-mechanism aws-msk-iam|oauthbearer|both] [--output json]\n\nRuns the verifier on the outputs: for every broker, TLS, SASL/IAM (AWS_MSK_IAM by default, as Databricks),\nidempotent produce and group consume through its NLB. Also plans with -detailed-exitcode and reports drift as a failed check, and runs the\ncontrol-plane checks (MSK, NLB targets, endpoint services, IAM role) through the AWS APIs. Credentials:\nthe AWS profile input or the standard chain, checked before anything is dialed; --role-arn assumes\nthat role (the Databricks role, with the deployment's external ID) for the data path. --endpoint overrides a broker's NLB address\n(e.g. through a tunnel: b-1.<cluster host>:9098=localhost:19098). Exit 3 when a check fails.\n\n" +
 		"deploy verify --remote [--name N] [--timeout S] [--no-drift] [--no-control-plane] [--sasl-mechanism M] [--canary-zip F [--yes]] [--output json]\n\n" +
 		"The NLBs are internal to the MSK VPC, so a local verify reaches them only from inside it. --remote runs the data path\n" +
@@ -128,7 +144,7 @@ var commandHelp = map[string]string{
 		"--canary-zip (or MSKVPCE_CANARY_ZIP; build it with `make verify-lambda-zip`) and your 'yes' after the plan, or --yes;\n" +
 		"without a terminal and --yes it refuses (exit 2) before anything is planned. The canary's variables are not recorded;\n" +
 		"a plan that would also delete or replace anything but the canary (drift, changed inputs) is refused, nothing applied.\n",
-	"status":  "deploy status [--name N] [--output json]\n\nSays which phase the deployment is in (not initialised, init incomplete, init needed,\ninitialised, planned, partially applied, applied with the placeholder external ID, applied\nwith private endpoint connections not all established, ready) and the next command. With\n--databricks it shows each NCC rule's live connection state from the Databricks account API\n(CREATING, PENDING, ESTABLISHED, REJECTED, DISCONNECTED, EXPIRED, CREATE_FAILED with its\nerror message; the last apply's states, and why, when the API cannot be read) and, for each\nrule not ESTABLISHED, what to do. It never creates a deployment: an unknown one exits 2,\nlisting the known ones.\n",
+	"status":  "deploy status [--name N] [--output json]\n\nSays which phase the deployment is in (not initialised, init incomplete, init needed,\ninitialised, planned, partially applied, applied with the placeholder external ID, applied\nwith private endpoint connections not all established, ready) and the next command. With\n--databricks it shows each NCC rule's live connection state from the Databricks account API\n(CREATING, PENDING, ESTABLISHED, REJECTED, DISCONNECTED, EXPIRED, CREATE_FAILED with its\nerror message; the last apply's states, and why, when the API cannot be read) and, for each\nrule not ESTABLISHED, what to do. It never creates a deployment: an unknown one exits 2,\nlisting the known ones. While another run holds the deployment's lock it says which (phase\n\"in use by another deploy run\", exit 0) and reads nothing that run may be writing. The\nexternal ID is redacted unless --show-secrets.\n",
 	"destroy": "deploy destroy [--name N] [--diff] [--yes]\n\nPlans the destruction, prints it (every resource it deletes), asks you to type the deployment's prefix (or --yes),\nrejects every remaining connection of the deployment's endpoint services (AWS refuses to\ndelete an endpoint service that has connections; Databricks may keep an endpoint up to 7 days\nafter its rule is deleted) and destroys exactly that plan. The first Ctrl-C does not stop it (see `deploy help`).\n",
 }
 

@@ -137,6 +137,25 @@ func TestDatabricksLifecycleApply(t *testing.T) {
 	if s.Phase != phaseReady || s.RulesSource != "account API" || len(s.Steps) != 0 {
 		t.Errorf("status after the lifecycle: %+v", s)
 	}
+	// The credential's external ID (the fixture's) is a secret: no output
+	// mode prints it unless --show-secrets asks.
+	const extID = "ext-test-dep-msk"
+	printed := r.stdout + r.stderr
+	for _, args := range [][]string{{"output", "--output", "json"}, {"status", "--output", "json"}, {"output"}, {"status"}} {
+		r := h.must(args...)
+		printed += r.stdout + r.stderr
+		if strings.Contains(args[len(args)-1], "json") && !strings.Contains(r.stdout, `"external_id":"`+deploy.Redacted+`"`) {
+			t.Errorf("%q: no redacted external_id:\n%s", args, r.stdout)
+		}
+	}
+	if strings.Contains(printed, extID) {
+		t.Errorf("the external ID was printed without --show-secrets:\n%s", printed)
+	}
+	for _, args := range [][]string{{"output", "--output", "json"}, {"status", "--output", "json"}, {"output"}} {
+		if r := h.must(append(args, "--show-secrets")...); !strings.Contains(r.stdout, extID) {
+			t.Errorf("%q --show-secrets does not show the external ID:\n%s", args, r.stdout)
+		}
+	}
 	rec, err := os.ReadFile(deploy.Workdir{Dir: h.workdir()}.InputsFile())
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/mskvpce/mskvpce/internal/deploy"
 )
 
 // What runs before any Terraform work: the hints that repeat what the
@@ -68,7 +70,7 @@ func (e errJSONWritten) Unwrap() error { return e.error }
 func writeJSONError(c *cli, code int, err error) {
 	_ = json.NewEncoder(c.env.Stdout).Encode(map[string]any{
 		"schema_version": 1,
-		"error":          map[string]any{"command": c.cmd, "message": err.Error(), "exit_code": code},
+		"error":          map[string]any{"command": c.cmd, "message": c.redact(err.Error()), "exit_code": code},
 	})
 }
 
@@ -80,7 +82,7 @@ func (c *cli) awsOverridden() (string, bool) {
 	if f == "" {
 		return "", false
 	}
-	b, err := os.ReadFile(f)
+	b, err := deploy.ReadRegularFile(context.Background(), f)
 	if err != nil {
 		return "", false
 	}
@@ -166,6 +168,7 @@ func callerIdentity(ctx context.Context, region, profile string) (Identity, erro
 }
 
 // terraformHint adds the fix to the errors whose Terraform text does not say it.
+// (A state lock Terraform could not take is explained by tfrunner itself.)
 func (c *cli) terraformHint(err error) error {
 	if err == nil {
 		return nil

@@ -3,6 +3,7 @@ package cli
 // Which deployment a command means, and its inputs from every source.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -28,9 +29,11 @@ func (c *cli) stateBase() string {
 	return filepath.Join(base, "mskvpce")
 }
 
-// resolve finds the deployment, reads and validates every input source,
-// and records this run's inputs. needInputs demands the required inputs.
-func (c *cli) resolve(needInputs bool) error {
+// resolve finds the deployment, reads and validates every input source and
+// decides this run's inputs, writing nothing: every refusal comes before
+// the first write (prepare writes, under the deployment lock). needInputs
+// demands the required inputs.
+func (c *cli) resolve(ctx context.Context, needInputs bool) error {
 	set := c.setFlags()
 	src := deploy.InputSources{Flags: deploy.Values{}, Env: deploy.Values{}}
 	for _, in := range deploy.Inputs {
@@ -63,7 +66,7 @@ func (c *cli) resolve(needInputs bool) error {
 	}
 	fileVals := deploy.Values{} // this run's var files, merged: for the prefix below
 	for _, f := range varFiles {
-		v, err := deploy.ReadVarFile(f)
+		v, err := deploy.ReadVarFile(ctx, f)
 		if err != nil {
 			return err
 		}
@@ -119,6 +122,21 @@ func (c *cli) resolve(needInputs bool) error {
 		return usagef("working directory %s is a file, not a directory: pass --workdir with a directory (created when missing)", wdPath)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return usagef("working directory %s: %v (pass --workdir with a directory)", wdPath, err)
+	case err == nil:
+		// deploy keeps state and secrets there: never in a directory of
+		// someone else's files (a home directory, /proc/self).
+		owned, err := deploy.Owned(wdPath)
+		if err != nil {
+			return usagef("working directory %s: %v (pass --workdir with a directory you own)", wdPath, err)
+		}
+		if !owned {
+			return usagef("working directory %s is not empty and holds no deployment (no %s): pass --workdir with a new or empty directory, or the one an earlier run used", wdPath, deploy.SettingsName)
+		}
+	}
+	if c.caFile != "" {
+		if err := deploy.CheckRegularFile(c.caFile); err != nil {
+			return usagef("--ca-file: %v (pass the PEM file of the CA)", err)
+		}
 	}
 	c.wd = deploy.Workdir{Dir: wdPath, Root: c.root()}
 	if c.existing {
@@ -127,7 +145,7 @@ func (c *cli) resolve(needInputs bool) error {
 		}
 	}
 
-	if err := c.loadSettings(); err != nil {
+	if err := c.loadSettings(ctx); err != nil {
 		return err
 	}
 	if c.settings.Name == "" {
@@ -140,7 +158,10 @@ func (c *cli) resolve(needInputs bool) error {
 		c.settings.VarFiles = varFiles
 	} else {
 		for _, f := range c.settings.VarFiles {
-			v, err := deploy.ReadVarFile(f)
+			v, err := deploy.ReadVarFile(ctx, f)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			if err != nil {
 				return fmt.Errorf("%w (recorded in %s from an earlier --var-file; pass --var-file again to replace it)", err, c.wd.SettingsFile())
 			}
@@ -153,11 +174,11 @@ func (c *cli) resolve(needInputs bool) error {
 			src.RememberedVarFiles = append(src.RememberedVarFiles, v)
 		}
 	}
-	if err := c.resolveBackend(set); err != nil {
+	if err := c.resolveBackend(ctx, set); err != nil {
 		return err
 	}
 
-	c.recorded, err = deploy.ReadValues(c.wd.InputsFile())
+	c.recorded, err = deploy.ReadValues(ctx, c.wd.InputsFile())
 	if err != nil {
 		return err
 	}
@@ -170,6 +191,13 @@ func (c *cli) resolve(needInputs bool) error {
 	src.Recorded = c.recorded
 	res := deploy.MergeInputs(src)
 	c.thisRun, c.merged = res.ThisRun, res.Merged
+	for _, v := range []deploy.Values{c.recorded, c.thisRun, c.merged} {
+		for _, in := range deploy.Inputs {
+			if s, ok := v[in.Var].(string); ok && in.Secret {
+				c.secrets.Add(s)
+			}
+		}
+	}
 	if c.databricks() && !c.noted {
 		c.noted = true
 		if _, ok := c.merged["databricks_external_id"]; ok {
@@ -227,6 +255,10 @@ func (c *cli) defaultPrincipal() {
 	}
 	c.merged["allowed_principals"] = []string{arn}
 	c.thisRun["allowed_principals"] = []string{arn}
+	if c.notedPrincipal {
+		return
+	}
+	c.notedPrincipal = true
 	fmt.Fprintf(c.env.Stderr, "note: allowed_principals defaults to Databricks serverless in %s: %s (pass --allowed-principal to change it)\n", region, arn)
 }
 

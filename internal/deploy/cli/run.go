@@ -127,7 +127,10 @@ func Run(ctx context.Context, env Env, args []string) int {
 		}
 		return ExitUsage
 	}
-	err := fn(c, ctx)
+	err := func() error {
+		defer c.unlockDeployment()
+		return fn(c, ctx)
+	}()
 	return c.exit(err)
 }
 
@@ -136,10 +139,11 @@ func (c *cli) exit(err error) int {
 		return ExitOK
 	}
 	code := exitCode(err)
+	msg := c.redact(err.Error())
 	if code == ExitInterrupted {
-		fmt.Fprintf(c.env.Stderr, "deploy %s: interrupted: %v\n", c.cmd, err)
+		fmt.Fprintf(c.env.Stderr, "deploy %s: interrupted: %s\n", c.cmd, msg)
 	} else {
-		fmt.Fprintf(c.env.Stderr, "deploy %s: %v\n", c.cmd, err)
+		fmt.Fprintf(c.env.Stderr, "deploy %s: %s\n", c.cmd, msg)
 	}
 	// A failed verification already wrote its report.
 	var written errJSONWritten

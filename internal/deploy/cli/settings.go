@@ -3,6 +3,7 @@ package cli
 // deployment.json (backend, var files) and the backend configuration.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,43 +13,46 @@ import (
 	"github.com/mskvpce/mskvpce/internal/deploy"
 )
 
-// Settings are recorded per deployment in deployment.json.
-type Settings struct {
-	Format int    `json:"format"`
-	Name   string `json:"name"`
-	// Backend is "local" (state in the working directory) or "s3".
-	Backend string `json:"backend"`
-	// BackendConfig is the S3 backend settings file (-backend-config).
-	BackendConfig string `json:"backend_config,omitempty"`
-	// VarFiles are the operator's -var-file arguments, absolute.
-	VarFiles []string `json:"var_files,omitempty"`
-}
+// Settings are recorded per deployment in deployment.json (internal/deploy
+// parses them).
+type Settings = deploy.Settings
 
-func (c *cli) loadSettings() error {
-	c.settings = Settings{Format: 1, Backend: "local"}
-	b, err := os.ReadFile(c.wd.SettingsFile())
-	if errors.Is(err, fs.ErrNotExist) {
+// loadSettings reads deployment.json, or starts new settings when there is
+// none. A file deploy cannot trust (another format, an unknown field, a
+// FIFO) is a configuration error: nothing is written over it.
+func (c *cli) loadSettings(ctx context.Context) error {
+	c.settings = deploy.NewSettings()
+	f := c.wd.SettingsFile()
+	if _, err := os.Lstat(f); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
+	b, err := deploy.ReadRegularFile(ctx, f)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	if err != nil {
-		return fmt.Errorf("read %s: %w", c.wd.SettingsFile(), err)
+		return usagef("read %s: %v (it records this deployment's backend and var files: restore it, or pass another --name or --workdir)", f, err)
 	}
-	if err := jsonUnmarshal(b, &c.settings); err != nil {
-		return fmt.Errorf("%s is corrupt: %w (fix it; it records the backend and var files of this deployment)", c.wd.SettingsFile(), err)
+	s, err := deploy.ParseSettings(b)
+	if err != nil {
+		return usagef("%s: %v.\nIt records this deployment's backend and var files and deploy changes nothing while it is wrong: fix it (format %d: name, backend \"local\" or \"s3\" with backend_config, var_files), or pass another --name or --workdir", f, err, deploy.SettingsFormat)
 	}
+	if s.Backend == "s3" {
+		if err := deploy.CheckRegularFile(s.BackendConfig); err != nil {
+			return usagef("%s: the S3 backend settings file it records: %v: restore it (bucket, key and region), or pass --backend-config with another file", f, err)
+		}
+	}
+	c.settings = s
 	return nil
 }
 
 func (c *cli) saveSettings() error {
-	b, err := jsonMarshal(c.settings)
-	if err != nil {
-		return err
-	}
-	return deploy.WriteFileAtomic(c.wd.SettingsFile(), b, 0o644)
+	return deploy.WriteFileAtomic(c.wd.SettingsFile(), c.settings.Marshal(), 0o600)
 }
 
-// resolveBackend applies --backend-* flags to the settings.
-func (c *cli) resolveBackend(set map[string]bool) error {
+// resolveBackend applies --backend-* flags to the settings; the S3 settings
+// file they ask for is written by writeBackend, under the lock.
+func (c *cli) resolveBackend(ctx context.Context, set map[string]bool) error {
 	s3flags := set["backend-bucket"] || set["backend-key"] || set["backend-region"]
 	if set["backend-config"] && s3flags {
 		return usagef("--backend-config and --backend-bucket/--backend-key/--backend-region are alternatives: pass one")
@@ -71,7 +75,7 @@ func (c *cli) resolveBackend(set map[string]bool) error {
 		if err != nil {
 			return usagef("--backend-config: %v", err)
 		}
-		if _, err := os.Stat(abs); err != nil {
+		if err := deploy.CheckRegularFile(abs); err != nil {
 			return usagef("--backend-config %s: %v (write an HCL file with bucket, key and region)", abs, err)
 		}
 		cfg = abs
@@ -84,21 +88,27 @@ func (c *cli) resolveBackend(set map[string]bool) error {
 		}
 		body := fmt.Sprintf("bucket       = %q\nkey          = %q\nregion       = %q\nuse_lockfile = true\n", c.backendBucket, c.backendKey, c.backendRegion)
 		cfg = filepath.Join(c.wd.Dir, deploy.BackendS3Name)
-		if cur, err := os.ReadFile(cfg); err == nil && string(cur) != body {
-			return usagef("%s exists with other settings: edit it (it is yours) or pass --backend-config with another file", cfg)
+		if _, err := os.Lstat(cfg); err == nil {
+			cur, err := deploy.ReadRegularFile(ctx, cfg)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err != nil || string(cur) != body {
+				return usagef("%s exists with other settings: edit it (it is yours) or pass --backend-config with another file", cfg)
+			}
 		}
-		if c.probe {
-			break // status of a deployment that does not exist yet: write nothing
-		}
-		if err := os.MkdirAll(c.wd.Dir, 0o755); err != nil {
-			return usagef("create %s: %v", c.wd.Dir, err)
-		}
-		if err := deploy.WriteFileAtomic(cfg, []byte(body), 0o644); err != nil {
-			return err
-		}
+		c.backendFile, c.backendBody = cfg, []byte(body)
 	}
 	c.settings.Backend, c.settings.BackendConfig = "s3", cfg
 	return nil
+}
+
+// writeBackend writes the S3 settings the flags asked for (see resolveBackend).
+func (c *cli) writeBackend() error {
+	if c.backendFile == "" {
+		return nil
+	}
+	return deploy.WriteFileAtomic(c.backendFile, c.backendBody, 0o600)
 }
 
 func (c *cli) overrideHCL() []byte {
