@@ -17,9 +17,14 @@ module "msk_vpce" {
   allow_create_topic            = var.allow_create_topic
   operator_cidrs                = var.operator_cidrs
   broker_count                  = var.broker_count
+  broker_ids                    = var.broker_ids
+  kafka_version                 = var.kafka_version
   nlb_zones                     = var.nlb_zones
+  supported_regions             = var.supported_regions
   instance_type                 = var.instance_type
   ebs_volume_size               = var.ebs_volume_size
+  storage_autoscaling_max_gib   = var.storage_autoscaling_max_gib
+  auto_create_topics            = var.auto_create_topics
   log_retention_days            = var.log_retention_days
 }
 

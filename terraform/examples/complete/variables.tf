@@ -125,6 +125,19 @@ variable "broker_count" {
   }
 }
 
+variable "broker_ids" {
+  description = "Only after removing brokers: the ids of the brokers that stay (MSK removes the brokers that hold no partitions, whatever their ids). Null: 1..broker_count. See modules/msk-vpce/README.md, \"Day 2\"."
+  type        = list(number)
+  default     = null
+}
+
+variable "kafka_version" {
+  description = "Apache Kafka version of the MSK cluster (an upgrade is an in-place rolling update)."
+  type        = string
+  default     = "3.9.x"
+  nullable    = false
+}
+
 variable "instance_type" {
   description = "MSK broker instance type."
   type        = string
@@ -137,7 +150,7 @@ variable "instance_type" {
 }
 
 variable "ebs_volume_size" {
-  description = "EBS storage per broker in GiB."
+  description = "EBS storage per broker in GiB. MSK only grows storage, by at least 10 GiB a step (checked at plan)."
   type        = number
   default     = 1000
 
@@ -145,6 +158,26 @@ variable "ebs_volume_size" {
     condition     = var.ebs_volume_size >= 1 && var.ebs_volume_size <= 16384
     error_message = "ebs_volume_size must be between 1 and 16384 GiB."
   }
+}
+
+variable "storage_autoscaling_max_gib" {
+  description = "Turn on MSK storage autoscaling up to this many GiB per broker (null: off). ebs_volume_size then is a floor: the cluster keeps what autoscaling grew."
+  type        = number
+  default     = null
+}
+
+variable "auto_create_topics" {
+  description = "Sets auto.create.topics.enable on the cluster (a new configuration revision, a rolling restart)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "supported_regions" {
+  description = "Other regions whose consumers (a Databricks workspace elsewhere) may create endpoints to the per-broker services; needs nlb_zones = \"all\"."
+  type        = list(string)
+  default     = []
+  nullable    = false
 }
 
 variable "log_retention_days" {

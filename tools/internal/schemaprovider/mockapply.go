@@ -38,14 +38,58 @@ func mockApplied(typeName string, planned tftypes.Value, fixture map[string]tfty
 	if err := planned.As(&m); err != nil {
 		return fillUnknown(planned, typeName, seed)
 	}
+	shaped := awsShaped(typeName, m, seed)
 	for name, v := range m {
 		if fv, ok := fixture[name]; ok && !v.IsFullyKnown() {
 			m[name] = fv
 			continue
 		}
+		if sv, ok := shaped[name]; ok && !v.IsKnown() {
+			m[name] = tftypes.NewValue(tftypes.String, sv)
+			continue
+		}
 		m[name] = fillUnknown(v, name, seed)
 	}
 	return tftypes.NewValue(planned.Type(), m)
+}
+
+// idPrefix is the shape of the ids AWS gives resources of these types, so
+// made-up ids pass the validations that check them (a module's input
+// "vpce-svc-...", "sg-...").
+var idPrefix = map[string]string{
+	"aws_vpc": "vpc-", "aws_subnet": "subnet-", "aws_security_group": "sg-", "aws_default_security_group": "sg-",
+	"aws_vpc_endpoint": "vpce-", "aws_vpc_endpoint_service": "vpce-svc-",
+	"aws_vpc_security_group_ingress_rule": "sgr-", "aws_vpc_security_group_egress_rule": "sgr-",
+	"aws_route53_zone": "Z",
+}
+
+// awsShaped makes up the attributes whose shape other code checks: ids of
+// the types above (17 hex digits, as EC2's), an endpoint service's name, an
+// IAM role's ARN from its name.
+func awsShaped(typeName string, m map[string]tftypes.Value, seed string) map[string]string {
+	sum := sha256.Sum256([]byte(seed + typeName))
+	hex17 := hex.EncodeToString(sum[:])[:17]
+	out := map[string]string{}
+	if p, ok := idPrefix[typeName]; ok {
+		id := p + hex17
+		if p == "Z" {
+			id = "Z" + strings.ToUpper(hex17)
+		}
+		if v, ok := m["id"]; ok && v.IsKnown() && !v.IsNull() {
+			_ = v.As(&id)
+		}
+		out["id"] = id
+		if typeName == "aws_vpc_endpoint_service" {
+			out["service_name"] = "com.amazonaws.vpce.us-east-1." + id
+		}
+	}
+	if typeName == "aws_iam_role" {
+		var name string
+		if v, ok := m["name"]; ok && v.IsKnown() && !v.IsNull() && v.As(&name) == nil {
+			out["arn"] = "arn:aws:iam::123456789012:role/" + name
+		}
+	}
+	return out
 }
 
 // fillUnknown replaces every unknown inside v.
