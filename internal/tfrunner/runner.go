@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
+	tfjson "github.com/hashicorp/terraform-json"
 )
 
 // ErrInterrupted is wrapped by errors of Terraform commands the operator interrupted.
@@ -222,6 +223,8 @@ type PlanResult struct {
 	// HasChanges is Terraform's -detailed-exitcode verdict.
 	HasChanges bool
 	Summary    Summary
+	// Plan is the saved plan as `terraform show -json` reads it.
+	Plan *tfjson.Plan
 }
 
 // Plan runs `terraform plan -out` and reads the saved plan back for its summary.
@@ -258,19 +261,27 @@ func (r *Runner) Plan(ctx context.Context, o PlanOptions) (*PlanResult, error) {
 	if err != nil {
 		return nil, r.wrap("terraform plan", err, errBuf.String(), p.Diagnostics())
 	}
-	res := &PlanResult{File: o.Out, HasChanges: changes}
-	res.Summary, err = r.ShowPlan(ctx, o.Out)
+	plan, err := r.ReadPlan(ctx, o.Out)
 	if err != nil {
 		return nil, err
 	}
-	return res, nil
+	return &PlanResult{File: o.Out, HasChanges: changes, Summary: Summarize(plan), Plan: plan}, nil
 }
 
 // ShowPlan reads a saved plan file into a Summary.
 func (r *Runner) ShowPlan(ctx context.Context, planFile string) (Summary, error) {
-	tf, err := r.tf()
+	plan, err := r.ReadPlan(ctx, planFile)
 	if err != nil {
 		return Summary{}, err
+	}
+	return Summarize(plan), nil
+}
+
+// ReadPlan reads a saved plan file (`terraform show -json`).
+func (r *Runner) ReadPlan(ctx context.Context, planFile string) (*tfjson.Plan, error) {
+	tf, err := r.tf()
+	if err != nil {
+		return nil, err
 	}
 	path := planFile
 	if !filepath.IsAbs(path) {
@@ -278,9 +289,9 @@ func (r *Runner) ShowPlan(ctx context.Context, planFile string) (Summary, error)
 	}
 	plan, err := tf.ShowPlanFile(ctx, path)
 	if err != nil {
-		return Summary{}, fmt.Errorf("terraform show %s: %w", path, err)
+		return nil, fmt.Errorf("terraform show %s: %w", path, err)
 	}
-	return Summarize(plan), nil
+	return plan, nil
 }
 
 // ShowPlanText is the saved plan as `terraform show PLANFILE` prints it:

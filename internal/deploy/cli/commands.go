@@ -60,12 +60,15 @@ func (c *cli) cmdPlan(ctx context.Context) error {
 		if res.Summary.Empty() {
 			_ = os.Remove(res.File)
 		}
-		return json.NewEncoder(c.env.Stdout).Encode(res.Summary)
+		return json.NewEncoder(c.env.Stdout).Encode(planJSON{res.Summary, pathReport(res)})
 	}
 	if err := c.showDiff(ctx, res.File); err != nil {
 		return err
 	}
 	res.Summary.Write(c.env.Stdout)
+	if r := pathReport(res); r != nil {
+		r.WriteText(c.env.Stdout)
+	}
 	if res.Summary.Empty() {
 		_ = os.Remove(res.File) // nothing to apply: no saved plan
 	} else {
@@ -87,6 +90,9 @@ func (c *cli) cmdApply(ctx context.Context) error {
 		return err
 	}
 	res.Summary.Write(c.env.Stdout)
+	if err := c.guardPaths(res); err != nil {
+		return err
+	}
 	if c.acceptLater {
 		for _, ch := range res.Summary.Changes {
 			if strings.Contains(ch.Address, "aws_vpc_endpoint_connection_accepter") && ch.Action != "create" {
@@ -190,6 +196,9 @@ func (c *cli) recordAccepted(ctx context.Context) error {
 		return err
 	}
 	res.Summary.Write(c.env.Stdout)
+	if err := c.guardPaths(res); err != nil {
+		return err
+	}
 	if res.Summary.Empty() && len(res.Summary.Outputs) == 0 {
 		_ = os.Remove(c.wd.PlanFile())
 		return nil

@@ -64,6 +64,8 @@ type cli struct {
 	noControl     bool
 	remote        bool   // verify --remote: run the verifier in the canary (remote.go)
 	canaryZip     string // verify --remote --canary-zip: the Lambda zip for a canary created for this run
+	allowPathCut  bool   // apply --allow-path-interruption (pathguard.go)
+	planFile      string // check-plan's argument, - or a file (pathguard.go)
 
 	backendConfig, backendBucket, backendKey, backendRegion string
 
@@ -127,6 +129,7 @@ func (c *cli) parse(args []string) error {
 	fs.BoolVar(&c.noControl, "no-control-plane", false, "")
 	fs.BoolVar(&c.remote, "remote", false, "")
 	fs.StringVar(&c.canaryZip, "canary-zip", "", "")
+	fs.BoolVar(&c.allowPathCut, "allow-path-interruption", false, "")
 	fs.StringVar(&c.backendConfig, "backend-config", "", "")
 	fs.StringVar(&c.backendBucket, "backend-bucket", "", "")
 	fs.StringVar(&c.backendKey, "backend-key", "", "")
@@ -149,6 +152,9 @@ func (c *cli) parse(args []string) error {
 	}
 	c.fs = fs
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.planFileArg(fs); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -21,6 +21,9 @@ Commands:
             (--remote: from the verify canary, where Databricks stands)
   status    say which phase the deployment is in and what to do next
   destroy   plan the destruction, ask for the prefix, destroy
+  check-plan
+            say what a saved plan does to each broker's data path (plain Terraform:
+            terraform show -json plan.out | deploy check-plan -)
   help      this text; "deploy help <command>" for a command's flags
 
 The flow, all in one apply (--databricks; MSK takes 15-30 minutes to create):
@@ -93,7 +96,10 @@ Other flags:
                          a terminal and --yes is not given)
   --diff                 plan, apply, destroy: print the full plan as ` + "`terraform show`" + ` does
                          before the summary (and before asking)
-  --output text|json     output, status, plan and verify results as JSON; errors too
+  --allow-path-interruption
+                         apply: apply a plan that interrupts the data path of a broker that stays
+                         (otherwise refused, exit 2; see ` + "`deploy help check-plan`" + `)
+  --output text|json     output, status, plan, check-plan and verify results as JSON; errors too
                          ({"schema_version":1,"error":{"command","message","exit_code"}} on stdout)
   --show-secrets         print the Databricks external ID, which every output mode (output, status,
                          --diff, errors) otherwise redacts
@@ -117,19 +123,21 @@ a FIFO or device given where a file is meant is refused, never read.
 
 Exit codes:
   0    success
-  1    the operation failed (Terraform error, cancelled confirmation)
+  1    the operation failed (Terraform error, cancelled confirmation); check-plan: the plan
+       interrupts a broker's data path
   2    usage or configuration error (bad flag or input, unknown deployment, unusable
        --terraform, no AWS credentials, missing --yes without a terminal, a FIFO or device
        where a file is meant, a deployment.json deploy cannot trust, another run holding
-       the deployment); nothing is written
+       the deployment); nothing is written. apply refused a plan that interrupts a
+       broker's data path (--allow-path-interruption)
   3    verify ran and a check failed
   130  interrupted
 `
 
 var commandHelp = map[string]string{
 	"init":   "deploy init [--name N] [--workdir DIR] [inputs] [--backend-config FILE | --backend-bucket B --backend-key K --backend-region R]\n\nLays out the embedded configuration in the working directory, records the inputs given,\nand runs terraform init (local state in the working directory, or the S3 backend).\n",
-	"plan":   "deploy plan [--name N] [inputs] [--var-file F] [--diff] [--output json]\n\nPlans into <workdir>/plan.tfplan and prints the summary. Needs region, prefix, cidr_block,\nallowed_principals and user_name (flags, MSKVPCE_*, var files or recorded inputs).\n",
-	"apply":  "deploy apply [--name N] [inputs] [--databricks ... | --external-id ID] [--diff] [--yes]\n\nPlans, prints the summary, asks for 'yes' (or --yes), and applies exactly that plan (a plan\nthat changes only outputs is applied too: it records refreshed state, e.g. NCC rule\nconnections accepted since). Afterwards prints the Databricks role ARN; with --databricks\nthe service credential, the NCC and each rule's connection state; without it the next steps\nwhile the external ID is the placeholder and one NCC private endpoint rule per broker; and\na PySpark snippet for a serverless notebook.\n\nWith --databricks, after applying it waits (progress on stderr, at most 30 minutes) until\nDatabricks has created every NCC rule's endpoint (read from the account API with the\nprovider's credentials), accepts exactly those endpoint IDs on their brokers' endpoint\nservices (never another pending connection: the allowed principal is shared by every\nDatabricks customer in the region) and waits until every rule is ESTABLISHED. The apply\nthat creates the rules leaves Terraform's accepters out (databricks_accept_connections =\nfalse) and a second apply records them. A rule that ends CREATE_FAILED, REJECTED,\nDISCONNECTED or EXPIRED stops it with the rule and what to do.\n",
+	"plan":   "deploy plan [--name N] [inputs] [--var-file F] [--diff] [--output json]\n\nPlans into <workdir>/plan.tfplan and prints the summary, then what the plan does to each\nbroker's data path: new, removed, kept or INTERRUPTED, and why (`deploy help check-plan`;\n--output json adds it as \"paths\"). Needs region, prefix, cidr_block, allowed_principals and\nuser_name (flags, MSKVPCE_*, var files or recorded inputs).\n",
+	"apply":  "deploy apply [--name N] [inputs] [--databricks ... | --external-id ID] [--diff] [--yes] [--allow-path-interruption]\n\nPlans, prints the summary and what the plan does to each broker's data path, asks for 'yes'\n(or --yes), and applies exactly that plan (a plan that changes only outputs is applied too: it\nrecords refreshed state, e.g. NCC rule connections accepted since). A plan that interrupts the\npath of a broker that stays (`deploy help check-plan`) is refused before asking: exit 2, the\nlist, nothing applied; --allow-path-interruption applies it anyway.\nAfterwards prints the Databricks role ARN; with --databricks\nthe service credential, the NCC and each rule's connection state; without it the next steps\nwhile the external ID is the placeholder and one NCC private endpoint rule per broker; and\na PySpark snippet for a serverless notebook.\n\nWith --databricks, after applying it waits (progress on stderr, at most 30 minutes) until\nDatabricks has created every NCC rule's endpoint (read from the account API with the\nprovider's credentials), accepts exactly those endpoint IDs on their brokers' endpoint\nservices (never another pending connection: the allowed principal is shared by every\nDatabricks customer in the region) and waits until every rule is ESTABLISHED. The apply\nthat creates the rules leaves Terraform's accepters out (databricks_accept_connections =\nfalse) and a second apply records them. A rule that ends CREATE_FAILED, REJECTED,\nDISCONNECTED or EXPIRED stops it with the rule and what to do.\n",
 	"output": "deploy output [--name N] [--output json] [--show-secrets]\n\nPrints the outputs and the NCC private endpoint rules; --output json prints `terraform output -json`.\nThe Databricks external ID (the credential's, the canary's event) and any sensitive output are redacted\nunless --show-secrets.\n",
 	"verify": "deploy verify [--name N] [--timeout 30s] [--no-drift] [--no-control-plane] [--ca-file F] [--endpoint ADV=NLB ...] [--role-arn ARN] [--sasl-mechanism aws-msk-iam|oauthbearer|both] [--output json]\n\nRuns the verifier on the outputs: for every broker, TLS, SASL/IAM (AWS_MSK_IAM by default, as Databricks),\nidempotent produce and group consume through its NLB. Also plans with -detailed-exitcode and reports drift as a failed check, and runs the\ncontrol-plane checks (MSK, NLB targets, endpoint services, IAM role) through the AWS APIs. Credentials:\nthe AWS profile input or the standard chain, checked before anything is dialed; --role-arn assumes\nthat role (the Databricks role, with the deployment's external ID) for the data path. --endpoint overrides a broker's NLB address\n(e.g. through a tunnel: b-1.<cluster host>:9098=localhost:19098). Exit 3 when a check fails.\n\n" +
 		"deploy verify --remote [--name N] [--timeout S] [--no-drift] [--no-control-plane] [--sasl-mechanism M] [--canary-zip F [--yes]] [--output json]\n\n" +

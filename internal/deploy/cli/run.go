@@ -182,6 +182,8 @@ var commands = map[string]func(*cli, context.Context) error{
 	"verify":  (*cli).cmdVerify,
 	"destroy": (*cli).cmdDestroy,
 	"status":  (*cli).cmdStatus,
+
+	"check-plan": (*cli).cmdCheckPlan,
 }
 
 func jsonMarshal(v any) ([]byte, error) {
