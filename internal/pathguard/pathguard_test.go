@@ -18,9 +18,7 @@ import (
 )
 
 // A row of the day-2 matrix (and the changes that must be refused): what
-// the guard must say about every broker of its plan. The plans are
-// testdata/plans/<row>.json (real `terraform show -json` of the layout) or,
-// until those exist, handmade-<row>.json.
+// the guard must say about every broker of its plan, testdata/plans/<row>.json.gz.
 type row struct {
 	paths map[string]Verdict
 	// shared are the shared components whose change interrupts every path.
