@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -134,11 +135,11 @@ func (s *localStack) deployConsumer(t *testing.T) {
 		network.Resolve[b.Advertised()] = b.Endpoint
 	}
 	for _, hp := range strings.Split(s.info.BootstrapBrokersSASLIAM, ",") {
-		id, err := verify.BrokerIDFromHost(strings.Split(hp, ":")[0])
+		host, _, err := net.SplitHostPort(strings.TrimSpace(hp))
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg.Bootstrap = append(cfg.Bootstrap, id)
+		cfg.Bootstrap = append(cfg.Bootstrap, strings.ToLower(host))
 	}
 	pem, err := os.ReadFile(s.info.CAFile)
 	if err != nil {

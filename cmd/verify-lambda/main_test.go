@@ -25,12 +25,13 @@ import (
 func moduleEnv(t *testing.T) []string {
 	t.Helper()
 	c := remoteverify.Config{
-		Region: "us-east-1", Bootstrap: []int{1, 2, 3},
+		Region:  "us-east-1",
 		RoleARN: "arn:aws:iam::123456789012:role/my-msk-vpce-databricks-msk", ExternalID: "ext-from-databricks",
 		Timeout: 5 * time.Second, Metrics: canary.Config{Namespace: "mskvpce/VerifyCanary", Canary: "my-msk-vpce"},
 	}
 	for _, h := range []string{"b-1", "b-2", "b-3"} {
 		c.Brokers = append(c.Brokers, remoteverify.Broker{ID: len(c.Brokers) + 1, Host: h + ".demo.abc123.c2.kafka.us-east-1.amazonaws.com"})
+		c.Bootstrap = append(c.Bootstrap, h+".demo.abc123.c2.kafka.us-east-1.amazonaws.com")
 	}
 	env, err := c.Env()
 	if err != nil {

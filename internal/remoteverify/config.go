@@ -21,13 +21,17 @@ import (
 // to it (see Event).
 const (
 	EnvRegion = "MSKVPCE_CANARY_REGION"
-	// EnvDomain and EnvBrokers: every broker's hostname is
-	// <label>.<domain> (MSK's b-<id>.<cluster domain>), so the brokers are
-	// "<id>=<label>,..." and 30 of them fit Lambda's 4 KB with room to spare.
+	// EnvDomain and EnvBrokers: every name is <label>.<domain> (MSK's
+	// b-<id>.<cluster domain>, an Express cluster's boot-<id>.<cluster
+	// domain>), so the brokers are "<id>=<label>,...", each followed by
+	// "+<label>" for every further domain name the canary's zone maps to
+	// its endpoint ("1=b-1+boot-abc"), and 30 of them fit Lambda's 4 KB with
+	// room to spare.
 	EnvDomain  = "MSKVPCE_CANARY_DOMAIN"
 	EnvBrokers = "MSKVPCE_CANARY_BROKERS"
-	// EnvBootstrap lists the bootstrap brokers by id ("1,2,3"), each at
-	// <hostname>:9098.
+	// EnvBootstrap lists the bootstrap hosts by label ("b-1,b-3,boot-abc"),
+	// each a broker's hostname or one of its further names, at
+	// <label>.<domain>:9098.
 	EnvBootstrap      = "MSKVPCE_CANARY_BOOTSTRAP"
 	EnvRoleARN        = "MSKVPCE_CANARY_ROLE_ARN"
 	EnvExternalID     = "MSKVPCE_CANARY_EXTERNAL_ID"
@@ -54,6 +58,11 @@ const MaxTimeout = 840 * time.Second
 type Broker struct {
 	ID   int
 	Host string // lowercase hostname, as Kafka advertises it
+	// Names are the further hostnames (lowercase, in Host's domain) that
+	// the canary's private zone sends to this broker's endpoint: the rest of
+	// its domain_names, such as an Express cluster's boot-... bootstrap
+	// hosts. Nil for most brokers.
+	Names []string
 }
 
 // Advertised is host:9098.
@@ -66,8 +75,10 @@ type Config struct {
 	Region string
 	// Brokers, sorted by id: one path each, dialed by hostname.
 	Brokers []Broker
-	// Bootstrap holds broker ids.
-	Bootstrap           []int
+	// Bootstrap holds the bootstrap hosts (lowercase hostnames, each on
+	// BrokerPort) in the order the cluster gave them: each a broker's Host
+	// or one of its Names.
+	Bootstrap           []string
 	RoleARN, ExternalID string
 	// Topic: empty means verify.DefaultTopic.
 	Topic string
@@ -123,39 +134,64 @@ func ConfigFromEnv(environ []string) (Config, error) {
 		errs = append(errs, fmt.Errorf("%s %q is not a lowercase DNS domain (the brokers' hostnames without their first label)", EnvDomain, domain))
 	}
 	byID := map[int]bool{}
+	// Every label the zone maps, to its broker: a name reaches one endpoint.
+	owner := map[string]int{}
 	if env[EnvBrokers] == "" {
-		errs = append(errs, fmt.Errorf("%s is empty: it lists the brokers as <id>=<first hostname label>, e.g. 1=b-1,2=b-2", EnvBrokers))
+		errs = append(errs, fmt.Errorf("%s is empty: it lists the brokers as <id>=<first hostname label>, each followed by +<label> for every further name of its endpoint, e.g. 1=b-1,2=b-2 or 1=b-1+boot-abc", EnvBrokers))
 	}
 	for _, item := range splitList(env[EnvBrokers]) {
-		ids, label, _ := strings.Cut(item, "=")
+		ids, names, _ := strings.Cut(item, "=")
+		labels := strings.Split(names, "+")
 		id, err := strconv.Atoi(ids)
-		switch {
-		case err != nil || id <= 0:
+		if err != nil || id <= 0 {
 			errs = append(errs, fmt.Errorf("%s: %q is not <id>=<label> with a broker id from 1", EnvBrokers, item))
-		case !reLabel.MatchString(label):
-			errs = append(errs, fmt.Errorf("%s: broker %d's label %q is not a lowercase DNS label", EnvBrokers, id, label))
-		case byID[id]:
+			continue
+		}
+		if byID[id] {
 			errs = append(errs, fmt.Errorf("%s: broker %d is listed twice", EnvBrokers, id))
-		default:
-			byID[id] = true
-			c.Brokers = append(c.Brokers, Broker{ID: id, Host: label + "." + domain})
+			continue
+		}
+		b, ok := Broker{ID: id}, true
+		for i, label := range labels {
+			switch other, taken := owner[label]; {
+			case !reLabel.MatchString(label):
+				errs = append(errs, fmt.Errorf("%s: broker %d's label %q is not a lowercase DNS label", EnvBrokers, id, label))
+				ok = false
+			case taken && other == id:
+				errs = append(errs, fmt.Errorf("%s: broker %d lists %s twice", EnvBrokers, id, label))
+				ok = false
+			case taken:
+				errs = append(errs, fmt.Errorf("%s: %s is given to brokers %d and %d: a name reaches one broker's endpoint", EnvBrokers, label, other, id))
+				ok = false
+			default:
+				owner[label] = id
+			}
+			if i == 0 {
+				b.Host = label + "." + domain
+			} else {
+				b.Names = append(b.Names, label+"."+domain)
+			}
+		}
+		byID[id] = true
+		if ok {
+			c.Brokers = append(c.Brokers, b)
 		}
 	}
 	sort.Slice(c.Brokers, func(i, j int) bool { return c.Brokers[i].ID < c.Brokers[j].ID })
-	seen := map[int]bool{}
+	seen := map[string]bool{}
 	if env[EnvBootstrap] == "" {
-		errs = append(errs, fmt.Errorf("%s is empty: it lists the bootstrap brokers by id, e.g. 1,2,3", EnvBootstrap))
+		errs = append(errs, fmt.Errorf("%s is empty: it lists the bootstrap hosts by first label, e.g. b-1,b-2,b-3 or boot-abc", EnvBootstrap))
 	}
-	for _, item := range splitList(env[EnvBootstrap]) {
-		id, err := strconv.Atoi(item)
+	for _, label := range splitList(env[EnvBootstrap]) {
+		_, known := owner[label]
 		switch {
-		case err != nil || !byID[id]:
-			errs = append(errs, fmt.Errorf("%s: %q is not the id of a broker in %s", EnvBootstrap, item, EnvBrokers))
-		case seen[id]:
-			errs = append(errs, fmt.Errorf("%s: broker %d is listed twice", EnvBootstrap, id))
+		case !known:
+			errs = append(errs, fmt.Errorf("%s: %q is not the label of a name in %s (a broker's hostname or one of its further names)", EnvBootstrap, label, EnvBrokers))
+		case seen[label]:
+			errs = append(errs, fmt.Errorf("%s: %s is listed twice", EnvBootstrap, label))
 		default:
-			seen[id] = true
-			c.Bootstrap = append(c.Bootstrap, id)
+			seen[label] = true
+			c.Bootstrap = append(c.Bootstrap, label+"."+domain)
 		}
 	}
 	c.RoleARN = env[EnvRoleARN]
@@ -181,7 +217,8 @@ func ConfigFromEnv(environ []string) (Config, error) {
 	}
 	c.Timeout = time.Duration(secs) * time.Second
 	if len(errs) == 0 {
-		// The verifier's own rules for a broker map (b-<id> hostnames).
+		// The verifier's own rules for a broker map (b-<id> hostnames, and
+		// further names that are no broker's own).
 		if err := c.target(nil).Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", EnvBrokers, err))
 		}
@@ -194,23 +231,38 @@ func ConfigFromEnv(environ []string) (Config, error) {
 
 // Env is the environment that configures c, as the module writes it: what
 // tests use to run the production configuration path, and what the size
-// check measures. Every hostname must be one label in front of one shared
-// domain.
+// check measures. Every hostname (a broker's, its further names, the
+// bootstrap hosts) must be one label in front of one shared domain.
 func (c Config) Env() (map[string]string, error) {
 	if len(c.Brokers) == 0 {
 		return nil, errors.New("remoteverify: no brokers")
 	}
 	_, domain, _ := strings.Cut(c.Brokers[0].Host, ".")
+	labelOf := func(what, host string) (string, error) {
+		label, d, _ := strings.Cut(host, ".")
+		if d != domain {
+			return "", fmt.Errorf("remoteverify: %s %s is not in %s, the first broker's domain", what, host, domain)
+		}
+		return label, nil
+	}
 	var brokers, bootstrap []string
 	for _, b := range c.Brokers {
-		label, d, _ := strings.Cut(b.Host, ".")
-		if d != domain {
-			return nil, fmt.Errorf("remoteverify: broker %d's hostname %s is not in %s, the first broker's domain", b.ID, b.Host, domain)
+		var labels []string
+		for _, h := range append([]string{b.Host}, b.Names...) {
+			label, err := labelOf(fmt.Sprintf("broker %d's name", b.ID), h)
+			if err != nil {
+				return nil, err
+			}
+			labels = append(labels, label)
 		}
-		brokers = append(brokers, fmt.Sprintf("%d=%s", b.ID, label))
+		brokers = append(brokers, fmt.Sprintf("%d=%s", b.ID, strings.Join(labels, "+")))
 	}
-	for _, id := range c.Bootstrap {
-		bootstrap = append(bootstrap, strconv.Itoa(id))
+	for _, h := range c.Bootstrap {
+		label, err := labelOf("bootstrap host", h)
+		if err != nil {
+			return nil, err
+		}
+		bootstrap = append(bootstrap, label)
 	}
 	env := map[string]string{
 		canary.EnvNamespace: c.Metrics.Namespace,
@@ -248,20 +300,27 @@ func Environ(env map[string]string) []string {
 }
 
 // target is every configured broker path, dialed by hostname unless resolve
-// (a test's stand-in for the canary's private DNS) maps it elsewhere.
+// (a test's stand-in for the canary's private DNS) maps it elsewhere. A
+// broker's further names are aliases of its path (the zone sends them to its
+// endpoint), so a bootstrap host such as an Express boot-... name is routed,
+// not refused.
 func (c Config) target(resolve map[string]string) verify.Target {
 	t := verify.Target{Region: c.Region, Topic: c.Topic}
-	host := map[int]string{}
 	for _, b := range c.Brokers {
 		endpoint := b.Advertised()
 		if to, ok := resolve[endpoint]; ok {
 			endpoint = to
 		}
-		host[b.ID] = b.Advertised()
 		t.Paths = append(t.Paths, verify.Path{BrokerID: b.ID, Advertised: b.Advertised(), Endpoint: endpoint})
+		for _, n := range b.Names {
+			if t.Aliases == nil {
+				t.Aliases = map[string]int{}
+			}
+			t.Aliases[n] = b.ID
+		}
 	}
-	for _, id := range c.Bootstrap {
-		t.Bootstrap = append(t.Bootstrap, host[id])
+	for _, h := range c.Bootstrap {
+		t.Bootstrap = append(t.Bootstrap, net.JoinHostPort(h, strconv.Itoa(BrokerPort)))
 	}
 	return t
 }

@@ -23,7 +23,6 @@ var moduleDir = filepath.Join("..", "..", "terraform", "modules", "verify-canary
 func demoConfig() remoteverify.Config {
 	c := remoteverify.Config{
 		Region:     "us-east-1",
-		Bootstrap:  []int{1, 2, 3},
 		RoleARN:    "arn:aws:iam::123456789012:role/my-msk-vpce-databricks-msk",
 		ExternalID: "ext-from-databricks",
 		Timeout:    90 * time.Second,
@@ -31,6 +30,7 @@ func demoConfig() remoteverify.Config {
 	}
 	for i := 1; i <= 3; i++ {
 		c.Brokers = append(c.Brokers, remoteverify.Broker{ID: i, Host: fmt.Sprintf("b-%d.demo.abc123.c2.kafka.us-east-1.amazonaws.com", i)})
+		c.Bootstrap = append(c.Bootstrap, c.Brokers[i-1].Host)
 	}
 	return c
 }
@@ -108,16 +108,23 @@ func withOptional(c remoteverify.Config) remoteverify.Config {
 
 // Lambda allows 4 KB of environment, measured as its JSON. 30 brokers (an
 // MSK cluster's default maximum) whose cluster label is the longest DNS
-// allows (63 characters), in a long region name, fit, with the longest external ID STS takes, a long role path and
-// the longest topic Kafka allows.
+// allows (63 characters), in a long region name, bootstrapping through three
+// Express boot hosts, fit, with the longest external ID STS takes, a long
+// role path and the longest topic Kafka allows.
 func TestThirtyBrokersFitLambdasEnvironment(t *testing.T) {
 	t.Parallel()
 	c := demoConfig()
 	c.Region = "ap-southeast-5"
 	domain := strings.Repeat("c", 63) + ".abc123.c12.kafka.ap-southeast-5.amazonaws.com"
 	c.Brokers = nil
+	c.Bootstrap = nil
 	for i := 1; i <= 30; i++ {
-		c.Brokers = append(c.Brokers, remoteverify.Broker{ID: i, Host: fmt.Sprintf("b-%d.%s", i, domain)})
+		b := remoteverify.Broker{ID: i, Host: fmt.Sprintf("b-%d.%s", i, domain)}
+		if i <= 3 {
+			b.Names = []string{fmt.Sprintf("boot-%08x.%s", i, domain)}
+			c.Bootstrap = append(c.Bootstrap, b.Names[0])
+		}
+		c.Brokers = append(c.Brokers, b)
 	}
 	c.RoleARN = "arn:aws:iam::123456789012:role/" + strings.Repeat("p", 200) + "/" + strings.Repeat("r", 64)
 	c.ExternalID = strings.Repeat("e", 1224)
@@ -126,7 +133,7 @@ func TestThirtyBrokersFitLambdasEnvironment(t *testing.T) {
 	c.Metrics.Canary = strings.Repeat("n", 24)
 	env := mustEnv(t, c)
 	n := remoteverify.EnvBytes(env)
-	t.Logf("30 brokers, worst-case names: %d bytes of %d (brokers %d, domain %d)", n, remoteverify.MaxEnvBytes, len(env[remoteverify.EnvBrokers]), len(env[remoteverify.EnvDomain]))
+	t.Logf("30 brokers and 3 boot hosts, worst-case names: %d bytes of %d (brokers %d, bootstrap %d, domain %d)", n, remoteverify.MaxEnvBytes, len(env[remoteverify.EnvBrokers]), len(env[remoteverify.EnvBootstrap]), len(env[remoteverify.EnvDomain]))
 	if n > remoteverify.MaxEnvBytes {
 		t.Errorf("environment is %d bytes, over Lambda's %d", n, remoteverify.MaxEnvBytes)
 	}
@@ -162,10 +169,17 @@ func TestConfigFromEnvRefuses(t *testing.T) {
 		{"broker twice", remoteverify.EnvBrokers, "1=b-1,1=b-1", remoteverify.EnvBrokers},
 		{"label with a dot", remoteverify.EnvBrokers, "1=b-1.evil.example.com", remoteverify.EnvBrokers},
 		{"label naming another broker", remoteverify.EnvBrokers, "1=b-2,2=b-2x,3=b-3", remoteverify.EnvBrokers},
+		{"further name with a dot", remoteverify.EnvBrokers, "1=b-1+boot-a.evil.example.com,2=b-2,3=b-3", remoteverify.EnvBrokers},
+		{"empty further name", remoteverify.EnvBrokers, "1=b-1+,2=b-2,3=b-3", remoteverify.EnvBrokers},
+		{"further name twice", remoteverify.EnvBrokers, "1=b-1+boot-a+boot-a,2=b-2,3=b-3", "broker 1 lists boot-a twice"},
+		{"further name given to two brokers", remoteverify.EnvBrokers, "1=b-1+boot-a,2=b-2+boot-a,3=b-3", "boot-a is given to brokers 1 and 2"},
+		{"another broker's hostname as a further name", remoteverify.EnvBrokers, "1=b-1+b-2,2=b-2,3=b-3", "b-2 is given to brokers 1 and 2"},
 		{"no bootstrap", remoteverify.EnvBootstrap, "", remoteverify.EnvBootstrap},
-		{"bootstrap of an unknown broker", remoteverify.EnvBootstrap, "1,9", remoteverify.EnvBootstrap},
+		{"bootstrap of an unknown label", remoteverify.EnvBootstrap, "b-1,b-9", `"b-9" is not the label of a name`},
+		{"bootstrap as broker ids", remoteverify.EnvBootstrap, "1,2,3", `"1" is not the label of a name`},
+		{"bootstrap as hostname", remoteverify.EnvBootstrap, "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", remoteverify.EnvBootstrap},
 		{"bootstrap host:port", remoteverify.EnvBootstrap, "127.0.0.1:22", remoteverify.EnvBootstrap},
-		{"bootstrap twice", remoteverify.EnvBootstrap, "1,1", remoteverify.EnvBootstrap},
+		{"bootstrap twice", remoteverify.EnvBootstrap, "b-1,b-2,b-1", "b-1 is listed twice"},
 		{"no role", remoteverify.EnvRoleARN, "", remoteverify.EnvRoleARN},
 		{"not a role", remoteverify.EnvRoleARN, "arn:aws:iam::123456789012:user/x", remoteverify.EnvRoleARN},
 		{"no external id", remoteverify.EnvExternalID, "", remoteverify.EnvExternalID},
@@ -201,5 +215,60 @@ func TestConfigFromEnvRefuses(t *testing.T) {
 	}
 	if _, err := remoteverify.ConfigFromEnv(remoteverify.Environ(base)); err != nil {
 		t.Fatalf("the unchanged configuration is refused: %v", err)
+	}
+}
+
+// An Express cluster, as the module writes it (its express_cluster test):
+// each broker carries the boot-... name given to it, and the canary
+// bootstraps from those names in the cluster's order. They reach the
+// verifier as aliases of the brokers' paths, so its bootstrap check takes
+// them as routed.
+func TestExpressConfig(t *testing.T) {
+	t.Parallel()
+	const domain = "demo.abc123.c2.kafka.us-east-1.amazonaws.com"
+	env := mustEnv(t, demoConfig())
+	env[remoteverify.EnvBrokers] = "1=b-1+boot-aa1,2=b-2+boot-mm5,3=b-3+boot-qq7"
+	env[remoteverify.EnvBootstrap] = "boot-qq7,boot-aa1,boot-mm5"
+	got, err := remoteverify.ConfigFromEnv(remoteverify.Environ(env))
+	if err != nil {
+		t.Fatalf("ConfigFromEnv: %v", err)
+	}
+	want := demoConfig()
+	for i, boot := range []string{"boot-aa1", "boot-mm5", "boot-qq7"} {
+		want.Brokers[i].Names = []string{boot + "." + domain}
+	}
+	want.Bootstrap = []string{"boot-qq7." + domain, "boot-aa1." + domain, "boot-mm5." + domain}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ConfigFromEnv\n got %+v\nwant %+v", got, want)
+	}
+	if back := mustEnv(t, got); !reflect.DeepEqual(back, env) {
+		t.Errorf("Env() of the decoded configuration = %v, want %v", back, env)
+	}
+	tg := remoteverify.TargetForTest(got)
+	if want := map[string]int{"boot-aa1." + domain: 1, "boot-mm5." + domain: 2, "boot-qq7." + domain: 3}; !reflect.DeepEqual(tg.Aliases, want) {
+		t.Errorf("target aliases %v, want %v", tg.Aliases, want)
+	}
+	if want := []string{"boot-qq7." + domain + ":9098", "boot-aa1." + domain + ":9098", "boot-mm5." + domain + ":9098"}; !reflect.DeepEqual(tg.Bootstrap, want) {
+		t.Errorf("target bootstrap %v, want %v", tg.Bootstrap, want)
+	}
+
+	// A bootstrap list of a broker being removed never reaches the
+	// function (the module leaves such hosts out); a host that is neither a
+	// broker's nor given to one is refused at init.
+	env[remoteverify.EnvBootstrap] = "boot-qq7,boot-zz9"
+	if _, err := remoteverify.ConfigFromEnv(remoteverify.Environ(env)); err == nil || !strings.Contains(err.Error(), `"boot-zz9" is not the label of a name`) {
+		t.Errorf("a boot host given to no broker: err %v", err)
+	}
+
+	// Env refuses what the module could not have written.
+	bad := want
+	bad.Bootstrap = []string{"boot-aa1.other.example.com"}
+	if _, err := bad.Env(); err == nil || !strings.Contains(err.Error(), "bootstrap host boot-aa1.other.example.com is not in "+domain) {
+		t.Errorf("Env of a bootstrap host in another domain: err %v", err)
+	}
+	bad = demoConfig()
+	bad.Brokers[0].Names = []string{"boot-aa1.other.example.com"}
+	if _, err := bad.Env(); err == nil || !strings.Contains(err.Error(), "broker 1's name boot-aa1.other.example.com is not in "+domain) {
+		t.Errorf("Env of a further name in another domain: err %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -53,7 +54,7 @@ func localConfig(info localmsk.Info) remoteverify.Config {
 	}
 	for _, b := range info.Brokers {
 		c.Brokers = append(c.Brokers, remoteverify.Broker{ID: b.BrokerID, Host: b.Hostname})
-		c.Bootstrap = append(c.Bootstrap, b.BrokerID)
+		c.Bootstrap = append(c.Bootstrap, b.Hostname)
 	}
 	return c
 }
@@ -107,6 +108,23 @@ func TestFunctionWritesMetricsOnEveryRun(t *testing.T) {
 	}
 	if got := metrics(t, out.String()); len(got) != 3 || got["1"] != 1 || got["2"] != 1 || got["3"] != 1 {
 		t.Errorf("passing run: PathPassed %v, want 1 for brokers 1-3", got)
+	}
+
+	// An Express cluster: the bootstrap hosts are boot-... names that are
+	// no broker's, each a further name of one broker's endpoint. The
+	// verifier takes them as routed, not as a bypass of the endpoints.
+	express := cfg
+	express.Brokers, express.Bootstrap = nil, nil
+	for _, b := range cfg.Brokers {
+		_, domain, _ := strings.Cut(b.Host, ".")
+		boot := fmt.Sprintf("boot-%08x.%s", b.ID*0x1111, domain)
+		express.Brokers = append(express.Brokers, remoteverify.Broker{ID: b.ID, Host: b.Host, Names: []string{boot}})
+		express.Bootstrap = append(express.Bootstrap, boot)
+	}
+	out.Reset()
+	rep, err = fn(&out, express, nil).Run(ctx, event)
+	if err != nil || !rep.Passed {
+		t.Fatalf("Express cluster (boot hosts %v): err %v, report %+v", express.Bootstrap, err, rep)
 	}
 
 	if err := env.SetNLBDown(2, true); err != nil {

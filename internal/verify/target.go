@@ -4,8 +4,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -97,6 +99,32 @@ func (t Target) Validate() error {
 		errs = append(errs, checkAdvertised(p))
 		if err := checkHostPort("endpoint", p.Endpoint); err != nil {
 			errs = append(errs, fmt.Errorf("broker %d: %w", p.BrokerID, err))
+		}
+	}
+	errs = append(errs, t.checkAliases(seen))
+	return errors.Join(errs...)
+}
+
+// checkAliases: each alias a bare hostname that is no path's advertised
+// host, sending to a mapped broker.
+func (t Target) checkAliases(mapped map[int]bool) error {
+	advertised := map[string]int{}
+	for _, p := range t.Paths {
+		host, _, _ := net.SplitHostPort(p.Advertised)
+		advertised[strings.ToLower(host)] = p.BrokerID
+	}
+	var errs []error
+	for _, host := range slices.Sorted(maps.Keys(t.Aliases)) {
+		id := t.Aliases[host]
+		if err := checkHostPort("alias", net.JoinHostPort(host, "9098")); err != nil || strings.Contains(host, ":") {
+			errs = append(errs, fmt.Errorf("alias %q of broker %d is not a hostname without port", host, id))
+			continue
+		}
+		if owner, ok := advertised[strings.ToLower(host)]; ok {
+			errs = append(errs, fmt.Errorf("alias %s of broker %d is broker %d's own hostname: a name reaches one broker", host, id, owner))
+		}
+		if !mapped[id] {
+			errs = append(errs, fmt.Errorf("alias %s names broker %d, which has no path", host, id))
 		}
 	}
 	return errors.Join(errs...)

@@ -85,3 +85,36 @@ func TestRunDNSFailure(t *testing.T) {
 		t.Errorf("other paths should pass and the run fail: %+v", rep)
 	}
 }
+
+// Aliases are names beyond the brokers' own that the consumer's DNS sends
+// to a mapped broker (an Express cluster's boot-... hosts).
+func TestTargetAliases(t *testing.T) {
+	t.Parallel()
+	const domain = "demo.abc123.c2.kafka.eu-west-1.amazonaws.com"
+	base := func() verify.Target {
+		return verify.Target{Region: "eu-west-1", Paths: []verify.Path{
+			{BrokerID: 1, Advertised: "b-1." + domain + ":9098", Endpoint: "nlb-1:9098"},
+			{BrokerID: 2, Advertised: "b-2." + domain + ":9098", Endpoint: "nlb-2:9098"},
+		}}
+	}
+	cases := []struct {
+		name    string
+		aliases map[string]int
+		wantErr string
+	}{
+		{name: "boot hosts", aliases: map[string]int{"boot-aa1." + domain: 1, "boot-mm5." + domain: 2}},
+		{name: "with a port", aliases: map[string]int{"boot-aa1." + domain + ":9098": 1}, wantErr: "is not a hostname without port"},
+		{name: "empty", aliases: map[string]int{"": 1}, wantErr: "is not a hostname without port"},
+		{name: "spaces", aliases: map[string]int{"boot aa1": 1}, wantErr: "is not a hostname without port"},
+		{name: "another broker's hostname", aliases: map[string]int{"B-2." + domain: 1}, wantErr: "is broker 2's own hostname"},
+		{name: "a broker without a path", aliases: map[string]int{"boot-aa1." + domain: 3}, wantErr: "names broker 3, which has no path"},
+	}
+	for _, tc := range cases {
+		tg := base()
+		tg.Aliases = tc.aliases
+		err := tg.Validate()
+		if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("%s: Validate() = %v, want %q", tc.name, err, tc.wantErr)
+		}
+	}
+}

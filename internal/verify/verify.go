@@ -33,6 +33,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"net"
 	"sort"
 	"strings"
 	"sync"
@@ -92,9 +94,19 @@ type Path struct {
 
 // Target is what to verify and with which identity.
 type Target struct {
-	Region    string
+	Region string
+	// Bootstrap holds the addresses (host:port) clients bootstrap from; each
+	// must reach a path (a path's advertised address, or an alias on its
+	// port), or it is refused (CheckRoute).
 	Bootstrap []string
 	Paths     []Path
+	// Aliases are hostnames that are no broker's own but that the
+	// consumer's DNS resolves to a broker's endpoint, each to the id of that
+	// broker: what an NCC rule's domain_names (or the verify canary's
+	// private zone) gives a broker beyond its hostname, such as an Express
+	// cluster's boot-... bootstrap hosts. A bootstrap address on an alias
+	// reaches that broker's path.
+	Aliases map[string]int
 	// RootCAs verifies broker certificates; nil means the system pool (which
 	// holds the Amazon Trust Services roots MSK certificates chain to).
 	RootCAs *x509.CertPool
@@ -395,8 +407,9 @@ func unreachableCheck(runs []*pathRun, vpcID string, remote bool) (finding.Findi
 	}, true
 }
 
-// refusedRoutes reports every broker the cluster advertises that has no
-// endpoint mapping. Such a broker is never dialed.
+// refusedRoutes reports every broker the cluster advertises, and every
+// bootstrap address, that has no endpoint mapping. Such a broker is never
+// dialed.
 func refusedRoutes(runs []*pathRun) []finding.Finding {
 	mapped := map[string]bool{}
 	for _, pr := range runs {
@@ -404,13 +417,25 @@ func refusedRoutes(runs []*pathRun) []finding.Finding {
 	}
 	var out []finding.Finding
 	for _, pr := range runs {
+		// A bootstrap host that is no broker's (an Express boot-... name)
+		// is mapped when the consumer's DNS sends it to a path's endpoint,
+		// on that path's port.
+		routed := maps.Clone(mapped)
+		for _, p := range pr.t.Paths {
+			_, port, _ := net.SplitHostPort(p.Advertised)
+			for host, id := range pr.t.Aliases {
+				if id == p.BrokerID {
+					routed[strings.ToLower(net.JoinHostPort(host, port))] = true
+				}
+			}
+		}
 		for _, b := range pr.t.Bootstrap {
-			if !mapped[strings.ToLower(b)] {
+			if !routed[strings.ToLower(b)] {
 				out = append(out, finding.Finding{
 					Check:    CheckRoute,
 					Target:   "bootstrap " + b,
 					Detail:   fmt.Sprintf("refused: bootstrap broker %s has no endpoint mapping; clients bootstrapping from it would bypass the NLBs", b),
-					NextStep: "bootstrap only from brokers that have an NLB: rebuild the map from the current `terraform output -json`",
+					NextStep: "bootstrap only from hosts that reach an NLB (a mapped broker's hostname, or a name such as an Express boot-... host that the consumer's DNS sends to a mapped broker's endpoint): rebuild the map from the current `terraform output -json`",
 				})
 			}
 		}

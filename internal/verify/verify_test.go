@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"runtime"
 	"slices"
 	"strconv"
@@ -367,6 +368,52 @@ func must(t *testing.T, err error) {
 
 // TestRunCreatesTopic: with kafka-cluster:CreateTopic granted, a missing
 // verification topic is created and every path verifies through it.
+// A bootstrap address must reach a path: a broker's advertised address, or
+// an alias the consumer's DNS sends to a mapped broker (an Express
+// cluster's boot-... hosts, which are no broker's). Anything else is
+// refused, a broker no longer mapped (being removed) included.
+func TestBootstrapRoutes(t *testing.T) {
+	t.Parallel()
+	_, base := startEnv(t)
+	host, port, _ := net.SplitHostPort(base.Paths[0].Advertised)
+	_, domain, _ := strings.Cut(host, ".")
+	boot := "boot-aa1." + domain
+	cases := []struct {
+		name      string
+		bootstrap []string
+		aliases   map[string]int
+		refused   []string // the refused bootstrap addresses
+	}{
+		{name: "brokers", bootstrap: base.Bootstrap},
+		{name: "boot host on an alias", bootstrap: []string{net.JoinHostPort(boot, port)}, aliases: map[string]int{boot: 1}},
+		{name: "alias in another case", bootstrap: []string{net.JoinHostPort(strings.ToUpper(boot), port)}, aliases: map[string]int{boot: 2}},
+		{name: "boot host without alias", bootstrap: []string{net.JoinHostPort(boot, port)}, refused: []string{net.JoinHostPort(boot, port)}},
+		{name: "boot host on another port", bootstrap: []string{net.JoinHostPort(boot, "9092")}, aliases: map[string]int{boot: 1}, refused: []string{net.JoinHostPort(boot, "9092")}},
+		{name: "a broker without a path", bootstrap: []string{net.JoinHostPort("b-9."+domain, port), base.Paths[0].Advertised}, aliases: map[string]int{boot: 1}, refused: []string{net.JoinHostPort("b-9."+domain, port)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tg := base
+			tg.Bootstrap, tg.Aliases = tc.bootstrap, tc.aliases
+			if err := tg.Validate(); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			rep := verify.Run(context.Background(), tg, opts(5*time.Second))
+			var refused []string
+			for _, c := range rep.Checks {
+				if c.Check == verify.CheckRoute && !c.OK {
+					refused = append(refused, strings.TrimPrefix(c.Target, "bootstrap "))
+				}
+			}
+			if !slices.Equal(refused, tc.refused) || rep.Passed != (len(tc.refused) == 0) {
+				var b bytes.Buffer
+				_ = rep.WriteTable(&b)
+				t.Errorf("refused %q (passed %v), want %q:\n%s", refused, rep.Passed, tc.refused, b.String())
+			}
+		})
+	}
+}
+
 func TestRunCreatesTopic(t *testing.T) {
 	t.Parallel()
 	env, tg := startEnv(t)

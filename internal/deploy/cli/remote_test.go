@@ -152,7 +152,7 @@ func TestVerifyRemote(t *testing.T) {
 	}
 	for _, b := range info.Brokers {
 		canaryConfig.Brokers = append(canaryConfig.Brokers, remoteverify.Broker{ID: b.BrokerID, Host: b.Hostname})
-		canaryConfig.Bootstrap = append(canaryConfig.Bootstrap, b.BrokerID)
+		canaryConfig.Bootstrap = append(canaryConfig.Bootstrap, b.Hostname)
 	}
 	lam := lambdafake.NewLambdaIn("test-dep-verify-canary", remoteverify.Function{
 		Config:     canaryConfig,

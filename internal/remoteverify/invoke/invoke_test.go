@@ -27,7 +27,7 @@ func TestInvokeErrors(t *testing.T) {
 	lambdaWith := func(loadErr error) aws.Config {
 		lam := lambdafake.NewLambda("t-verify-canary", remoteverify.Function{
 			Config: remoteverify.Config{
-				Region: "us-east-1", Brokers: []remoteverify.Broker{{ID: 1, Host: "b-1.c.abc123.c2.kafka.us-east-1.amazonaws.com"}}, Bootstrap: []int{1},
+				Region: "us-east-1", Brokers: []remoteverify.Broker{{ID: 1, Host: "b-1.c.abc123.c2.kafka.us-east-1.amazonaws.com"}}, Bootstrap: []string{"b-1.c.abc123.c2.kafka.us-east-1.amazonaws.com"},
 				RoleARN: "arn:aws:iam::123456789012:role/r", ExternalID: "xx", Timeout: 5 * time.Second,
 				Metrics: canary.Config{Namespace: "mskvpce/VerifyCanary", Canary: "t"},
 			},

@@ -1,6 +1,6 @@
-# What an NCC rule's domain_names does for serverless: each broker's own
-# hostname (and so every bootstrap host) resolves to that broker's
-# endpoint, so TLS still sees the broker's name.
+# What an NCC rule's domain_names does for serverless: each broker's domain
+# names (its own hostname, and the bootstrap hosts given to it) resolve to
+# that broker's endpoint, so TLS still sees the name the client dialed.
 resource "aws_route53_zone" "cluster" {
   name          = local.cluster_domain
   comment       = "mskvpce verify canary: broker hostnames to their interface endpoints"
@@ -23,6 +23,23 @@ resource "aws_route53_record" "broker" {
   alias {
     name                   = aws_vpc_endpoint.broker[each.key].dns_entry[0].dns_name
     zone_id                = aws_vpc_endpoint.broker[each.key].dns_entry[0].hosted_zone_id
+    evaluate_target_health = false
+  }
+}
+
+# Every other domain name (an Express cluster's boot-... bootstrap hosts),
+# keyed by the name, to the endpoint of the broker it was given to. The
+# broker's own hostname keeps aws_route53_record.broker["<id>"].
+resource "aws_route53_record" "domain" {
+  for_each = local.other_names
+
+  zone_id = aws_route53_zone.cluster.zone_id
+  name    = each.key
+  type    = "A"
+
+  alias {
+    name                   = aws_vpc_endpoint.broker[each.value].dns_entry[0].dns_name
+    zone_id                = aws_vpc_endpoint.broker[each.value].dns_entry[0].hosted_zone_id
     evaluate_target_health = false
   }
 }

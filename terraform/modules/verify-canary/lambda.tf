@@ -6,20 +6,22 @@
 locals {
   # The function's configuration (remoteverify.ConfigFromEnv): the only
   # brokers it dials, the region whose STS it asks, the role it assumes.
-  # None of it comes from an event. Hostnames are <label>.<cluster domain>
-  # (checked on var.brokers), so the brokers travel as "<id>=<label>" and
-  # the bootstrap list as broker ids: 30 brokers under a 63-character
-  # cluster label take about 330 bytes, and with the longest external ID, a
-  # long role path and the longest topic the whole is about 2.5 KB of
-  # Lambda's 4 KB (checked below; TestThirtyBrokersFitLambdasEnvironment).
-  host_to_id = { for b in var.brokers : lower(b.hostname) => b.broker_id }
+  # None of it comes from an event. Every name is <label>.<cluster domain>
+  # (checked on var.brokers and var.bootstrap_brokers), so names travel as
+  # their first label: the brokers as "<id>=<label>", followed by
+  # "+<label>" for each further domain name ("1=b-1+boot-abc"), and the
+  # bootstrap hosts as labels ("b-1,b-3,boot-abc"). 30 brokers and three
+  # Express boot hosts under a 63-character cluster label take about 410
+  # bytes with the domain, and with the longest external ID, a long role
+  # path and the longest topic the whole is about 2.6 KB of Lambda's 4 KB
+  # (checked below; TestThirtyBrokersFitLambdasEnvironment).
   environment = { for k, v in {
     MSKVPCE_CANARY_NAMESPACE       = local.metric_namespace
     MSKVPCE_CANARY_NAME            = var.prefix
     MSKVPCE_CANARY_REGION          = data.aws_region.current.region
     MSKVPCE_CANARY_DOMAIN          = local.cluster_domain
-    MSKVPCE_CANARY_BROKERS         = join(",", [for b in var.brokers : "${b.broker_id}=${split(".", lower(b.hostname))[0]}"])
-    MSKVPCE_CANARY_BOOTSTRAP       = join(",", [for hp in local.bootstrap : local.host_to_id[lower(split(":", hp)[0])]])
+    MSKVPCE_CANARY_BROKERS         = join(",", [for b in var.brokers : "${b.broker_id}=${join("+", [for n in local.domain_names[tostring(b.broker_id)] : split(".", n)[0]])}"])
+    MSKVPCE_CANARY_BOOTSTRAP       = join(",", [for h in local.bootstrap : split(".", h)[0]])
     MSKVPCE_CANARY_ROLE_ARN        = var.msk_role_arn
     MSKVPCE_CANARY_EXTERNAL_ID     = var.external_id
     MSKVPCE_CANARY_TOPIC           = var.topic
@@ -113,6 +115,11 @@ resource "aws_lambda_function" "runner" {
   depends_on = [aws_iam_role_policy_attachment.runner_vpc]
 
   lifecycle {
+    precondition {
+      condition     = length(local.bootstrap) > 0
+      error_message = "No host of bootstrap_brokers (${join(", ", local.bootstrap_hosts)}) is one of the brokers' domain names (${join(", ", local.dns_names)}), so the canary has nowhere to bootstrap: pass bootstrap_brokers_sasl_iam and brokers (with their domain_names) from the same deployment."
+    }
+
     precondition {
       condition     = local.environment_bytes <= 4096
       error_message = "The canary's configuration (its Lambda environment) is ${local.environment_bytes} bytes as Lambda measures it (JSON), over Lambda's limit of 4096: shorten external_id, topic or the path of msk_role_arn, or split the brokers between two canaries."

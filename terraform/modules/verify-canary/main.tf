@@ -22,11 +22,26 @@ locals {
   first_host     = split(".", lower(var.brokers[0].hostname))
   cluster_domain = join(".", slice(local.first_host, 1, length(local.first_host)))
 
-  bootstrap = [for hp in split(",", var.bootstrap_brokers) : trimspace(hp)]
+  # Per broker id, every name the zone maps to its endpoint, as its NCC
+  # rule's domain_names: its own hostname first (checked on var.brokers),
+  # then the names given to it (an Express cluster's boot-... hosts).
+  domain_names = { for k, b in local.brokers : k => [for n in coalesce(b.domain_names, [b.hostname]) : lower(n)] }
 
-  # Every name the consumer dials: the brokers' hostnames, which include
-  # every bootstrap host (checked on var.bootstrap_brokers).
-  dns_names = sort([for b in var.brokers : lower(b.hostname)])
+  # The names beyond the brokers' own hostnames, to the broker each belongs
+  # to. Taken by position, so a broker whose domain_names is [hostname] adds
+  # no key even while its hostname is unknown.
+  other_names = merge([for k, names in local.domain_names : { for n in slice(names, 1, length(names)) : n => k }]...)
+
+  # The bootstrap hosts some broker's domain names cover, in the order
+  # given: the canary reaches only names its zone maps to an endpoint. A
+  # host no broker covers is left out: a broker being removed, which MSK
+  # lists in the bootstrap string until it is gone (refused only when no
+  # host is left: lambda.tf).
+  bootstrap_hosts = [for hp in split(",", var.bootstrap_brokers) : lower(split(":", trimspace(hp))[0])]
+  bootstrap       = distinct([for h in local.bootstrap_hosts : h if contains(local.dns_names, h)])
+
+  # Every name the zone maps: every broker's domain names.
+  dns_names = sort(flatten(values(local.domain_names)))
 
   tags = merge(var.tags, { Component = "mskvpce-verify-canary" })
 

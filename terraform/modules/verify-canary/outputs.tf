@@ -46,12 +46,12 @@ output "endpoints" {
 }
 
 output "hosted_zone_id" {
-  description = "Private hosted zone that maps the broker hostnames to their endpoints."
+  description = "Private hosted zone that maps the brokers' domain names (dns_names) to their endpoints."
   value       = aws_route53_zone.cluster.zone_id
 }
 
 output "dns_names" {
-  description = "Every hostname the zone maps (every broker's, which includes every bootstrap host)."
+  description = "Every hostname the zone maps, sorted: every broker's domain_names (its hostname, and the bootstrap hostnames given to it)."
   value       = local.dns_names
 }
 

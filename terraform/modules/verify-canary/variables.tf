@@ -9,10 +9,11 @@ variable "prefix" {
 }
 
 variable "brokers" {
-  description = "One object per broker path, e.g. the msk-vpce module's `brokers` output: broker_id, hostname (as Kafka advertises it), endpoint_service_name, and optionally endpoint_service_id (needed with accept_connections) and zone_id, the AZ ID the broker's endpoint service is offered in (e.g. use1-az1). A null zone_id is looked up from the endpoint service (data.aws_vpc_endpoint_service) and this account's AZ name to ID mapping."
+  description = "One object per broker path, e.g. the msk-vpce (or msk-privatelink) module's `brokers` output: broker_id, hostname (as Kafka advertises it), endpoint_service_name, and optionally domain_names, endpoint_service_id (needed with accept_connections) and zone_id, the AZ ID the broker's endpoint service is offered in (e.g. use1-az1). domain_names are the hostnames the consumer's DNS resolves to this broker's endpoint, as an NCC rule's domain_names: the broker's hostname first, then any bootstrap hostname given to it (an Express cluster's boot-... names), each name given to one broker only; null means [hostname]. A null zone_id is looked up from the endpoint service (data.aws_vpc_endpoint_service) and this account's AZ name to ID mapping."
   type = list(object({
     broker_id             = number
     hostname              = string
+    domain_names          = optional(list(string))
     endpoint_service_name = string
     endpoint_service_id   = optional(string)
     zone_id               = optional(string)
@@ -56,22 +57,45 @@ variable "brokers" {
     condition     = alltrue([for b in var.brokers : split(".", lower(b.hostname))[0] == "b-${b.broker_id}"])
     error_message = "each broker hostname must begin with b-<broker_id>. as MSK names them (the verifier dials broker N as b-N.<cluster domain>): pass brokers from the msk-vpce module's brokers output."
   }
+
+  # The zone holds every name, and the canary's configuration carries each
+  # as its first label: one DNS label in front of the brokers' domain.
+  validation {
+    condition = alltrue([for b in var.brokers : alltrue([for n in coalesce(b.domain_names, [b.hostname]) :
+      can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.", lower(n))) &&
+      join(".", slice(split(".", lower(n)), 1, length(split(".", n)))) == join(".", slice(split(".", lower(b.hostname)), 1, length(split(".", b.hostname))))
+    ])])
+    error_message = "each domain name must be a DNS name without port in its broker's domain: one label (letters, digits, hyphens) in front of the domain of the broker's hostname, such as boot-abc12345.<cluster domain>."
+  }
+
+  # As the msk-privatelink layer gives them: the broker's own hostname first,
+  # then the names given to it. Another broker's hostname, or a name given
+  # to two brokers, would send a name to two endpoints.
+  validation {
+    condition = alltrue([for b in var.brokers : try(lower(coalesce(b.domain_names, [b.hostname])[0]), "") == lower(b.hostname)]) && (
+      length(distinct(flatten([for b in var.brokers : [for n in coalesce(b.domain_names, [b.hostname]) : lower(n)]]))) == length(flatten([for b in var.brokers : coalesce(b.domain_names, [b.hostname])]))
+    )
+    error_message = "each broker's domain_names must begin with its own hostname (null means [hostname]) and no name may appear twice, in one broker's domain_names or in two brokers': pass the msk-privatelink (or msk-vpce) module's brokers output, whose domain_names give each bootstrap hostname to exactly one broker."
+  }
 }
 
 variable "bootstrap_brokers" {
-  description = "The deployment's comma-separated host:9098 bootstrap string (the msk-vpce module's bootstrap_brokers_sasl_iam output). Every host in it must be one of the brokers' hostnames: the consumer can reach only hostnames mapped to an endpoint."
+  description = "The deployment's comma-separated host:9098 bootstrap string (the msk-vpce or msk-privatelink module's bootstrap_brokers_sasl_iam output), every host in the brokers' domain. The canary bootstraps from the hosts that a broker's domain_names cover (the only names its zone maps to an endpoint), in the order given, and leaves out the others: a broker being removed, which MSK lists until it is gone. At least one host must be covered."
   type        = string
 
   validation {
     condition = length(trimspace(var.bootstrap_brokers)) > 0 && alltrue([
       for hp in split(",", var.bootstrap_brokers) :
-      can(regex("^[A-Za-z0-9.-]+:[0-9]+$", trimspace(hp))) && contains([for b in var.brokers : lower(b.hostname)], lower(split(":", trimspace(hp))[0]))
+      can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.[a-z0-9.-]+:[0-9]+$", lower(trimspace(hp)))) && (length(var.brokers) == 0 || contains(
+        [for b in var.brokers : join(".", slice(split(".", lower(b.hostname)), 1, length(split(".", b.hostname))))],
+        join(".", slice(split(".", lower(split(":", trimspace(hp))[0])), 1, length(split(".", split(":", trimspace(hp))[0]))))
+      ))
     ])
-    error_message = "bootstrap_brokers must be comma-separated host:port pairs whose hosts are all brokers' hostnames (pass bootstrap_brokers_sasl_iam and brokers from the same deployment)."
+    error_message = "bootstrap_brokers must be comma-separated host:port pairs whose hosts are all in the brokers' domain (pass bootstrap_brokers_sasl_iam and brokers from the same deployment)."
   }
 
   # The canary reaches every broker on 9098 (its configuration carries the
-  # bootstrap brokers by id).
+  # bootstrap hosts by their first label).
   validation {
     condition     = alltrue([for hp in split(",", var.bootstrap_brokers) : endswith(trimspace(hp), ":9098")])
     error_message = "bootstrap_brokers must name every host on port 9098, where SASL/IAM listens inside the VPC and each broker's endpoint forwards (pass bootstrap_brokers_sasl_iam, not the public or TLS string)."

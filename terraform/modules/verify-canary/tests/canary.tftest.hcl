@@ -1,7 +1,7 @@
 # The canary planned against a mock of the real AWS provider schema: one
 # endpoint per endpoint service in the zone IDs the services use, DNS for
-# every broker and bootstrap host, and the schedule and alarms only when
-# enabled.
+# every broker's domain names, the bootstrap hosts they cover, and the
+# schedule and alarms only when enabled.
 
 mock_provider "aws" {
   override_during = plan
@@ -130,6 +130,11 @@ run "defaults_on_demand_only" {
   }
 
   assert {
+    condition     = length(aws_route53_record.domain) == 0 && output.dns_names == sort([for b in var.brokers : b.hostname])
+    error_message = "brokers without domain_names: the zone maps their hostnames and nothing else"
+  }
+
+  assert {
     condition     = aws_route53_zone.cluster.name == "demo.abc123.c2.kafka.us-east-1.amazonaws.com" && alltrue([for r in aws_route53_record.broker : r.type == "A" && r.zone_id == aws_route53_zone.cluster.zone_id])
     error_message = "one private zone for the cluster's domain holds the broker A (alias) records"
   }
@@ -163,7 +168,7 @@ run "defaults_on_demand_only" {
   # remoteverify.ConfigFromEnv: what Terraform writes is what Go reads.
   assert {
     condition     = aws_lambda_function.runner.environment[0].variables == tomap(jsondecode(file("tests/testdata/environment.json")))
-    error_message = "the function's configuration (its environment) must be tests/testdata/environment.json: every broker by id and first label, the bootstrap brokers by id, the role and external ID, the region and the timeout"
+    error_message = "the function's configuration (its environment) must be tests/testdata/environment.json: every broker by id and first label, the bootstrap hosts by first label, the role and external ID, the region and the timeout"
   }
 
   assert {
@@ -401,8 +406,9 @@ run "subnets_from_zone_ids" {
 }
 
 # Lambda allows 4 KB of environment: 30 brokers whose cluster label is the
-# longest DNS allows (63 characters), in a long region name, with a long role path,
-# a long external ID and a long topic fit.
+# longest DNS allows (63 characters), in a long region name, bootstrapping
+# through three Express boot hosts, with a long role path, a long external
+# ID and a long topic fit.
 run "thirty_brokers_fit" {
   command = plan
 
@@ -410,10 +416,11 @@ run "thirty_brokers_fit" {
     brokers = [for i in range(1, 31) : {
       broker_id             = i
       hostname              = "b-${i}.${join("", [for n in range(63) : "c"])}.abc123.c12.kafka.ap-southeast-5.amazonaws.com"
+      domain_names          = concat(["b-${i}.${join("", [for n in range(63) : "c"])}.abc123.c12.kafka.ap-southeast-5.amazonaws.com"], i <= 3 ? ["boot-${format("%08x", i)}.${join("", [for n in range(63) : "c"])}.abc123.c12.kafka.ap-southeast-5.amazonaws.com"] : [])
       endpoint_service_name = format("com.amazonaws.vpce.ap-southeast-5.vpce-svc-%017x", i)
       zone_id               = "apse5-az1"
     }]
-    bootstrap_brokers = join(",", [for i in range(1, 4) : "b-${i}.${join("", [for n in range(63) : "c"])}.abc123.c12.kafka.ap-southeast-5.amazonaws.com:9098"])
+    bootstrap_brokers = join(",", [for i in range(1, 4) : "boot-${format("%08x", i)}.${join("", [for n in range(63) : "c"])}.abc123.c12.kafka.ap-southeast-5.amazonaws.com:9098"])
     msk_role_arn      = "arn:aws:iam::123456789012:role/${join("", [for n in range(200) : "p"])}/${join("", [for n in range(64) : "r"])}"
     external_id       = replace(format("%01224d", 0), "0", "e")
     topic             = join("", [for n in range(249) : "t"])
@@ -421,8 +428,8 @@ run "thirty_brokers_fit" {
   }
 
   assert {
-    condition     = local.environment_bytes <= 4096 && length(split(",", aws_lambda_function.runner.environment[0].variables["MSKVPCE_CANARY_BROKERS"])) == 30
-    error_message = "30 long-named brokers with long role, external ID and topic must fit Lambda's 4 KB environment"
+    condition     = local.environment_bytes <= 4096 && length(split(",", aws_lambda_function.runner.environment[0].variables["MSKVPCE_CANARY_BROKERS"])) == 30 && aws_lambda_function.runner.environment[0].variables["MSKVPCE_CANARY_BOOTSTRAP"] == "boot-00000001,boot-00000002,boot-00000003"
+    error_message = "30 long-named brokers and three boot hosts with long role, external ID and topic must fit Lambda's 4 KB environment"
   }
 }
 
@@ -434,6 +441,124 @@ run "environment_over_4kb" {
   variables {
     msk_role_arn = "arn:aws:iam::123456789012:role/${replace(format("%02600d", 0), "0", "p")}/r"
     external_id  = replace(format("%01224d", 0), "0", "e")
+  }
+
+  expect_failures = [aws_lambda_function.runner]
+}
+
+# An Express cluster bootstraps through boot-... hostnames that are no
+# broker's: the per-broker layer gives each to one broker's domain_names, as
+# Databricks' NCC rules take them. The zone maps each to that broker's
+# endpoint, the broker's own hostname keeps its record, and the canary
+# bootstraps from the boot hosts in the order given.
+run "express_cluster" {
+  command = plan
+
+  variables {
+    brokers = [for b in var.brokers : merge(b, {
+      domain_names = [b.hostname, "boot-${["aa1", "mm5", "qq7"][b.broker_id - 1]}.demo.abc123.c2.kafka.us-east-1.amazonaws.com"]
+    })]
+    bootstrap_brokers = "boot-qq7.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098,boot-aa1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098,boot-mm5.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098"
+  }
+
+  override_resource {
+    target          = aws_route53_zone.cluster
+    override_during = plan
+    values          = { zone_id = "Z0000000000000000CANARY" }
+  }
+
+  # Each endpoint its own DNS name, so a record shows which one it aliases.
+  override_resource {
+    target          = aws_vpc_endpoint.broker["1"]
+    override_during = plan
+    values          = { dns_entry = [{ dns_name = "vpce-1.vpce-svc-a.us-east-1.vpce.amazonaws.com", hosted_zone_id = "Z7HUB22UULQXV" }] }
+  }
+
+  override_resource {
+    target          = aws_vpc_endpoint.broker["2"]
+    override_during = plan
+    values          = { dns_entry = [{ dns_name = "vpce-2.vpce-svc-b.us-east-1.vpce.amazonaws.com", hosted_zone_id = "Z7HUB22UULQXV" }] }
+  }
+
+  override_resource {
+    target          = aws_vpc_endpoint.broker["3"]
+    override_during = plan
+    values          = { dns_entry = [{ dns_name = "vpce-3.vpce-svc-c.us-east-1.vpce.amazonaws.com", hosted_zone_id = "Z7HUB22UULQXV" }] }
+  }
+
+  assert {
+    condition = keys(aws_route53_record.broker) == ["1", "2", "3"] && alltrue([for b in var.brokers :
+      aws_route53_record.broker[tostring(b.broker_id)].name == b.hostname && one(aws_route53_record.broker[tostring(b.broker_id)].alias).name == "vpce-${b.broker_id}.vpce-svc-${["a", "b", "c"][b.broker_id - 1]}.us-east-1.vpce.amazonaws.com"
+    ])
+    error_message = "each broker's own hostname keeps its record, keyed by broker id, to its own endpoint"
+  }
+
+  assert {
+    condition = {
+      for name, r in aws_route53_record.domain : name => [r.name, r.type, r.zone_id == aws_route53_zone.cluster.zone_id, one(r.alias).name, one(r.alias).zone_id]
+      } == {
+      "boot-aa1.demo.abc123.c2.kafka.us-east-1.amazonaws.com" = ["boot-aa1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "A", true, "vpce-1.vpce-svc-a.us-east-1.vpce.amazonaws.com", "Z7HUB22UULQXV"]
+      "boot-mm5.demo.abc123.c2.kafka.us-east-1.amazonaws.com" = ["boot-mm5.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "A", true, "vpce-2.vpce-svc-b.us-east-1.vpce.amazonaws.com", "Z7HUB22UULQXV"]
+      "boot-qq7.demo.abc123.c2.kafka.us-east-1.amazonaws.com" = ["boot-qq7.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "A", true, "vpce-3.vpce-svc-c.us-east-1.vpce.amazonaws.com", "Z7HUB22UULQXV"]
+    }
+    error_message = "each boot host is one record, keyed by its name, aliasing the endpoint of the broker it was given to"
+  }
+
+  assert {
+    condition = output.dns_names == tolist([
+      "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "b-3.demo.abc123.c2.kafka.us-east-1.amazonaws.com",
+      "boot-aa1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "boot-mm5.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "boot-qq7.demo.abc123.c2.kafka.us-east-1.amazonaws.com",
+    ])
+    error_message = "dns_names lists every name the zone maps: the brokers' hostnames and the boot hosts"
+  }
+
+  assert {
+    condition     = aws_lambda_function.runner.environment[0].variables["MSKVPCE_CANARY_BROKERS"] == "1=b-1+boot-aa1,2=b-2+boot-mm5,3=b-3+boot-qq7" && aws_lambda_function.runner.environment[0].variables["MSKVPCE_CANARY_BOOTSTRAP"] == "boot-qq7,boot-aa1,boot-mm5"
+    error_message = "the configuration carries each broker's domain names by label and the boot hosts by label, in the bootstrap string's order"
+  }
+
+  assert {
+    condition     = keys(aws_vpc_endpoint.broker) == ["1", "2", "3"]
+    error_message = "boot hosts are names, not paths: still one endpoint per broker"
+  }
+}
+
+# Brokers being removed (broker_count 6 -> 3, broker_ids [1, 3, 5], or here
+# broker 2 of 3): MSK lists a removed broker in the bootstrap string until
+# it is gone, so while the removal is planned, and after it until the
+# string is refreshed, bootstrap_brokers names a broker that brokers does
+# not. The plan goes on; the canary bootstraps from the others.
+run "bootstrap_lists_a_removed_broker" {
+  command = plan
+
+  variables {
+    brokers = [for b in var.brokers : b if b.broker_id != 2]
+  }
+
+  assert {
+    condition     = keys(aws_vpc_endpoint.broker) == ["1", "3"] && keys(aws_route53_record.broker) == ["1", "3"] && length(aws_route53_record.domain) == 0
+    error_message = "the removed broker has no endpoint and no record"
+  }
+
+  assert {
+    condition     = aws_lambda_function.runner.environment[0].variables["MSKVPCE_CANARY_BROKERS"] == "1=b-1,3=b-3" && aws_lambda_function.runner.environment[0].variables["MSKVPCE_CANARY_BOOTSTRAP"] == "b-1,b-3"
+    error_message = "the canary bootstraps from the bootstrap hosts the brokers cover (b-1, b-3), leaving out the removed b-2"
+  }
+
+  assert {
+    condition     = output.dns_names == tolist(["b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "b-3.demo.abc123.c2.kafka.us-east-1.amazonaws.com"])
+    error_message = "the zone maps only the remaining brokers"
+  }
+}
+
+# Only when no bootstrap host is covered does the plan stop: the canary
+# would have nowhere to bootstrap.
+run "bootstrap_lists_only_removed_brokers" {
+  command = plan
+
+  variables {
+    brokers           = [for b in var.brokers : b if b.broker_id == 1]
+    bootstrap_brokers = "b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098,b-3.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098"
   }
 
   expect_failures = [aws_lambda_function.runner]

@@ -74,10 +74,76 @@ run "hostnames_in_two_domains" {
   expect_failures = [var.brokers]
 }
 
-run "bootstrap_host_without_a_broker" {
+run "bootstrap_host_in_another_domain" {
   command = plan
-  variables { bootstrap_brokers = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098,b-9.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098" }
+  variables { bootstrap_brokers = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098,b-2.other.xyz789.c2.kafka.us-east-1.amazonaws.com:9098" }
   expect_failures = [var.bootstrap_brokers]
+}
+
+run "domain_name_in_another_domain" {
+  command = plan
+  variables {
+    brokers = [
+      { broker_id = 1, hostname = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", domain_names = ["b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "boot-aa1.other.xyz789.c2.kafka.us-east-1.amazonaws.com"], endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-0000000000000000a", zone_id = "use1-az1" },
+    ]
+    bootstrap_brokers = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098"
+  }
+  expect_failures = [var.brokers]
+}
+
+run "domain_name_with_a_port" {
+  command = plan
+  variables {
+    brokers = [
+      { broker_id = 1, hostname = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", domain_names = ["b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "boot-aa1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098"], endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-0000000000000000a", zone_id = "use1-az1" },
+    ]
+    bootstrap_brokers = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098"
+  }
+  expect_failures = [var.brokers]
+}
+
+run "domain_names_without_the_hostname_first" {
+  command = plan
+  variables {
+    brokers = [
+      { broker_id = 1, hostname = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", domain_names = ["boot-aa1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com"], endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-0000000000000000a", zone_id = "use1-az1" },
+    ]
+    bootstrap_brokers = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098"
+  }
+  expect_failures = [var.brokers]
+}
+
+run "domain_names_empty" {
+  command = plan
+  variables {
+    brokers = [
+      { broker_id = 1, hostname = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", domain_names = [], endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-0000000000000000a", zone_id = "use1-az1" },
+    ]
+    bootstrap_brokers = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098"
+  }
+  expect_failures = [var.brokers]
+}
+
+run "domain_name_given_to_two_brokers" {
+  command = plan
+  variables {
+    brokers = [
+      { broker_id = 1, hostname = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", domain_names = ["b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "boot-aa1.demo.abc123.c2.kafka.us-east-1.amazonaws.com"], endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-0000000000000000a", zone_id = "use1-az1" },
+      { broker_id = 2, hostname = "b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com", domain_names = ["b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "BOOT-AA1.demo.abc123.c2.kafka.us-east-1.amazonaws.com"], endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-0000000000000000b", zone_id = "use1-az2" },
+    ]
+  }
+  expect_failures = [var.brokers]
+}
+
+run "another_brokers_hostname_in_domain_names" {
+  command = plan
+  variables {
+    brokers = [
+      { broker_id = 1, hostname = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", domain_names = ["b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com"], endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-0000000000000000a", zone_id = "use1-az1" },
+      { broker_id = 2, hostname = "b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com", endpoint_service_name = "com.amazonaws.vpce.us-east-1.vpce-svc-0000000000000000b", zone_id = "use1-az2" },
+    ]
+  }
+  expect_failures = [var.brokers]
 }
 
 run "hostname_not_its_broker_id" {
