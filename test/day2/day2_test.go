@@ -312,9 +312,7 @@ func TestDay2(t *testing.T) {
 		count int
 	}{
 		{"3-brokers", base, three, rows3, 3},
-		// The canary stays off here until it takes a bootstrap string that
-		// still lists a broker being removed.
-		{"6-brokers", merge(base, map[string]string{"broker_count": "6", "enable_verify_canary": "false"}), six, rows6, 6},
+		{"6-brokers", merge(base, map[string]string{"broker_count": "6"}), six, rows6, 6},
 	} {
 		t.Run(d.name, func(t *testing.T) {
 			t.Parallel()

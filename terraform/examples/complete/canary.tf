@@ -42,16 +42,10 @@ module "verify_canary" {
   count  = var.enable_verify_canary ? 1 : 0
 
   prefix = var.prefix
-  # Without domain_names: the canary keys a record by each further name,
-  # and the layer's domain_names are unknown, length and all, until the
-  # cluster this example creates exists, which would stop the first plan
-  # (for_each; run "canary_enabled" in tests/canary.tftest.hcl). They are
-  # [hostname] here anyway: msk-vpce creates Standard brokers (kafka.*
-  # types), whose bootstrap hosts are the brokers' own hostnames. A root over
-  # an existing Express cluster passes them (known at every plan).
   brokers = [for b in module.msk_vpce.brokers : {
     broker_id             = b.broker_id
     hostname              = b.hostname
+    domain_names          = b.domain_names
     endpoint_service_id   = b.endpoint_service_id
     endpoint_service_name = b.endpoint_service_name
     zone_id               = local.canary_az_ids[b.availability_zone]

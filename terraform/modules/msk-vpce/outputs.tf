@@ -68,7 +68,13 @@ output "allowed_principals" {
 
 output "brokers" {
   description = "One object per broker, sorted by broker id: the broker as Kafka advertises it, the NLB and endpoint service that front it, and the domain_names a consumer's DNS must resolve to its endpoint. Create one Databricks NCC private endpoint rule per element (endpoint_service_name, domain_names)."
-  value       = module.privatelink.brokers
+  # The brokers of a cluster this module creates are Standard brokers
+  # (kafka.* types), whose bootstrap hostnames are their own: domain_names is
+  # [hostname], a list whose length is known while the cluster is still being
+  # created (the layer's own is not: it reads the bootstrap string), so
+  # callers can key by its names in the same apply (the verify canary's
+  # records).
+  value = [for b in module.privatelink.brokers : merge(b, { domain_names = [b.hostname] })]
 
   # Removing brokers: MSK removes the brokers that hold no partitions,
   # whatever their ids, so the plan cannot know which paths go unless the
