@@ -58,7 +58,7 @@ func TestBinaryExitCodes(t *testing.T) {
 		{[]string{"--no-such-flag"}, 2, "localmsk: flag provided but not defined: -no-such-flag"},
 		{[]string{"stray"}, 2, `localmsk: unexpected argument "stray"`},
 		{[]string{"--kafka-version", "2.8.1"}, 2, "localmsk: --kafka-version"},
-		{[]string{"--dir", notDir}, 1, "localmsk: create " + notDir},
+		{[]string{"--dir", notDir}, 2, "localmsk: --dir " + notDir + " is not a directory"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
