@@ -238,6 +238,9 @@ func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger, stde
 		return rep, nil
 	}
 
+	if o.tfOutputs == "-" {
+		log.Debug("reading terraform outputs on stdin", "timeout", o.timeout)
+	}
 	t, d, err := o.target(ctx, stdin)
 	if err != nil {
 		return nil, err
