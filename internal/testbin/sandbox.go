@@ -101,6 +101,9 @@ func (p *Proc) Signal(tb testing.TB, sig os.Signal) {
 	}
 }
 
+// Stdout is what the process wrote to stdout so far.
+func (p *Proc) Stdout() string { return p.stdout.String() }
+
 // Stderr is what the process wrote to stderr so far.
 func (p *Proc) Stderr() string { return p.stderr.String() }
 
