@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -62,7 +63,7 @@ func TestBinaryExitCodes(t *testing.T) {
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command(bin, tc.args...)
+			cmd := testbin.Command(t, context.Background(), bin, tc.args...)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			if code := exitCode(t, cmd.Run()); code != tc.code {
@@ -95,7 +96,7 @@ func TestBinaryOwnsItsDir(t *testing.T) {
 	if err := os.WriteFile(policy, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kafka-cluster:*","kafka-cluster:Conect","kafka-cluster:WriteDatas"],"Resource":"*"}]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	first := exec.Command(bin, "--dir", dir, "--policy", policy, "--log-level", "warn")
+	first := testbin.Command(t, context.Background(), bin, "--dir", dir, "--policy", policy, "--log-level", "warn")
 	var stdout, stderr syncBuffer
 	first.Stdout, first.Stderr = &stdout, &stderr
 	if err := first.Start(); err != nil {
@@ -128,7 +129,7 @@ func TestBinaryOwnsItsDir(t *testing.T) {
 	}
 	before := snapshot()
 	for _, args := range [][]string{{"--dir", dir}, {"--dir", dir, "--stock-clients"}} {
-		second := exec.Command(bin, args...)
+		second := testbin.Command(t, context.Background(), bin, args...)
 		var out, errs bytes.Buffer
 		second.Stdout, second.Stderr = &out, &errs
 		if code := exitCode(t, second.Run()); code != 2 {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"syscall"
@@ -217,7 +216,7 @@ func TestSIGINTExits130(t *testing.T) {
 	}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	cmd := exec.Command(bin, "--aws-endpoint-url", srv.URL, "--yes")
+	cmd := testbin.Command(t, context.Background(), bin, "--aws-endpoint-url", srv.URL, "--yes")
 	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIAFAKE", "AWS_SECRET_ACCESS_KEY=fake", "AWS_REGION=us-east-1",
 		"AWS_CONFIG_FILE=/nonexistent", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent", "AWS_ENDPOINT_URL=")
 	var stdout, stderr bytes.Buffer
