@@ -73,6 +73,19 @@ func Check(path string) error {
 	return nil
 }
 
+// CheckExisting is Check for files that may be absent (an SDK's optional
+// configuration files): nil for a path that does not exist, the first
+// refusal otherwise. Files another library reads with os.ReadFile cannot
+// be bounded by a context; refusing a FIFO before the call is what can.
+func CheckExisting(paths ...string) error {
+	for _, p := range paths {
+		if err := Check(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
 // Read returns the content of the regular file at path, refusing anything
 // else before it is opened, and a file of more than limit bytes
 // (ErrTooLarge). It returns ctx's error as soon as ctx ends, even if the

@@ -111,3 +111,18 @@ func TestReadStream(t *testing.T) {
 		t.Errorf("err %v, want ErrTooLarge", err)
 	}
 }
+
+func TestCheckExisting(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckExisting(filepath.Join(dir, "absent"), "/etc/hostname"); err != nil {
+		t.Errorf("absent and regular files: %v", err)
+	}
+	if err := CheckExisting(filepath.Join(dir, "absent"), fifo); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("a FIFO: %v, want ErrNotRegular", err)
+	}
+}

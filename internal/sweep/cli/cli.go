@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/mskvpce/mskvpce/internal/awsfiles"
 	"github.com/mskvpce/mskvpce/internal/awsregion"
 	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/sweep"
@@ -124,6 +125,11 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		if err := checkEndpointURL(*endpoint); err != nil {
 			return usage("--aws-endpoint-url: %v", err)
 		}
+	}
+	// The SDK reads its shared files with os.ReadFile: a FIFO would hold
+	// it forever.
+	if err := awsfiles.Check(); err != nil {
+		return usage("AWS configuration: %v", err)
 	}
 	var opts []func(*config.LoadOptions) error
 	if *region != "" {

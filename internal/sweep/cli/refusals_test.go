@@ -3,6 +3,7 @@ package cli
 import (
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -35,6 +36,10 @@ func TestBadInputsRefused(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	region := []string{"AWS_REGION=us-east-1"}
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		env  []string
@@ -53,6 +58,7 @@ func TestBadInputsRefused(t *testing.T) {
 		{"poll negative", append(region, fakeCreds...), []string{"--poll", "-1s"}, "e2e-cleanup: --poll -1s: must not be negative", ""},
 		{"budget negative", append(region, fakeCreds...), []string{"--budget", "-1s"}, "e2e-cleanup: --budget -1s: must not be negative", ""},
 		{"wait-clusters negative", append(region, fakeCreds...), []string{"--wait-clusters", "-1s"}, "e2e-cleanup: --wait-clusters -1s: must not be negative", ""},
+		{"AWS_CONFIG_FILE a FIFO", append([]string{"AWS_CONFIG_FILE=" + fifo}, append(region, fakeCreds...)...), nil, "e2e-cleanup: AWS configuration: " + fifo + ": a named pipe (FIFO)", ""},
 		{"request timeout 0", append(region, fakeCreds...), []string{"--request-timeout", "0s"}, "e2e-cleanup: --request-timeout 0s: use at least 1s", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

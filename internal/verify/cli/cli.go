@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/mskvpce/mskvpce/internal/awsfiles"
 	"github.com/mskvpce/mskvpce/internal/awsregion"
 	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/controlplane"
@@ -397,6 +398,10 @@ func (o options) dataTarget(ctx context.Context, stdin io.Reader, dep **tfoutput
 // awsConfig loads the SDK default chain (optionally a profile); verify.Verify
 // checks that it yields credentials. The control-plane checks run with it.
 func (o options) awsConfig(ctx context.Context, region string) (aws.Config, error) {
+	// The SDK reads these with os.ReadFile: a FIFO would hold it forever.
+	if err := awsfiles.Check(); err != nil {
+		return aws.Config{}, badInput("AWS configuration: %v", err)
+	}
 	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
 	if o.profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.profile))
