@@ -35,7 +35,7 @@ func exitCode(t *testing.T, err error) int {
 // --help prints once on stdout and exits 0, a start failure exits 1.
 func TestBinaryExitCodes(t *testing.T) {
 	t.Parallel()
-	bin := testbin.Build(t, "../../../cmd/localmsk")
+	bin := testbin.Shared(t, "../../../cmd/localmsk")
 	notDir := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -90,7 +90,7 @@ func TestBinaryExitCodes(t *testing.T) {
 // stops it with exit 0.
 func TestBinaryOwnsItsDir(t *testing.T) {
 	t.Parallel()
-	bin := testbin.Build(t, "../../../cmd/localmsk")
+	bin := testbin.Shared(t, "../../../cmd/localmsk")
 	dir := t.TempDir()
 	policy := filepath.Join(t.TempDir(), "policy.json")
 	if err := os.WriteFile(policy, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kafka-cluster:*","kafka-cluster:Conect","kafka-cluster:WriteDatas"],"Resource":"*"}]}`), 0o644); err != nil {

@@ -22,7 +22,7 @@ const refusalBound = 10 * time.Second
 // ca.pem, no lock), within refusalBound.
 func TestBadInputsRefused(t *testing.T) {
 	t.Parallel()
-	bin := testbin.Build(t, "../../../cmd/localmsk")
+	bin := testbin.Shared(t, "../../../cmd/localmsk")
 	in := t.TempDir()
 	real := filepath.Join(in, "real-dir")
 	if err := os.Mkdir(real, 0o700); err != nil {
@@ -112,7 +112,7 @@ func TestBadInputsRefused(t *testing.T) {
 // once up (exit 0, its documented way to stop), and leaves no process.
 func TestSignalsEndIt(t *testing.T) {
 	t.Parallel()
-	bin := testbin.Build(t, "../../../cmd/localmsk")
+	bin := testbin.Shared(t, "../../../cmd/localmsk")
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()

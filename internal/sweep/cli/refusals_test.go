@@ -28,7 +28,7 @@ var fakeCreds = []string{"AWS_ACCESS_KEY_ID=AKIAFAKE", "AWS_SECRET_ACCESS_KEY=fa
 // refusalBound.
 func TestBadInputsRefused(t *testing.T) {
 	t.Parallel()
-	bin := testbin.Build(t, "../../../cmd/e2e-cleanup")
+	bin := testbin.Shared(t, "../../../cmd/e2e-cleanup")
 	var calls atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
@@ -97,7 +97,7 @@ func TestBadInputsRefused(t *testing.T) {
 // deleted), and a hung delete within --request-timeout plus the margin.
 func TestDeadlines(t *testing.T) {
 	t.Parallel()
-	bin := testbin.Build(t, "../../../cmd/e2e-cleanup")
+	bin := testbin.Shared(t, "../../../cmd/e2e-cleanup")
 	const reqTimeout = 2 * time.Second
 	env := append([]string{"AWS_REGION=us-east-1"}, fakeCreds...)
 	type server struct {

@@ -203,7 +203,7 @@ func TestInterruptStopsBetweenDeletes(t *testing.T) {
 
 // The same through the real binary and a real SIGINT (main's NotifyContext).
 func TestSIGINTExits130(t *testing.T) {
-	bin := testbin.Build(t, "../../../cmd/e2e-cleanup")
+	bin := testbin.Shared(t, "../../../cmd/e2e-cleanup")
 	f := leftovers()
 	procs := make(chan *os.Process, 1)
 	signalled := make(chan struct{})

@@ -62,7 +62,7 @@ func silentListener(t *testing.T) (addr string, accepted <-chan struct{}) {
 // verdict on stdout for a signal.
 func TestDeadlines(t *testing.T) {
 	t.Parallel()
-	bin := testbin.Build(t, "../../../cmd/verify")
+	bin := testbin.Shared(t, "../../../cmd/verify")
 	fifo := filepath.Join(t.TempDir(), "fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)

@@ -44,8 +44,8 @@ func (s *lockedBuffer) String() string {
 // and its temporary directory (CA, info.json with credentials) removed.
 func TestDeadlinesHold(t *testing.T) {
 	t.Parallel()
-	verifyBin := testbin.Build(t, "../../../cmd/verify")
-	localmskBin := testbin.Build(t, "../../../cmd/localmsk")
+	verifyBin := testbin.Shared(t, "../../../cmd/verify")
+	localmskBin := testbin.Shared(t, "../../../cmd/localmsk")
 	// margin covers starting the environment and the race detector's
 	// slowdown on a shared 2-core machine; the faults would hold the
 	// processes for 20 s to 1000 h.

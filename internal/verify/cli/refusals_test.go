@@ -22,7 +22,7 @@ const refusalBound = 10 * time.Second
 // and after), within refusalBound.
 func TestBadInputsRefused(t *testing.T) {
 	t.Parallel()
-	bin := testbin.Build(t, "../../../cmd/verify")
+	bin := testbin.Shared(t, "../../../cmd/verify")
 	in := t.TempDir()
 	write := func(name, content string) string {
 		p := filepath.Join(in, name)
