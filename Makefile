@@ -229,11 +229,17 @@ bench: ## Benchmarks behind the figures in the README
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/mskiam ./internal/mskauthz ./internal/controlplane ./internal/deploy ./internal/tfrunner
 	cd tools && $(GO) test -run '^$$' -bench . ./internal/schemaprovider
 
+# The parsers of files an operator passes (--tf-outputs, --policy,
+# --local-info) are fuzzed here too; their seeds and the corpus under each
+# package's testdata/fuzz run in every `go test`, at no build cost.
 .PHONY: fuzz
-fuzz: ## Fuzz token parsing, Kafka framing, authorization and deploy's deployment.json (count-based: time-based -fuzztime stalls on loaded hosts)
+fuzz: ## Fuzz token parsing, Kafka framing, authorization and the parsers of operator files (deploy's deployment.json, --tf-outputs, --policy, info.json; count-based: time-based -fuzztime stalls on loaded hosts)
 	$(GO) test ./internal/mskiam -run '^$$' -fuzz '^FuzzVerifyOAuthBearer$$' -fuzztime 100000x
 	$(GO) test ./internal/mskiam -run '^$$' -fuzz '^FuzzVerifyAWSMSKIAM$$' -fuzztime 100000x
 	$(GO) test ./internal/mskauthz -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime 100000x
+	$(GO) test ./internal/mskauthz -run '^$$' -fuzz '^FuzzParsePolicy$$' -fuzztime 100000x
+	$(GO) test ./internal/tfoutputs -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 100000x
+	$(GO) test ./internal/localmsk -run '^$$' -fuzz '^FuzzParseInfo$$' -fuzztime 100000x
 	for f in FuzzParseRequest FuzzReadFrame FuzzRelay; do $(GO) test ./internal/localmsk -run '^$$' -fuzz "^$$f$$" -fuzztime 20000x || exit 1; done
 	$(GO) test ./internal/deploy -run '^$$' -fuzz '^FuzzParseSettings$$' -fuzztime 100000x
 

@@ -5,6 +5,7 @@
 package cmdline
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,6 +22,14 @@ const (
 	ExitUsage       = 2   // bad flags, inputs or configuration: the message names the input and the fix
 	ExitInterrupted = 130 // interrupted (Ctrl-C, SIGTERM), as shells report SIGINT
 )
+
+// Interrupted reports whether ctx, a command's signal.NotifyContext, was
+// cancelled: a signal arrived (SIGINT, SIGTERM), and the command exits
+// ExitInterrupted rather than reporting the failures the cancellation
+// caused. A deadline is not an interruption.
+func Interrupted(ctx context.Context) bool {
+	return errors.Is(ctx.Err(), context.Canceled)
+}
 
 // UsageError is a bad flag, input or configuration: exit 2.
 type UsageError struct{ Msg string }

@@ -2,6 +2,7 @@ package cmdline
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -74,5 +75,22 @@ func TestUsageError(t *testing.T) {
 	}
 	if got := err.Error(); got != `resolving: --region "mars": not a region` {
 		t.Fatalf("message %q", got)
+	}
+}
+
+func TestInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	if Interrupted(ctx) {
+		t.Error("a live context is not interrupted")
+	}
+	cancel()
+	if !Interrupted(ctx) {
+		t.Error("a cancelled context (a signal) is interrupted")
+	}
+	dl, stop := context.WithTimeout(context.Background(), 0)
+	defer stop()
+	<-dl.Done()
+	if Interrupted(dl) {
+		t.Error("a deadline is not an interruption")
 	}
 }

@@ -1,7 +1,6 @@
 package localmsk
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -52,9 +51,14 @@ func (e *NotRunningError) Error() string {
 // lockDir takes the directory's lock or says who holds it.
 func lockDir(dir string) (*os.File, error) {
 	path := filepath.Join(dir, lockFileName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	// O_NOFOLLOW: a link planted as the lock file is refused, not followed.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", dir, err)
+	}
+	if err := regular(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
@@ -74,7 +78,8 @@ func lockDir(dir string) (*os.File, error) {
 // running reports whether an environment holds dir's lock. A directory
 // without a lock file was written by an older localmsk: assume it runs.
 func running(dir string) (bool, error) {
-	f, err := os.Open(filepath.Join(dir, lockFileName))
+	// O_NONBLOCK: a FIFO in its place cannot hold the open.
+	f, err := os.OpenFile(filepath.Join(dir, lockFileName), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return true, nil
 	}
@@ -82,6 +87,9 @@ func running(dir string) (bool, error) {
 		return false, err
 	}
 	defer f.Close()
+	if err := regular(f); err != nil {
+		return false, fmt.Errorf("%s: %w", f.Name(), err)
+	}
 	err = syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB)
 	switch {
 	case errors.Is(err, syscall.EWOULDBLOCK):
@@ -93,29 +101,15 @@ func running(dir string) (bool, error) {
 	return false, nil
 }
 
-// LoadInfo reads the info.json of an environment and checks that the
-// environment is still running, so that a stopped one is reported as
-// stopped (*NotRunningError) rather than as brokers that refuse
-// connections.
-func LoadInfo(path string) (Info, error) {
-	var info Info
-	b, err := os.ReadFile(path)
+// regular refuses an open file that is not a regular file (a FIFO or a
+// device planted in the directory).
+func regular(f *os.File) error {
+	fi, err := f.Stat()
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return info, fmt.Errorf("%s does not exist: start the local environment with `go run ./cmd/localmsk --dir %s` and pass the info.json it writes", path, filepath.Dir(path))
-		}
-		return info, fmt.Errorf("read %w", err)
+		return err
 	}
-	if err := json.Unmarshal(b, &info); err != nil {
-		return info, fmt.Errorf("%s is not a local environment info.json: %w", path, err)
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("not a regular file (%s): remove it", fi.Mode().Type())
 	}
-	dir := filepath.Dir(path)
-	up, err := running(dir)
-	if err != nil {
-		return info, fmt.Errorf("%s: %w", path, err)
-	}
-	if !up {
-		return info, fmt.Errorf("%s: %w", path, &NotRunningError{Dir: dir, Command: info.Command})
-	}
-	return info, nil
+	return nil
 }

@@ -224,8 +224,18 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 			return nil, fmt.Errorf("create a directory for the CA and info.json: %w", err)
 		}
 		e.opts.Dir = e.tmpDir
-	} else if err = os.MkdirAll(e.opts.Dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create %s for the CA and info.json: %w", e.opts.Dir, err)
+	} else {
+		// Absolute: info.json and the client settings name files in it,
+		// read from wherever the client runs.
+		if e.opts.Dir, err = filepath.Abs(e.opts.Dir); err != nil {
+			return nil, fmt.Errorf("--dir %s: %w", o.Dir, err)
+		}
+		if err = CheckDir(e.opts.Dir); err != nil {
+			return nil, err
+		}
+		if err = os.MkdirAll(e.opts.Dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create %s for the CA and info.json: %w", e.opts.Dir, err)
+		}
 	}
 	// Nothing is written into the directory before its lock is ours.
 	if e.lock, err = lockDir(e.opts.Dir); err != nil {
@@ -237,7 +247,7 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 		return nil, err
 	}
 	caFile := filepath.Join(e.opts.Dir, "ca.pem")
-	if err = os.WriteFile(caFile, e.pki.caPEM, 0o644); err != nil {
+	if err = writeFile(caFile, e.pki.caPEM, 0o644); err != nil {
 		return nil, fmt.Errorf("write the local CA to %s: %w", caFile, err)
 	}
 	e.tlsConfig = &tls.Config{
@@ -318,7 +328,7 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 			return nil, err
 		}
 	}
-	if err := e.WriteInfo(filepath.Join(e.opts.Dir, "info.json")); err != nil {
+	if err := e.WriteInfo(filepath.Join(e.opts.Dir, InfoFileName)); err != nil {
 		return nil, err
 	}
 	e.log.Info("local MSK-like environment ready", "cluster_arn", e.info.ClusterARN, "brokers", o.Brokers, "dir", e.opts.Dir)
@@ -489,13 +499,14 @@ func (e *Env) Info() Info {
 	return i
 }
 
-// WriteInfo writes Info as indented JSON to path.
+// WriteInfo writes Info as indented JSON to path, readable by this user
+// only (it holds the credentials), replacing whatever path was.
 func (e *Env) WriteInfo(path string) error {
 	b, err := json.MarshalIndent(e.Info(), "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode info.json: %w", err)
 	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+	if err := writeFile(path, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

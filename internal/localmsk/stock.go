@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -133,6 +132,12 @@ ssl.endpoint.identification.algorithm=https
 `, i.ClusterName, HostsFileName, i.Region, i.BootstrapBrokersSASLIAM, i.CAFile)
 }
 
+// WriteHostsFile writes the hosts lines to path (cmd/localmsk's
+// --hosts-file), replacing path rather than writing through a link.
+func (e *Env) WriteHostsFile(path string) error {
+	return writeFile(path, []byte(e.Info().HostsLines()), 0o644)
+}
+
 // writeClientFiles writes the hosts lines and client settings into Dir.
 func (e *Env) writeClientFiles() error {
 	info := e.Info()
@@ -142,7 +147,7 @@ func (e *Env) writeClientFiles() error {
 		LibrdkafkaPropertiesName: info.LibrdkafkaProperties(),
 	} {
 		path := filepath.Join(e.opts.Dir, name)
-		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		if err := writeFile(path, []byte(body), 0o644); err != nil {
 			return fmt.Errorf("write %s: %w", path, err)
 		}
 	}

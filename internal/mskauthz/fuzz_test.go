@@ -13,6 +13,8 @@ func FuzzParsePolicy(f *testing.F) {
 	f.Add([]byte(modulePolicy(testCluster, "*")))
 	f.Add([]byte(`{"Statement":{"Effect":"Deny","NotAction":"*","NotResource":["arn:*"]}}`))
 	f.Add([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"a:*?*","Resource":"arn:??*"}]}`))
+	f.Add([]byte(`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Effect":"Deny"}]}`))
+	f.Add([]byte(`{"Statement":{"Effect":"Allow","Action":["a:b",{"x":1,"x":2}],"Resource":"*"}}`))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		p, err := ParsePolicy(doc)
 		if err != nil {

@@ -102,6 +102,9 @@ func ParsePolicy(doc []byte) (*Policy, error) {
 	if top == nil {
 		return nil, &PolicyError{Problem: "not a JSON object"}
 	}
+	if err := duplicateKey(doc); err != nil {
+		return nil, err
+	}
 	p := &Policy{Version: "2008-10-17"}
 	for _, k := range sortedKeys(top) {
 		switch k {
@@ -256,6 +259,59 @@ func strictUnmarshal(b []byte, v any) error {
 	if d.More() {
 		return errors.New("trailing data after the JSON value")
 	}
+	return nil
+}
+
+// duplicateKey refuses an object that names a key twice anywhere in the
+// document, as IAM does: Go's decoder keeps the last one silently, so a
+// policy could enforce here what a reader of the file does not see first.
+// doc is valid JSON (the caller decoded it).
+func duplicateKey(doc []byte) error {
+	return dupValue(json.NewDecoder(bytes.NewReader(doc)), 0, 0, false)
+}
+
+// dupValue reads one JSON value. stmt is the 1-based statement the value
+// is part of (0: the document's own elements), statements whether it is
+// the document's Statement element.
+func dupValue(d *json.Decoder, depth, stmt int, statements bool) error {
+	tok, err := d.Token()
+	if err != nil {
+		return nil // what the decoder refused, the caller refused first
+	}
+	switch tok {
+	case json.Delim('['):
+		for n := 1; d.More(); n++ {
+			s := stmt
+			if statements {
+				s = n
+			}
+			if err := dupValue(d, depth+1, s, false); err != nil {
+				return err
+			}
+		}
+	case json.Delim('{'):
+		if statements {
+			stmt = 1
+		}
+		seen := map[string]bool{}
+		for d.More() {
+			kt, err := d.Token()
+			if err != nil {
+				return nil
+			}
+			k, _ := kt.(string)
+			if seen[k] {
+				return &PolicyError{Statement: stmt, Element: k, Problem: "named twice in one object: IAM refuses such a policy, and only one of the two would count"}
+			}
+			seen[k] = true
+			if err := dupValue(d, depth+1, stmt, depth == 0 && k == "Statement"); err != nil {
+				return err
+			}
+		}
+	default:
+		return nil // a scalar
+	}
+	_, _ = d.Token() // the closing delimiter
 	return nil
 }
 

@@ -158,6 +158,11 @@ func TestParsePolicyErrors(t *testing.T) {
 		{"policy variable", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:kafka:r:1:topic/a/b/${aws:username}"}}`, []string{"policy variables"}},
 		{"number action", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":1,"Resource":"*"}}`, []string{"string or an array"}},
 		{"empty action array", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":[],"Resource":"*"}}`, []string{"empty array"}},
+		// Duplicate keys: Go's decoder would keep the last one silently.
+		{"duplicate Effect", `{"Version":"2012-10-17","Statement":[{` + allow + `},{"Sid":"two","Effect":"Deny",` + allow + `}]}`, []string{"policy statement 2", `"Effect"`, "named twice"}},
+		{"duplicate Action in a statement object", `{"Version":"2012-10-17","Statement":{` + allow + `,"Action":"kafka-cluster:*"}}`, []string{"policy statement 1", `"Action"`, "named twice"}},
+		{"duplicate Statement", `{"Version":"2012-10-17","Statement":{` + allow + `},"Statement":[]}`, []string{"policy document", `"Statement"`, "named twice"}},
+		{"duplicate Version", `{"Version":"2012-10-17","Version":"2008-10-17","Statement":{` + allow + `}}`, []string{"policy document", `"Version"`, "named twice"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

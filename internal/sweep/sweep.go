@@ -42,6 +42,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // Tag keys every e2e resource carries (default_tags in the e2e configurations).
@@ -100,6 +101,25 @@ func NewClients(cfg aws.Config, endpoint string) Clients {
 	}
 }
 
+// RequestTimeout bounds every AWS call made with cfg, its retries included:
+// an endpoint that accepts the connection and never answers ends the call
+// with an error naming the bound, not the run. Add it to cfg.APIOptions
+// before NewClients.
+func RequestTimeout(d time.Duration) func(*middleware.Stack) error {
+	return func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("mskvpceRequestTimeout",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				cctx, cancel := context.WithTimeout(ctx, d)
+				defer cancel()
+				out, md, err := next.HandleInitialize(cctx, in)
+				if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
+					err = fmt.Errorf("no answer within the request timeout (%s): %w", d, err)
+				}
+				return out, md, err
+			}), middleware.Before)
+	}
+}
+
 // Options choose what to sweep.
 type Options struct {
 	// Prefix selects resources whose E2EPrefix tag (or IAM role name) starts with it.
@@ -133,6 +153,14 @@ func (o Options) Validate() error {
 	}
 	if o.OlderThan < 0 {
 		return fmt.Errorf("--older-than %s: must not be negative", o.OlderThan)
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"--wait-clusters", o.WaitForClusters}, {"--poll", o.PollInterval}, {"--budget", o.Budget}} {
+		if d.v < 0 {
+			return fmt.Errorf("%s %s: must not be negative", d.flag, d.v)
+		}
 	}
 	// A run sweeps its own prefix the moment it ends; sweeping every run
 	// needs an age, so a run in progress is never swept.

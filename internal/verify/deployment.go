@@ -93,6 +93,9 @@ func Verify(ctx context.Context, r Request) (*Report, error) {
 	if err := t.Validate(); err != nil {
 		return nil, inputErrorf("broker map: %v", err)
 	}
+	if err := ValidateRunID(o.RunID); err != nil {
+		return nil, inputErrorf("--run-id: %v", err)
+	}
 	if len(r.ControlPlane) > 0 && r.Deployment == nil {
 		return nil, inputErrorf("control-plane checks need the deployment's Terraform outputs")
 	}

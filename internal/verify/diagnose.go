@@ -149,8 +149,13 @@ func diagnose(pr *pathRun, stage string, err error, overall error) (string, stri
 			return fmt.Sprintf("broker %d rejected the IAM token: clock skew (%s)", id, saslMessage(err)),
 				"sync this machine's clock (chrony/NTP): SigV4 tokens are rejected when the clock is off by more than 5 minutes"
 		case errors.Is(err, sarama.ErrSASLAuthenticationFailed):
-			return fmt.Sprintf("broker %d rejected the IAM token: SASL_AUTHENTICATION_FAILED (%s: %s)", id, pr.mechName(), saslMessage(err)),
-				fmt.Sprintf("check that the credentials are valid and unexpired, that region %s is the cluster's, that the principal's policy allows kafka-cluster:Connect on %s, and that this machine's clock is right", pr.t.Region, clusterARN(pr.t))
+			next := fmt.Sprintf("check that the credentials are valid and unexpired, that region %s is the cluster's, that the principal's policy allows kafka-cluster:Connect on %s, and that this machine's clock is right", pr.t.Region, clusterARN(pr.t))
+			if timeout {
+				// The clock probe (about 16 connections) needs time
+				// the stage no longer had.
+				next += fmt.Sprintf("; the check that tells a skewed clock from the rest ran out of --stage-timeout (%s): raise it to measure the clock", st)
+			}
+			return fmt.Sprintf("broker %d rejected the IAM token: SASL_AUTHENTICATION_FAILED (%s: %s)", id, pr.mechName(), saslMessage(err)), next
 		case errors.Is(err, sarama.ErrUnsupportedSASLMechanism):
 			return fmt.Sprintf("broker %d does not accept %s: %v", id, pr.mechName(), err),
 				"enable IAM client authentication on the cluster (client_authentication.sasl.iam) and make sure the NLB forwards to port 9098"

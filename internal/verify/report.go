@@ -24,7 +24,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 func (r *Report) WriteTable(w io.Writer) error {
 	r.Passed = r.evaluate()
 	var b strings.Builder
-	fmt.Fprintf(&b, "mskvpce verify  run %s", r.RunID)
+	fmt.Fprintf(&b, "mskvpce verify  run %s", escape(r.RunID))
 	if !r.NoDataPath {
 		fmt.Fprintf(&b, "  topic %s", escape(r.Topic))
 	}
@@ -46,7 +46,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		head = append(head, "RESULT")
 		fmt.Fprintln(tw, strings.Join(head, "\t"))
 		for _, p := range r.Paths {
-			row := []string{fmt.Sprint(p.BrokerID), p.Mechanism, escape(p.Endpoint)}
+			row := []string{fmt.Sprint(p.BrokerID), escape(p.Mechanism), escape(p.Endpoint)}
 			for _, s := range Stages {
 				row = append(row, cell(p.Stage(s)))
 			}
@@ -128,7 +128,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if len(fails) > 0 {
 		b.WriteString("\nFailures:\n")
 		for _, f := range fails {
-			fmt.Fprintf(&b, "  %s, %s: %s\n", escape(f.Target), f.Check, escape(f.Detail))
+			fmt.Fprintf(&b, "  %s, %s: %s\n", escape(f.Target), escape(f.Check), escape(f.Detail))
 			if f.NextStep != "" {
 				fmt.Fprintf(&b, "    next: %s\n", escape(f.NextStep))
 			}

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -54,7 +55,10 @@ func (pr *pathRun) probeSkew(ctx context.Context) (time.Duration, bool) {
 		if err != nil {
 			return false, false
 		}
-		return pr.tryToken(ctx, tok), true
+		// Only the broker's verdict counts: a connection that failed
+		// (a busy machine, the stage's deadline) says nothing of the
+		// token, and read as a refusal it would move the edge.
+		return pr.tokenVerdict(ctx, tok)
 	}
 	// lo is accepted, hi is not: the edge (skew + 5m) lies between.
 	lo, hi := time.Duration(0), time.Duration(0)
@@ -97,10 +101,18 @@ func (pr *pathRun) probeSkew(ctx context.Context) (time.Duration, bool) {
 // tryToken opens a fresh connection through this path's endpoint and
 // reports whether the broker accepts tok.
 func (pr *pathRun) tryToken(ctx context.Context, tok string) bool {
+	ok, _ := pr.tokenVerdict(ctx, tok)
+	return ok
+}
+
+// tokenVerdict is tryToken saying too whether the broker answered: true
+// for an accepted token and for a SASL authentication failure, false when
+// the connection failed before a verdict.
+func (pr *pathRun) tokenVerdict(ctx context.Context, tok string) (accepted, answered bool) {
 	d := tls.Dialer{NetDialer: &net.Dialer{}, Config: &tls.Config{ServerName: pr.host, RootCAs: pr.t.RootCAs, MinVersion: tls.VersionTLS12}}
 	c, err := d.DialContext(ctx, "tcp", pr.path.Endpoint)
 	if err != nil {
-		return false
+		return false, false
 	}
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
@@ -109,10 +121,13 @@ func (pr *pathRun) tryToken(ctx context.Context, tok string) bool {
 	b := sarama.NewBroker(pr.path.Advertised)
 	defer b.Close()
 	if err := b.Open(probe.saramaConfig(staticToken(tok))); err != nil {
-		return false
+		return false, false
 	}
 	ok, err := b.Connected()
-	return ok && err == nil
+	if ok && err == nil {
+		return true, true
+	}
+	return false, errors.Is(err, sarama.ErrSASLAuthenticationFailed) && ctx.Err() == nil
 }
 
 type staticToken string

@@ -87,3 +87,32 @@ func TestClockSkewMeasured(t *testing.T) {
 		}
 	}
 }
+
+// TestSkewProbeCutShortSaysSo: when the clock probe cannot finish within
+// the stage bound (here a slow path: 100 ms each way makes each of its ~16
+// connections take about a second), the Access denied is reported as such
+// and the next step says the clock was not measured and how to measure it,
+// instead of reading as a plain credentials problem.
+func TestSkewProbeCutShortSaysSo(t *testing.T) {
+	t.Parallel()
+	env, tg := startEnv(t)
+	env.SetClockSkew(-time.Hour)
+	if err := env.SetLatency(1, 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	o := opts(2 * time.Second)
+	o.Mechanisms = []string{verify.MechanismOAuthBearer}
+	rep := verify.Run(context.Background(), tg, o)
+	for _, p := range rep.Paths {
+		if p.BrokerID != 1 {
+			continue
+		}
+		f, failed := p.Failed()
+		if !failed || f.Check != verify.StageSASL {
+			t.Fatalf("broker 1: want a sasl failure, got %+v", f)
+		}
+		if !strings.Contains(f.Detail, "Access denied") || !strings.Contains(f.NextStep, "ran out of --stage-timeout (2s): raise it to measure the clock") {
+			t.Errorf("broker 1: detail %q, next %q: want Access denied and the hint that the clock was not measured", f.Detail, f.NextStep)
+		}
+	}
+}

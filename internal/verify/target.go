@@ -1,16 +1,18 @@
 package verify
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"maps"
 	"net"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/mskvpce/mskvpce/internal/awsregion"
+	"github.com/mskvpce/mskvpce/internal/inputfile"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 )
 
@@ -60,15 +62,24 @@ func BrokerIDFromHost(host string) (int, error) {
 	return id, nil
 }
 
-// LoadCA reads a PEM file of CA certificates into a pool.
+// maxCAFile bounds a CA bundle (a system's whole bundle is ~200 KiB).
+const maxCAFile = 4 << 20
+
+// LoadCA reads a PEM file of CA certificates into a pool. A FIFO, a device
+// or a directory is refused before it is opened; errors name the path.
 func LoadCA(path string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(path)
+	return LoadCAContext(context.Background(), path)
+}
+
+// LoadCAContext is LoadCA returning when ctx ends.
+func LoadCAContext(ctx context.Context, path string) (*x509.CertPool, error) {
+	pem, err := inputfile.Read(ctx, path, maxCAFile)
 	if err != nil {
-		return nil, fmt.Errorf("reading CA file: %w", err)
+		return nil, err
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("CA file %s holds no PEM certificate", path)
+		return nil, fmt.Errorf("%s holds no PEM certificate", path)
 	}
 	return pool, nil
 }
@@ -78,6 +89,8 @@ func (t Target) Validate() error {
 	var errs []error
 	if t.Region == "" {
 		errs = append(errs, errors.New("region is empty"))
+	} else if err := awsregion.Check(t.Region); err != nil {
+		errs = append(errs, err)
 	}
 	if len(t.Paths) == 0 {
 		errs = append(errs, errors.New("no broker paths: give at least one advertised=endpoint mapping"))
@@ -97,6 +110,9 @@ func (t Target) Validate() error {
 		}
 		seen[p.BrokerID] = true
 		errs = append(errs, checkAdvertised(p))
+		if err := RegionMismatch(t.Region, p); err != nil {
+			errs = append(errs, err)
+		}
 		if err := checkHostPort("endpoint", p.Endpoint); err != nil {
 			errs = append(errs, fmt.Errorf("broker %d: %w", p.BrokerID, err))
 		}
@@ -146,6 +162,20 @@ func checkAdvertised(p Path) error {
 	return nil
 }
 
+// RegionMismatch reports a path whose MSK hostname names another region
+// than region: IAM tokens are signed for the region, and a broker of
+// another region cannot be what the caller meant.
+func RegionMismatch(region string, p Path) error {
+	host, _, err := net.SplitHostPort(p.Advertised)
+	if err != nil {
+		return nil // checkAdvertised says it
+	}
+	if r, ok := awsregion.FromMSKHost(host); ok && region != "" && r != region {
+		return fmt.Errorf("broker %d: hostname %s is in region %s, not %q: pass the cluster's own region (%s)", p.BrokerID, host, r, region, r)
+	}
+	return nil
+}
+
 // checkHostPort refuses what would only fail later, blamed on DNS or AWS:
 // no host, a host that already carries a port (an nlb_dns_name with
 // ":9098"), a port outside 1..65535.
@@ -165,6 +195,28 @@ func checkHostPort(what, s string) error {
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		return fmt.Errorf("%s %q: port %q is not a number in 1..65535 (MSK's IAM port is 9098)", what, s, port)
+	}
+	return nil
+}
+
+// maxRunID bounds a run id: it is part of every group name and record key
+// the run writes.
+const maxRunID = 64
+
+// ValidateRunID checks a run id given by the caller: 1-64 ASCII letters,
+// digits, '.', '_' and '-', the characters a Kafka group name and a report
+// line carry as they are.
+func ValidateRunID(id string) error {
+	switch {
+	case id == "":
+		return errors.New("run id is empty: name one (letters, digits, '.', '_', '-') or leave it out for a random one")
+	case len(id) > maxRunID:
+		return fmt.Errorf("run id is %d characters long: use at most %d (it is part of every group name the run creates)", len(id), maxRunID)
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return fmt.Errorf("run id %q has %q: use only ASCII letters, digits, '.', '_' and '-'", id, r)
+		}
 	}
 	return nil
 }

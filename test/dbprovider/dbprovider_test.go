@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/mskvpce/mskvpce/internal/databricksfake"
+	"github.com/mskvpce/mskvpce/internal/testbin"
 )
 
 const accountID = "00000000-0000-4000-8000-00000000a11c"
@@ -86,10 +87,21 @@ type tf struct {
 	env []string
 }
 
+// runTimeout bounds one terraform command.
+const runTimeout = 40 * time.Second
+
+// run runs terraform in its own process group, killed whole when the run
+// times out or the test ends: killing terraform alone left the provider
+// processes it started running for good. The run also ends before go
+// test's -timeout, which exits the test binary without any cleanup.
 func (x *tf) run(args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	timeout := runTimeout
+	if dl, ok := x.t.Deadline(); ok {
+		timeout = min(timeout, max(time.Until(dl)-10*time.Second, time.Second))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "terraform", append([]string{"-chdir=" + x.dir}, args...)...)
+	cmd := testbin.Command(x.t, ctx, "terraform", append([]string{"-chdir=" + x.dir}, args...)...)
 	cmd.Env = x.env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

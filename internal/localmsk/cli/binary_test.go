@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -34,7 +35,7 @@ func exitCode(t *testing.T, err error) int {
 // --help prints once on stdout and exits 0, a start failure exits 1.
 func TestBinaryExitCodes(t *testing.T) {
 	t.Parallel()
-	bin := testbin.Build(t, "../../../cmd/localmsk")
+	bin := testbin.Shared(t, "../../../cmd/localmsk")
 	notDir := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -58,11 +59,11 @@ func TestBinaryExitCodes(t *testing.T) {
 		{[]string{"--no-such-flag"}, 2, "localmsk: flag provided but not defined: -no-such-flag"},
 		{[]string{"stray"}, 2, `localmsk: unexpected argument "stray"`},
 		{[]string{"--kafka-version", "2.8.1"}, 2, "localmsk: --kafka-version"},
-		{[]string{"--dir", notDir}, 1, "localmsk: create " + notDir},
+		{[]string{"--dir", notDir}, 2, "localmsk: --dir " + notDir + " is not a directory"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command(bin, tc.args...)
+			cmd := testbin.Command(t, context.Background(), bin, tc.args...)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			if code := exitCode(t, cmd.Run()); code != tc.code {
@@ -89,13 +90,13 @@ func TestBinaryExitCodes(t *testing.T) {
 // stops it with exit 0.
 func TestBinaryOwnsItsDir(t *testing.T) {
 	t.Parallel()
-	bin := testbin.Build(t, "../../../cmd/localmsk")
+	bin := testbin.Shared(t, "../../../cmd/localmsk")
 	dir := t.TempDir()
 	policy := filepath.Join(t.TempDir(), "policy.json")
 	if err := os.WriteFile(policy, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kafka-cluster:*","kafka-cluster:Conect","kafka-cluster:WriteDatas"],"Resource":"*"}]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	first := exec.Command(bin, "--dir", dir, "--policy", policy, "--log-level", "warn")
+	first := testbin.Command(t, context.Background(), bin, "--dir", dir, "--policy", policy, "--log-level", "warn")
 	var stdout, stderr syncBuffer
 	first.Stdout, first.Stderr = &stdout, &stderr
 	if err := first.Start(); err != nil {
@@ -128,7 +129,7 @@ func TestBinaryOwnsItsDir(t *testing.T) {
 	}
 	before := snapshot()
 	for _, args := range [][]string{{"--dir", dir}, {"--dir", dir, "--stock-clients"}} {
-		second := exec.Command(bin, args...)
+		second := testbin.Command(t, context.Background(), bin, args...)
 		var out, errs bytes.Buffer
 		second.Stdout, second.Stderr = &out, &errs
 		if code := exitCode(t, second.Run()); code != 2 {

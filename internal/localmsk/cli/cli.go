@@ -16,10 +16,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
+	"github.com/mskvpce/mskvpce/internal/awsregion"
 	"github.com/mskvpce/mskvpce/internal/cmdline"
+	"github.com/mskvpce/mskvpce/internal/inputfile"
 	"github.com/mskvpce/mskvpce/internal/localmsk"
 	"github.com/mskvpce/mskvpce/internal/localmsk/awsapi"
 	"github.com/mskvpce/mskvpce/internal/mskauthz"
@@ -30,7 +33,12 @@ const (
 	ExitOK    = cmdline.ExitOK     // stopped by Ctrl-C / context cancellation
 	ExitStart = cmdline.ExitFailed // the environment failed to start
 	ExitUsage = cmdline.ExitUsage  // bad flags
+	// ExitInterrupted: SIGINT or SIGTERM before the environment was up.
+	ExitInterrupted = cmdline.ExitInterrupted
 )
+
+// maxPolicyFile bounds --policy: IAM's own limit is 10 KiB per policy.
+const maxPolicyFile = 1 << 20
 
 const usage = `localmsk runs a local MSK-like environment: %[1]d Kafka brokers (kfake)
 behind TLS fronts that speak SASL/IAM exactly like MSK's port 9098 listener
@@ -75,9 +83,11 @@ Examples:
   go run ./cmd/localmsk --kafka-version 4.1.x              # speak Kafka 4.1's API versions
 
 Exit codes:
-  0  stopped with Ctrl-C (or SIGTERM)
-  1  the environment could not start (port, directory or policy problem)
-  2  bad flags, or another localmsk is running on --dir (its files are left alone)
+  0    stopped with Ctrl-C (or SIGTERM) once it was up
+  1    the environment could not start (port or policy problem)
+  2    bad flags (a --dir that is a link, a file or another user's included),
+       or another localmsk is running on --dir (its files are left alone)
+  130  interrupted (SIGINT/SIGTERM) before the environment was up; nothing is left running
 
 Flags:
 `
@@ -108,7 +118,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	fs.StringVar(&o.ClusterName, "cluster-name", localmsk.DefaultClusterName, "cluster name (part of the ARN and hostnames)")
 	fs.StringVar(&o.Region, "region", localmsk.DefaultRegion, "AWS region the cluster pretends to be in")
 	fs.StringVar(&o.Account, "account", localmsk.DefaultAccount, "AWS account ID in the cluster ARN")
-	fs.StringVar(&o.Dir, "dir", "", "`directory` for ca.pem and info.json (default: a temporary directory removed on exit); one running environment per directory")
+	fs.StringVar(&o.Dir, "dir", "", "`directory` for ca.pem and info.json (default: a temporary directory removed on exit); one running environment per directory, yours and not a symbolic link (created 0700; info.json, which holds the credentials, is 0600)")
 	fs.StringVar(&o.Topic, "topic", localmsk.DefaultTopic, "verification topic, one partition per broker, partition i led by broker i+1")
 	fs.StringVar(&o.KafkaVersion, "kafka-version", localmsk.DefaultKafkaVersion, "MSK Kafka `version` whose API versions the brokers advertise and accept: "+strings.Join(localmsk.KafkaVersions(), ", "))
 	fs.DurationVar(&o.MaxSessionLifetime, "max-session", localmsk.DefaultMaxSessionLifetime, "cap on session_lifetime_ms (KIP-368 re-authentication)")
@@ -145,6 +155,22 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		return usageErr("--loopback-net applies to --stock-clients only: add --stock-clients")
 	case *hostsFile != "" && !o.StockClients:
 		return usageErr("--hosts-file applies to --stock-clients only (random ports cannot be put in a hosts file): add --stock-clients")
+	case set["loopback-net"] && o.LoopbackNet == 0:
+		return usageErr("--loopback-net 0: use 1 to 254 (127.0.N.<broker id>), or drop the flag to take the first free N of 16..254")
+	case set["dir"] && o.Dir == "":
+		return usageErr("--dir '' names no directory: name one (created if missing), or drop --dir for a temporary one")
+	case set["dir"] && (strings.TrimSpace(o.Dir) != o.Dir || strings.ContainsFunc(o.Dir, isControl)):
+		return usageErr("--dir %q: leading or trailing blanks or control characters in a directory name are almost always a quoting mistake: name the directory plainly", o.Dir)
+	case set["hosts-file"] && *hostsFile == "":
+		return usageErr("--hosts-file '' names no file: name one, or drop the flag (the lines are in <dir>/%s too)", localmsk.HostsFileName)
+	}
+	if o.Dir != "" {
+		if err := localmsk.CheckDir(o.Dir); err != nil {
+			return usageErr("--dir %v", err)
+		}
+	}
+	if err := awsregion.Check(o.Region); err != nil {
+		return usageErr("--region: %v (the region of the brokers' hostnames, ARNs and SigV4 signatures)", err)
 	}
 	if err := localmsk.ValidateTopic(o.Topic); err != nil {
 		return usageErr("--topic: %v", err)
@@ -232,9 +258,15 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 			return usageErr("--latency %d=%s: latency cannot be negative", l.id, l.v)
 		}
 	}
+	if set["policy"] && *policy == "" {
+		return usageErr("--policy '' names no file: name an IAM policy JSON file, or drop the flag for the Terraform module's policy")
+	}
 	if *policy != "" {
-		if o.Policy, err = os.ReadFile(*policy); err != nil {
-			return usageErr("--policy: %v", err)
+		if o.Policy, err = inputfile.Read(ctx, *policy, maxPolicyFile); err != nil {
+			if cmdline.Interrupted(ctx) {
+				return ExitInterrupted
+			}
+			return usageErr("--policy %v", err)
 		}
 		p, err := mskauthz.ParsePolicy(o.Policy)
 		if err != nil {
@@ -249,6 +281,10 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	start := time.Now()
 	e, err := localmsk.Start(ctx, o)
 	if err != nil {
+		if cmdline.Interrupted(ctx) {
+			fmt.Fprintln(stderr, "localmsk: interrupted while starting; nothing left running")
+			return ExitInterrupted
+		}
 		fmt.Fprintf(stderr, "localmsk: %v\n", err)
 		var busy *localmsk.RunningError
 		if errors.As(err, &busy) {
@@ -315,7 +351,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		defer srv.Close()
 	}
 	if *hostsFile != "" {
-		if err := os.WriteFile(*hostsFile, []byte(e.Info().HostsLines()), 0o644); err != nil {
+		if err := e.WriteHostsFile(*hostsFile); err != nil {
 			fmt.Fprintf(stderr, "localmsk: --hosts-file: %v\n", err)
 			return ExitStart
 		}
@@ -401,6 +437,7 @@ type pair[T any] struct {
 
 func parsePairs[T any](s string, parse func(string) (T, error)) ([]pair[T], error) {
 	var out []pair[T]
+	seen := map[int]string{}
 	for _, f := range strings.Split(s, ",") {
 		if f = strings.TrimSpace(f); f == "" {
 			continue
@@ -414,6 +451,10 @@ func parsePairs[T any](s string, parse func(string) (T, error)) ([]pair[T], erro
 		if err != nil {
 			return nil, fmt.Errorf("%q: %v", f, err)
 		}
+		if prev, dup := seen[id]; dup {
+			return nil, fmt.Errorf("broker %d is given twice (%s and %s): give each broker once", id, prev, f)
+		}
+		seen[id] = f
 		out = append(out, pair[T]{id, val})
 	}
 	return out, nil
@@ -423,27 +464,58 @@ func parsePairs[T any](s string, parse func(string) (T, error)) ([]pair[T], erro
 var systemHostsFile = "/etc/hosts"
 
 // checkHostsFile refuses the system's hosts file (or a link to it): its
-// other lines are not localmsk's to replace.
+// other lines are not localmsk's to replace; and, so that a bad path fails
+// before the environment writes anything, a path whose directory is
+// missing or not writable, or that is not a regular file.
 func checkHostsFile(path string) error {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return err
 	}
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = real
+	real := abs
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		real = r
 	}
 	sys := systemHostsFile
-	if real, err := filepath.EvalSymlinks(sys); err == nil {
-		sys = real
+	if r, err := filepath.EvalSymlinks(sys); err == nil {
+		sys = r
 	}
-	if abs == sys {
+	if real == sys {
 		return fmt.Errorf("%s is the system hosts file, which localmsk never edits: name another file and append its lines yourself (sudo tee -a /etc/hosts < FILE)", path)
 	}
-	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
-		return fmt.Errorf("%s is a directory: name a file", path)
+	if fi, err := os.Lstat(abs); err == nil {
+		switch {
+		case fi.IsDir():
+			return fmt.Errorf("%s is a directory: name a file", path)
+		case fi.Mode()&os.ModeSymlink != 0:
+			return fmt.Errorf("%s is a symbolic link: name the file itself (localmsk replaces the file, it does not write through links)", path)
+		case !fi.Mode().IsRegular():
+			return fmt.Errorf("%s is not a regular file (%s): name a file", path, fi.Mode().Type())
+		}
+	}
+	dir := filepath.Dir(abs)
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s: its directory %s: %v: create it first or name a file in an existing directory", path, dir, unwrapPathError(err))
+	case !fi.IsDir():
+		return fmt.Errorf("%s: %s is not a directory", path, dir)
+	}
+	if err := syscall.Access(dir, 2 /* W_OK */); err != nil {
+		return fmt.Errorf("%s: its directory %s is not writable: %v", path, dir, err)
 	}
 	return nil
 }
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
 // quoteArgs quotes the arguments a shell would split, for info.json's command.
 func quoteArgs(args []string) []string {

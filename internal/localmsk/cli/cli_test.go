@@ -200,7 +200,7 @@ func TestSecondInstanceLeavesTheFirstAlone(t *testing.T) {
 		return m
 	}
 	before := snapshot()
-	if _, err := localmsk.LoadInfo(infoPath); err != nil {
+	if _, err := localmsk.LoadInfo(context.Background(), infoPath); err != nil {
 		t.Fatalf("LoadInfo of the running environment: %v", err)
 	}
 
@@ -230,7 +230,7 @@ func TestSecondInstanceLeavesTheFirstAlone(t *testing.T) {
 	if code := <-done; code != ExitOK {
 		t.Fatalf("first environment exit %d", code)
 	}
-	_, err := localmsk.LoadInfo(infoPath)
+	_, err := localmsk.LoadInfo(context.Background(), infoPath)
 	var nr *localmsk.NotRunningError
 	if !errors.As(err, &nr) {
 		t.Fatalf("LoadInfo after the environment stopped: %v, want *localmsk.NotRunningError", err)
@@ -243,7 +243,7 @@ func TestSecondInstanceLeavesTheFirstAlone(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Start on the freed directory: %v", err)
 	}
-	if _, err := localmsk.LoadInfo(filepath.Join(dir, "info.json")); err != nil {
+	if _, err := localmsk.LoadInfo(context.Background(), filepath.Join(dir, "info.json")); err != nil {
 		t.Errorf("LoadInfo after a restart: %v", err)
 	}
 	e.Close()

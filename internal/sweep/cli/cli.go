@@ -8,13 +8,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/mskvpce/mskvpce/internal/awsfiles"
+	"github.com/mskvpce/mskvpce/internal/awsregion"
 	"github.com/mskvpce/mskvpce/internal/cmdline"
-
 	"github.com/mskvpce/mskvpce/internal/sweep"
 )
 
@@ -51,12 +53,17 @@ Examples:
   go run ./cmd/e2e-cleanup --older-than 4h --yes         # delete, wait for MSK
   go run ./cmd/e2e-cleanup --prefix e2e-ab12cd --older-than 0 --yes --output json
 
+Every AWS call is bounded by --request-timeout (retries included); a
+listing that times out fails the run (exit 1) before anything is deleted.
+
 Exit codes (go run turns every non-zero code into 1: build it where they matter):
   0    everything planned is gone
-  1    a delete failed
-  2    bad flags, arguments or AWS configuration
+  1    a delete or a listing failed (or timed out)
+  2    bad flags, arguments or AWS configuration (no credentials, a region
+       or endpoint URL that is not one)
   3    something planned is still held (deferred) at the end of --budget
-  130  interrupted (SIGINT/SIGTERM) between two deletes; the summary says what was done
+  130  interrupted (SIGINT/SIGTERM): while listing, nothing was deleted;
+       otherwise between two deletes, and the summary says what was done
 
 Flags:
 `
@@ -66,6 +73,14 @@ const exitHeld = 3
 
 // nowFn is the sweeper's clock; tests pin it.
 var nowFn = time.Now
+
+// minPoll is the shortest --poll: a shorter one only hammers the APIs (and
+// is a typo: 1ns). Tests lower it to run many passes quickly.
+var minPoll = time.Second
+
+// minRequestTimeout is the shortest --request-timeout: below it every call
+// to AWS would fail.
+const minRequestTimeout = time.Second
 
 // Run is the e2e-cleanup command.
 func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
@@ -85,13 +100,36 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	fs.DurationVar(&o.WaitForClusters, "wait-clusters", 40*time.Minute, "with --yes: wait up to this long for deleted MSK clusters to be gone before deleting their network")
 	fs.DurationVar(&o.PollInterval, "poll", 30*time.Second, "with --yes: how often to poll MSK and retry deferred deletes")
 	fs.DurationVar(&o.Budget, "budget", 35*time.Minute, "with --yes: keep retrying deferred deletes (and waiting for MSK) until this long after the first delete")
+	reqTimeout := fs.Duration("request-timeout", 30*time.Second, "bound on each AWS call, its retries included (at least 1s)")
 	if code, done := cmdline.Parse(fs, args, stdout, stderr, false); done {
 		return code
 	}
+	usage := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "e2e-cleanup: "+format+"\n", a...)
+		return cmdline.ExitUsage
+	}
 	o.Now = nowFn
 	if err := o.Validate(); err != nil {
-		fmt.Fprintf(stderr, "e2e-cleanup: %v\n", err)
-		return cmdline.ExitUsage
+		return usage("%v", err)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case o.PollInterval < minPoll:
+		return usage("--poll %s: use at least %s (a shorter poll only hammers the AWS APIs)", o.PollInterval, minPoll)
+	case *reqTimeout < minRequestTimeout:
+		return usage("--request-timeout %s: use at least %s (below it every AWS call fails)", *reqTimeout, minRequestTimeout)
+	case set["region"] && awsregion.Check(*region) != nil:
+		return usage("--region: %v", awsregion.Check(*region))
+	case set["aws-endpoint-url"]:
+		if err := checkEndpointURL(*endpoint); err != nil {
+			return usage("--aws-endpoint-url: %v", err)
+		}
+	}
+	// The SDK reads its shared files with os.ReadFile: a FIFO would hold
+	// it forever.
+	if err := awsfiles.Check(); err != nil {
+		return usage("AWS configuration: %v", err)
 	}
 	var opts []func(*config.LoadOptions) error
 	if *region != "" {
@@ -102,17 +140,40 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		fmt.Fprintf(stderr, "e2e-cleanup: load AWS configuration: %v\n", err)
-		return cmdline.ExitUsage
+		return usage("load AWS configuration: %v", err)
 	}
 	if cfg.Region == "" {
-		fmt.Fprintln(stderr, "e2e-cleanup: no AWS region: pass --region or set AWS_REGION")
-		return cmdline.ExitUsage
+		return usage("no AWS region: pass --region or set AWS_REGION")
+	}
+	if err := awsregion.Check(cfg.Region); err != nil {
+		return usage("the configured region (AWS_REGION, or the profile's region): %v", err)
+	}
+	if cfg.BaseEndpoint != nil && *endpoint == "" {
+		if err := checkEndpointURL(*cfg.BaseEndpoint); err != nil {
+			return usage("AWS_ENDPOINT_URL (or the profile's endpoint_url): %v", err)
+		}
+	}
+	cfg.APIOptions = append(cfg.APIOptions, sweep.RequestTimeout(*reqTimeout))
+	// The credentials first: without them every listing would fail with
+	// an error that names a service instead of the configuration.
+	cctx, cancel := context.WithTimeout(ctx, *reqTimeout)
+	_, err = cfg.Credentials.Retrieve(cctx)
+	cancel()
+	switch {
+	case cmdline.Interrupted(ctx):
+		fmt.Fprintln(stderr, "e2e-cleanup: interrupted before anything was listed or deleted")
+		return cmdline.ExitInterrupted
+	case err != nil:
+		return usage("no AWS credentials (%v): set AWS_PROFILE or pass --profile, export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`", err)
 	}
 	o.Region = cfg.Region
 	clients := sweep.NewClients(cfg, *endpoint)
 
 	plan, err := sweep.Discover(ctx, clients, o)
+	if cmdline.Interrupted(ctx) {
+		fmt.Fprintln(stderr, "e2e-cleanup: interrupted while listing: nothing was deleted")
+		return cmdline.ExitInterrupted
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "e2e-cleanup: %v\n", err)
 		return cmdline.ExitFailed
@@ -188,4 +249,14 @@ func writePlan(w io.Writer, output cmdline.Output, p sweep.Plan) int {
 	_ = tw.Flush()
 	fmt.Fprintf(w, "dry run: %d to delete, %d kept; pass --yes to delete\n", len(p.Delete), len(p.Keep))
 	return cmdline.ExitOK
+}
+
+// checkEndpointURL accepts an http or https URL with a host, as the SDK
+// needs it; anything else would fail every call with a resolver error.
+func checkEndpointURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL with a host: pass one like http://127.0.0.1:4566", s)
+	}
+	return nil
 }

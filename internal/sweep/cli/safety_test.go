@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"syscall"
@@ -204,7 +203,7 @@ func TestInterruptStopsBetweenDeletes(t *testing.T) {
 
 // The same through the real binary and a real SIGINT (main's NotifyContext).
 func TestSIGINTExits130(t *testing.T) {
-	bin := testbin.Build(t, "../../../cmd/e2e-cleanup")
+	bin := testbin.Shared(t, "../../../cmd/e2e-cleanup")
 	f := leftovers()
 	procs := make(chan *os.Process, 1)
 	signalled := make(chan struct{})
@@ -217,7 +216,7 @@ func TestSIGINTExits130(t *testing.T) {
 	}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	cmd := exec.Command(bin, "--aws-endpoint-url", srv.URL, "--yes", "--poll", "1ms")
+	cmd := testbin.Command(t, context.Background(), bin, "--aws-endpoint-url", srv.URL, "--yes")
 	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIAFAKE", "AWS_SECRET_ACCESS_KEY=fake", "AWS_REGION=us-east-1",
 		"AWS_CONFIG_FILE=/nonexistent", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent", "AWS_ENDPOINT_URL=")
 	var stdout, stderr bytes.Buffer

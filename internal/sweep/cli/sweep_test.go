@@ -567,6 +567,10 @@ func leftovers() *fakeAWS {
 	}
 }
 
+// The in-process tests poll every millisecond (the binary keeps its 1s
+// floor: TestBadInputsRefused).
+func init() { minPoll = time.Millisecond }
+
 func runSweep(t *testing.T, f *fakeAWS, args ...string) (int, string, string) {
 	t.Helper()
 	srv := httptest.NewServer(f)

@@ -2,17 +2,19 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/controlplane"
+	"github.com/mskvpce/mskvpce/internal/inputfile"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 )
 
@@ -125,7 +127,7 @@ Flags:
 `
 
 // runPermissions is `verify permissions`.
-func runPermissions(stdin io.Reader, stdout, stderr io.Writer, args []string) int {
+func runPermissions(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, args []string) int {
 	fs := flag.NewFlagSet("verify permissions", flag.ContinueOnError)
 	var perCheck strings.Builder
 	for _, id := range controlplane.AllChecks {
@@ -149,7 +151,11 @@ func runPermissions(stdin io.Reader, stdout, stderr io.Writer, args []string) in
 	}
 	if *tfOut != "" {
 		var err error
-		if d, err = readOutputs(*tfOut, stdin, 0); err != nil {
+		if d, err = readOutputs(ctx, *tfOut, stdin, 0); err != nil {
+			if cmdline.Interrupted(ctx) {
+				fmt.Fprintln(stderr, "verify permissions: interrupted")
+				return ExitInterrupted
+			}
 			fmt.Fprintf(stderr, "verify permissions: %v\n", err)
 			return ExitUsage
 		}
@@ -161,52 +167,57 @@ func runPermissions(stdin io.Reader, stdout, stderr io.Writer, args []string) in
 // maxOutputs bounds what --tf-outputs reads: outputs are a few KiB.
 const maxOutputs = 16 << 20
 
-// readOutputs parses `terraform output -json` from a file or stdin ("-"),
-// reading for at most timeout (0: no bound), and refuses anything after the
-// JSON document.
-func readOutputs(path string, stdin io.Reader, timeout time.Duration) (tfoutputs.Deployment, error) {
-	r, name := stdin, "stdin"
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return tfoutputs.Deployment{}, badInput("--tf-outputs %s: %v: write it with `terraform -chdir=terraform/examples/complete output -json > %s`", path, err, path)
+// readOutputs parses `terraform output -json` from a regular file or stdin
+// ("-"), reading stdin for at most timeout (0: until ctx ends), and refuses
+// anything after the JSON document. A FIFO or device path is refused
+// before it is opened: only stdin may be a pipe. When ctx ends the error is
+// ctx's (the caller exits 130).
+func readOutputs(ctx context.Context, path string, stdin io.Reader, timeout time.Duration) (tfoutputs.Deployment, error) {
+	var (
+		b    []byte
+		err  error
+		name = path
+	)
+	if path == "-" {
+		name = "stdin"
+		rctx := ctx
+		if timeout > 0 {
+			var cancel context.CancelFunc
+			rctx, cancel = context.WithTimeout(ctx, timeout)
+			defer cancel()
 		}
-		defer f.Close()
-		r, name = f, path
-	}
-	type read struct {
-		b   []byte
-		err error
-	}
-	ch := make(chan read, 1)
-	go func() {
-		b, err := io.ReadAll(io.LimitReader(r, maxOutputs+1))
-		ch <- read{b, err}
-	}()
-	var got read
-	if timeout > 0 {
-		select {
-		case got = <-ch:
-		case <-time.After(timeout):
-			return tfoutputs.Deployment{}, badInput("--tf-outputs %s: nothing complete to read within --timeout %s: pipe `terraform output -json` into it, or pass a file", name, timeout)
+		b, err = inputfile.ReadStream(rctx, stdin, maxOutputs)
+		switch {
+		case ctx.Err() != nil:
+			return tfoutputs.Deployment{}, ctx.Err()
+		case errors.Is(err, context.DeadlineExceeded):
+			return tfoutputs.Deployment{}, badInput("--tf-outputs stdin: nothing complete to read within --timeout %s: pipe `terraform output -json` into it, or pass a file", timeout)
+		case errors.Is(err, inputfile.ErrTooLarge):
+			return tfoutputs.Deployment{}, badInput("--tf-outputs stdin: more than %d MiB: not `terraform output -json`", maxOutputs>>20)
+		case err != nil:
+			return tfoutputs.Deployment{}, badInput("--tf-outputs stdin: %v", err)
 		}
 	} else {
-		got = <-ch
+		b, err = inputfile.Read(ctx, path, maxOutputs)
+		switch {
+		case ctx.Err() != nil:
+			return tfoutputs.Deployment{}, ctx.Err()
+		case errors.Is(err, inputfile.ErrNotRegular):
+			return tfoutputs.Deployment{}, badInput("--tf-outputs %v; to read a pipe, pass --tf-outputs - with it on stdin", err)
+		case errors.Is(err, inputfile.ErrTooLarge):
+			return tfoutputs.Deployment{}, badInput("--tf-outputs %v: not `terraform output -json`", err)
+		case err != nil:
+			return tfoutputs.Deployment{}, badInput("--tf-outputs %v: write it with `terraform -chdir=terraform/examples/complete output -json > %s`", err, path)
+		}
 	}
-	if got.err != nil {
-		return tfoutputs.Deployment{}, badInput("--tf-outputs %s: %v", name, got.err)
-	}
-	if len(got.b) > maxOutputs {
-		return tfoutputs.Deployment{}, badInput("--tf-outputs %s: more than %d MiB: not `terraform output -json`", name, maxOutputs>>20)
-	}
-	dec := json.NewDecoder(bytes.NewReader(got.b))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	var v json.RawMessage
 	if err := dec.Decode(&v); err == nil {
-		if rest := bytes.TrimSpace(got.b[dec.InputOffset():]); len(rest) > 0 {
+		if rest := bytes.TrimSpace(b[dec.InputOffset():]); len(rest) > 0 {
 			return tfoutputs.Deployment{}, badInput("--tf-outputs %s: %d bytes after the JSON document (%q…): pass the output of one `terraform output -json` alone", name, len(rest), clip(rest, 20))
 		}
 	}
-	d, err := tfoutputs.Parse(bytes.NewReader(got.b))
+	d, err := tfoutputs.Parse(bytes.NewReader(b))
 	if err != nil {
 		return d, badInput("--tf-outputs %s: %v", name, err)
 	}

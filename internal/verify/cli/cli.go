@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/mskvpce/mskvpce/internal/awsfiles"
+	"github.com/mskvpce/mskvpce/internal/awsregion"
 	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/controlplane"
 	"github.com/mskvpce/mskvpce/internal/localmsk"
@@ -28,6 +30,8 @@ const (
 	ExitOK     = cmdline.ExitOK     // every broker path produced and consumed through its own endpoint
 	ExitFailed = cmdline.ExitFailed // a check failed; the report names the hop and the next step
 	ExitUsage  = cmdline.ExitUsage  // bad input or configuration; the message names the input and the fix
+	// ExitInterrupted: SIGINT or SIGTERM ended the run before its verdict.
+	ExitInterrupted = cmdline.ExitInterrupted
 )
 
 const usage = `Usage: verify [flags]
@@ -66,9 +70,10 @@ credential does, so the check runs with exactly that role's permissions.
 
 ` + checksHelp + `
 Exit codes:
-  0  every broker path passed (and every control-plane check that ran)
-  1  a check failed: the report names the stage, the hop and what to do next
-  2  bad input or configuration: the message names the input and the fix
+  0    every broker path passed (and every control-plane check that ran)
+  1    a check failed: the report names the stage, the hop and what to do next
+  2    bad input or configuration: the message names the input and the fix
+  130  interrupted (SIGINT/SIGTERM): no verdict, nothing printed on stdout
 
 Examples:
   go run ./cmd/verify --local
@@ -120,7 +125,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 // RunWithStdin is Run with stdin given.
 func RunWithStdin(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, args []string) int {
 	if len(args) > 0 && args[0] == "permissions" {
-		return runPermissions(stdin, stdout, stderr, args[1:])
+		return runPermissions(ctx, stdin, stdout, stderr, args[1:])
 	}
 	var o options
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
@@ -159,6 +164,12 @@ func RunWithStdin(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer
 	log := o.verbosity.Logger(stderr)
 
 	rep, err := run(ctx, o, stdin, log, stderr)
+	if cmdline.Interrupted(ctx) {
+		// The cancellation failed whatever was in flight: those are not
+		// findings, and a FAIL verdict would blame the deployment.
+		fmt.Fprintln(stderr, "verify: interrupted: no verdict; run verify again")
+		return ExitInterrupted
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "verify: %v\n", err)
 		if cmdline.IsUsage(err) {
@@ -215,7 +226,7 @@ func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger, stde
 				return nil, badInput("--local-fault %s: %v", f, err)
 			}
 		}
-		t, err := TargetFromLocal(env.Info())
+		t, err := TargetFromLocalContext(ctx, env.Info())
 		if err != nil {
 			return nil, err
 		}
@@ -228,7 +239,10 @@ func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger, stde
 		return rep, nil
 	}
 
-	t, d, err := o.target(stdin)
+	if o.tfOutputs == "-" {
+		log.Debug("reading terraform outputs on stdin", "timeout", o.timeout)
+	}
+	t, d, err := o.target(ctx, stdin)
 	if err != nil {
 		return nil, err
 	}
@@ -293,34 +307,45 @@ func (o options) check() error {
 		return badInput("--topic: %v", verify.ValidateTopic(o.topic))
 	case o.set["checks"] && strings.TrimSpace(o.checks) == "":
 		return badInput("--checks '' selects nothing: name checks (all, data, control-plane or check ids) or drop the flag")
+	case o.set["topic"] && o.topic == "":
+		return badInput("--topic '' names no topic: name one, or drop the flag for %s", verify.DefaultTopic)
+	case o.set["sasl-mechanism"] && strings.TrimSpace(o.mechanism) == "":
+		return badInput("--sasl-mechanism '' names no mechanism: pass aws-msk-iam (what Databricks uses), oauthbearer or both, or drop the flag")
+	case o.set["run-id"] && verify.ValidateRunID(o.runID) != nil:
+		return badInput("--run-id: %v", verify.ValidateRunID(o.runID))
+	case o.set["region"] && awsregion.Check(o.region) != nil:
+		return badInput("--region: %v", awsregion.Check(o.region))
 	}
 	return nil
 }
 
 // target builds the verification target from the chosen input, and with
 // --tf-outputs returns the deployment too.
-func (o options) target(stdin io.Reader) (verify.Target, *tfoutputs.Deployment, error) {
+func (o options) target(ctx context.Context, stdin io.Reader) (verify.Target, *tfoutputs.Deployment, error) {
 	var d *tfoutputs.Deployment
-	t, err := o.dataTarget(stdin, &d)
+	t, err := o.dataTarget(ctx, stdin, &d)
 	return t, d, err
 }
 
-func (o options) dataTarget(stdin io.Reader, dep **tfoutputs.Deployment) (verify.Target, error) {
+func (o options) dataTarget(ctx context.Context, stdin io.Reader, dep **tfoutputs.Deployment) (verify.Target, error) {
 	var t verify.Target
 	switch {
 	case o.localInfo != "":
 		// LoadInfo also says when the environment has stopped, rather
 		// than letting every path fail at its NLB.
-		info, err := localmsk.LoadInfo(o.localInfo)
+		info, err := localmsk.LoadInfo(ctx, o.localInfo)
 		if err != nil {
+			if ctx.Err() != nil {
+				return t, err
+			}
 			return t, badInput("--local-info %v", err)
 		}
-		t, err = TargetFromLocal(info)
+		t, err = TargetFromLocalContext(ctx, info)
 		if err != nil {
 			return t, badInput("--local-info %s: %v", o.localInfo, err)
 		}
 	case o.tfOutputs != "":
-		d, err := readOutputs(o.tfOutputs, stdin, o.timeout)
+		d, err := readOutputs(ctx, o.tfOutputs, stdin, o.timeout)
 		if err != nil {
 			return t, err
 		}
@@ -345,14 +370,22 @@ func (o options) dataTarget(stdin io.Reader, dep **tfoutputs.Deployment) (verify
 	}
 	if o.region != "" {
 		t.Region = o.region
+		for _, p := range t.Paths {
+			if err := verify.RegionMismatch(o.region, p); err != nil {
+				return t, badInput("--region %s contradicts the brokers: %v, or drop --region", o.region, err)
+			}
+		}
 	}
 	if o.topic != "" {
 		t.Topic = o.topic
 	}
 	if o.caFile != "" {
-		pool, err := verify.LoadCA(o.caFile)
+		pool, err := verify.LoadCAContext(ctx, o.caFile)
 		if err != nil {
-			return t, badInput("--ca-file %s: %v", o.caFile, err)
+			if ctx.Err() != nil {
+				return t, err
+			}
+			return t, badInput("--ca-file %v: pass the PEM file of the CAs that sign the brokers", err)
 		}
 		t.RootCAs = pool
 	}
@@ -365,6 +398,10 @@ func (o options) dataTarget(stdin io.Reader, dep **tfoutputs.Deployment) (verify
 // awsConfig loads the SDK default chain (optionally a profile); verify.Verify
 // checks that it yields credentials. The control-plane checks run with it.
 func (o options) awsConfig(ctx context.Context, region string) (aws.Config, error) {
+	// The SDK reads these with os.ReadFile: a FIFO would hold it forever.
+	if err := awsfiles.Check(); err != nil {
+		return aws.Config{}, badInput("AWS configuration: %v", err)
+	}
 	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
 	if o.profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.profile))

@@ -168,7 +168,7 @@ func TestHelp(t *testing.T) {
 	if code != 0 {
 		t.Errorf("--help exit %d", code)
 	}
-	for _, w := range []string{"Inputs", "--tf-outputs", "--local", "--endpoint", "Exit codes", "0  every broker path passed", "2  bad input", "Examples", "go run ./cmd/verify --local", "--role-arn",
+	for _, w := range []string{"Inputs", "--tf-outputs", "--local", "--endpoint", "Exit codes", "0    every broker path passed", "2    bad input", "130  interrupted", "Examples", "go run ./cmd/verify --local", "--role-arn",
 		"Checks (--checks", "control-plane", "no AWS control plane", "verify permissions", "AWS_ENDPOINT_URL"} {
 		if !strings.Contains(errs, w) {
 			t.Errorf("--help lacks %q", w)

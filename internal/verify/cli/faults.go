@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -95,7 +96,19 @@ func applyFault(env *localmsk.Env, spec string) error {
 		if d <= 0 {
 			return fmt.Errorf("rolling-restart=%s: each broker must be away a positive time (e.g. 30s)", val)
 		}
-		return env.StartRollingRestart(d)
+		if err := env.StartRollingRestart(d); err != nil {
+			return err
+		}
+		// Verify once broker 1 is away: racing its controlled shutdown,
+		// a path could pass tls first and the diagnosis would vary.
+		deadline := time.Now().Add(10 * time.Second)
+		for env.Restarting() == 0 {
+			if time.Now().After(deadline) {
+				return errors.New("rolling restart: broker 1 did not go away within 10s")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		return nil
 	case "reject-credentials":
 		env.SetRejectCredentials(true)
 		return nil

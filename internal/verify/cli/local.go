@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -16,6 +17,12 @@ import (
 // NLB stand-in, trusting the environment's CA and signing with its
 // credentials.
 func TargetFromLocal(i localmsk.Info) (verify.Target, error) {
+	return TargetFromLocalContext(context.Background(), i)
+}
+
+// TargetFromLocalContext is TargetFromLocal returning when ctx ends (it
+// reads the environment's CA file).
+func TargetFromLocalContext(ctx context.Context, i localmsk.Info) (verify.Target, error) {
 	if i.Version != 1 {
 		return verify.Target{}, fmt.Errorf("local environment info: version %d, want 1: rebuild with the same checkout (go run ./cmd/localmsk)", i.Version)
 	}
@@ -37,7 +44,7 @@ func TargetFromLocal(i localmsk.Info) (verify.Target, error) {
 	if i.CAFile == "" {
 		return verify.Target{}, fmt.Errorf("local environment info: ca_file is empty")
 	}
-	pool, err := verify.LoadCA(i.CAFile)
+	pool, err := verify.LoadCAContext(ctx, i.CAFile)
 	if err != nil {
 		return verify.Target{}, fmt.Errorf("local environment info: %w", err)
 	}
