@@ -13,8 +13,9 @@ import (
 // them), and a service that still has connections is not deleted.
 
 // settle moves accepted connections from pending to available once
-// AcceptLatency has passed.
+// AcceptLatency has passed, and targets to their state at now (targets.go).
 func (s *State) settle(now time.Time) {
+	s.settleTargets(now)
 	for i := range s.EndpointServices {
 		for j := range s.EndpointServices[i].Connections {
 			c := &s.EndpointServices[i].Connections[j]

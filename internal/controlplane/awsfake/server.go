@@ -3,6 +3,7 @@ package awsfake
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -119,8 +120,15 @@ func clone(s *State) State {
 	c.TargetGroups = nil
 	for _, tg := range s.TargetGroups {
 		tg.Targets = append([]Target(nil), tg.Targets...)
+		tg.Tags = maps.Clone(tg.Tags)
 		c.TargetGroups = append(c.TargetGroups, tg)
 	}
+	c.Flaky = make(map[string][]APIError, len(s.Flaky))
+	for k, v := range s.Flaky {
+		c.Flaky[k] = append([]APIError(nil), v...)
+	}
+	c.Events = append([]TargetEvent(nil), s.Events...)
+	c.pending = append([]targetWrite(nil), s.pending...)
 	c.EndpointServices = nil
 	for _, es := range s.EndpointServices {
 		es.NLBARNs = append([]string(nil), es.NLBARNs...)
