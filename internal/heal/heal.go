@@ -158,7 +158,8 @@ type Options struct {
 	// HealthyTimeout bounds the wait for a new target to become healthy;
 	// zero: DefaultHealthyTimeout.
 	HealthyTimeout time.Duration
-	// Poll is how often the wait reads the target's health; zero: DefaultPoll.
+	// Poll is how often the wait reads the target's health; zero:
+	// DefaultPoll, or a twentieth of a shorter HealthyTimeout.
 	Poll time.Duration
 	// CallTimeout bounds each AWS call with its retries; zero: DefaultCallTimeout.
 	CallTimeout time.Duration
@@ -173,7 +174,8 @@ func (o *Options) defaults() {
 		o.HealthyTimeout = DefaultHealthyTimeout
 	}
 	if o.Poll <= 0 {
-		o.Poll = DefaultPoll
+		// At most DefaultPoll apart, and some 20 readings within a short bound.
+		o.Poll = max(min(DefaultPoll, o.HealthyTimeout/20), 10*time.Millisecond)
 	}
 	if o.CallTimeout <= 0 {
 		o.CallTimeout = DefaultCallTimeout

@@ -20,6 +20,7 @@ Commands:
   verify    produce and consume through every broker's NLB; report drift
             (--remote: from the verify canary, where Databricks stands)
   status    say which phase the deployment is in and what to do next
+  heal      re-point each broker's NLB at its broker's current address (--yes applies)
   destroy   plan the destruction, ask for the prefix, destroy
   help      this text; "deploy help <command>" for a command's flags
 
@@ -127,6 +128,7 @@ Exit codes:
 `
 
 var commandHelp = map[string]string{
+	"heal":   healHelp,
 	"init":   "deploy init [--name N] [--workdir DIR] [inputs] [--backend-config FILE | --backend-bucket B --backend-key K --backend-region R]\n\nLays out the embedded configuration in the working directory, records the inputs given,\nand runs terraform init (local state in the working directory, or the S3 backend).\n",
 	"plan":   "deploy plan [--name N] [inputs] [--var-file F] [--diff] [--output json]\n\nPlans into <workdir>/plan.tfplan and prints the summary. Needs region, prefix, cidr_block,\nallowed_principals and user_name (flags, MSKVPCE_*, var files or recorded inputs).\n",
 	"apply":  "deploy apply [--name N] [inputs] [--databricks ... | --external-id ID] [--diff] [--yes]\n\nPlans, prints the summary, asks for 'yes' (or --yes), and applies exactly that plan (a plan\nthat changes only outputs is applied too: it records refreshed state, e.g. NCC rule\nconnections accepted since). Afterwards prints the Databricks role ARN; with --databricks\nthe service credential, the NCC and each rule's connection state; without it the next steps\nwhile the external ID is the placeholder and one NCC private endpoint rule per broker; and\na PySpark snippet for a serverless notebook.\n\nWith --databricks, after applying it waits (progress on stderr, at most 30 minutes) until\nDatabricks has created every NCC rule's endpoint (read from the account API with the\nprovider's credentials), accepts exactly those endpoint IDs on their brokers' endpoint\nservices (never another pending connection: the allowed principal is shared by every\nDatabricks customer in the region) and waits until every rule is ESTABLISHED. The apply\nthat creates the rules leaves Terraform's accepters out (databricks_accept_connections =\nfalse) and a second apply records them. A rule that ends CREATE_FAILED, REJECTED,\nDISCONNECTED or EXPIRED stops it with the rule and what to do.\n",

@@ -182,6 +182,7 @@ var commands = map[string]func(*cli, context.Context) error{
 	"verify":  (*cli).cmdVerify,
 	"destroy": (*cli).cmdDestroy,
 	"status":  (*cli).cmdStatus,
+	"heal":    (*cli).cmdHeal,
 }
 
 func jsonMarshal(v any) ([]byte, error) {
