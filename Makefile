@@ -236,7 +236,7 @@ e2e: ## The end-to-end flow on real AWS (needs credentials and AWS_REGION; MSK t
 bench: ## Benchmarks behind the figures in the README
 	$(GO) test -run '^$$' -bench . -benchtime 30x ./internal/verify/...
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./internal/localmsk/...
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/mskiam ./internal/mskauthz ./internal/controlplane ./internal/deploy ./internal/tfrunner
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/mskiam ./internal/mskauthz ./internal/controlplane ./internal/heal ./internal/deploy ./internal/tfrunner
 	cd tools && $(GO) test -run '^$$' -bench . ./internal/schemaprovider
 
 .PHONY: fuzz

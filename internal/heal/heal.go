@@ -50,7 +50,7 @@ const (
 	// healthy: the NLB needs 3 × 10 s of passing checks, and registration
 	// itself can take a minute or more.
 	DefaultHealthyTimeout = 3 * time.Minute
-	DefaultPoll           = 5 * time.Second
+	DefaultPoll           = 2 * time.Second
 	DefaultCallTimeout    = 30 * time.Second
 )
 
