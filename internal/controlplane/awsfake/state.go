@@ -88,6 +88,10 @@ type State struct {
 	// then answer normally (throttling, eventual consistency): key is the
 	// operation name, as for Errors.
 	Flaky map[string][]APIError
+	// Clock is the fake's time (health checks, draining, read lag,
+	// connection acceptance); nil: the wall clock. A test that steps it
+	// sees each state exactly, however slow the machine.
+	Clock func() time.Time
 	// Events are the target changes applied so far (targets.go).
 	Events []TargetEvent
 

@@ -100,8 +100,16 @@ func (s *State) MarkLive(since time.Time) {
 func (f *Server) TargetEvents() []TargetEvent {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.state.settle(time.Now())
+	f.state.settle(f.state.now())
 	return append([]TargetEvent(nil), f.state.Events...)
+}
+
+// now is the state's clock: State.Clock, or the wall clock.
+func (s *State) now() time.Time {
+	if s.Clock != nil {
+		return s.Clock()
+	}
+	return time.Now()
 }
 
 func (s *State) healthCheck() HealthCheck {
@@ -288,7 +296,7 @@ func (h handler) writeTargets(w http.ResponseWriter, action string, form url.Val
 		writeQueryErrorID(w, elbNS, h.requestID, APIError{Code: "ValidationError", Message: "1 validation error detected: Value null at 'targets' failed to satisfy constraint: Member must not be null"})
 		return
 	}
-	now := time.Now()
+	now := h.state.now()
 	h.mutate(func(s *State) {
 		for _, t := range ts {
 			s.pending = append(s.pending, targetWrite{at: now.Add(s.ReadLag), tg: arn, id: t.id, port: t.port, register: action == "RegisterTargets"})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,16 +42,39 @@ func kinds(evs []awsfake.TargetEvent) string {
 	return strings.Join(s, ", ")
 }
 
-// TestTargetLifecycle: a target registered at a broker's address is initial,
-// then healthy after the health check's threshold; one where nothing listens
-// turns unhealthy; a deregistered one drains, then is gone; registering a
-// registered target and deregistering an absent one change nothing.
+// clock is a fake's time that a test steps.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// TestTargetLifecycle, at AWS's timing on a stepped clock: a target
+// registered at a broker's address is initial, then healthy after the health
+// checks' 30 s; one where nothing listens turns unhealthy; a deregistered one
+// drains for the 300 s delay, then is gone; registering a registered target
+// and deregistering an absent one change nothing.
 func TestTargetLifecycle(t *testing.T) {
 	t.Parallel()
 	d := awsfake.Sample()
 	st := awsfake.Healthy(d)
-	hc := awsfake.DefaultHealthCheck.Scaled(300) // 100 ms threshold, 1 s drain
+	hc := awsfake.DefaultHealthCheck
 	st.HealthCheck = &hc
+	clk := newClock()
+	st.Clock = clk.now
 	st.Nodes[0].ClientIP = "10.0.1.150" // broker 1 replaced
 	srv := awsfake.Start(st)
 	t.Cleanup(srv.Close)
@@ -64,10 +88,11 @@ func TestTargetLifecycle(t *testing.T) {
 	if _, err := c.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: aws.String(tg), Targets: target("10.0.9.9")}); err != nil {
 		t.Fatal(err)
 	}
+	clk.advance(29 * time.Second)
 	if got := strings.Join(health(t, c, tg), " "); got != "10.0.1.101=healthy 10.0.1.150=initial 10.0.9.9=initial" {
-		t.Fatalf("right after registering: %s", got)
+		t.Fatalf("29 s after registering: %s", got)
 	}
-	time.Sleep(hc.Healthy + 20*time.Millisecond)
+	clk.advance(time.Second)
 	if got := strings.Join(health(t, c, tg), " "); got != "10.0.1.101=healthy 10.0.1.150=healthy 10.0.9.9=unhealthy" {
 		t.Fatalf("after the threshold: %s (a fixture's target keeps its state; the broker's address is healthy, the other unhealthy)", got)
 	}
@@ -86,7 +111,11 @@ func TestTargetLifecycle(t *testing.T) {
 	if got := strings.Join(health(t, c, tg), " "); got != "10.0.1.101=draining 10.0.1.150=healthy 10.0.9.9=unhealthy" {
 		t.Fatalf("after deregistering: %s", got)
 	}
-	time.Sleep(hc.DeregistrationDelay + 20*time.Millisecond)
+	clk.advance(299 * time.Second)
+	if got := strings.Join(health(t, c, tg), " "); !strings.Contains(got, "10.0.1.101=draining") {
+		t.Fatalf("299 s after deregistering: %s", got)
+	}
+	clk.advance(time.Second)
 	if got := strings.Join(health(t, c, tg), " "); got != "10.0.1.150=healthy 10.0.9.9=unhealthy" {
 		t.Fatalf("after the deregistration delay: %s", got)
 	}
@@ -142,7 +171,9 @@ func TestTargetReadLagAndFlaky(t *testing.T) {
 	t.Parallel()
 	d := awsfake.Sample()
 	st := awsfake.Healthy(d)
-	st.ReadLag = 150 * time.Millisecond
+	clk := newClock()
+	st.Clock = clk.now
+	st.ReadLag = 2 * time.Second
 	st.Flaky = map[string][]awsfake.APIError{"DescribeTargetHealth": {awsfake.Throttling(), awsfake.TargetGroupNotFound(d.Brokers[0].TargetGroupARN)}}
 	srv := awsfake.Start(st)
 	t.Cleanup(srv.Close)
@@ -162,7 +193,7 @@ func TestTargetReadLagAndFlaky(t *testing.T) {
 	if got := strings.Join(health(t, c, tg), " "); got != "10.0.1.101=healthy" {
 		t.Fatalf("within the read lag: %s", got)
 	}
-	time.Sleep(st.ReadLag + 20*time.Millisecond)
+	clk.advance(2 * time.Second)
 	if got := strings.Join(health(t, c, tg), " "); got != "10.0.1.101=draining" {
 		t.Fatalf("after the read lag: %s", got)
 	}
