@@ -69,7 +69,7 @@ func (h handler) decideConnections(w http.ResponseWriter, action string, form ur
 	}
 	accept := action == "AcceptVpcEndpointConnections"
 	var res ec2Unsuccessful
-	now := h.state.now()
+	now := h.state.Now()
 	h.mutate(func(s *State) {
 		for i := range s.EndpointServices {
 			es := &s.EndpointServices[i]
@@ -153,7 +153,7 @@ func (f *Server) AddConnection(serviceID, endpointID, owner string) error {
 		for i := range s.EndpointServices {
 			if s.EndpointServices[i].ID == serviceID {
 				s.EndpointServices[i].Connections = append(s.EndpointServices[i].Connections, Connection{
-					EndpointID: endpointID, Owner: owner, State: "pendingAcceptance", Created: s.now().UTC(),
+					EndpointID: endpointID, Owner: owner, State: "pendingAcceptance", Created: s.Now().UTC(),
 				})
 				return
 			}
@@ -168,7 +168,7 @@ func (f *Server) AddConnection(serviceID, endpointID, owner string) error {
 func (f *Server) ConnectionState(serviceID, endpointID string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.state.settle(f.state.now())
+	f.state.settle(f.state.Now())
 	for i := range f.state.EndpointServices {
 		if f.state.EndpointServices[i].ID == serviceID {
 			if c := findConnection(&f.state.EndpointServices[i], endpointID); c != nil {

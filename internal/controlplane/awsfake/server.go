@@ -82,7 +82,7 @@ func (f *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.mu.Lock()
-	f.state.settle(f.state.now())
+	f.state.settle(f.state.Now())
 	st := clone(&f.state)
 	f.mu.Unlock()
 	h := handler{state: &st, requestID: newRequestID(), record: f.record, mutate: f.mutate}
@@ -168,7 +168,7 @@ func (f *Server) mutate(fn func(*State)) {
 func (f *Server) Snapshot() State {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.state.settle(f.state.now())
+	f.state.settle(f.state.Now())
 	return clone(&f.state)
 }
 

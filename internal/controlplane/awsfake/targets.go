@@ -100,12 +100,12 @@ func (s *State) MarkLive(since time.Time) {
 func (f *Server) TargetEvents() []TargetEvent {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.state.settle(f.state.now())
+	f.state.settle(f.state.Now())
 	return append([]TargetEvent(nil), f.state.Events...)
 }
 
-// now is the state's clock: State.Clock, or the wall clock.
-func (s *State) now() time.Time {
+// Now is the state's time: State.Clock, or the wall clock.
+func (s *State) Now() time.Time {
 	if s.Clock != nil {
 		return s.Clock()
 	}
@@ -296,7 +296,7 @@ func (h handler) writeTargets(w http.ResponseWriter, action string, form url.Val
 		writeQueryErrorID(w, elbNS, h.requestID, APIError{Code: "ValidationError", Message: "1 validation error detected: Value null at 'targets' failed to satisfy constraint: Member must not be null"})
 		return
 	}
-	now := h.state.now()
+	now := h.state.Now()
 	h.mutate(func(s *State) {
 		for _, t := range ts {
 			s.pending = append(s.pending, targetWrite{at: now.Add(s.ReadLag), tg: arn, id: t.id, port: t.port, register: action == "RegisterTargets"})
