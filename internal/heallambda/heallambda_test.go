@@ -238,10 +238,11 @@ func TestPathsFitLambdaEnvironment(t *testing.T) {
 	}
 	e := env(t, spec)
 	e[heallambda.EnvHealthyTimeout] = "180"
-	size := 0
-	for k, v := range e {
-		size += len(k) + len(v)
+	asJSON, err := json.Marshal(e) // as Lambda measures it
+	if err != nil {
+		t.Fatal(err)
 	}
+	size := len(asJSON)
 	if size > 4096 || full <= 4096 {
 		t.Errorf("environment %d bytes (limit 4096); the full names alone %d bytes", size, full)
 	}
