@@ -79,6 +79,16 @@ verify-lambda-zip: ## Build bin/verify-lambda.zip (linux/arm64) for enable_verif
 	rm -f $(BIN)/verify-lambda.zip && cd $(BIN)/verify-lambda && zip -X -q $(BIN)/verify-lambda.zip bootstrap
 	@echo "wrote $(BIN)/verify-lambda.zip: set verify_canary_lambda_zip_path (or the module's lambda_zip_path) to it"
 
+# The broker healer's Lambda artifact (terraform/modules/broker-healer), built
+# the same way.
+.PHONY: heal-lambda-zip
+heal-lambda-zip: ## Build bin/heal-lambda.zip (linux/arm64) for the broker-healer module
+	rm -rf $(BIN)/heal-lambda && mkdir -p $(BIN)/heal-lambda
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -o $(BIN)/heal-lambda/bootstrap ./cmd/heal-lambda
+	chmod 0755 $(BIN)/heal-lambda/bootstrap
+	rm -f $(BIN)/heal-lambda.zip && cd $(BIN)/heal-lambda && zip -X -q $(BIN)/heal-lambda.zip bootstrap
+	@echo "wrote $(BIN)/heal-lambda.zip: set the broker-healer module's lambda_zip_path to it"
+
 # What test/gate needs to break a copy of the AWS module (no tflint, no databricks).
 .PHONY: gate-tools
 gate-tools: $(BIN)/tfgate $(BIN)/iacscan $(BIN)/providers/aws/terraform-provider-aws $(BIN)/terraformrc
@@ -226,7 +236,7 @@ e2e: ## The end-to-end flow on real AWS (needs credentials and AWS_REGION; MSK t
 bench: ## Benchmarks behind the figures in the README
 	$(GO) test -run '^$$' -bench . -benchtime 30x ./internal/verify/...
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./internal/localmsk/...
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/mskiam ./internal/mskauthz ./internal/controlplane ./internal/deploy ./internal/tfrunner
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/mskiam ./internal/mskauthz ./internal/controlplane ./internal/heal ./internal/deploy ./internal/tfrunner
 	cd tools && $(GO) test -run '^$$' -bench . ./internal/schemaprovider
 
 # The parsers of files an operator passes (--tf-outputs, --policy,

@@ -102,25 +102,33 @@ func TestRunnerZipBootstrapExecutable(t *testing.T) {
 // Lambda will use it (lambdazip.Check: bootstrap, executable once
 // extracted, linux/arm64), the same check the nightly's zip and
 // `deploy verify --remote --canary-zip` get.
-func TestMakeVerifyLambdaZip(t *testing.T) {
+func TestMakeVerifyLambdaZip(t *testing.T) { checkMakeZip(t, "verify-lambda") }
+
+// TestMakeHealLambdaZip: the same for the broker healer's package
+// (`make heal-lambda-zip`, terraform/modules/broker-healer).
+func TestMakeHealLambdaZip(t *testing.T) { checkMakeZip(t, "heal-lambda") }
+
+// checkMakeZip runs `make <fn>-zip` into a temporary BIN and checks the zip.
+// Not parallel: each cross-compile takes the machine's cores.
+func checkMakeZip(t *testing.T, fn string) {
 	if testing.Short() {
-		t.Skip("cross-compiles cmd/verify-lambda for linux/arm64; run without -short")
+		t.Skipf("cross-compiles cmd/%s for linux/arm64; run without -short", fn)
 	}
 	for _, tool := range []string{"make", "zip"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s not installed: make verify-lambda-zip needs it", tool)
+				t.Fatalf("%s not installed: make %s-zip needs it", tool, fn)
 			}
-			t.Skipf("%s not installed: make verify-lambda-zip needs it (apt-get install %s)", tool, tool)
+			t.Skipf("%s not installed: make %s-zip needs it (apt-get install %s)", tool, fn, tool)
 		}
 	}
 	bin := t.TempDir()
-	cmd := exec.Command("make", "-s", "BIN="+bin, "verify-lambda-zip")
+	cmd := exec.Command("make", "-s", "BIN="+bin, fn+"-zip")
 	cmd.Dir = ".."
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("make verify-lambda-zip: %v\n%s", err, out)
+		t.Fatalf("make %s-zip: %v\n%s", fn, err, out)
 	}
-	if err := lambdazip.Check(filepath.Join(bin, "verify-lambda.zip")); err != nil {
+	if err := lambdazip.Check(filepath.Join(bin, fn+".zip")); err != nil {
 		t.Error(err)
 	}
 }

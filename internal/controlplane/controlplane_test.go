@@ -115,6 +115,35 @@ func TestDrift(t *testing.T) {
 			},
 		},
 		{
+			// After the broker-healer re-pointed NLB 2: the old address
+			// drains for the deregistration delay and gets no new flows.
+			name: "broker replaced and healed: the old target drains",
+			drift: func(s *awsfake.State) {
+				s.Nodes[1].ClientIP = "10.0.2.150"
+				s.TargetGroups[1].Targets[0].State = "draining"
+				s.TargetGroups[1].Targets[0].Reason = "Target.DeregistrationInProgress"
+				s.TargetGroups[1].Targets = append(s.TargetGroups[1].Targets, awsfake.Target{ID: "10.0.2.150", Port: 9098, State: "healthy"})
+			},
+			want: nil,
+		},
+		{
+			name: "the broker's own target deregistered by hand",
+			drift: func(s *awsfake.State) {
+				s.TargetGroups[0].Targets[0].State = "draining"
+				s.TargetGroups[0].Targets[0].Reason = "Target.DeregistrationInProgress"
+				s.TargetGroups[0].Targets[0].Description = "Target deregistration is in progress"
+			},
+			want: []finding.Finding{
+				{Check: "nlb-target", Target: "broker 1",
+					Detail: "10.0.1.101:9098 is being deregistered (draining)",
+					NextStep: fmt.Sprintf("aws elbv2 register-targets --region %[1]s --target-group-arn %[2]s --targets Id=10.0.1.101,Port=9098 (or `terraform apply`, which re-reads the broker nodes and re-registers the targets)",
+						region, b1.TargetGroupARN)},
+				{Check: "target-health", Target: "broker 1",
+					Detail:   "target 10.0.1.101:9098 is draining (Target.DeregistrationInProgress: Target deregistration is in progress)",
+					NextStep: fmt.Sprintf("the target is being deregistered; if 10.0.1.101 is still broker 1's client IP, register it again: aws elbv2 register-targets --region %[1]s --target-group-arn %[2]s --targets Id=10.0.1.101,Port=9098", region, b1.TargetGroupARN)},
+			},
+		},
+		{
 			name: "target registered on the wrong port",
 			drift: func(s *awsfake.State) {
 				s.TargetGroups[0].Targets[0].Port = 9092

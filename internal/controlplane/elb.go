@@ -18,6 +18,8 @@ import (
 
 const port = tfoutputs.KafkaIAMPort
 
+const draining = string(elbtypes.TargetHealthStateEnumDraining)
+
 // targetState is one registered target and its health.
 type targetState struct {
 	ID          string
@@ -110,13 +112,20 @@ func (r *run) checkNLBTarget(ctx context.Context, b tfoutputs.Broker) finding.Fi
 		return fail(fmt.Sprintf("broker %d is not among the cluster's broker nodes (ListNodes returned brokers %s)", b.ID, strings.Join(ids, ", ")),
 			"the cluster's brokers changed: run `terraform apply` so the module re-reads the broker nodes and rebuilds one NLB per broker")
 	}
-	var problems []string
+	var problems, leaving []string
 	var stale []targetState
-	registered := false
+	registered, wantDraining := false, false
 	for _, t := range ts {
 		switch {
+		case t.ID == want && t.Port == port && t.State == draining:
+			wantDraining = true
+			problems = append(problems, fmt.Sprintf("%s is being deregistered (draining)", t.addr()))
 		case t.ID == want && t.Port == port:
 			registered = true
+		case t.State == draining:
+			// A stale target on its way out (e.g. after the broker-healer
+			// re-pointed the NLB): it gets no new connections.
+			leaving = append(leaving, t.addr())
 		case t.ID == want:
 			stale = append(stale, t)
 			problems = append(problems, fmt.Sprintf("target %s is on port %d, not %d", t.addr(), t.Port, port))
@@ -125,13 +134,19 @@ func (r *run) checkNLBTarget(ctx context.Context, b tfoutputs.Broker) finding.Fi
 			problems = append(problems, fmt.Sprintf("target %s is stale: broker %d's client IP is now %s", t.addr(), b.ID, want))
 		}
 	}
-	if !registered && len(stale) == 0 {
+	switch {
+	case registered || wantDraining:
+	case len(stale) == 0 && len(leaving) == 0:
 		problems = append(problems, fmt.Sprintf("target group %s has no target; broker %d's client IP is %s", shortName(b.TargetGroupARN), b.ID, want))
-	} else if !registered {
+	default:
 		problems = append(problems, fmt.Sprintf("%s:%d is not registered", want, port))
 	}
 	if len(problems) == 0 {
-		return pass(fmt.Sprintf("%s targets %s:%d, broker %d's client IP", shortName(b.NLBARN), want, port, b.ID))
+		d := fmt.Sprintf("%s targets %s:%d, broker %d's client IP", shortName(b.NLBARN), want, port, b.ID)
+		if len(leaving) > 0 {
+			d += fmt.Sprintf("; %s draining (stale, gets no new connections)", strings.Join(leaving, ", "))
+		}
+		return pass(d)
 	}
 	if b.ClientIP != "" && b.ClientIP != want {
 		problems = append(problems, fmt.Sprintf("Terraform outputs still say %s", b.ClientIP))
@@ -166,6 +181,12 @@ func (r *run) checkTargetHealth(ctx context.Context, b tfoutputs.Broker) finding
 		if t.State == string(elbtypes.TargetHealthStateEnumHealthy) {
 			good = append(good, t.addr()+" healthy")
 			continue
+		}
+		if t.State == draining {
+			if ips, err := r.brokerIPs(ctx); err == nil && (ips[b.ID] != t.ID || t.Port != port) {
+				good = append(good, t.addr()+" draining (not broker's address: on its way out)")
+				continue
+			}
 		}
 		d := fmt.Sprintf("target %s is %s", t.addr(), t.State)
 		if t.Reason != "" {

@@ -1,8 +1,9 @@
-// Package lambdazip checks a verify-lambda deployment package the way Lambda
-// will use it (provided.al2023 on arm64), before anything is deployed: the
-// runtime runs the entry named bootstrap, extracted with the mode the zip
-// records, so a package that is fine to Go's archive/zip can still fail
-// every invoke with Runtime.InvalidEntrypoint.
+// Package lambdazip checks a Lambda deployment package of this repository
+// (verify-lambda, heal-lambda) the way Lambda will use it (provided.al2023
+// on arm64), before anything is deployed: the runtime runs the entry named
+// bootstrap, extracted with the mode the zip records, so a package that is
+// fine to Go's archive/zip can still fail every invoke with
+// Runtime.InvalidEntrypoint.
 package lambdazip
 
 import (
@@ -46,7 +47,7 @@ func Check(path string) error {
 		return fmt.Errorf("%s has no entry named bootstrap at its top level (the provided.al2023 runtime runs ./bootstrap)", path)
 	}
 	if m := Mode(boot); m&0o111 != 0o111 {
-		return fmt.Errorf("%s: bootstrap extracts as %v (creator host %d): Lambda cannot execute it (Runtime.InvalidEntrypoint); zip it on Unix with its mode, as `make verify-lambda-zip` does", path, m, boot.CreatorVersion>>8)
+		return fmt.Errorf("%s: bootstrap extracts as %v (creator host %d): Lambda cannot execute it (Runtime.InvalidEntrypoint); zip it on Unix with its mode, as `make verify-lambda-zip` and `make heal-lambda-zip` do", path, m, boot.CreatorVersion>>8)
 	}
 	rc, err := boot.Open()
 	if err != nil {
@@ -68,13 +69,13 @@ func Check(path string) error {
 	if err != nil {
 		var fe *elf.FormatError
 		if errors.As(err, &fe) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return fmt.Errorf("%s: bootstrap is not an ELF executable (%v): build it with GOOS=linux GOARCH=arm64 (make verify-lambda-zip)", path, err)
+			return fmt.Errorf("%s: bootstrap is not an ELF executable (%v): build it with GOOS=linux GOARCH=arm64 (make verify-lambda-zip, make heal-lambda-zip)", path, err)
 		}
 		return fmt.Errorf("%s: bootstrap: %w", path, err)
 	}
 	defer ef.Close()
 	if ef.Machine != elf.EM_AARCH64 || ef.Type != elf.ET_EXEC && ef.Type != elf.ET_DYN {
-		return fmt.Errorf("%s: bootstrap is a %v %v ELF; the canary runs on arm64 (architectures = [\"arm64\"]): build it with GOOS=linux GOARCH=arm64 (make verify-lambda-zip)", path, ef.Machine, ef.Type)
+		return fmt.Errorf("%s: bootstrap is a %v %v ELF; the functions run on arm64 (architectures = [\"arm64\"]): build it with GOOS=linux GOARCH=arm64 (make verify-lambda-zip, make heal-lambda-zip)", path, ef.Machine, ef.Type)
 	}
 	return nil
 }

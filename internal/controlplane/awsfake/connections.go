@@ -13,8 +13,9 @@ import (
 // them), and a service that still has connections is not deleted.
 
 // settle moves accepted connections from pending to available once
-// AcceptLatency has passed.
+// AcceptLatency has passed, and targets to their state at now (targets.go).
 func (s *State) settle(now time.Time) {
+	s.settleTargets(now)
 	for i := range s.EndpointServices {
 		for j := range s.EndpointServices[i].Connections {
 			c := &s.EndpointServices[i].Connections[j]
@@ -68,7 +69,7 @@ func (h handler) decideConnections(w http.ResponseWriter, action string, form ur
 	}
 	accept := action == "AcceptVpcEndpointConnections"
 	var res ec2Unsuccessful
-	now := time.Now()
+	now := h.state.Now()
 	h.mutate(func(s *State) {
 		for i := range s.EndpointServices {
 			es := &s.EndpointServices[i]
@@ -152,7 +153,7 @@ func (f *Server) AddConnection(serviceID, endpointID, owner string) error {
 		for i := range s.EndpointServices {
 			if s.EndpointServices[i].ID == serviceID {
 				s.EndpointServices[i].Connections = append(s.EndpointServices[i].Connections, Connection{
-					EndpointID: endpointID, Owner: owner, State: "pendingAcceptance", Created: time.Now().UTC(),
+					EndpointID: endpointID, Owner: owner, State: "pendingAcceptance", Created: s.Now().UTC(),
 				})
 				return
 			}
@@ -167,7 +168,7 @@ func (f *Server) AddConnection(serviceID, endpointID, owner string) error {
 func (f *Server) ConnectionState(serviceID, endpointID string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.state.settle(time.Now())
+	f.state.settle(f.state.Now())
 	for i := range f.state.EndpointServices {
 		if f.state.EndpointServices[i].ID == serviceID {
 			if c := findConnection(&f.state.EndpointServices[i], endpointID); c != nil {

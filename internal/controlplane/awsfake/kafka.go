@@ -29,7 +29,7 @@ func (h handler) kafka(w http.ResponseWriter, r *http.Request) {
 	if !h.begin(r, "kafka", op) {
 		return
 	}
-	if e, ok := h.state.Errors[op]; ok {
+	if e, ok := h.injected(op); ok {
 		writeKafkaError(w, h.requestID, e)
 		return
 	}

@@ -24,7 +24,7 @@ func (h handler) elb(w http.ResponseWriter, r *http.Request) {
 	if !h.begin(r, "elasticloadbalancing", action) {
 		return
 	}
-	if e, ok := h.state.Errors[action]; ok {
+	if e, ok := h.injected(action); ok {
 		writeQueryErrorID(w, elbNS, h.requestID, e)
 		return
 	}
@@ -77,6 +77,10 @@ func (h handler) elb(w http.ResponseWriter, r *http.Request) {
 			{Key: "dns_record.client_routing_policy", Value: "any_availability_zone"},
 		}}
 		writeQueryResult(w, elbNS, action, h.requestID, res)
+	case "RegisterTargets", "DeregisterTargets":
+		h.writeTargets(w, action, r.PostForm)
+	case "DescribeTags":
+		h.describeTags(w, r.PostForm)
 	default:
 		writeQueryErrorID(w, elbNS, h.requestID, APIError{Code: "InvalidAction", Message: "awsfake: ELBv2 action " + action + " is not served"})
 	}

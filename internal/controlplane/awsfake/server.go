@@ -3,6 +3,7 @@ package awsfake
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -81,7 +82,7 @@ func (f *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.mu.Lock()
-	f.state.settle(time.Now())
+	f.state.settle(f.state.Now())
 	st := clone(&f.state)
 	f.mu.Unlock()
 	h := handler{state: &st, requestID: newRequestID(), record: f.record, mutate: f.mutate}
@@ -119,8 +120,15 @@ func clone(s *State) State {
 	c.TargetGroups = nil
 	for _, tg := range s.TargetGroups {
 		tg.Targets = append([]Target(nil), tg.Targets...)
+		tg.Tags = maps.Clone(tg.Tags)
 		c.TargetGroups = append(c.TargetGroups, tg)
 	}
+	c.Flaky = make(map[string][]APIError, len(s.Flaky))
+	for k, v := range s.Flaky {
+		c.Flaky[k] = append([]APIError(nil), v...)
+	}
+	c.Events = append([]TargetEvent(nil), s.Events...)
+	c.pending = append([]targetWrite(nil), s.pending...)
 	c.EndpointServices = nil
 	for _, es := range s.EndpointServices {
 		es.NLBARNs = append([]string(nil), es.NLBARNs...)
@@ -160,7 +168,7 @@ func (f *Server) mutate(fn func(*State)) {
 func (f *Server) Snapshot() State {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.state.settle(time.Now())
+	f.state.settle(f.state.Now())
 	return clone(&f.state)
 }
 

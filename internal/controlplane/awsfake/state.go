@@ -6,7 +6,12 @@
 //     GetBootstrapBrokers (GET /v1/clusters/{clusterArn}/bootstrap-brokers),
 //     DescribeClusterV2 (GET /api/v2/clusters/{clusterArn})
 //   - Elastic Load Balancing v2 (AWS Query, XML): DescribeTargetHealth,
-//     DescribeListeners, DescribeLoadBalancerAttributes
+//     DescribeListeners, DescribeLoadBalancerAttributes, DescribeTags; and
+//     the writes of a target group's targets, RegisterTargets and
+//     DeregisterTargets, with the NLB's timing (targets.go: a new target is
+//     initial, then healthy only if something listens at its address; a
+//     deregistered one drains), eventual consistency (State.ReadLag) and
+//     throttling on demand (State.Flaky)
 //   - Amazon EC2 (EC2 Query, XML): DescribeVpcEndpointServiceConfigurations,
 //     DescribeVpcEndpointServicePermissions, DescribeVpcEndpointConnections,
 //     DescribeSecurityGroupRules; and the writes of an endpoint service's
@@ -72,6 +77,25 @@ type State struct {
 	// AcceptLatency is how long an accepted connection stays "pending"
 	// before it is "available" (AWS takes seconds to a minute).
 	AcceptLatency time.Duration
+
+	// HealthCheck is how registered targets' health evolves (targets.go);
+	// nil: DefaultHealthCheck, AWS's timing.
+	HealthCheck *HealthCheck
+	// ReadLag is how long a RegisterTargets or DeregisterTargets takes to
+	// show in reads (eventual consistency); zero: at once.
+	ReadLag time.Duration
+	// Flaky makes an operation fail with these errors first, one per call,
+	// then answer normally (throttling, eventual consistency): key is the
+	// operation name, as for Errors.
+	Flaky map[string][]APIError
+	// Clock is the fake's time (health checks, draining, read lag,
+	// connection acceptance); nil: the wall clock. A test that steps it
+	// sees each state exactly, however slow the machine.
+	Clock func() time.Time
+	// Events are the target changes applied so far (targets.go).
+	Events []TargetEvent
+
+	pending []targetWrite
 }
 
 // Cluster is one provisioned MSK cluster as DescribeClusterV2 reports it
@@ -124,6 +148,10 @@ type Listener struct {
 type TargetGroup struct {
 	ARN     string
 	Targets []Target
+	// Tags as DescribeTags returns them (the module tags BrokerId).
+	Tags map[string]string
+	// Port is the group's port, a registered target's default; 0 means 9098.
+	Port int32
 }
 
 // Target is one registered target and its health as DescribeTargetHealth reports it.
@@ -134,6 +162,12 @@ type Target struct {
 	State            string // initial | healthy | unhealthy | unused | draining | unavailable
 	Reason           string // e.g. Target.FailedHealthChecks; empty when healthy
 	Description      string
+	// Registered is when RegisterTargets registered it: from then on its
+	// State follows State.HealthCheck. Zero: State is as given (a
+	// fixture's target; see State.MarkLive).
+	Registered time.Time
+	// Deregistered is when it began draining.
+	Deregistered time.Time
 }
 
 // EndpointService is one VPC endpoint service configuration, its
@@ -213,8 +247,8 @@ func TrustPolicy(roleARN, externalID string) string {
 
 // Healthy renders the AWS state of a correctly deployed, fully connected
 // module from its Terraform outputs: brokers at their client IPs, each NLB
-// with one TCP/9098 listener forwarding to a target group whose only target
-// is its broker (healthy), cross-zone off, endpoint services Available with
+// with one TCP/9098 listener forwarding to a target group (tagged BrokerId)
+// whose only target is its broker (healthy), cross-zone off, endpoint services Available with
 // the configured principals and one accepted connection each, the broker
 // security group open on 9098 to the NLB security group only, the NLB
 // security group open on 9098 to one operator CIDR (10.0.64.0/24), and a trust
@@ -252,7 +286,8 @@ func Healthy(d tfoutputs.Deployment) *State {
 			}},
 		})
 		s.TargetGroups = append(s.TargetGroups, TargetGroup{
-			ARN: b.TargetGroupARN,
+			ARN:  b.TargetGroupARN,
+			Tags: map[string]string{"BrokerId": strconv.Itoa(b.ID)},
 			Targets: []Target{{
 				ID: b.ClientIP, Port: tfoutputs.KafkaIAMPort, AvailabilityZone: b.AvailabilityZone, State: "healthy",
 			}},

@@ -20,6 +20,7 @@ Commands:
   verify    produce and consume through every broker's NLB; report drift
             (--remote: from the verify canary, where Databricks stands)
   status    say which phase the deployment is in and what to do next
+  heal      re-point each broker's NLB at its broker's current address (--yes applies)
   destroy   plan the destruction, ask for the prefix, destroy
   check-plan
             say what a saved plan does to each broker's data path (plain Terraform:
@@ -135,6 +136,7 @@ Exit codes:
 `
 
 var commandHelp = map[string]string{
+	"heal":   healHelp,
 	"init":   "deploy init [--name N] [--workdir DIR] [inputs] [--backend-config FILE | --backend-bucket B --backend-key K --backend-region R]\n\nLays out the embedded configuration in the working directory, records the inputs given,\nand runs terraform init (local state in the working directory, or the S3 backend).\n",
 	"plan":   "deploy plan [--name N] [inputs] [--var-file F] [--diff] [--output json]\n\nPlans into <workdir>/plan.tfplan and prints the summary, then what the plan does to each\nbroker's data path: new, removed, kept or INTERRUPTED, and why (`deploy help check-plan`;\n--output json adds it as \"paths\"). Needs region, prefix, cidr_block, allowed_principals and\nuser_name (flags, MSKVPCE_*, var files or recorded inputs).\n",
 	"apply":  "deploy apply [--name N] [inputs] [--databricks ... | --external-id ID] [--diff] [--yes] [--allow-path-interruption]\n\nPlans, prints the summary and what the plan does to each broker's data path, asks for 'yes'\n(or --yes), and applies exactly that plan (a plan that changes only outputs is applied too: it\nrecords refreshed state, e.g. NCC rule connections accepted since). A plan that interrupts the\npath of a broker that stays (`deploy help check-plan`) is refused before asking: exit 2, the\nlist, nothing applied; --allow-path-interruption applies it anyway.\nAfterwards prints the Databricks role ARN; with --databricks\nthe service credential, the NCC and each rule's connection state; without it the next steps\nwhile the external ID is the placeholder and one NCC private endpoint rule per broker; and\na PySpark snippet for a serverless notebook.\n\nWith --databricks, after applying it waits (progress on stderr, at most 30 minutes) until\nDatabricks has created every NCC rule's endpoint (read from the account API with the\nprovider's credentials), accepts exactly those endpoint IDs on their brokers' endpoint\nservices (never another pending connection: the allowed principal is shared by every\nDatabricks customer in the region) and waits until every rule is ESTABLISHED. The apply\nthat creates the rules leaves Terraform's accepters out (databricks_accept_connections =\nfalse) and a second apply records them. A rule that ends CREATE_FAILED, REJECTED,\nDISCONNECTED or EXPIRED stops it with the rule and what to do.\n",

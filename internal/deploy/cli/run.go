@@ -175,14 +175,14 @@ func commandNames() []string {
 }
 
 var commands = map[string]func(*cli, context.Context) error{
-	"init":    (*cli).cmdInit,
-	"plan":    (*cli).cmdPlan,
-	"apply":   (*cli).cmdApply,
-	"output":  (*cli).cmdOutput,
-	"verify":  (*cli).cmdVerify,
-	"destroy": (*cli).cmdDestroy,
-	"status":  (*cli).cmdStatus,
-
+	"init":       (*cli).cmdInit,
+	"plan":       (*cli).cmdPlan,
+	"apply":      (*cli).cmdApply,
+	"output":     (*cli).cmdOutput,
+	"verify":     (*cli).cmdVerify,
+	"destroy":    (*cli).cmdDestroy,
+	"status":     (*cli).cmdStatus,
+	"heal":       (*cli).cmdHeal,
 	"check-plan": (*cli).cmdCheckPlan,
 }
 
