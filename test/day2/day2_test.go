@@ -64,14 +64,17 @@ func ids(b []broker) []int {
 	return out
 }
 
-// example is the greenfield root with the verify canary (its endpoints,
-// records and alarms are per broker too), as the nightly e2e applies it.
+// exampleVars are the greenfield root with the verify canary (its
+// endpoints, records and alarms are per broker too) and the broker-path
+// healer (fed each broker's target group by id), as the nightly e2e
+// applies it.
 func exampleVars(t *testing.T) map[string]string {
-	zip := filepath.Join(repoRoot(t), "terraform", "modules", "verify-canary", "tests", "testdata", "bootstrap.zip")
+	modules := filepath.Join(repoRoot(t), "terraform", "modules")
 	return map[string]string{
 		"region": region, "cidr_block": "10.0.0.0/16", "prefix": prefix, "user_name": "day2@example.com",
-		"enable_verify_canary": "true", "verify_canary_lambda_zip_path": zip,
+		"enable_verify_canary": "true", "verify_canary_lambda_zip_path": filepath.Join(modules, "verify-canary", "tests", "testdata", "bootstrap.zip"),
 		"verify_canary_schedule_enabled": "true",
+		"enable_broker_healer":           "true", "broker_healer_lambda_zip_path": filepath.Join(modules, "broker-healer", "tests", "testdata", "bootstrap.zip"),
 	}
 }
 
@@ -375,7 +378,11 @@ func TestCountLayoutMigrates(t *testing.T) {
 	if err := os.WriteFile(w.statePath(), state, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	raw, p := w.plan(exampleVars(t))
+	// What that deployment was applied with (no healer then).
+	vars := exampleVars(t)
+	delete(vars, "enable_broker_healer")
+	delete(vars, "broker_healer_lambda_zip_path")
+	raw, p := w.plan(vars)
 	r := row{name: "count-layout-migration", kept: []int{1, 2, 3}}
 	check(t, r, p)
 	guard(t, r, p)

@@ -26,6 +26,8 @@ module "msk_vpce" {
   storage_autoscaling_max_gib   = var.storage_autoscaling_max_gib
   auto_create_topics            = var.auto_create_topics
   log_retention_days            = var.log_retention_days
+  healer_lambda_zip_path        = var.enable_broker_healer ? var.broker_healer_lambda_zip_path : null
+  healer_sns_topic_enabled      = var.broker_healer_sns_topic_enabled
 }
 
 # The Databricks half, in the same apply (enable_databricks = true).

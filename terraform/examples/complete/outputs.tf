@@ -92,3 +92,8 @@ output "databricks_uc_master_role_arn" {
   description = "The Unity Catalog master role the MSK role trusts: the credential's own unity_catalog_iam_arn when enable_databricks, else the AWS-commercial default."
   value       = module.msk_vpce.databricks_uc_master_role_arn
 }
+
+output "broker_healer" {
+  description = "The broker-path healer when enable_broker_healer is true (function_name, role_arn, metric_namespace, alarm_arns, sns_topic_arn); null otherwise."
+  value       = module.msk_vpce.healer
+}

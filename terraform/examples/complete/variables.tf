@@ -332,3 +332,28 @@ variable "verify_canary_sns_topic_enabled" {
   default     = false
   nullable    = false
 }
+
+variable "enable_broker_healer" {
+  description = "Build the broker-path healer (terraform/modules/broker-healer): a Lambda that re-points a broker's NLB target at its new address within about a minute of MSK moving it (about 44,000 invocations a month, within Lambda's free tier)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "broker_healer_lambda_zip_path" {
+  description = "Zip of the heal-lambda (linux/arm64) built from this repository with `make heal-lambda-zip`; required with enable_broker_healer."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.broker_healer_lambda_zip_path == null ? !var.enable_broker_healer : endswith(var.broker_healer_lambda_zip_path, ".zip")
+    error_message = "broker_healer_lambda_zip_path must name the heal-lambda .zip (make heal-lambda-zip), and is required when enable_broker_healer is true."
+  }
+}
+
+variable "broker_healer_sns_topic_enabled" {
+  description = "With the healer: an SNS topic its alarms (refusals, failed heals, errors) notify."
+  type        = bool
+  default     = false
+  nullable    = false
+}

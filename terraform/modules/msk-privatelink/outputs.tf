@@ -120,3 +120,14 @@ output "zone_ids" {
   description = "AZ IDs of the cluster's broker subnets, sorted. IDs, unlike names, are the same in every account: a consumer places its endpoints by them."
   value       = sort(distinct([for s in data.aws_subnet.broker : s.availability_zone_id]))
 }
+
+output "healer" {
+  description = "The broker-path healer when healer_lambda_zip_path is set (function_name, role_arn, metric_namespace, alarm_arns, sns_topic_arn); null otherwise."
+  value = var.healer_lambda_zip_path == null ? null : {
+    function_name    = module.healer[0].function_name
+    role_arn         = module.healer[0].role_arn
+    metric_namespace = module.healer[0].metric_namespace
+    alarm_arns       = module.healer[0].alarm_arns
+    sns_topic_arn    = module.healer[0].sns_topic_arn
+  }
+}

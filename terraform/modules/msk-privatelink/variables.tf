@@ -219,3 +219,37 @@ variable "tags" {
   default     = {}
   nullable    = false
 }
+
+# ---- the broker-path healer ---------------------------------------------------------
+
+variable "healer_lambda_zip_path" {
+  description = "Zip of the heal-lambda (linux/arm64) built from this repository with `make heal-lambda-zip` (bin/heal-lambda.zip): turns on the broker-path healer, a Lambda that keeps every broker's NLB target on the broker's current address (../broker-healer; about 44,000 invocations a month, within Lambda's free tier). Null (default): no healer; `deploy heal` heals on demand."
+  type        = string
+  default     = null
+}
+
+variable "healer_schedule_rate_minutes" {
+  description = "With the healer: minutes between its runs (a moved broker's path is back within this plus the NLB's health checks, about 30 s)."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.healer_schedule_rate_minutes >= 1 && var.healer_schedule_rate_minutes <= 60 && floor(var.healer_schedule_rate_minutes) == var.healer_schedule_rate_minutes
+    error_message = "healer_schedule_rate_minutes must be a whole number of minutes from 1 to 60."
+  }
+}
+
+variable "healer_sns_topic_enabled" {
+  description = "With the healer: an SNS topic its alarms (refusals, failed heals, errors) notify."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "healer_alarm_actions" {
+  description = "With the healer: further ARNs (e.g. an existing SNS topic) its alarms notify."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}

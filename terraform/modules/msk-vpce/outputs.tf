@@ -117,3 +117,8 @@ output "databricks_uc_master_role_arn" {
   description = "The Unity Catalog master role the MSK role's trust policy names."
   value       = module.privatelink.databricks_uc_master_role_arn
 }
+
+output "healer" {
+  description = "The broker-path healer when healer_lambda_zip_path is set (function_name, role_arn, metric_namespace, alarm_arns, sns_topic_arn); null otherwise."
+  value       = module.privatelink.healer
+}

@@ -38,6 +38,10 @@ module "privatelink" {
   group_name_prefix             = var.group_name_prefix
   allow_create_topic            = var.allow_create_topic
 
+  healer_lambda_zip_path       = var.healer_lambda_zip_path
+  healer_schedule_rate_minutes = var.healer_schedule_rate_minutes
+  healer_sns_topic_enabled     = var.healer_sns_topic_enabled
+
   # The greenfield's own Module tag (the layer's default names itself).
   tags = local.tags
 }

@@ -314,3 +314,23 @@ variable "tcp_idle_timeout_seconds" {
     error_message = "tcp_idle_timeout_seconds must be a whole number of seconds from 60 to 6000 (the NLB's range), e.g. 600."
   }
 }
+
+variable "healer_lambda_zip_path" {
+  description = "Zip of the heal-lambda (`make heal-lambda-zip`): turns on the broker-path healer (../broker-healer via ../msk-privatelink). Null (default): no healer."
+  type        = string
+  default     = null
+}
+
+variable "healer_schedule_rate_minutes" {
+  description = "With the healer: minutes between its runs."
+  type        = number
+  default     = 1
+  nullable    = false
+}
+
+variable "healer_sns_topic_enabled" {
+  description = "With the healer: an SNS topic its alarms notify."
+  type        = bool
+  default     = false
+  nullable    = false
+}

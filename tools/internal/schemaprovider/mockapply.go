@@ -83,6 +83,20 @@ func awsShaped(typeName string, m map[string]tftypes.Value, seed string) map[str
 			out["service_name"] = "com.amazonaws.vpce.us-east-1." + id
 		}
 	}
+	// Load balancers and target groups: names from their prefixes (the
+	// provider adds 26 characters), ARNs as ELBv2 spells them.
+	if typeName == "aws_lb_target_group" || typeName == "aws_lb" {
+		name := known(m, "name")
+		if name == "" {
+			name = known(m, "name_prefix") + hex17
+			out["name"] = name
+		}
+		kind := "targetgroup/" + name
+		if typeName == "aws_lb" {
+			kind = "loadbalancer/net/" + name
+		}
+		out["arn"] = "arn:aws:elasticloadbalancing:us-east-1:123456789012:" + kind + "/" + hex17[:16]
+	}
 	if typeName == "aws_iam_role" {
 		var name string
 		if v, ok := m["name"]; ok && v.IsKnown() && !v.IsNull() && v.As(&name) == nil {
@@ -173,4 +187,13 @@ func madeUp(typ tftypes.Type, name, seed string) tftypes.Value {
 		return tftypes.NewValue(t, elems)
 	}
 	return tftypes.NewValue(typ, nil)
+}
+
+// known is m[name] when it is a known, non-null string.
+func known(m map[string]tftypes.Value, name string) string {
+	var s string
+	if v, ok := m[name]; ok && v.IsKnown() && !v.IsNull() && v.As(&s) == nil {
+		return s
+	}
+	return ""
 }
