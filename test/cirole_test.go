@@ -89,7 +89,7 @@ var e2eActions = map[string][]string{
 	"aws_iam_role":                            {"iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:TagRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"},
 	"aws_iam_role_policy":                     {"iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"},
 	"aws_iam_role_policy_attachment":          {"iam:AttachRolePolicy", "iam:DetachRolePolicy"},
-	"aws_lambda_function":                     {"lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction", "lambda:InvokeFunction", "iam:PassRole"},
+	"aws_lambda_function":                     {"lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction", "lambda:InvokeFunction", "iam:PassRole", "lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency"},
 	"aws_lb":                                  {"elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:DescribeLoadBalancers", "iam:CreateServiceLinkedRole"},
 	"aws_lb_listener":                         {"elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener"},
 	"aws_lb_target_group":                     {"elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:DeleteTargetGroup"},
@@ -125,15 +125,16 @@ var sweeperActions = []string{
 var reTFType = regexp.MustCompile(`(?m)^(?:resource|data)\s+"(aws_[a-z0-9_]+)"`)
 
 // e2eRoots are the configurations the AWS e2e applies: the example with the
-// modules it enables (enable_databricks stays off; canaryVars turns on
-// enable_verify_canary with its schedule, alarms and topic). A module the
-// e2e turns on belongs here.
+// modules it enables (enable_databricks stays off; consumerVars turns on
+// enable_verify_canary with its schedule, alarms and topic, and
+// enable_broker_healer). A module the e2e turns on belongs here.
 var e2eRoots = []string{
 	"../terraform/examples/complete",
 	"../terraform/modules/msk-vpce",
 	"../terraform/modules/msk-privatelink",
 	"../terraform/modules/msk-access-policy",
 	"../terraform/modules/verify-canary",
+	"../terraform/modules/broker-healer",
 }
 
 // e2eResourceTypes are the AWS types the e2e's Terraform declares.

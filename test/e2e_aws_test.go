@@ -121,7 +121,8 @@ func (s *awsStack) deployment(t *testing.T) (tfoutputs.Deployment, *terraform.Op
 	return d, opts
 }
 
-// deployConsumer turns on the example's verify canary: the consumer VPC,
+// deployConsumer turns on the example's verify canary and the broker-path
+// healer. The canary: the consumer VPC,
 // one interface endpoint per broker's service (accepted by its exact ID),
 // the private hosted zone, the STS endpoint, the Lambda, and the schedule
 // with its alarms and SNS topic. The Databricks role trusts the canary's
@@ -131,6 +132,9 @@ func (s *awsStack) deployConsumer(t *testing.T) {
 	opts := test_structure.LoadTerraformOptions(t, s.dir)
 	// TestE2ECanaryVarsPlan plans these same variables offline.
 	for k, v := range canaryVars(buildRunnerZip(t, s.dir)) {
+		opts.Vars[k] = v
+	}
+	for k, v := range healerVars(buildHealZip(t, s.dir)) {
 		opts.Vars[k] = v
 	}
 	test_structure.SaveTerraformOptions(t, s.dir, opts)

@@ -24,14 +24,14 @@ import (
 // module's default).
 const healScheduleMinutes = 1
 
-// healDeregisteredTarget is the nightly's test of the broker healer
+// heal is the nightly's test of the broker healer
 // (terraform/modules/broker-healer, on its one-minute schedule): it
 // deregisters broker 1's target by hand, as an operator's mistake or a
 // half-finished change would, and requires that the healer registers the
 // broker's address again and the NLB finds it healthy within one schedule
 // interval plus the NLB's health checks (3 × 10 s) and registration, with
 // margin: 4 minutes.
-func (s *awsStack) healDeregisteredTarget(t *testing.T) {
+func (s *awsStack) heal(t *testing.T) {
 	d, _ := s.deployment(t)
 	b := d.Brokers[0]
 	ctx := context.Background()

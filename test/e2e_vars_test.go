@@ -70,6 +70,15 @@ func canaryVars(zipPath string) map[string]any {
 	}
 }
 
+// healerVars turn on the broker-path healer on its one-minute schedule
+// (terraform/modules/broker-healer), as the nightly's consumer stage does.
+func healerVars(zipPath string) map[string]any {
+	return map[string]any{
+		"enable_broker_healer":          true,
+		"broker_healer_lambda_zip_path": zipPath,
+	}
+}
+
 var reOverrideDir = regexp.MustCompile(`"[^"]+/[^"]+/([^"]+)"\s*=\s*"([^"]+)"`)
 
 // schemaProviderConfig returns bin/terraformrc once every provider it
@@ -182,6 +191,13 @@ func TestE2ECanaryVarsPlan(t *testing.T) {
 	for k, v := range canaryVars(zipPath) {
 		opts.Vars[k] = v
 	}
+	healZip := filepath.Join(t.TempDir(), "heal-lambda.zip")
+	if err := writeRunnerZip(healZip, bin); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range healerVars(healZip) {
+		opts.Vars[k] = v
+	}
 	opts.PlanFilePath = filepath.Join(t.TempDir(), "canary.tfplan")
 	out, err := terraform.InitAndPlanE(t, opts)
 	if err != nil {
@@ -189,10 +205,17 @@ func TestE2ECanaryVarsPlan(t *testing.T) {
 	}
 	plan := terraform.ShowWithStruct(t, opts)
 	count := map[string]int{}
+	healer := map[string]int{}
 	for _, rc := range plan.ResourceChangesMap {
 		if strings.HasPrefix(rc.Address, "module.verify_canary[0].") {
 			count[rc.Type]++
 		}
+		if strings.HasPrefix(rc.Address, "module.msk_vpce.module.privatelink.module.healer[0].") {
+			healer[rc.Type]++
+		}
+	}
+	if healer["aws_lambda_function"] != 1 || healer["aws_cloudwatch_event_rule"] != 1 {
+		t.Errorf("the consumer stage plans the healer's %v, want its function and its schedule", healer)
 	}
 	for typ, want := range map[string]int{
 		"aws_lambda_function":         1,

@@ -37,6 +37,16 @@ func runFlow(t *testing.T, s stack) {
 	runStage(t, "verify", func() {
 		requireAllPathsPassed(t, s.verify(t), s.brokers(t))
 	})
+	if h, ok := s.(healer); ok {
+		runStage(t, "heal", func() { h.heal(t) })
+	}
+}
+
+// healer is a stack whose broker paths heal themselves (the broker-path
+// healer): heal breaks one and requires it back within the healer's
+// schedule.
+type healer interface {
+	heal(t *testing.T)
 }
 
 // runStage is test_structure.RunTestStage (SKIP_<stage> set: skip it) without
