@@ -51,6 +51,14 @@ var rows = map[string]row{
 		says: []string{"target follows the broker from 10.0.64.12:9098 to 10.0.64.99:9098, where MSK reports it now"}},
 	"canary-disabled": {paths: kept("1", "2", "3"), says: []string{"canary acceptance: deleted: the canary's check of this path fails"}},
 
+	// An existing cluster (examples/existing-cluster): MSK's changes to it.
+	"existing-msk-removed-4-5-6": {paths: map[string]Verdict{"1": Kept, "2": Kept, "3": Kept, "4": Removed, "5": Removed, "6": Removed},
+		says: []string{"3 removed (broker 4, 5, 6)", "every component deleted: the broker is going away"}},
+	"existing-msk-added-7-8-9": {paths: map[string]Verdict{"1": Kept, "2": Kept, "3": Kept, "4": Kept, "5": Kept, "6": Kept, "7": New, "8": New, "9": New},
+		says: []string{"3 new (broker 7, 8, 9)"}},
+	"existing-broker-moved": {paths: kept("1", "2", "3", "4", "5", "6"),
+		says: []string{"target follows the broker from 10.0.128.13:9098 to 10.0.128.77:9098"}},
+
 	// Refused: a broker that stays loses its path.
 	"target-replaced-same": {paths: map[string]Verdict{"1": Kept, "2": Interrupted, "3": Kept},
 		says: []string{"replaced (delete first) with the same target 10.0.64.12:9098"}},

@@ -406,3 +406,54 @@ func TestCountLayoutMigrates(t *testing.T) {
 	}
 	save(t, "count-layout-migration", raw)
 }
+
+// existingVars are the existing-cluster root over the cluster MSK reports,
+// with the canary and the healer.
+func existingVars(t *testing.T) map[string]string {
+	v := exampleVars(t)
+	delete(v, "cidr_block")
+	v["cluster_arn"] = clusterARN
+	return v
+}
+
+// TestExistingCluster applies examples/existing-cluster in front of a
+// six-broker cluster it does not create, then plans what MSK and its
+// operators do to that cluster outside this configuration: brokers removed
+// (one per zone, as MSK removes them), brokers added (new ids), a broker at
+// a new address. The next plan follows MSK: only the brokers that changed
+// have paths created or removed, and nothing plans a cluster, a VPC or a
+// change to either.
+func TestExistingCluster(t *testing.T) {
+	t.Parallel()
+	vars := existingVars(t)
+	six := brokers(1, 2, 3, 4, 5, 6)
+	w := newWorkspace(t, "examples/existing-cluster", cluster{brokers: six})
+	_, first := w.plan(vars)
+	for _, rc := range first.ResourceChanges {
+		switch rc.Type {
+		case "aws_msk_cluster", "aws_msk_configuration", "aws_vpc", "aws_subnet", "aws_security_group", "aws_appautoscaling_target":
+			if !strings.HasPrefix(rc.ModuleAddress, "module.verify_canary") && !(rc.Type == "aws_security_group" && rc.Name == "nlb") {
+				t.Errorf("the existing-cluster root plans %s (%v): it must not create or change the cluster or its network", rc.Address, rc.Change.Actions)
+			}
+		}
+	}
+	w.apply(vars)
+	if _, p := w.plan(vars); changes(p) != "" {
+		t.Fatalf("a plan right after the apply changes: %s", changes(p))
+	}
+	moved := brokers(1, 2, 3, 4, 5, 6)
+	moved[2].ip = "10.0.128.77"
+	for _, r := range []row{
+		{name: "existing-msk-removed-4-5-6", msk: cluster{brokers: brokers(1, 2, 3)}, kept: []int{1, 2, 3}, removed: []int{4, 5, 6}},
+		{name: "existing-msk-added-7-8-9", msk: cluster{brokers: brokers(1, 2, 3, 4, 5, 6, 7, 8, 9)}, kept: []int{1, 2, 3, 4, 5, 6}, added: []int{7, 8, 9}},
+		{name: "existing-broker-moved", msk: cluster{brokers: moved}, kept: []int{1, 2, 3, 4, 5, 6}, repointed: []int{3}},
+	} {
+		t.Run(r.name, func(t *testing.T) {
+			t.Parallel()
+			raw, p := w.planAs(t, &r.msk, vars)
+			check(t, r, p)
+			guard(t, r, p)
+			save(t, r.name, raw)
+		})
+	}
+}
