@@ -375,3 +375,61 @@ func TestCreateFailedWithRealProvider(t *testing.T) {
 		t.Errorf("destroy sent %d DELETEs for rules and NCC, want %d", n, len(brokers)+1)
 	}
 }
+
+// TestCountLayoutMovesWithRealProvider: a deployment made when rules and
+// acceptances were indexed by position (count) migrates to the layout keyed
+// by broker id through the module's generated moved blocks, and the real
+// provider plans no change to any rule: a replaced rule would mean a new
+// endpoint for Databricks to create and for the operator to accept again.
+// The old state is made by moving today's instances back to their indexes.
+func TestCountLayoutMovesWithRealProvider(t *testing.T) {
+	t.Parallel()
+	fake := databricksfake.Start(accountID)
+	defer fake.Close()
+	fake.NewRule = func(r *databricksfake.Rule) {
+		r.CreateLatency = time.Hour
+		for _, b := range brokers {
+			if strings.HasSuffix(r.EndpointService, "."+b.svcID) {
+				r.EndpointID = b.endpoint
+			}
+		}
+	}
+	fake.Connection = func(serviceID, endpointID string) string { return "pendingAcceptance" }
+	x := setup(t, fake)
+	firstApply(t, x, fake)
+	fake.Advance(2 * time.Hour)
+	x.must("apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color")
+	for i := range brokers {
+		x.must("state", "mv",
+			fmt.Sprintf(`module.databricks.databricks_mws_ncc_private_endpoint_rule.broker["%d"]`, i+1),
+			fmt.Sprintf(`module.databricks.databricks_mws_ncc_private_endpoint_rule.broker[%d]`, i))
+	}
+	x.must("plan", "-input=false", "-no-color", "-refresh=false", "-out=moved.tfplan")
+	var p struct {
+		ResourceChanges []struct {
+			Address         string `json:"address"`
+			PreviousAddress string `json:"previous_address"`
+			Type            string `json:"type"`
+			Change          struct {
+				Actions []string `json:"actions"`
+			} `json:"change"`
+		} `json:"resource_changes"`
+	}
+	if err := json.Unmarshal([]byte(x.must("show", "-json", "moved.tfplan")), &p); err != nil {
+		t.Fatal(err)
+	}
+	moved := 0
+	for _, rc := range p.ResourceChanges {
+		if rc.Type != "databricks_mws_ncc_private_endpoint_rule" {
+			continue
+		}
+		if rc.PreviousAddress == "" || !slices.Equal(rc.Change.Actions, []string{"no-op"}) {
+			t.Errorf("%s (was %q): %v, want moved from its index and nothing else", rc.Address, rc.PreviousAddress, rc.Change.Actions)
+			continue
+		}
+		moved++
+	}
+	if moved != len(brokers) {
+		t.Errorf("%d rules moved, want %d", moved, len(brokers))
+	}
+}
