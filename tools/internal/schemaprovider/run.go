@@ -30,6 +30,9 @@ Environment:
       {"<data source type>": {"<attribute>": <value>}}, used by plan (an
       array of such objects for several instances: each takes the first
       that agrees with what it has known already, e.g. its id).
+  %s  "1": serve every type of the schema, not only
+      those the configuration Terraform runs names (its files, its modules'
+      files per .terraform/modules/modules.json, local state).
   %s  "1": tests only. Apply stores the planned state with its
       unknowns made up ("resource.<type>" entries of the file above, else
       values distinct per resource), so a test can plan a change against
@@ -46,7 +49,7 @@ Exit codes: 0 served and stopped; 2 usage (no such embedded schema, run by hand)
 // Terraform stops it.
 func Run(_ context.Context, stdout, stderr io.Writer, argv0 string, args []string) int {
 	name := strings.TrimPrefix(strings.TrimSuffix(filepath.Base(argv0), ".exe"), "terraform-provider-")
-	help := fmt.Sprintf(usage, strings.Join(schemas.Names(), ", "), FixtureEnv, MockApplyEnv)
+	help := fmt.Sprintf(usage, strings.Join(schemas.Names(), ", "), FixtureEnv, FullSchemaEnv, MockApplyEnv)
 	for _, a := range args {
 		if a == "-h" || a == "-help" || a == "--help" {
 			fmt.Fprint(stdout, help)

@@ -187,9 +187,8 @@ func (s *Schema) get(kind, name string, raw json.RawMessage) (*tfprotov6.Schema,
 	return c, nil
 }
 
-// All converts every schema of one kind, on every core.
-func (s *Schema) All(kind string) (map[string]*tfprotov6.Schema, error) {
-	names := s.Names(kind)
+// All converts the schemas of the named types of one kind, on every core.
+func (s *Schema) All(kind string, names []string) (map[string]*tfprotov6.Schema, error) {
 	out := make([]*tfprotov6.Schema, len(names))
 	errs := make([]error, len(names))
 	workers := runtime.GOMAXPROCS(0)

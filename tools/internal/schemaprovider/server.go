@@ -53,12 +53,36 @@ type Server struct {
 	// MockApply makes ApplyResourceChange store made-up values instead of
 	// refusing (MockApplyEnv=1; tests only).
 	MockApply bool
+	// Scope, when not nil, limits the types GetProviderSchema and
+	// GetMetadata list to those it holds (ScopeOf; FullSchemaEnv=1 lifts it).
+	Scope map[string]bool
 }
 
 // New returns a server whose schema is produced by load on first use, so a
 // provider process that Terraform starts only to validate never decodes it.
 func New(load func() (*Schema, error)) *Server {
-	return &Server{load: load, FixturePath: os.Getenv(FixtureEnv), MockApply: os.Getenv(MockApplyEnv) == "1"}
+	s := &Server{load: load, FixturePath: os.Getenv(FixtureEnv), MockApply: os.Getenv(MockApplyEnv) == "1"}
+	if os.Getenv(FullSchemaEnv) != "1" {
+		if wd, err := os.Getwd(); err == nil {
+			s.Scope = ScopeOf(wd)
+		}
+	}
+	return s
+}
+
+// names lists the schema's types of one kind that the server serves.
+func (s *Server) names(sch *Schema, kind string) []string {
+	all := sch.Names(kind)
+	if s.Scope == nil {
+		return all
+	}
+	var out []string
+	for _, n := range all {
+		if s.Scope[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 var _ tfprotov6.ProviderServer = (*Server)(nil)
@@ -108,13 +132,13 @@ func (s *Server) GetMetadata(context.Context, *tfprotov6.GetMetadataRequest) (*t
 		return &tfprotov6.GetMetadataResponse{Diagnostics: schemaErrDiag(err)}, nil
 	}
 	resp := &tfprotov6.GetMetadataResponse{ServerCapabilities: capabilities()}
-	for _, n := range sch.Names(KindResource) {
+	for _, n := range s.names(sch, KindResource) {
 		resp.Resources = append(resp.Resources, tfprotov6.ResourceMetadata{TypeName: n})
 	}
-	for _, n := range sch.Names(KindDataSource) {
+	for _, n := range s.names(sch, KindDataSource) {
 		resp.DataSources = append(resp.DataSources, tfprotov6.DataSourceMetadata{TypeName: n})
 	}
-	for _, n := range sch.Names(KindEphemeralResource) {
+	for _, n := range s.names(sch, KindEphemeralResource) {
 		resp.EphemeralResources = append(resp.EphemeralResources, tfprotov6.EphemeralResourceMetadata{TypeName: n})
 	}
 	return resp, nil
@@ -126,7 +150,7 @@ func capabilities() *tfprotov6.ServerCapabilities {
 	return &tfprotov6.ServerCapabilities{GetProviderSchemaOptional: true, PlanDestroy: true}
 }
 
-// GetProviderSchema serves the whole schema.
+// GetProviderSchema serves the schema of every type in scope (Scope).
 func (s *Server) GetProviderSchema(context.Context, *tfprotov6.GetProviderSchemaRequest) (*tfprotov6.GetProviderSchemaResponse, error) {
 	sch, err := s.getSchema()
 	if err != nil {
@@ -134,9 +158,9 @@ func (s *Server) GetProviderSchema(context.Context, *tfprotov6.GetProviderSchema
 	}
 	resp := &tfprotov6.GetProviderSchemaResponse{ServerCapabilities: capabilities()}
 	if resp.Provider, err = sch.Provider(); err == nil {
-		if resp.ResourceSchemas, err = sch.All(KindResource); err == nil {
-			if resp.DataSourceSchemas, err = sch.All(KindDataSource); err == nil {
-				resp.EphemeralResourceSchemas, err = sch.All(KindEphemeralResource)
+		if resp.ResourceSchemas, err = sch.All(KindResource, s.names(sch, KindResource)); err == nil {
+			if resp.DataSourceSchemas, err = sch.All(KindDataSource, s.names(sch, KindDataSource)); err == nil {
+				resp.EphemeralResourceSchemas, err = sch.All(KindEphemeralResource, s.names(sch, KindEphemeralResource))
 			}
 		}
 	}
