@@ -163,13 +163,16 @@ func (h handler) describeSubnets(w http.ResponseWriter, action string, form url.
 		if v, ok := filters["vpc-id"]; ok && !contains(v, sn.VPCID) {
 			continue
 		}
-		state := sn.State
+		state, free := sn.State, sn.FreeIPs
 		if state == "" {
 			state = "available"
 		}
+		if free == 0 {
+			free = 250
+		}
 		res.Set = append(res.Set, ec2Subnet{
 			ID: sn.ID, ARN: fmt.Sprintf("arn:aws:ec2:%s:%s:subnet/%s", h.state.Region, h.state.Account, sn.ID),
-			State: state, OwnerID: h.state.Account, VPCID: sn.VPCID, CIDR: sn.CIDR, AvailableIPs: 250,
+			State: state, OwnerID: h.state.Account, VPCID: sn.VPCID, CIDR: sn.CIDR, AvailableIPs: free,
 			AvailabilityZone: sn.AvailabilityZone, AvailabilityZoneID: sn.AvailabilityZoneID,
 		})
 	}

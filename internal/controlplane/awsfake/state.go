@@ -135,6 +135,8 @@ type Subnet struct {
 	CIDR               string
 	// State is available or pending; empty means available.
 	State string
+	// FreeIPs is availableIpAddressCount; 0 means 250 (a /24 in use).
+	FreeIPs int
 }
 
 // Node is one MSK broker node (NodeInfo with BrokerNodeInfo).
