@@ -138,7 +138,7 @@ Exit codes:
 var commandHelp = map[string]string{
 	"heal":   healHelp,
 	"init":   "deploy init [--name N] [--workdir DIR] [inputs] [--backend-config FILE | --backend-bucket B --backend-key K --backend-region R]\n\nLays out the embedded configuration in the working directory, records the inputs given,\nand runs terraform init (local state in the working directory, or the S3 backend).\n",
-	"plan":   "deploy plan [--name N] [inputs] [--var-file F] [--diff] [--output json]\n\nPlans into <workdir>/plan.tfplan and prints the summary, then what the plan does to each\nbroker's data path: new, removed, kept or INTERRUPTED, and why (`deploy help check-plan`;\n--output json adds it as \"paths\"). Needs region, prefix, cidr_block, allowed_principals and\nuser_name (flags, MSKVPCE_*, var files or recorded inputs).\n",
+	"plan":   "deploy plan [--name N] [inputs] [--var-file F] [--diff] [--output json]\n\nPlans into <workdir>/plan.tfplan and prints the summary, then what the plan does to each\nbroker's data path: new, removed, kept or INTERRUPTED, and why (`deploy help check-plan`;\n--output json adds it as \"paths\"). Needs region, prefix, cidr_block, allowed_principals and\nuser_name (flags, MSKVPCE_*, var files or recorded inputs). With --cluster-arn (instead of\ncidr_block) it first reads that cluster from the AWS API, prints it (--output json: \"cluster\")\nand refuses (exit 2) what cannot be fronted, before anything is written.\n",
 	"apply":  "deploy apply [--name N] [inputs] [--databricks ... | --external-id ID] [--diff] [--yes] [--allow-path-interruption]\n\nPlans, prints the summary and what the plan does to each broker's data path, asks for 'yes'\n(or --yes), and applies exactly that plan (a plan that changes only outputs is applied too: it\nrecords refreshed state, e.g. NCC rule connections accepted since). A plan that interrupts the\npath of a broker that stays (`deploy help check-plan`) is refused before asking: exit 2, the\nlist, nothing applied; --allow-path-interruption applies it anyway.\nAfterwards prints the Databricks role ARN; with --databricks\nthe service credential, the NCC and each rule's connection state; without it the next steps\nwhile the external ID is the placeholder and one NCC private endpoint rule per broker; and\na PySpark snippet for a serverless notebook.\n\nWith --databricks, after applying it waits (progress on stderr, at most 30 minutes) until\nDatabricks has created every NCC rule's endpoint (read from the account API with the\nprovider's credentials), accepts exactly those endpoint IDs on their brokers' endpoint\nservices (never another pending connection: the allowed principal is shared by every\nDatabricks customer in the region) and waits until every rule is ESTABLISHED. The apply\nthat creates the rules leaves Terraform's accepters out (databricks_accept_connections =\nfalse) and a second apply records them. A rule that ends CREATE_FAILED, REJECTED,\nDISCONNECTED or EXPIRED stops it with the rule and what to do.\n",
 	"output": "deploy output [--name N] [--output json] [--show-secrets]\n\nPrints the outputs and the NCC private endpoint rules; --output json prints `terraform output -json`.\nThe Databricks external ID (the credential's, the canary's event) and any sensitive output are redacted\nunless --show-secrets.\n",
 	"verify": "deploy verify [--name N] [--timeout 30s] [--no-drift] [--no-control-plane] [--ca-file F] [--endpoint ADV=NLB ...] [--role-arn ARN] [--sasl-mechanism aws-msk-iam|oauthbearer|both] [--output json]\n\nRuns the verifier on the outputs: for every broker, TLS, SASL/IAM (AWS_MSK_IAM by default, as Databricks),\nidempotent produce and group consume through its NLB. Also plans with -detailed-exitcode and reports drift as a failed check, and runs the\ncontrol-plane checks (MSK, NLB targets, endpoint services, IAM role) through the AWS APIs. Credentials:\nthe AWS profile input or the standard chain, checked before anything is dialed; --role-arn assumes\nthat role (the Databricks role, with the deployment's external ID) for the data path. --endpoint overrides a broker's NLB address\n(e.g. through a tunnel: b-1.<cluster host>:9098=localhost:19098). Exit 3 when a check fails.\n\n" +
@@ -160,7 +160,7 @@ var commandHelp = map[string]string{
 
 func init() {
 	var b strings.Builder
-	metas := map[string]string{"region": "REGION", "prefix": "PREFIX", "cidr_block": "CIDR", "allowed_principals": "ARN", "user_name": "OWNER",
+	metas := map[string]string{"region": "REGION", "prefix": "PREFIX", "cluster_arn": "ARN", "cidr_block": "CIDR", "allowed_principals": "ARN", "user_name": "OWNER",
 		"service_name": "NAME", "aws_profile": "PROFILE", "databricks_external_id": "ID", "operator_cidrs": "CIDR", "broker_count": "N", "instance_type": "TYPE",
 		"enable_databricks": "", "databricks_account_id": "UUID", "databricks_account_host": "URL", "databricks_workspace_host": "URL",
 		"databricks_workspace_id": "ID", "databricks_ncc_id": "UUID", "databricks_bind_new_ncc_to_workspace": ""}
@@ -173,6 +173,12 @@ func init() {
 		switch {
 		case in.Var == "allowed_principals":
 			note = "defaulted from the region in commercial AWS; " + note
+		case in.Only == deploy.RootExisting:
+			note = "recorded: the deployment fronts this cluster for its whole life; " + note
+		case in.Only == deploy.RootComplete && in.Required:
+			note = "required without --cluster-arn, refused with it; " + note
+		case in.Only == deploy.RootComplete:
+			note = "not with --cluster-arn; " + note
 		case in.Required:
 			note = "required; " + note
 		case in.Var == "databricks_account_id" || in.Var == "databricks_workspace_host":
