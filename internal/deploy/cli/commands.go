@@ -60,7 +60,7 @@ func (c *cli) cmdPlan(ctx context.Context) error {
 		if res.Summary.Empty() {
 			_ = os.Remove(res.File)
 		}
-		return json.NewEncoder(c.env.Stdout).Encode(planJSON{res.Summary, pathReport(res), c.cluster})
+		return json.NewEncoder(c.env.Stdout).Encode(planJSON{res.Summary, pathReport(res), c.cluster, c.limits})
 	}
 	if err := c.showDiff(ctx, res.File); err != nil {
 		return err

@@ -57,6 +57,9 @@ func (c *cli) discoverCluster(ctx context.Context) error {
 	if rs := cl.Refusals(); len(rs) > 0 {
 		return usagef("%v\nNothing was planned or changed.", &discovery.Error{Refusals: rs})
 	}
+	if err := c.checkDatabricksLimits(dctx, &cl); err != nil {
+		return err
+	}
 	if c.output != "json" {
 		fmt.Fprintf(c.env.Stdout, "It can be fronted: one NLB and endpoint service per broker (%d); nothing on the cluster changes but one ingress rule on its security group\n(9098 from the NLBs; with manage_cluster_security_group_rule = false, the command that adds it).\n\n", len(cl.Brokers))
 	}

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mskvpce/mskvpce/internal/controlplane/awsfake"
+	"github.com/mskvpce/mskvpce/internal/databricksfake"
 	"github.com/mskvpce/mskvpce/internal/deploy"
 )
 
@@ -180,5 +182,84 @@ func TestExistingClusterRootIsKept(t *testing.T) {
 	r = h.run("plan", "--name", "orders-dbx", "--cluster-arn", "orders")
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "--cluster-arn: \"orders\" is not an MSK cluster ARN") {
 		t.Errorf("a malformed ARN: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// rulesIn makes n rules in ncc, each carrying one made-up hostname.
+func rulesIn(ncc string, n int, host func(i int) string) []databricksfake.Rule {
+	var out []databricksfake.Rule
+	for i := range n {
+		out = append(out, databricksfake.Rule{ID: fmt.Sprintf("%s-r%d", ncc, i), NCC: ncc,
+			EndpointService: fmt.Sprintf("com.amazonaws.vpce.us-east-1.vpce-svc-%s%d", ncc, i), DomainNames: []string{host(i)}})
+	}
+	return out
+}
+
+// Databricks' account limits are counted through the account API (every
+// NCC of the region, paged) before anything is written: 28 endpoints in the
+// region + 3 brokers is refused naming 30, 27 + 3 is planned; re-planning
+// a deployment whose NCC already has its brokers' rules adds none; an 11th
+// NCC is refused unless --databricks-ncc-id names one.
+func TestExistingClusterDatabricksLimits(t *testing.T) {
+	t.Parallel()
+	other := func(i int) string { return fmt.Sprintf("kafka-%d.other.example.com", i) }
+	d := awsfake.Sample()
+	ours := func(i int) string { return d.Brokers[i].Hostname }
+	cases := []struct {
+		name    string
+		rules   []databricksfake.Rule
+		nccs    [][3]string // id, name, region
+		args    []string
+		refused []string // stderr, exit 2; empty: planned
+		usage   string   // the stdout line
+	}{
+		{name: "28 in the region + 3 brokers",
+			rules: append(append(rulesIn("ncc-a", 20, other), rulesIn("ncc-b", 8, other)...), rulesIn("ncc-eu", 5, other)...),
+			nccs:  [][3]string{{"ncc-a", "a", "us-east-1"}, {"ncc-b", "b", "us-east-1"}, {"ncc-eu", "eu", "eu-west-1"}},
+			refused: []string{"Databricks allows 30 private endpoints per region across all NCCs", "has 28 in us-east-1 (ncc-a: 20, ncc-b: 8)",
+				"adds 3 (one per broker without a rule), 31 in all", "delete 1 rules no longer used", "delete-private-endpoint-rule"}},
+		{name: "27 in the region + 3 brokers",
+			rules: append(rulesIn("ncc-a", 20, other), rulesIn("ncc-b", 7, other)...),
+			nccs:  [][3]string{{"ncc-a", "a", "us-east-1"}, {"ncc-b", "b", "us-east-1"}},
+			usage: "private endpoints 27 + 3 new = 30 of 30; NCCs 2 + 1 new = 3 of 10; domain names per rule at most 1 of 10."},
+		{name: "the deployment's own NCC has its rules",
+			rules: append(rulesIn("ncc-a", 27, other), rulesIn("ncc-ours", 3, ours)...),
+			nccs:  [][3]string{{"ncc-a", "a", "us-east-1"}, {"ncc-ours", "orders-dbx-ncc", "us-east-1"}},
+			usage: "private endpoints 30 + 0 new = 30 of 30; NCCs 2 + 0 new = 2 of 10"},
+		{name: "an 11th NCC",
+			nccs: [][3]string{{"n0", "n0", "us-east-1"}, {"n1", "n1", "us-east-1"}, {"n2", "n2", "us-east-1"}, {"n3", "n3", "us-east-1"}, {"n4", "n4", "us-east-1"},
+				{"n5", "n5", "us-east-1"}, {"n6", "n6", "us-east-1"}, {"n7", "n7", "us-east-1"}, {"n8", "n8", "us-east-1"}, {"n9", "n9", "us-east-1"}, {"n10", "n10", "eu-west-1"}},
+			refused: []string{"Databricks allows 10 NCCs per region: the account has 10 in us-east-1 and this deployment would create one more (orders-dbx-ncc)", "pass --databricks-ncc-id"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			arn := existingCluster(t, h, nil)
+			h.dbx = databricksfake.Start(fixtureAccountID, tc.rules...)
+			t.Cleanup(h.dbx.Close)
+			h.dbx.PageSize = 7 // every list above one page
+			for _, n := range tc.nccs {
+				h.dbx.AddNCC(n[0], n[1], n[2])
+			}
+			r := h.run(append(append([]string{"plan"}, existingInputs(arn)...), databricksInputs...)...)
+			if len(tc.refused) > 0 {
+				if r.code != ExitUsage {
+					t.Fatalf("exit %d, want 2\n%s\n%s", r.code, r.stdout, r.stderr)
+				}
+				for _, w := range append(tc.refused, "Databricks' account limits refuse this deployment", "Nothing was planned or changed") {
+					if !strings.Contains(r.stderr, w) {
+						t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+					}
+				}
+				if _, err := os.Stat(filepath.Join(h.env["XDG_STATE_HOME"], "mskvpce", "orders-dbx")); err == nil {
+					t.Errorf("a refused plan wrote the deployment's working directory")
+				}
+				return
+			}
+			if r.code != 0 || !strings.Contains(r.stdout, tc.usage) {
+				t.Errorf("exit %d; stdout lacks %q:\n%s\n%s", r.code, tc.usage, r.stdout, r.stderr)
+			}
+		})
 	}
 }

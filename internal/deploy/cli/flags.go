@@ -92,7 +92,9 @@ type cli struct {
 	// settingsFound: deployment.json existed (the deployment's root is recorded).
 	settingsFound bool
 	// cluster is the existing cluster as discovered (--cluster-arn), for plan and apply.
-	cluster  *discovery.Cluster
+	cluster *discovery.Cluster
+	// limits is what the Databricks account limits check found.
+	limits   *limitsReport
 	recorded deploy.Values
 	thisRun  deploy.Values // from flags and environment, this invocation
 	merged   deploy.Values

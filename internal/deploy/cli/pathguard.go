@@ -26,6 +26,8 @@ type planJSON struct {
 	Paths *pathguard.Report `json:"paths,omitempty"`
 	// Cluster is the existing cluster as discovered (--cluster-arn).
 	Cluster *discovery.Cluster `json:"cluster,omitempty"`
+	// Limits is the Databricks account limits check (--cluster-arn with --databricks).
+	Limits *limitsReport `json:"databricks_limits,omitempty"`
 }
 
 func pathReport(res *tfrunner.PlanResult) *pathguard.Report {

@@ -118,17 +118,26 @@ type Refusal struct {
 func (r Refusal) String() string { return r.Problem + ": " + r.Fix }
 
 // Error is a refusal found before or during discovery (exit 2).
-type Error struct{ Refusals []Refusal }
+type Error struct {
+	Refusals []Refusal
+	// What leads the message; empty: the existing-cluster root cannot
+	// front this cluster.
+	What string
+}
 
 func (e *Error) Error() string {
+	what := e.What
+	if what == "" {
+		what = "the existing-cluster root cannot front this cluster"
+	}
 	if len(e.Refusals) == 1 {
-		return "the existing-cluster root cannot front this cluster: " + e.Refusals[0].String()
+		return what + ": " + e.Refusals[0].String()
 	}
 	parts := make([]string, len(e.Refusals))
 	for i, r := range e.Refusals {
 		parts[i] = "  - " + r.String()
 	}
-	return "the existing-cluster root cannot front this cluster:\n" + strings.Join(parts, "\n")
+	return what + ":\n" + strings.Join(parts, "\n")
 }
 
 // Clients are the AWS APIs discovery reads.
@@ -148,7 +157,7 @@ func CheckRegion(a ARN, region string) error {
 	if a.Region == region {
 		return nil
 	}
-	return &Error{[]Refusal{{
+	return &Error{Refusals: []Refusal{{
 		Problem: fmt.Sprintf("the cluster is in %s, the deployment's region (--region) is %s", a.Region, region),
 		Fix:     fmt.Sprintf("pass --region %s: the NLBs and endpoint services must be in the cluster's region (consumers in other regions: supported_regions)", a.Region),
 	}}}
@@ -160,13 +169,13 @@ func CheckRegion(a ARN, region string) error {
 func Discover(ctx context.Context, c Clients, arn string) (Cluster, error) {
 	a, err := ParseARN(arn)
 	if err != nil {
-		return Cluster{}, &Error{[]Refusal{{Problem: err.Error(), Fix: "pass the ARN `aws kafka list-clusters-v2` shows"}}}
+		return Cluster{}, &Error{Refusals: []Refusal{{Problem: err.Error(), Fix: "pass the ARN `aws kafka list-clusters-v2` shows"}}}
 	}
 	out, err := c.MSK.DescribeClusterV2(ctx, &kafka.DescribeClusterV2Input{ClusterArn: aws.String(arn)})
 	if err != nil {
 		var nf *kafkatypes.NotFoundException
 		if errors.As(err, &nf) {
-			return Cluster{}, &Error{[]Refusal{{
+			return Cluster{}, &Error{Refusals: []Refusal{{
 				Problem: fmt.Sprintf("MSK has no cluster %s in account %s, %s (deleted, or created again under a new ARN?)", arn, a.Account, a.Region),
 				Fix:     fmt.Sprintf("pass the current ARN: aws kafka list-clusters-v2 --region %s --cluster-name-filter %s", a.Region, a.Name),
 			}}}
@@ -257,7 +266,7 @@ func Discover(ctx context.Context, c Clients, arn string) (Cluster, error) {
 		if err != nil {
 			var ae smithy.APIError
 			if errors.As(err, &ae) && ae.ErrorCode() == "InvalidSubnetID.NotFound" {
-				return Cluster{}, &Error{[]Refusal{{
+				return Cluster{}, &Error{Refusals: []Refusal{{
 					Problem: fmt.Sprintf("a client subnet of the brokers does not exist (%s)", ae.ErrorMessage()),
 					Fix:     "check that the AWS credentials are the cluster's account's (--profile) and that the cluster is healthy (aws kafka describe-cluster-v2)",
 				}}}
