@@ -152,6 +152,12 @@ type DatabricksRule struct {
 	// ErrorMessage is the account API's reason for CREATE_FAILED (live
 	// reads only; Terraform's outputs do not carry it).
 	ErrorMessage string `json:"error_message,omitempty"`
+	// PendingDaysLeft and PendingExpires (live reads only, PENDING rules):
+	// the whole days left, and the time, before Databricks expires a rule
+	// whose endpoint connection is not accepted within 14 days of its
+	// creation.
+	PendingDaysLeft *int   `json:"pending_days_left,omitempty"`
+	PendingExpires  string `json:"pending_expires,omitempty"`
 }
 
 // Established reports whether a rule can carry traffic: Databricks only uses
