@@ -17,8 +17,9 @@ import (
 // if a rule's domain_names carries it, and it reaches the broker only if
 // that rule's endpoint service is the one in front of that broker's NLB.
 // So every broker hostname must be in exactly one rule, on its own broker's
-// service, and every bootstrap hostname must be a broker's hostname (MSK
-// Express `boot-…` bootstrap names are not supported).
+// service, and every bootstrap hostname that is no broker's (MSK Express
+// brokers bootstrap through `boot-…` names) in exactly one rule, on some
+// broker's service: any broker answers a bootstrap.
 //
 // It reads the deployment's outputs only (no AWS call). A deployment
 // without the Databricks half yields no findings: its rules, if any, live
@@ -64,11 +65,7 @@ func RuleDomains(d tfoutputs.Deployment) []finding.Finding {
 		if _, ok := brokerByHost[h]; ok {
 			continue // covered by its broker's finding
 		}
-		f := fail(fmt.Sprintf("bootstrap hostname %s is no broker's hostname, so no rule is on its path (MSK Express `boot-…` bootstrap names are not supported)", h),
-			"use standard brokers (instance_type kafka.*), whose bootstrap string lists the broker hostnames; re-apply if the outputs are stale")
-		if len(carriers[h]) > 0 {
-			f.Detail += "; it is in rule " + ruleList(carriers[h])
-		}
+		f := bootstrapRuleFinding(h, carriers[h], serviceOwner)
 		f.Check, f.Target = CheckRuleDomains, "bootstrap "+h
 		out = append(out, f)
 	}
@@ -95,6 +92,27 @@ func brokerRuleFinding(b tfoutputs.Broker, in []tfoutputs.DatabricksRule, servic
 			fmt.Sprintf("move %s to the rule for %s (re-apply restores the module's rules)", h, b.EndpointServiceName))
 	}
 	return pass(fmt.Sprintf("%s in rule %s only, on %s", h, ruleName(r), r.EndpointService))
+}
+
+// bootstrapRuleFinding: a bootstrap hostname that is no broker's (an
+// Express boot-… name) resolves in serverless only through a rule that
+// carries it, and must carry it alone: two rules would resolve it to either.
+func bootstrapRuleFinding(h string, in []tfoutputs.DatabricksRule, serviceOwner map[string]tfoutputs.Broker) finding.Finding {
+	switch {
+	case len(in) == 0:
+		return fail(fmt.Sprintf("bootstrap hostname %s is no broker's hostname and in no rule's domain_names: serverless cannot resolve it, so clients bootstrapping from it fail", h),
+			fmt.Sprintf("re-apply (the module gives each Express boot-… name to exactly one broker's rule), or add %s to the domain_names of one broker's rule", h))
+	case len(in) > 1:
+		return fail(fmt.Sprintf("bootstrap hostname %s is in %d rules (%s): serverless resolves it to either endpoint", h, len(in), ruleList(in)),
+			fmt.Sprintf("keep %s in one broker's rule only and remove it from the others (re-apply restores the module's rules)", h))
+	}
+	r := in[0]
+	o, ok := serviceOwner[r.EndpointService]
+	if !ok {
+		return fail(fmt.Sprintf("bootstrap hostname %s is in rule %s, whose endpoint service %s is no broker's: its clients reach no broker", h, ruleName(r), r.EndpointService),
+			fmt.Sprintf("move %s to one broker's rule (re-apply restores the module's rules)", h))
+	}
+	return pass(fmt.Sprintf("bootstrap %s in rule %s only, on broker %d's %s", h, ruleName(r), o.ID, r.EndpointService))
 }
 
 // outputsPredateDomains reports outputs written before the rules carried

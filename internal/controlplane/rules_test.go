@@ -1,11 +1,13 @@
 package controlplane_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/mskvpce/mskvpce/internal/controlplane"
 	"github.com/mskvpce/mskvpce/internal/controlplane/awsfake"
+	"github.com/mskvpce/mskvpce/internal/finding"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 )
 
@@ -15,12 +17,15 @@ import (
 func TestRuleDomains(t *testing.T) {
 	t.Parallel()
 	host := func(d tfoutputs.Deployment, i int) string { return d.Brokers[i].Hostname }
+	const boot = "boot-abc.mskvpce-demo.x1y2z3.c2.kafka.us-east-1.amazonaws.com"
 	tests := []struct {
 		name   string
 		change func(d *tfoutputs.Deployment)
 		// fail maps each failing finding's target to words its detail and
 		// next step must carry; every other finding must pass.
 		fail map[string][]string
+		// pass: further findings (bootstrap names) that must pass.
+		pass []string
 	}{
 		{name: "as the module creates them"},
 		{
@@ -60,11 +65,36 @@ func TestRuleDomains(t *testing.T) {
 			fail: map[string][]string{"broker 3": {"no broker's service", "vpce-svc-0ffffffffffffffff"}},
 		},
 		{
-			name: "an Express boot- bootstrap name",
+			name: "an Express boot- bootstrap name in one broker's rule",
+			change: func(d *tfoutputs.Deployment) {
+				d.BootstrapBrokersSASLIAM = "boot-abc.mskvpce-demo.x1y2z3.c2.kafka.us-east-1.amazonaws.com:9098"
+				d.Databricks.Rules[1].DomainNames = append(d.Databricks.Rules[1].DomainNames, "BOOT-ABC.mskvpce-demo.x1y2z3.c2.kafka.us-east-1.amazonaws.com")
+			},
+			pass: []string{"bootstrap " + boot},
+		},
+		{
+			name: "an Express boot- bootstrap name in no rule",
 			change: func(d *tfoutputs.Deployment) {
 				d.BootstrapBrokersSASLIAM = "boot-abc.mskvpce-demo.x1y2z3.c2.kafka.us-east-1.amazonaws.com:9098," + d.BootstrapBrokersSASLIAM
 			},
-			fail: map[string][]string{"bootstrap boot-abc.mskvpce-demo.x1y2z3.c2.kafka.us-east-1.amazonaws.com": {"no broker's hostname", "Express", "kafka.*"}},
+			fail: map[string][]string{"bootstrap " + boot: {"no broker's hostname", "in no rule", "re-apply", "exactly one broker's rule"}},
+		},
+		{
+			name: "an Express boot- bootstrap name in two rules",
+			change: func(d *tfoutputs.Deployment) {
+				d.BootstrapBrokersSASLIAM = boot + ":9098"
+				d.Databricks.Rules[0].DomainNames = append(d.Databricks.Rules[0].DomainNames, boot)
+				d.Databricks.Rules[2].DomainNames = append(d.Databricks.Rules[2].DomainNames, boot)
+			},
+			fail: map[string][]string{"bootstrap " + boot: {"in 2 rules", "0a1b2c3d-0000-4000-8000-000000000001", "0a1b2c3d-0000-4000-8000-000000000003", "one broker's rule only"}},
+		},
+		{
+			name: "an Express boot- bootstrap name in a rule on no broker's service",
+			change: func(d *tfoutputs.Deployment) {
+				d.BootstrapBrokersSASLIAM = boot + ":9098"
+				d.Databricks.Rules = append(d.Databricks.Rules, tfoutputs.DatabricksRule{BrokerID: 9, RuleID: "stray", EndpointService: "com.amazonaws.vpce.us-east-1.vpce-svc-0ffffffffffffffff", DomainNames: []string{boot}})
+			},
+			fail: map[string][]string{"bootstrap " + boot: {"rule stray", "no broker's", "vpce-svc-0ffffffffffffffff"}},
 		},
 	}
 	for _, tt := range tests {
@@ -75,10 +105,15 @@ func TestRuleDomains(t *testing.T) {
 				tt.change(&d)
 			}
 			got := controlplane.RuleDomains(d)
-			wantN := len(d.Brokers)
+			wantN := len(d.Brokers) + len(tt.pass)
 			for target := range tt.fail {
 				if strings.HasPrefix(target, "bootstrap ") {
 					wantN++
+				}
+			}
+			for _, target := range tt.pass {
+				if !slices.ContainsFunc(got, func(f finding.Finding) bool { return f.Target == target && f.OK }) {
+					t.Errorf("no passing finding for %s: %s", target, dump(got))
 				}
 			}
 			if len(got) != wantN {

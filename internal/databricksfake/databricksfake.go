@@ -14,6 +14,11 @@
 // rejected → REJECTED, expired → EXPIRED, gone → DISCONNECTED. A rule can
 // instead end CREATE_FAILED with an error_message, or be pinned to a state.
 //
+// The lists are paged as the API pages them (page_token in,
+// next_page_token out; [Server.PageSize] items a page): GET of the NCC list
+// (each NCC with its region; [Server.AddNCC] seeds them) and of an NCC's
+// rules, which deploy counts against Databricks' account limits.
+//
 // It also serves what the Databricks Terraform provider (v1.84) calls to
 // create and destroy the module's resources: POST/GET/DELETE of NCCs and of
 // their rules (a created rule follows [Server.NewRule]'s script), and
@@ -29,6 +34,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -80,6 +87,10 @@ type Server struct {
 	// domain names already set); nil leaves the zero script (ready at once).
 	NewRule func(r *Rule)
 
+	// PageSize is how many items a list answers with at most (0: 50, the
+	// API's page).
+	PageSize int
+
 	srv     *httptest.Server
 	mu      sync.Mutex
 	rules   []Rule
@@ -87,6 +98,7 @@ type Server struct {
 	made    map[string]bool
 	calls   []string
 	nccs    map[string]map[string]any
+	order   []string // NCC ids in creation order: the list's order
 	creds   map[string]map[string]any
 	seq     int
 }
@@ -99,10 +111,47 @@ func Start(accountID string, rules ...Rule) *Server {
 	now := time.Now()
 	for _, r := range rules {
 		f.created[r.ID] = now
-		f.nccs[r.NCC] = f.nccView(r.NCC, "", "")
+		if _, ok := f.nccs[r.NCC]; !ok {
+			f.nccs[r.NCC] = f.nccView(r.NCC, "", "")
+			f.order = append(f.order, r.NCC)
+		}
 	}
 	f.srv = httptest.NewTLSServer(http.HandlerFunc(f.serveHTTP))
 	return f
+}
+
+// AddNCC adds (or renames and moves) an NCC of the account, with no rules
+// of its own; rules given to Start or Replace name their NCC by id.
+func (f *Server) AddNCC(id, name, region string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !slices.Contains(f.order, id) {
+		f.order = append(f.order, id)
+	}
+	f.nccs[id] = f.nccView(id, name, region)
+}
+
+// page answers one page of items: page_token is the index of the first.
+func (f *Server) page(w http.ResponseWriter, r *http.Request, items []any) {
+	size := f.PageSize
+	if size <= 0 {
+		size = 50
+	}
+	start := 0
+	if t := r.URL.Query().Get("page_token"); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 0 || n > len(items) {
+			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "invalid page_token "+strconv.Quote(t))
+			return
+		}
+		start = n
+	}
+	end := min(start+size, len(items))
+	out := map[string]any{"items": items[start:end]}
+	if end < len(items) {
+		out["next_page_token"] = strconv.Itoa(end)
+	}
+	writeJSON(w, out)
 }
 
 // Replace serves these rules instead, created now.
@@ -247,6 +296,18 @@ func (f *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		parts = strings.Split(rest, "/")
 	}
 	if len(parts) == 0 {
+		if r.Method == http.MethodGet {
+			f.mu.Lock()
+			var items []any
+			for _, id := range f.order {
+				if v, ok := f.nccs[id]; ok {
+					items = append(items, v)
+				}
+			}
+			f.mu.Unlock()
+			f.page(w, r, items)
+			return
+		}
 		if r.Method != http.MethodPost {
 			writeError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "databricksfake: "+r.Method+" on the NCC list is not served")
 			return
@@ -260,6 +321,7 @@ func (f *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		f.seq++
 		id := fmt.Sprintf("ncc-%04d", f.seq)
 		f.nccs[id] = f.nccView(id, req.Name, req.Region)
+		f.order = append(f.order, id)
 		v := f.nccs[id]
 		f.mu.Unlock()
 		writeJSON(w, v)
@@ -342,7 +404,11 @@ func (f *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, match[0])
 		return
 	}
-	writeJSON(w, map[string]any{"items": match})
+	items := make([]any, len(match))
+	for i, m := range match {
+		items[i] = m
+	}
+	f.page(w, r, items)
 }
 
 func (f *Server) nccView(id, name, region string) map[string]any {

@@ -2,6 +2,8 @@ package databricksfake
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/databricks/databricks-sdk-go"
@@ -52,5 +54,37 @@ func TestProviderCallsOverSDK(t *testing.T) {
 	}
 	if _, err := nc.GetPrivateEndpointRuleByNetworkConnectivityConfigIdAndPrivateEndpointRuleId(ctx, ncc.NetworkConnectivityConfigId, rule.RuleId); !errors.Is(err, apierr.ErrResourceDoesNotExist) {
 		t.Fatalf("deleted rule: %v, want RESOURCE_DOES_NOT_EXIST", err)
+	}
+}
+
+// The NCC list and a rule list are paged as the API pages them: the SDK's
+// iterators, following next_page_token, read every item exactly once.
+func TestListsArePaged(t *testing.T) {
+	var rules []Rule
+	for i := range 5 {
+		rules = append(rules, Rule{ID: fmt.Sprintf("r-%d", i), NCC: "ncc-a", EndpointService: "com.amazonaws.vpce.us-east-1.vpce-svc-1"})
+	}
+	f := Start("acc-1", rules...)
+	defer f.Close()
+	f.PageSize = 2
+	f.AddNCC("ncc-a", "a", "us-east-1")
+	f.AddNCC("ncc-b", "b", "eu-west-1")
+	f.AddNCC("ncc-c", "c", "us-east-1")
+	cfg := &databricks.Config{}
+	f.Configure((*config.Config)(cfg))
+	a, err := databricks.NewAccountClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nccs, err := a.NetworkConnectivity.ListNetworkConnectivityConfigurationsAll(t.Context(), settings.ListNetworkConnectivityConfigurationsRequest{})
+	if err != nil || len(nccs) != 3 || nccs[0].Region != "us-east-1" || nccs[1].Region != "eu-west-1" || nccs[2].Name != "c" {
+		t.Fatalf("NCC list: %+v, %v", nccs, err)
+	}
+	got, err := a.NetworkConnectivity.ListPrivateEndpointRulesAll(t.Context(), settings.ListPrivateEndpointRulesRequest{NetworkConnectivityConfigId: "ncc-a"})
+	if err != nil || len(got) != 5 || got[4].RuleId != "r-4" {
+		t.Fatalf("rule list: %+v, %v", got, err)
+	}
+	if n := strings.Count(strings.Join(f.Calls(), "\n"), "ncc-a/private-endpoint-rules"); n != 3 {
+		t.Errorf("5 rules 2 a page: %d requests, want 3", n)
 	}
 }

@@ -46,7 +46,22 @@ type Input struct {
 	// the operator asks with --show-secrets, and reaches Terraform only
 	// through a 0600 var file, never its command line.
 	Secret bool
+	// Only names the one root module that has this variable (RootComplete:
+	// the cluster deploy creates; RootExisting: --cluster-arn); empty: both.
+	// Required applies only in that root.
+	Only string
 }
+
+// The root modules deploy lays, relative to the embedded tree: the
+// greenfield one that creates VPC and cluster, and the one that fronts a
+// cluster that exists (--cluster-arn).
+const (
+	RootComplete = "examples/complete"
+	RootExisting = "examples/existing-cluster"
+)
+
+// ForRoot reports whether the input is a variable of root.
+func (in Input) ForRoot(root string) bool { return in.Only == "" || in.Only == root }
 
 func (in Input) Env() string { return "MSKVPCE_" + strings.ToUpper(in.Var) }
 
@@ -61,6 +76,8 @@ var (
 	reUUID       = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	reAccountID  = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`) // as the account console shows it
 	reDigits     = regexp.MustCompile(`^[0-9]{1,20}$`)
+	// reClusterARN is the existing-cluster root's own rule for cluster_arn.
+	reClusterARN = regexp.MustCompile(`^arn:aws[a-z-]*:kafka:[a-z0-9-]+:[0-9]{12}:cluster/[A-Za-z0-9-]{1,64}/[A-Za-z0-9-]+$`)
 )
 
 // IsRegion reports whether s is shaped like an AWS region name (us-east-1).
@@ -113,7 +130,14 @@ var Inputs = []Input{
 			}
 			return nil
 		}},
-	{Var: "cidr_block", Flag: "cidr-block", Kind: KindString, Required: true, Help: "IPv4 CIDR of the new VPC, /16 to /24, e.g. 172.18.0.0/16",
+	{Var: "cluster_arn", Flag: "cluster-arn", Kind: KindString, Required: true, Only: RootExisting, Help: "ARN of an existing provisioned MSK cluster (IAM auth on) to front instead of creating one;\n" + strings.Repeat(" ", 32) + "discovered and printed before any plan (examples/existing-cluster)",
+		Check: func(v string) error {
+			if !reClusterARN.MatchString(v) {
+				return fmt.Errorf("%q is not an MSK cluster ARN: want arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid> (aws kafka list-clusters-v2 lists them)", v)
+			}
+			return nil
+		}},
+	{Var: "cidr_block", Flag: "cidr-block", Kind: KindString, Required: true, Only: RootComplete, Help: "IPv4 CIDR of the new VPC, /16 to /24, e.g. 172.18.0.0/16",
 		Check: func(v string) error {
 			p, err := netip.ParsePrefix(v)
 			if err != nil || !p.Addr().Is4() {
@@ -216,7 +240,7 @@ var Inputs = []Input{
 			}
 			return nil
 		}},
-	{Var: "broker_count", Flag: "broker-count", Kind: KindNumber, Help: "number of brokers, a multiple of 3 (default 3)",
+	{Var: "broker_count", Flag: "broker-count", Kind: KindNumber, Only: RootComplete, Help: "number of brokers, a multiple of 3 (default 3)",
 		Check: func(v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 3 || n > 30 || n%3 != 0 {
@@ -224,7 +248,7 @@ var Inputs = []Input{
 			}
 			return nil
 		}},
-	{Var: "instance_type", Flag: "instance-type", Kind: KindString, Help: "broker instance type (default kafka.m5.large)",
+	{Var: "instance_type", Flag: "instance-type", Kind: KindString, Only: RootComplete, Help: "broker instance type (default kafka.m5.large)",
 		Check: func(v string) error {
 			if !reInstance.MatchString(v) {
 				return fmt.Errorf("%q is not an MSK instance type such as kafka.m5.large", v)

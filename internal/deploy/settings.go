@@ -26,6 +26,20 @@ type Settings struct {
 	BackendConfig string `json:"backend_config,omitempty"`
 	// VarFiles are the operator's -var-file arguments, absolute.
 	VarFiles []string `json:"var_files,omitempty"`
+	// Root is the root module the deployment was made with: empty for
+	// RootComplete (deployment.json of older deploys has none), RootExisting
+	// for a deployment of an existing cluster, whose ClusterARN it fronts.
+	// Every later command on the deployment keeps both.
+	Root       string `json:"root,omitempty"`
+	ClusterARN string `json:"cluster_arn,omitempty"`
+}
+
+// RootModule is the root module the settings name (RootComplete when none).
+func (s Settings) RootModule() string {
+	if s.Root == "" {
+		return RootComplete
+	}
+	return s.Root
 }
 
 // NewSettings are the settings of a deployment nothing has recorded yet.
@@ -81,6 +95,18 @@ func (s Settings) Validate() error {
 		if err := checkAbs(f); err != nil {
 			return fmt.Errorf("var_files: %w", err)
 		}
+	}
+	switch s.Root {
+	case "", RootComplete:
+		if s.ClusterARN != "" {
+			return fmt.Errorf("cluster_arn %q without root %q: only a deployment of an existing cluster names one", s.ClusterARN, RootExisting)
+		}
+	case RootExisting:
+		if !reClusterARN.MatchString(s.ClusterARN) {
+			return fmt.Errorf("root %q needs the cluster_arn it fronts (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>), not %q", RootExisting, s.ClusterARN)
+		}
+	default:
+		return fmt.Errorf("root %q is neither %q nor %q", s.Root, RootComplete, RootExisting)
 	}
 	return nil
 }

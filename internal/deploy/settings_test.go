@@ -18,7 +18,19 @@ func TestParseSettings(t *testing.T) {
 	if s, err := ParseSettings([]byte(s3)); err != nil || s.BackendConfig != "/home/me/s3.hcl" || len(s.VarFiles) != 1 {
 		t.Fatalf("ParseSettings(%s) = %+v, %v", s3, s, err)
 	}
+	const arn = "arn:aws:kafka:us-east-1:123456789012:cluster/orders/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0-3"
+	existing := `{"format":1,"name":"orders","backend":"local","root":"examples/existing-cluster","cluster_arn":"` + arn + `"}`
+	if s, err := ParseSettings([]byte(existing)); err != nil || s.RootModule() != RootExisting || s.ClusterARN != arn {
+		t.Fatalf("ParseSettings(%s) = %+v, %v", existing, s, err)
+	}
+	if s, _ := ParseSettings([]byte(good)); s.RootModule() != RootComplete {
+		t.Errorf("a deployment.json without root is examples/complete's, got %q", s.RootModule())
+	}
 	for _, tc := range []struct{ doc, want string }{
+		{`{"format":1,"name":"demo","backend":"local","root":"examples/existing-cluster"}`, "needs the cluster_arn it fronts"},
+		{`{"format":1,"name":"demo","backend":"local","root":"examples/existing-cluster","cluster_arn":"orders"}`, "needs the cluster_arn it fronts"},
+		{`{"format":1,"name":"demo","backend":"local","cluster_arn":"` + arn + `"}`, "without root"},
+		{`{"format":1,"name":"demo","backend":"local","root":"examples/other"}`, `root "examples/other" is neither`},
 		{`{"format":99,"name":"demo","backend":"local"}`, "format 99 is newer than this deploy understands"},
 		{`{"format":-1,"name":"demo","backend":"local"}`, "format -1 is unknown"},
 		{`{"name":"demo","backend":"local"}`, `no "format"`},
@@ -54,6 +66,7 @@ func FuzzParseSettings(f *testing.F) {
 		`{"format":99,"name":"demo","backend":"local"}`,
 		`{"format":1,"name":"demo","backend":"s3"}`,
 		`{"format":1,"name":"demo","backend":"local","var_files":null}`,
+		`{"format":1,"name":"o","backend":"local","root":"examples/existing-cluster","cluster_arn":"arn:aws:kafka:us-east-1:123456789012:cluster/o/u-1"}`,
 		`{"format":1,"name":"\u0000","backend":"local"}`,
 		`{"format":1e0,"name":"d","backend":"local"}`,
 		`{"format":1,"name":"demo","backend":"local","name":"other"}`,

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // The cluster's client network as MSK and an NLB see it. Each broker has a
@@ -21,7 +22,9 @@ const (
 	ClientVPCCIDR = "10.0.0.0/16"
 	// SecurityGroupID is the cluster's (modelled) security group.
 	SecurityGroupID = "sg-0a11ce5ec0091e0a1"
-	maxZones        = 3
+	// VPCID is the (modelled) VPC of the client subnets.
+	VPCID    = "vpc-0a11ce0c1e47e0a1c"
+	maxZones = 3
 )
 
 // clientNet is the modelled client network; Env.netMu guards it together
@@ -40,6 +43,28 @@ func (e *Env) zoneOf(id int) int { return (id - 1) % zones(len(e.fronts)) }
 func subnetID(zone int) string { return fmt.Sprintf("subnet-0c1e47%011x", 0x5b+zone) }
 
 func (e *Env) availabilityZone(zone int) string { return e.opts.Region + string(rune('a'+zone)) }
+
+// ZoneID is the zone ID AWS would give availability zone name
+// (us-east-1b → use1-az2): the region's short form and the zone's letter.
+func ZoneID(name string) string {
+	if len(name) < 2 {
+		return ""
+	}
+	region, letter := name[:len(name)-1], name[len(name)-1]
+	parts := strings.Split(region, "-")
+	if len(parts) < 3 || parts[1] == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s%c%s-az%d", parts[0], parts[1][0], parts[len(parts)-1], int(letter-'a')+1)
+}
+
+// SubnetCIDR is the client subnet of availability zone name: 10.0.<zone+1>.0/24.
+func SubnetCIDR(name string) string {
+	if name == "" {
+		return ""
+	}
+	return fmt.Sprintf("10.0.%d.0/24", int(name[len(name)-1]-'a')+1)
+}
 
 // initClientNet gives broker i the IP 10.0.<zone+1>.<100+i> and points NLB
 // stand-in i at it.

@@ -41,14 +41,19 @@ const (
 	KindLogGroup           Kind = "log-group"
 	KindAlarm              Kind = "cloudwatch-alarm"
 	// The topic after its alarms, the key after the topic it encrypts.
-	KindSNSTopic      Kind = "sns-topic"
-	KindKMSKey        Kind = "kms-key"
-	KindHostedZone    Kind = "hosted-zone"
-	KindIAMRole       Kind = "iam-role"
-	KindSecurityGroup Kind = "security-group"
-	KindSubnet        Kind = "subnet"
-	KindVPC           Kind = "vpc"
-	KindUnknown       Kind = "unknown"
+	KindSNSTopic   Kind = "sns-topic"
+	KindKMSKey     Kind = "kms-key"
+	KindHostedZone Kind = "hosted-zone"
+	KindIAMRole    Kind = "iam-role"
+	// KindSecurityGroupRule is a tagged rule in a group the sweep does not
+	// delete (the 9098 rule examples/existing-cluster adds to an existing
+	// cluster's group): that rule is revoked, nothing else of the group is
+	// touched. A rule in a group the sweep deletes goes with its group.
+	KindSecurityGroupRule Kind = "security-group-rule"
+	KindSecurityGroup     Kind = "security-group"
+	KindSubnet            Kind = "subnet"
+	KindVPC               Kind = "vpc"
+	KindUnknown           Kind = "unknown"
 	// KindPart is a resource deleted with its parent (a listener with its
 	// load balancer, a security group rule with its group): never planned.
 	KindPart Kind = "part"
@@ -57,7 +62,9 @@ const (
 var deletionOrder = []Kind{
 	KindEventRule, KindLambdaFunction, KindVPCEndpoint, KindEndpointService, KindLoadBalancer, KindTargetGroup,
 	KindKafkaCluster, KindKafkaConfiguration, KindLogGroup, KindAlarm, KindSNSTopic, KindKMSKey, KindHostedZone, KindIAMRole,
-	KindSecurityGroup, KindSubnet, KindVPC,
+	// A rule first: it may reference a group of the sweep (the NLBs'),
+	// which EC2 refuses to delete while referenced.
+	KindSecurityGroupRule, KindSecurityGroup, KindSubnet, KindVPC,
 }
 
 func (k Kind) order() int {
@@ -93,7 +100,7 @@ func ParseARN(arn string) (Kind, string) {
 		case "security-group":
 			return KindSecurityGroup, rest
 		case "security-group-rule":
-			return KindPart, rest
+			return KindSecurityGroupRule, rest
 		case "subnet":
 			return KindSubnet, rest
 		case "vpc":
@@ -222,6 +229,8 @@ func (d deleter) delete(ctx context.Context, r Resource) error {
 		return deleteHostedZone(ctx, c.Route53, r.ID)
 	case KindIAMRole:
 		return deleteRole(ctx, c.IAM, r.ID)
+	case KindSecurityGroupRule:
+		return revokeRule(ctx, c.EC2, r.ID)
 	case KindSecurityGroup:
 		return deleteSecurityGroup(ctx, c.EC2, r.ID, d.sweptGroups)
 	case KindSubnet:
@@ -436,6 +445,34 @@ func deleteSecurityGroup(ctx context.Context, c *ec2.Client, id string, swept ma
 		}
 	}
 	_, err := c.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
+	return err
+}
+
+// describeRule reads one security group rule: its group and direction.
+func describeRule(ctx context.Context, c *ec2.Client, id string) (ec2types.SecurityGroupRule, error) {
+	out, err := c.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{SecurityGroupRuleIds: []string{id}})
+	if err != nil {
+		return ec2types.SecurityGroupRule{}, err
+	}
+	for _, r := range out.SecurityGroupRules {
+		if aws.ToString(r.SecurityGroupRuleId) == id {
+			return r, nil
+		}
+	}
+	return ec2types.SecurityGroupRule{}, &itemError{"InvalidSecurityGroupRuleId.NotFound", "security group rule " + id + " not found"}
+}
+
+// revokeRule revokes exactly one rule, by its id, in its group.
+func revokeRule(ctx context.Context, c *ec2.Client, id string) error {
+	r, err := describeRule(ctx, c, id)
+	if err != nil {
+		return err
+	}
+	if aws.ToBool(r.IsEgress) {
+		_, err = c.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: r.GroupId, SecurityGroupRuleIds: []string{id}})
+	} else {
+		_, err = c.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: r.GroupId, SecurityGroupRuleIds: []string{id}})
+	}
 	return err
 }
 

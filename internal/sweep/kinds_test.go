@@ -14,7 +14,7 @@ func TestParseARN(t *testing.T) {
 		"arn:aws:iam::1:role/path/r":                                       {KindIAMRole, "r"},
 		"arn:aws:route53:::hostedzone/Z1":                                  {KindHostedZone, "Z1"},
 		"arn:aws:elasticloadbalancing:us-east-1:1:listener/net/a/b/c":      {KindPart, "arn:aws:elasticloadbalancing:us-east-1:1:listener/net/a/b/c"},
-		"arn:aws:ec2:us-east-1:1:security-group-rule/sgr-1":                {KindPart, "sgr-1"},
+		"arn:aws:ec2:us-east-1:1:security-group-rule/sgr-1":                {KindSecurityGroupRule, "sgr-1"},
 		"arn:aws:ec2:us-east-1:1:route-table/rtb-1":                        {KindUnknown, "arn:aws:ec2:us-east-1:1:route-table/rtb-1"},
 		"arn:aws:events:us-east-1:1:rule/e2e-x-verify-canary":              {KindEventRule, "e2e-x-verify-canary"},
 		"arn:aws:events:us-east-1:1:rule/bus/r":                            {KindEventRule, "bus/r"},

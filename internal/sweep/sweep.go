@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -267,6 +268,20 @@ func Discover(ctx context.Context, c Clients, o Options) (Plan, error) {
 	for _, r := range tagged {
 		if r.Kind == KindSecurityGroup && defaults[r.ID] {
 			continue
+		}
+		if r.Kind == KindSecurityGroupRule {
+			// In a group of the sweep it goes with the group; else it is
+			// the one thing of that group the sweep may remove.
+			rule, err := describeRule(ctx, c.EC2, r.ID)
+			if isNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return Plan{}, fmt.Errorf("read security group rule %s (ec2:DescribeSecurityGroupRules): %w", r.ID, err)
+			}
+			if slices.Contains(groups, aws.ToString(rule.GroupId)) {
+				continue
+			}
 		}
 		if r.Kind == KindKMSKey {
 			// KMS keeps a scheduled key (and its tags) for 7-30 days:

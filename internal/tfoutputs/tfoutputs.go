@@ -31,8 +31,16 @@ type Broker struct {
 	ClientIP         string `json:"client_ip"`
 	ClientSubnetID   string `json:"client_subnet_id"`
 	AvailabilityZone string `json:"availability_zone"`
-	NLBARN           string `json:"nlb_arn"`
-	NLBDNSName       string `json:"nlb_dns_name"`
+	// AvailabilityZoneID is the zone's ID (use1-az1), the same in every
+	// account, unlike its name (absent in older outputs).
+	AvailabilityZoneID string `json:"availability_zone_id,omitempty"`
+	// DomainNames are the hostnames a consumer's DNS must resolve to this
+	// broker's endpoint: its own hostname first, then any bootstrap
+	// hostname that is no broker's given to it (MSK Express `boot-…`
+	// names). Absent in older outputs: [hostname].
+	DomainNames []string `json:"domain_names,omitempty"`
+	NLBARN      string   `json:"nlb_arn"`
+	NLBDNSName  string   `json:"nlb_dns_name"`
 	// NLBCrossZone is the NLB's intended cross-zone setting: true only with
 	// the module's nlb_zones = "all" (absent in older outputs: false).
 	NLBCrossZone        bool   `json:"nlb_cross_zone"`
@@ -44,6 +52,27 @@ type Broker struct {
 // Advertised is the address Kafka metadata returns for this broker.
 func (b Broker) Advertised() string {
 	return net.JoinHostPort(b.Hostname, strconv.Itoa(KafkaIAMPort))
+}
+
+// Names are the broker's domain names: its own hostname first, then the
+// further names given to it; [hostname] when the outputs carry none.
+func (b Broker) Names() []string {
+	if len(b.DomainNames) == 0 {
+		return []string{b.Hostname}
+	}
+	return b.DomainNames
+}
+
+// Aliases are the broker's further domain names: those that are not its
+// own hostname (lowercase).
+func (b Broker) Aliases() []string {
+	var out []string
+	for _, n := range b.DomainNames {
+		if n = strings.ToLower(strings.TrimSuffix(n, ".")); n != "" && n != strings.ToLower(b.Hostname) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Endpoint is the address of this broker's NLB.
@@ -123,6 +152,12 @@ type DatabricksRule struct {
 	// ErrorMessage is the account API's reason for CREATE_FAILED (live
 	// reads only; Terraform's outputs do not carry it).
 	ErrorMessage string `json:"error_message,omitempty"`
+	// PendingDaysLeft and PendingExpires (live reads only, PENDING rules):
+	// the whole days left, and the time, before Databricks expires a rule
+	// whose endpoint connection is not accepted within 14 days of its
+	// creation.
+	PendingDaysLeft *int   `json:"pending_days_left,omitempty"`
+	PendingExpires  string `json:"pending_expires,omitempty"`
 }
 
 // Established reports whether a rule can carry traffic: Databricks only uses
@@ -186,6 +221,10 @@ func (d Deployment) Validate() error {
 		errs = append(errs, errors.New("output brokers is empty: the module found no broker nodes"))
 	}
 	seen := map[int]bool{}
+	names := map[string]int{} // further domain name → broker
+	for _, b := range d.Brokers {
+		names[strings.ToLower(b.Hostname)] = b.ID
+	}
 	for i, b := range d.Brokers {
 		if seen[b.ID] {
 			errs = append(errs, fmt.Errorf("output brokers[%d]: duplicate broker_id %d", i, b.ID))
@@ -196,6 +235,15 @@ func (d Deployment) Validate() error {
 		}
 		if b.NLBDNSName == "" {
 			errs = append(errs, fmt.Errorf("output brokers[%d] (broker %d): empty nlb_dns_name", i, b.ID))
+		}
+		if len(b.DomainNames) > 0 && !strings.EqualFold(b.DomainNames[0], b.Hostname) {
+			errs = append(errs, fmt.Errorf("output brokers[%d] (broker %d): domain_names must start with the broker's own hostname %s, not %q", i, b.ID, b.Hostname, b.DomainNames[0]))
+		}
+		for _, n := range b.Aliases() {
+			if owner, dup := names[n]; dup && owner != b.ID {
+				errs = append(errs, fmt.Errorf("output brokers[%d] (broker %d): domain name %s is also broker %d's: a name must resolve to one broker's endpoint", i, b.ID, n, owner))
+			}
+			names[n] = b.ID
 		}
 	}
 	if c := d.VerifyCanary; c != nil {

@@ -54,6 +54,14 @@ func TestParseRejects(t *testing.T) {
 		"null brokers":    {strings.Replace(outputs, `"brokers": {"sensitive": false, "type": ["list", "object"], "value": [`, `"brokers": {"value": null}, "x": {"value": [`, 1), "missing brokers"},
 		"duplicate id":    {strings.Replace(outputs, `"broker_id": 3`, `"broker_id": 1`, 1), "duplicate broker_id 1"},
 		"no nlb":          {strings.Replace(outputs, `"nlb_dns_name": "nlb-2.elb.amazonaws.com"`, `"nlb_dns_name": ""`, 1), "(broker 2): empty nlb_dns_name"},
+		"names not led by the hostname": {strings.Replace(outputs, `"broker_id": 2,`, `"broker_id": 2, "domain_names": ["boot-x.demo.abc123.c2.kafka.us-east-1.amazonaws.com"],`, 1),
+			"(broker 2): domain_names must start with the broker's own hostname"},
+		"a name given to two brokers": {strings.NewReplacer(
+			`"broker_id": 2,`, `"broker_id": 2, "domain_names": ["b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "boot-x.demo.abc123.c2.kafka.us-east-1.amazonaws.com"],`,
+			`"broker_id": 3,`, `"broker_id": 3, "domain_names": ["b-3.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "boot-x.demo.abc123.c2.kafka.us-east-1.amazonaws.com"],`).Replace(outputs),
+			"domain name boot-x.demo.abc123.c2.kafka.us-east-1.amazonaws.com is also broker"},
+		"another broker's hostname as a name": {strings.Replace(outputs, `"broker_id": 2,`, `"broker_id": 2, "domain_names": ["b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com"],`, 1),
+			"domain name b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com is also broker 1's"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -62,6 +70,33 @@ func TestParseRejects(t *testing.T) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// Express brokers bootstrap through boot-… names that are no broker's: the
+// outputs give each to one broker (domain_names after its hostname), with
+// the zone's ID; older outputs without them read as [hostname].
+func TestParseDomainNames(t *testing.T) {
+	t.Parallel()
+	in := strings.NewReplacer(
+		`"broker_id": 1,`, `"broker_id": 1, "availability_zone_id": "use1-az1", "domain_names": ["b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com", "Boot-AA1.demo.abc123.c2.kafka.us-east-1.amazonaws.com."],`,
+	).Replace(outputs)
+	d, err := Parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1, b2 := d.Brokers[0], d.Brokers[1]
+	if b1.AvailabilityZoneID != "use1-az1" {
+		t.Errorf("availability_zone_id = %q", b1.AvailabilityZoneID)
+	}
+	if got := b1.Aliases(); len(got) != 1 || got[0] != "boot-aa1.demo.abc123.c2.kafka.us-east-1.amazonaws.com" {
+		t.Errorf("broker 1 Aliases() = %q", got)
+	}
+	if got := b1.Names(); len(got) != 2 || got[0] != b1.Hostname {
+		t.Errorf("broker 1 Names() = %q", got)
+	}
+	if got := b2.Names(); len(got) != 1 || got[0] != b2.Hostname || len(b2.Aliases()) != 0 {
+		t.Errorf("broker 2 (no domain_names) Names() = %q, Aliases() = %q", got, b2.Aliases())
 	}
 }
 

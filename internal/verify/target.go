@@ -17,12 +17,21 @@ import (
 )
 
 // TargetFromDeployment maps every broker the module output to its own NLB on
-// 9098. Credentials and RootCAs are left for the caller (nil RootCAs: the
-// system pool, which verifies MSK's Amazon Trust Services certificates).
+// 9098, and each broker's further domain names (an Express cluster's
+// boot-… bootstrap hosts, which the NCC rules resolve to that broker's
+// endpoint) to that broker as Aliases. Credentials and RootCAs are left for
+// the caller (nil RootCAs: the system pool, which verifies MSK's Amazon
+// Trust Services certificates).
 func TargetFromDeployment(d tfoutputs.Deployment) Target {
 	t := Target{Region: d.Region, Bootstrap: d.Bootstrap(), ClusterARN: d.ClusterARN, VPCID: d.VPCID}
 	for _, b := range d.Brokers {
 		t.Paths = append(t.Paths, Path{BrokerID: b.ID, Advertised: b.Advertised(), Endpoint: b.Endpoint()})
+		for _, n := range b.Aliases() {
+			if t.Aliases == nil {
+				t.Aliases = map[string]int{}
+			}
+			t.Aliases[n] = b.ID
+		}
 	}
 	return t
 }

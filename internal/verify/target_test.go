@@ -71,6 +71,35 @@ func TestTargetFromDeployment(t *testing.T) {
 	}
 }
 
+// An Express cluster bootstraps from boot-… hosts that are no broker's: the
+// outputs give each to one broker's domain_names, and the target routes it
+// to that broker's path (Aliases), so the bootstrap is not refused.
+func TestTargetFromExpressDeployment(t *testing.T) {
+	t.Parallel()
+	const domain = "demo.abc123.c2.kafka.eu-west-1.amazonaws.com"
+	d := tfoutputs.Deployment{
+		Region:                  "eu-west-1",
+		ClusterARN:              "arn:aws:kafka:eu-west-1:111122223333:cluster/demo/uuid-1",
+		BootstrapBrokersSASLIAM: "boot-aa1." + domain + ":9098,boot-mm5." + domain + ":9098",
+		Brokers: []tfoutputs.Broker{
+			{ID: 1, Hostname: "b-1." + domain, NLBDNSName: "nlb-1.elb.eu-west-1.amazonaws.com", DomainNames: []string{"b-1." + domain, "boot-aa1." + domain}},
+			{ID: 2, Hostname: "b-2." + domain, NLBDNSName: "nlb-2.elb.eu-west-1.amazonaws.com", DomainNames: []string{"b-2." + domain, "BOOT-MM5." + domain}},
+			{ID: 3, Hostname: "b-3." + domain, NLBDNSName: "nlb-3.elb.eu-west-1.amazonaws.com"},
+		},
+	}
+	tg := verify.TargetFromDeployment(d)
+	want := map[string]int{"boot-aa1." + domain: 1, "boot-mm5." + domain: 2}
+	if len(tg.Aliases) != len(want) || tg.Aliases["boot-aa1."+domain] != 1 || tg.Aliases["boot-mm5."+domain] != 2 {
+		t.Errorf("Aliases = %v, want %v", tg.Aliases, want)
+	}
+	if err := tg.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	if got := verify.TargetFromDeployment(tfoutputs.Deployment{Region: "eu-west-1", Brokers: d.Brokers[2:]}).Aliases; got != nil {
+		t.Errorf("a Standard deployment's Aliases = %v, want none", got)
+	}
+}
+
 // TestRunDNSFailure: an NLB name that does not resolve fails at dns.
 func TestRunDNSFailure(t *testing.T) {
 	t.Parallel()

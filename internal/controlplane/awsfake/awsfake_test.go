@@ -137,3 +137,46 @@ func TestSDKRoundTrip(t *testing.T) {
 		t.Errorf("after Update, broker 1 IP = %s", ip)
 	}
 }
+
+// What discovery of an existing cluster reads, through the real SDK
+// clients: DescribeSubnets (VPC, zones and zone IDs; an unknown subnet is
+// EC2's InvalidSubnetID.NotFound), and an MSK Serverless cluster, which
+// DescribeClusterV2 reports without a provisioned part and ListNodes
+// refuses.
+func TestSubnetsAndServerless(t *testing.T) {
+	t.Parallel()
+	d := awsfake.Sample()
+	st := awsfake.Healthy(d)
+	srv := awsfake.Start(st)
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	ec := ec2.NewFromConfig(srv.Config())
+	out, err := ec.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{d.Brokers[1].ClientSubnetID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Subnets) != 1 {
+		t.Fatalf("subnets %+v", out.Subnets)
+	}
+	sn := out.Subnets[0]
+	if aws.ToString(sn.VpcId) != d.VPCID || aws.ToString(sn.AvailabilityZone) != "us-east-1b" || aws.ToString(sn.AvailabilityZoneId) != "use1-az2" || sn.State != ec2types.SubnetStateAvailable {
+		t.Errorf("subnet %s: vpc %s, zone %s (%s), state %s", aws.ToString(sn.SubnetId), aws.ToString(sn.VpcId), aws.ToString(sn.AvailabilityZone), aws.ToString(sn.AvailabilityZoneId), sn.State)
+	}
+	if _, err := ec.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{"subnet-0missing"}}); err == nil || !strings.Contains(err.Error(), "InvalidSubnetID.NotFound") {
+		t.Errorf("unknown subnet: %v", err)
+	}
+
+	srv.Update(func(s *awsfake.State) { s.Cluster.Serverless = true })
+	msk := kafka.NewFromConfig(srv.Config())
+	dc, err := msk.DescribeClusterV2(ctx, &kafka.DescribeClusterV2Input{ClusterArn: aws.String(d.ClusterARN)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dc.ClusterInfo
+	if c.ClusterType != "SERVERLESS" || c.Provisioned != nil || c.Serverless == nil || len(c.Serverless.VpcConfigs) != 1 || !aws.ToBool(c.Serverless.ClientAuthentication.Sasl.Iam.Enabled) {
+		t.Errorf("serverless cluster: %+v", c)
+	}
+	if _, err := msk.ListNodes(ctx, &kafka.ListNodesInput{ClusterArn: aws.String(d.ClusterARN)}); err == nil || !strings.Contains(err.Error(), "serverless") {
+		t.Errorf("ListNodes of a serverless cluster: %v", err)
+	}
+}

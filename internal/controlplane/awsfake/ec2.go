@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,8 @@ func (h handler) ec2(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch action {
+	case "DescribeSubnets":
+		h.describeSubnets(w, action, form)
 	case "DescribeVpcEndpointServiceConfigurations":
 		ids := indexed(form, "ServiceId")
 		var res ec2DescribeServiceConfigurations
@@ -141,6 +144,41 @@ func (h handler) ec2(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// describeSubnets answers by SubnetId.N (every one must exist, as EC2
+// insists) or, without ids, with every subnet, filtered by vpc-id.
+func (h handler) describeSubnets(w http.ResponseWriter, action string, form url.Values) {
+	ids := indexed(form, "SubnetId")
+	filters := ec2Filters(form)
+	var res ec2DescribeSubnets
+	for _, id := range ids {
+		if !slices.ContainsFunc(h.state.Subnets, func(s Subnet) bool { return s.ID == id }) {
+			writeEC2Error(w, h.requestID, APIError{Code: "InvalidSubnetID.NotFound", Message: fmt.Sprintf("The subnet ID '%s' does not exist", id)})
+			return
+		}
+	}
+	for _, sn := range h.state.Subnets {
+		if len(ids) > 0 && !contains(ids, sn.ID) {
+			continue
+		}
+		if v, ok := filters["vpc-id"]; ok && !contains(v, sn.VPCID) {
+			continue
+		}
+		state, free := sn.State, sn.FreeIPs
+		if state == "" {
+			state = "available"
+		}
+		if free == 0 {
+			free = 250
+		}
+		res.Set = append(res.Set, ec2Subnet{
+			ID: sn.ID, ARN: fmt.Sprintf("arn:aws:ec2:%s:%s:subnet/%s", h.state.Region, h.state.Account, sn.ID),
+			State: state, OwnerID: h.state.Account, VPCID: sn.VPCID, CIDR: sn.CIDR, AvailableIPs: free,
+			AvailabilityZone: sn.AvailabilityZone, AvailabilityZoneID: sn.AvailabilityZoneID,
+		})
+	}
+	writeEC2Result(w, action, h.requestID, res)
+}
+
 func (h handler) endpointService(id string) (EndpointService, bool) {
 	for _, es := range h.state.EndpointServices {
 		if es.ID == id {
@@ -207,6 +245,24 @@ type ec2ServiceConfiguration struct {
 	NLBARNs            []string         `xml:"networkLoadBalancerArnSet>item"`
 	BaseEndpointDNS    []string         `xml:"baseEndpointDnsNameSet>item"`
 	IPAddressTypes     []string         `xml:"supportedIpAddressTypeSet>item"`
+}
+
+type ec2DescribeSubnets struct {
+	Set []ec2Subnet `xml:"subnetSet>item"`
+}
+
+type ec2Subnet struct {
+	ID                  string `xml:"subnetId"`
+	ARN                 string `xml:"subnetArn"`
+	State               string `xml:"state"`
+	OwnerID             string `xml:"ownerId"`
+	VPCID               string `xml:"vpcId"`
+	CIDR                string `xml:"cidrBlock"`
+	AvailableIPs        int    `xml:"availableIpAddressCount"`
+	AvailabilityZone    string `xml:"availabilityZone"`
+	AvailabilityZoneID  string `xml:"availabilityZoneId"`
+	DefaultForAz        bool   `xml:"defaultForAz"`
+	MapPublicIPOnLaunch bool   `xml:"mapPublicIpOnLaunch"`
 }
 
 type ec2DescribePermissions struct {

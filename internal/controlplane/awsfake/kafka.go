@@ -39,6 +39,11 @@ func (h handler) kafka(w http.ResponseWriter, r *http.Request) {
 			Message: "The requested resource could not be found. Cluster " + arn + " does not exist."})
 		return
 	}
+	if op == "ListNodes" && h.state.Cluster.Serverless {
+		// MSK's answer: a serverless cluster has no nodes to list.
+		writeKafkaError(w, h.requestID, APIError{Code: "BadRequestException", Message: "This operation cannot be performed on serverless clusters."})
+		return
+	}
 	var out any
 	switch op {
 	case "ListNodes":
@@ -114,6 +119,23 @@ func (h handler) describeClusterV2() any {
 	}
 	if groups == nil {
 		groups = []string{}
+	}
+	if c.Serverless {
+		return map[string]any{
+			"clusterInfo": map[string]any{
+				"clusterArn":     h.state.ClusterARN,
+				"clusterName":    c.Name,
+				"clusterType":    "SERVERLESS",
+				"creationTime":   created.Format(time.RFC3339Nano),
+				"currentVersion": c.CurrentVersion,
+				"state":          state,
+				"tags":           map[string]string{},
+				"serverless": map[string]any{
+					"vpcConfigs":           []any{map[string]any{"subnetIds": subnets, "securityGroupIds": groups}},
+					"clientAuthentication": map[string]any{"sasl": map[string]any{"iam": enabled{c.IAMAuth}}},
+				},
+			},
+		}
 	}
 	return map[string]any{
 		"clusterInfo": map[string]any{

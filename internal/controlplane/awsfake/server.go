@@ -137,6 +137,7 @@ func clone(s *State) State {
 		c.EndpointServices = append(c.EndpointServices, es)
 	}
 	c.SecurityGroupRules = append([]SecurityGroupRule(nil), s.SecurityGroupRules...)
+	c.Subnets = append([]Subnet(nil), s.Subnets...)
 	c.Roles = append([]Role(nil), s.Roles...)
 	c.Errors = make(map[string]APIError, len(s.Errors))
 	for k, v := range s.Errors {

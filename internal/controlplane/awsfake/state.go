@@ -12,7 +12,8 @@
 //     initial, then healthy only if something listens at its address; a
 //     deregistered one drains), eventual consistency (State.ReadLag) and
 //     throttling on demand (State.Flaky)
-//   - Amazon EC2 (EC2 Query, XML): DescribeVpcEndpointServiceConfigurations,
+//   - Amazon EC2 (EC2 Query, XML): DescribeSubnets,
+//     DescribeVpcEndpointServiceConfigurations,
 //     DescribeVpcEndpointServicePermissions, DescribeVpcEndpointConnections,
 //     DescribeSecurityGroupRules; and the writes of an endpoint service's
 //     lifecycle: AcceptVpcEndpointConnections, RejectVpcEndpointConnections,
@@ -61,6 +62,9 @@ type State struct {
 	TargetGroups  []TargetGroup
 
 	EndpointServices []EndpointService
+	// Subnets are what DescribeSubnets reports (the cluster's client
+	// subnets: their VPC and zones).
+	Subnets []Subnet
 	// SecurityGroupRules are all rules of all groups; DescribeSecurityGroupRules
 	// filters them by group-id.
 	SecurityGroupRules []SecurityGroupRule
@@ -102,12 +106,16 @@ type State struct {
 // (ClusterInfo with Provisioned); its broker count is len(State.Nodes).
 type Cluster struct {
 	Name string
+	// Serverless makes it an MSK Serverless cluster (clusterType
+	// SERVERLESS: no broker nodes, ListNodes refused); ClientSubnets and
+	// SecurityGroups are then its VPC configuration's.
+	Serverless bool
 	// State as MSK reports it: ACTIVE, CREATING, UPDATING, REBOOTING_BROKER,
 	// HEALING, MAINTENANCE, DELETING, FAILED; empty means ACTIVE.
 	State          string
 	KafkaVersion   string // e.g. 3.6.0
 	CurrentVersion string // the version token MSK update calls take, e.g. K3AEGXETSR30VB
-	InstanceType   string // broker type, e.g. kafka.m5.large
+	InstanceType   string // broker type, e.g. kafka.m5.large, or express.m7g.large (Express brokers)
 	ClientSubnets  []string
 	SecurityGroups []string
 	// IAMAuth is client_authentication.sasl.iam: SASL/IAM on port 9098.
@@ -116,6 +124,19 @@ type Cluster struct {
 	// BootstrapBrokerStringSaslIam (host:9098,...); empty when IAM is off.
 	BootstrapBrokersSASLIAM string
 	Created                 time.Time
+}
+
+// Subnet is one VPC subnet as DescribeSubnets reports it.
+type Subnet struct {
+	ID                 string
+	VPCID              string
+	AvailabilityZone   string // us-east-1a
+	AvailabilityZoneID string // use1-az1
+	CIDR               string
+	// State is available or pending; empty means available.
+	State string
+	// FreeIPs is availableIpAddressCount; 0 means 250 (a /24 in use).
+	FreeIPs int
 }
 
 // Node is one MSK broker node (NodeInfo with BrokerNodeInfo).
@@ -262,9 +283,15 @@ func Healthy(d tfoutputs.Deployment) *State {
 		InstanceType: "kafka.m5.large", SecurityGroups: []string{d.BrokerSecurityGroupID}, IAMAuth: true,
 		BootstrapBrokersSASLIAM: d.BootstrapBrokersSASLIAM, Created: time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC),
 	}
-	for _, b := range d.Brokers {
+	for i, b := range d.Brokers {
 		if !slices.Contains(s.Cluster.ClientSubnets, b.ClientSubnetID) {
 			s.Cluster.ClientSubnets = append(s.Cluster.ClientSubnets, b.ClientSubnetID)
+			zoneID := b.AvailabilityZoneID
+			if zoneID == "" {
+				zoneID = ZoneID(d.Region, b.AvailabilityZone)
+			}
+			s.Subnets = append(s.Subnets, Subnet{ID: b.ClientSubnetID, VPCID: d.VPCID, AvailabilityZone: b.AvailabilityZone,
+				AvailabilityZoneID: zoneID, CIDR: fmt.Sprintf("10.0.%d.0/24", i)})
 		}
 		s.Nodes = append(s.Nodes, Node{
 			BrokerID:     b.ID,
@@ -400,6 +427,28 @@ func TargetGroupName(prefix string, n, serial int) string {
 	digits := strconv.Itoa(n)
 	keep := min(5-len(digits), len(prefix))
 	return fmt.Sprintf("%s%s-%s%08x", prefix[:keep], digits, "202601020304050000", serial)
+}
+
+// ZoneID makes up the zone ID of zone (us-east-1b → use1-az2): AWS maps
+// names to IDs per account; tests need one that is stable.
+func ZoneID(region, zone string) string {
+	letter, ok := strings.CutPrefix(zone, region)
+	if !ok || len(letter) != 1 {
+		return ""
+	}
+	var short strings.Builder
+	parts := strings.Split(region, "-")
+	for i, p := range parts {
+		switch {
+		case i == len(parts)-1:
+			short.WriteString(p)
+		case i == 0:
+			short.WriteString(p)
+		default:
+			short.WriteByte(p[0])
+		}
+	}
+	return fmt.Sprintf("%s-az%d", short.String(), letter[0]-'a'+1)
 }
 
 // accountOf returns the account field of an ARN.

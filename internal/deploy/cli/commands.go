@@ -60,7 +60,7 @@ func (c *cli) cmdPlan(ctx context.Context) error {
 		if res.Summary.Empty() {
 			_ = os.Remove(res.File)
 		}
-		return json.NewEncoder(c.env.Stdout).Encode(planJSON{res.Summary, pathReport(res)})
+		return json.NewEncoder(c.env.Stdout).Encode(planJSON{res.Summary, pathReport(res), c.cluster, c.limits})
 	}
 	if err := c.showDiff(ctx, res.File); err != nil {
 		return err
@@ -165,7 +165,7 @@ func (c *cli) afterApply(ctx context.Context) error {
 				d = d2
 			}
 		}
-		setLive(d.Databricks, live)
+		setLive(d.Databricks, live, time.Now())
 	}
 	writeNextSteps(c.env.Stdout, d, c.cmdline)
 	return nil
@@ -222,12 +222,19 @@ func (c *cli) recordAccepted(ctx context.Context) error {
 }
 
 // setLive puts the rules' live states (same order) into the outputs' rules.
-func setLive(db *tfoutputs.Databricks, live []liveRule) {
+// A PENDING rule gets the days left before Databricks expires it.
+func setLive(db *tfoutputs.Databricks, live []liveRule, now time.Time) {
 	if db == nil || len(live) != len(db.Rules) {
 		return
 	}
 	for i, r := range live {
 		db.Rules[i].ConnectionState, db.Rules[i].VPCEndpointID, db.Rules[i].ErrorMessage = r.ConnectionState, r.VPCEndpointID, r.ErrorMessage
+		db.Rules[i].PendingDaysLeft, db.Rules[i].PendingExpires = nil, ""
+		if r.ConnectionState == rulePending && r.CreationTime > 0 {
+			expires := time.UnixMilli(r.CreationTime).Add(pendingExpiry)
+			days := max(0, int(expires.Sub(now)/(24*time.Hour)))
+			db.Rules[i].PendingDaysLeft, db.Rules[i].PendingExpires = &days, expires.UTC().Format(time.RFC3339)
+		}
 	}
 }
 
@@ -385,7 +392,7 @@ func (c *cli) status(ctx context.Context) (statusReport, tfoutputs.Deployment, e
 		} else if live, err := api.liveRules(liveCtx, d.Databricks); err != nil {
 			r.RulesError = err.Error()
 		} else {
-			setLive(d.Databricks, live)
+			setLive(d.Databricks, live, time.Now())
 			r.RulesSource = "account API"
 		}
 		r.Steps = ruleSteps(d, c.cmdline)

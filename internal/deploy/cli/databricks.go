@@ -25,6 +25,9 @@ func writeDatabricks(w io.Writer, db *tfoutputs.Databricks) {
 		if endpoint == "" {
 			endpoint = "(none yet)"
 		}
+		if r.PendingDaysLeft != nil {
+			state += fmt.Sprintf(" (%s left of 14 before Databricks expires it, %s)", days(*r.PendingDaysLeft), r.PendingExpires)
+		}
 		fmt.Fprintf(w, "    broker %d  %-60s  rule %s  endpoint %s  %s\n", r.BrokerID, r.Hostname, r.RuleID, endpoint, state)
 		if r.ErrorMessage != "" {
 			fmt.Fprintf(w, "      error: %s\n", r.ErrorMessage)
@@ -65,8 +68,12 @@ func ruleSteps(d tfoutputs.Deployment, cmd func(string) string) []string {
 		}
 		switch state {
 		case rulePending, "PENDING_ACCEPTANCE":
-			steps = append(steps, fmt.Sprintf("broker %d: endpoint %s of rule %s waits for acceptance on endpoint service %s (%s): `%s` accepts exactly that endpoint and waits until it is ESTABLISHED (by hand: aws ec2 accept-vpc-endpoint-connections --region %s --service-id %s --vpc-endpoint-ids %s; never accept another pending connection, the allowed principal is shared by every Databricks customer in the region)",
-				r.BrokerID, endpoint, r.RuleID, svc, b.EndpointServiceName, cmd("apply"), d.Region, svc, endpoint))
+			left := ""
+			if r.PendingDaysLeft != nil {
+				left = fmt.Sprintf(", %s left: Databricks expires it at %s, 14 days after it was created, and the rule must then be made again", days(*r.PendingDaysLeft), r.PendingExpires)
+			}
+			steps = append(steps, fmt.Sprintf("broker %d: endpoint %s of rule %s waits for acceptance on endpoint service %s (%s)%s: `%s` accepts exactly that endpoint and waits until it is ESTABLISHED (by hand: aws ec2 accept-vpc-endpoint-connections --region %s --service-id %s --vpc-endpoint-ids %s; never accept another pending connection, the allowed principal is shared by every Databricks customer in the region)",
+				r.BrokerID, endpoint, r.RuleID, svc, b.EndpointServiceName, left, cmd("apply"), d.Region, svc, endpoint))
 		case ruleCreating, "":
 			steps = append(steps, fmt.Sprintf("broker %d: Databricks is still creating the endpoint of rule %s (this takes minutes): `%s` waits for it, then accepts exactly that endpoint on endpoint service %s", r.BrokerID, r.RuleID, cmd("apply"), svc))
 		default:
@@ -129,4 +136,15 @@ display(spark.table("<catalog>.<schema>.mskvpce_from_kafka"))
 	if cred == credentialPlaceholder {
 		fmt.Fprintln(w, "(<service-credential-name>: the Unity Catalog service credential you created for the role above;\n serverless reaches the brokers once the NCC rules above are ESTABLISHED and the NCC is attached to the workspace.)")
 	}
+}
+
+// days says n days, or less than a day.
+func days(n int) string {
+	switch n {
+	case 0:
+		return "less than a day"
+	case 1:
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
 }

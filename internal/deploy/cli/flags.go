@@ -12,6 +12,7 @@ import (
 
 	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/deploy"
+	"github.com/mskvpce/mskvpce/internal/deploy/discovery"
 	"github.com/mskvpce/mskvpce/internal/tfrunner"
 	"github.com/mskvpce/mskvpce/internal/verify"
 )
@@ -88,6 +89,12 @@ type cli struct {
 	// resolved
 	wd       deploy.Workdir
 	settings Settings
+	// settingsFound: deployment.json existed (the deployment's root is recorded).
+	settingsFound bool
+	// cluster is the existing cluster as discovered (--cluster-arn), for plan and apply.
+	cluster *discovery.Cluster
+	// limits is what the Databricks account limits check found.
+	limits   *limitsReport
 	recorded deploy.Values
 	thisRun  deploy.Values // from flags and environment, this invocation
 	merged   deploy.Values

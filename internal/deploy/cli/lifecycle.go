@@ -52,7 +52,14 @@ type liveRule struct {
 	VPCEndpointID   string `json:"vpc_endpoint_id,omitempty"`
 	EndpointService string `json:"endpoint_service,omitempty"`
 	ErrorMessage    string `json:"error_message,omitempty"`
+	// CreationTime is when the rule was created (Unix milliseconds): a
+	// PENDING rule expires 14 days after.
+	CreationTime int64 `json:"creation_time,omitempty"`
 }
+
+// pendingExpiry is how long Databricks keeps a rule PENDING before it
+// expires it (EXPIRED: the rule must be made again).
+const pendingExpiry = 14 * 24 * time.Hour
 
 // accountAPI reads rules with databricks-sdk-go's client: the provider's
 // credential sources (DATABRICKS_CLIENT_ID/SECRET, DATABRICKS_TOKEN,

@@ -265,9 +265,25 @@ func TestStatusEveryRuleState(t *testing.T) {
 			t.Errorf("%s: the text does not show the JSON's step:\n%s", tc.state, text.stdout)
 		}
 	}
+	// A PENDING rule shows the days left of the 14 after which Databricks
+	// expires it, counted from the rule's creation.
+	rules := fixtureRules(0, 0, 0)
+	rules[0].Pinned = "PENDING"
+	h.dbx.Replace(rules...)
+	statusJSON(t, h) // the harness starts a rule's clock at its first read
+	h.dbx.Advance(3*24*time.Hour + time.Hour)
+	s := statusJSON(t, h)
+	if r := s.Databricks.Rules; r[0].PendingDaysLeft == nil || *r[0].PendingDaysLeft != 10 || r[1].PendingDaysLeft != nil || len(s.Steps) != 1 ||
+		!strings.Contains(s.Steps[0], "10 days left: Databricks expires it at "+r[0].PendingExpires) {
+		t.Errorf("PENDING for 3 days 1 hour: rules %+v, steps %q", r, s.Steps)
+	}
+	if text := h.must("status"); !strings.Contains(text.stdout, "PENDING (10 days left of 14 before Databricks expires it, ") {
+		t.Errorf("status text lacks the days left:\n%s", text.stdout)
+	}
+
 	// The account API unreachable: the states of the last apply, and why.
 	h.dbx.Close()
-	s := statusJSON(t, h)
+	s = statusJSON(t, h)
 	if s.RulesSource != "terraform state" || s.RulesError == "" {
 		t.Errorf("status without the account API: %+v", s)
 	}

@@ -14,6 +14,7 @@ import (
 
 	tfjson "github.com/hashicorp/terraform-json"
 
+	"github.com/mskvpce/mskvpce/internal/deploy/discovery"
 	"github.com/mskvpce/mskvpce/internal/pathguard"
 	"github.com/mskvpce/mskvpce/internal/tfrunner"
 )
@@ -23,6 +24,10 @@ import (
 type planJSON struct {
 	tfrunner.Summary
 	Paths *pathguard.Report `json:"paths,omitempty"`
+	// Cluster is the existing cluster as discovered (--cluster-arn).
+	Cluster *discovery.Cluster `json:"cluster,omitempty"`
+	// Limits is the Databricks account limits check (--cluster-arn with --databricks).
+	Limits *limitsReport `json:"databricks_limits,omitempty"`
 }
 
 func pathReport(res *tfrunner.PlanResult) *pathguard.Report {

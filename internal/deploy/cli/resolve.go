@@ -191,6 +191,9 @@ func (c *cli) resolve(ctx context.Context, needInputs bool) error {
 	src.Recorded = c.recorded
 	res := deploy.MergeInputs(src)
 	c.thisRun, c.merged = res.ThisRun, res.Merged
+	if err := c.chooseRoot(res); err != nil {
+		return err
+	}
 	for _, v := range []deploy.Values{c.recorded, c.thisRun, c.merged} {
 		for _, in := range deploy.Inputs {
 			if s, ok := v[in.Var].(string); ok && in.Secret {
@@ -209,7 +212,7 @@ func (c *cli) resolve(ctx context.Context, needInputs bool) error {
 		var missing []string
 		for _, in := range deploy.Inputs {
 			required := in.Required || (c.databricks() && (in.Var == "databricks_account_id" || in.Var == "databricks_workspace_host"))
-			if !required {
+			if !required || !in.ForRoot(c.wd.Root) {
 				continue
 			}
 			if v, ok := c.merged[in.Var]; !ok || v == nil {
@@ -234,6 +237,68 @@ func (c *cli) resolve(ctx context.Context, needInputs bool) error {
 	}
 	return nil
 }
+
+// chooseRoot decides the root module: the one deployment.json records for
+// an existing deployment, else examples/existing-cluster when a cluster ARN
+// is given and examples/complete when none is. Inputs of the other root
+// are refused, never ignored: a greenfield deployment does not start
+// fronting another cluster, nor an existing-cluster deployment start
+// creating one.
+func (c *cli) chooseRoot(res deploy.ResolvedInputs) error {
+	where := func(k string) string {
+		in, _ := deploy.LookupInput(k)
+		switch res.From[k] {
+		case "flag":
+			return "--" + in.Flag
+		case "env":
+			return in.Env()
+		case "recorded":
+			return k + " recorded in " + c.wd.InputsFile()
+		}
+		return k + " in a var file"
+	}
+	arn, _ := c.merged["cluster_arn"].(string)
+	root := deploy.RootComplete
+	if c.settingsFound {
+		root = c.settings.RootModule()
+	} else if arn != "" {
+		root = deploy.RootExisting
+	}
+	name := c.settings.Name
+	switch root {
+	case deploy.RootComplete:
+		if arn != "" {
+			return usagef("deployment %s creates its own MSK cluster (%s); %s is for a deployment that fronts an existing cluster: give that one its own --name (or --prefix), or drop %s", name, deploy.RootComplete, where("cluster_arn"), where("cluster_arn"))
+		}
+	case deploy.RootExisting:
+		fronts := c.settings.ClusterARN
+		if fronts == "" {
+			fronts = arn
+		}
+		for _, in := range deploy.Inputs {
+			if v, ok := c.merged[in.Var]; ok && v != nil && !in.ForRoot(root) {
+				return usagef("%s is for a deployment that creates its cluster; deployment %s fronts the existing cluster %s (%s), whose network and brokers stay as they are: drop %s", where(in.Var), name, fronts, deploy.RootExisting, where(in.Var))
+			}
+		}
+		if c.settingsFound {
+			if arn != "" && arn != c.settings.ClusterARN {
+				return usagef("deployment %s fronts %s; %s names another cluster (%s): a deployment fronts one cluster for its whole life; give the other one its own --name (or --prefix), or drop %s", name, c.settings.ClusterARN, where("cluster_arn"), arn, where("cluster_arn"))
+			}
+			if arn == "" {
+				// Terraform needs it on every plan: what deployment.json recorded.
+				c.merged["cluster_arn"], c.thisRun["cluster_arn"] = c.settings.ClusterARN, c.settings.ClusterARN
+			}
+		} else {
+			c.settings.Root, c.settings.ClusterARN = deploy.RootExisting, arn
+		}
+	}
+	c.wd.Root = root
+	return nil
+}
+
+// existingCluster reports whether the deployment fronts a cluster that
+// exists (examples/existing-cluster).
+func (c *cli) existingCluster() bool { return c.wd.Root == deploy.RootExisting }
 
 // databricks reports whether the Databricks side is enabled.
 func (c *cli) databricks() bool {

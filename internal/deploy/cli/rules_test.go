@@ -15,7 +15,8 @@ import (
 
 // One table of bad input values (testdata/bad_inputs.json) says each input
 // rule once for three places that must agree: deploy's own checks (here),
-// the root module terraform/examples/complete and the module
+// the root modules terraform/examples/complete and
+// terraform/examples/existing-cluster (each the inputs it has) and the module
 // terraform/modules/msk-vpce (generated terraform tests: each run sets one
 // bad value of each of several variables, expect_failures on each). A value one of them lets through — e.g.
 // a prefix the module rejects only at plan — fails here or in
@@ -102,6 +103,26 @@ variables {
   allowed_principals = ["arn:aws:iam::123456789012:role/private-connectivity-role-us-east-1"]
 }
 `
+	existingHeader = `mock_provider "aws" {
+  source = "./tests/mocks/aws"
+}
+
+mock_provider "databricks" {
+  alias = "account"
+}
+
+mock_provider "databricks" {
+  alias = "workspace"
+}
+
+variables {
+  region             = "us-east-1"
+  cluster_arn        = "arn:aws:kafka:us-east-1:123456789012:cluster/orders/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0-3"
+  prefix             = "orders-dbx"
+  user_name          = "your.name@company.com"
+  allowed_principals = ["arn:aws:iam::123456789012:role/private-connectivity-role-us-east-1"]
+}
+`
 	moduleHeader = `mock_provider "aws" {
   source = "./tests/mocks/aws"
 }
@@ -147,6 +168,7 @@ func TestBadInputsTerraformTests(t *testing.T) {
 	tab := loadBadInputs(t)
 	for _, dir := range []struct{ path, header string }{
 		{"../../../terraform/examples/complete", exampleHeader},
+		{"../../../terraform/examples/existing-cluster", existingHeader},
 		{"../../../terraform/modules/msk-vpce", moduleHeader},
 	} {
 		src, err := os.ReadFile(filepath.Join(dir.path, "variables.tf"))
@@ -163,11 +185,14 @@ func TestBadInputsTerraformTests(t *testing.T) {
 		b.WriteString(dir.header)
 		var applies []badInput
 		for _, e := range tab {
+			in, _ := deploy.LookupInput(e.Var)
 			if !vars[e.Var] || (e.NotInModule != "" && strings.HasSuffix(dir.path, "msk-vpce")) {
-				if strings.HasSuffix(dir.path, "examples/complete") {
-					t.Errorf("%s: no variable %q for entry %s", dir.path, e.Var, e.Name)
+				for _, root := range []string{deploy.RootComplete, deploy.RootExisting} {
+					if strings.HasSuffix(dir.path, root) && in.ForRoot(root) {
+						t.Errorf("%s: no variable %q for entry %s", dir.path, e.Var, e.Name)
+					}
 				}
-				continue // an input of the root module only
+				continue // an input of a root module only, or of the other root
 			}
 			applies = append(applies, e)
 		}

@@ -21,7 +21,7 @@ type Settings = deploy.Settings
 // none. A file deploy cannot trust (another format, an unknown field, a
 // FIFO) is a configuration error: nothing is written over it.
 func (c *cli) loadSettings(ctx context.Context) error {
-	c.settings = deploy.NewSettings()
+	c.settings, c.settingsFound = deploy.NewSettings(), false
 	f := c.wd.SettingsFile()
 	if _, err := os.Lstat(f); errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -42,7 +42,7 @@ func (c *cli) loadSettings(ctx context.Context) error {
 			return usagef("%s: the S3 backend settings file it records: %v: restore it (bucket, key and region), or pass --backend-config with another file", f, err)
 		}
 	}
-	c.settings = s
+	c.settings, c.settingsFound = s, true
 	return nil
 }
 

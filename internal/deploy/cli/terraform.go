@@ -36,6 +36,12 @@ func (c *cli) prepare(ctx context.Context, needInputs, init bool) error {
 			return err
 		}
 	}
+	switch c.cmd {
+	case "plan", "apply":
+		if err := c.discoverCluster(ctx); err != nil {
+			return err
+		}
+	}
 	if c.env.Tree == nil {
 		return errors.New("no embedded Terraform tree (build cmd/deploy from the repository)")
 	}

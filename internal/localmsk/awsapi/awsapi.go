@@ -49,6 +49,9 @@ func State(e *localmsk.Env) *awsfake.State {
 	for _, b := range info.Brokers {
 		if !slices.Contains(s.Cluster.ClientSubnets, b.ClientSubnetID) {
 			s.Cluster.ClientSubnets = append(s.Cluster.ClientSubnets, b.ClientSubnetID)
+			// EC2 DescribeSubnets: where deploy --cluster-arn places the NLBs.
+			s.Subnets = append(s.Subnets, awsfake.Subnet{ID: b.ClientSubnetID, VPCID: localmsk.VPCID, AvailabilityZone: b.AvailabilityZone,
+				AvailabilityZoneID: localmsk.ZoneID(b.AvailabilityZone), CIDR: localmsk.SubnetCIDR(b.AvailabilityZone)})
 		}
 		s.Nodes = append(s.Nodes, awsfake.Node{
 			BrokerID:     b.BrokerID,

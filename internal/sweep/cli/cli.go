@@ -32,9 +32,12 @@ Order: EventBridge rules (targets first), Lambda functions, interface
 endpoints, endpoint services, NLBs, target groups, MSK clusters,
 configurations, log groups, CloudWatch alarms, SNS topics, KMS keys
 (scheduled for deletion in 7 days, KMS's minimum; a key already pending
-counts as swept), hosted zones (records first), roles, security groups,
-subnets, VPCs. Listeners and security group rules go with their parents;
-a VPC's default security group with its VPC. Each delete first checks what
+counts as swept), hosted zones (records first), roles, security group
+rules in groups the sweep does not delete (revoked alone, by id: the 9098
+rule examples/existing-cluster adds to an existing cluster's group, whose
+other rules, cluster and VPC are never touched), security groups, subnets,
+VPCs. Listeners, and rules in a swept group, go with their parents; a
+VPC's default security group with its VPC. Each delete first checks what
 still holds the resource (instance profiles, network interfaces, groups
 outside the sweep) and leaves it untouched if anything does; held
 resources (a deleted Lambda's ENIs hold its group and subnets for up to

@@ -48,6 +48,17 @@ type fakeAWS struct {
 	// fail maps a call ("ec2:DeleteVpc vpc-1") to the error code to answer
 	// with; a count > 0 fails only that many times.
 	fail map[string]failure
+	// sgRules are rules DescribeSecurityGroupRules finds by id; revoking
+	// one drops it and the reference it makes (refs). revoked lists every
+	// rule id revoked, as "<group> <rule id>".
+	sgRules map[string]fakeSGRule
+	revoked []string
+}
+
+type fakeSGRule struct {
+	group  string
+	egress bool
+	refers string // the group the rule names as its source
 }
 
 type taggedResource struct {
@@ -276,6 +287,18 @@ func (f *fakeAWS) query(w http.ResponseWriter, form url.Values) {
 		}
 		fmt.Fprintf(w, `<ListRolesResponse><ListRolesResult><IsTruncated>false</IsTruncated><Roles>%s</Roles></ListRolesResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></ListRolesResponse>`, members.String())
 	case "ec2:DescribeSecurityGroupRules":
+		if rid := form.Get("SecurityGroupRuleId.1"); rid != "" {
+			f.mu.Lock()
+			r, ok := f.sgRules[rid]
+			f.mu.Unlock()
+			if !ok {
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprintf(w, `<Response><Errors><Error><Code>InvalidSecurityGroupRuleId.NotFound</Code><Message>The security group rule ID '%s' does not exist</Message></Error></Errors><RequestID>r</RequestID></Response>`, rid)
+				return
+			}
+			fmt.Fprintf(w, `<DescribeSecurityGroupRulesResponse><requestId>r</requestId><securityGroupRuleSet><item><securityGroupRuleId>%s</securityGroupRuleId><groupId>%s</groupId><isEgress>%t</isEgress></item></securityGroupRuleSet></DescribeSecurityGroupRulesResponse>`, rid, r.group, r.egress)
+			return
+		}
 		// Two pages: the ingress rule, then the egress rule.
 		if form.Get("NextToken") == "" {
 			fmt.Fprintf(w, `<DescribeSecurityGroupRulesResponse><requestId>r</requestId><nextToken>p2</nextToken><securityGroupRuleSet><item><securityGroupRuleId>sgr-in</securityGroupRuleId><groupId>%[1]s</groupId><isEgress>false</isEgress></item></securityGroupRuleSet></DescribeSecurityGroupRulesResponse>`, id)
@@ -284,7 +307,19 @@ func (f *fakeAWS) query(w http.ResponseWriter, form url.Values) {
 		fmt.Fprintf(w, `<DescribeSecurityGroupRulesResponse><requestId>r</requestId><securityGroupRuleSet><item><securityGroupRuleId>sgr-out</securityGroupRuleId><groupId>%[1]s</groupId><isEgress>true</isEgress></item></securityGroupRuleSet></DescribeSecurityGroupRulesResponse>`, id)
 	case "ec2:DeleteVpcEndpoints", "ec2:DeleteVpcEndpointServiceConfigurations":
 		fmt.Fprintf(w, `<%sResponse><requestId>r</requestId><unsuccessful/></%[1]sResponse>`, action)
-	case "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet", "ec2:DeleteVpc":
+	case "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress":
+		f.mu.Lock()
+		for i := 1; form.Get(fmt.Sprintf("SecurityGroupRuleId.%d", i)) != ""; i++ {
+			rid := form.Get(fmt.Sprintf("SecurityGroupRuleId.%d", i))
+			f.revoked = append(f.revoked, id+" "+rid)
+			if r, ok := f.sgRules[rid]; ok && r.group == id {
+				delete(f.sgRules, rid)
+				f.refs[r.refers] = slices.DeleteFunc(f.refs[r.refers], func(g string) bool { return g == r.group })
+			}
+		}
+		f.mu.Unlock()
+		fmt.Fprintf(w, `<%sResponse><requestId>r</requestId><return>true</return></%[1]sResponse>`, action)
+	case "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet", "ec2:DeleteVpc":
 		fmt.Fprintf(w, `<%sResponse><requestId>r</requestId><return>true</return></%[1]sResponse>`, action)
 	default: // IAM and ELBv2 deletes answer with an empty result
 		fmt.Fprintf(w, `<%sResponse><%[1]sResult/><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></%[1]sResponse>`, action)
@@ -896,5 +931,58 @@ func TestLambdaENIsHoldTheGroupUntilReleased(t *testing.T) {
 	want := []string{"lambda:DeleteFunction e2e-old1-verify-canary", "ec2:RevokeSecurityGroupIngress sg-runner", "ec2:RevokeSecurityGroupEgress sg-runner", "ec2:DeleteSecurityGroup sg-runner"}
 	if got := f.mutations(); !slices.Equal(got, want) {
 		t.Errorf("changes:\n got  %q\n want %q (nothing revoked while held)", got, want)
+	}
+}
+
+// A run of examples/existing-cluster: its NLB group, load balancer, target
+// group and endpoint service are the run's, and so is the one 9098 rule it
+// added to the existing cluster's group (tagged). The sweep revokes exactly
+// that rule (by its id, in that group), then deletes the NLB group the rule
+// referenced; the cluster, its VPC, subnets and group are never touched
+// (untagged: the tagging API does not list them).
+func TestSweepLeavesAnExistingClusterAlone(t *testing.T) {
+	f := leftovers()
+	run := map[string]string{sweep.TagPrefix: "e2e-byo1", sweep.TagCreatedAt: now.Add(-5 * time.Hour).Format(time.RFC3339)}
+	a := "arn:aws:%s:us-east-1:123456789012:%s"
+	f.tagged = []taggedResource{
+		{fmt.Sprintf(a, "ec2", "security-group-rule/sgr-0nlb9098"), run},
+		{fmt.Sprintf(a, "ec2", "security-group/sg-nlbs"), run},
+		{fmt.Sprintf(a, "elasticloadbalancing", "loadbalancer/net/e2e-byo1-b1/def"), run},
+		{fmt.Sprintf(a, "elasticloadbalancing", "targetgroup/e2e-byo1-b1/abc"), run},
+		{fmt.Sprintf(a, "ec2", "vpc-endpoint-service/vpce-svc-byo"), run},
+	}
+	f.roles, f.configs = nil, nil
+	f.sgRules = map[string]fakeSGRule{
+		"sgr-0nlb9098": {group: "sg-existing-cluster", refers: "sg-nlbs"},
+		"sgr-0other":   {group: "sg-existing-cluster", refers: "sg-clients"},
+	}
+	f.refs["sg-nlbs"] = []string{"sg-existing-cluster"}
+	code, out, errOut := runSweep(t, f, "--prefix", "e2e-byo1", "--yes")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	want := []string{
+		"ec2:DeleteVpcEndpointServiceConfigurations vpce-svc-byo",
+		"elb:DeleteLoadBalancer arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/e2e-byo1-b1/def",
+		"elb:DeleteTargetGroup arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/e2e-byo1-b1/abc",
+		"ec2:RevokeSecurityGroupIngress sg-existing-cluster",
+		"ec2:RevokeSecurityGroupIngress sg-nlbs",
+		"ec2:RevokeSecurityGroupEgress sg-nlbs",
+		"ec2:DeleteSecurityGroup sg-nlbs",
+	}
+	if got := f.mutations(); !slices.Equal(got, want) {
+		t.Errorf("changes:\n got  %q\n want %q", got, want)
+	}
+	var inCluster []string
+	for _, r := range f.revoked {
+		if strings.HasPrefix(r, "sg-existing-cluster ") {
+			inCluster = append(inCluster, r)
+		}
+	}
+	if !slices.Equal(inCluster, []string{"sg-existing-cluster sgr-0nlb9098"}) {
+		t.Errorf("revoked in the cluster's group: %q, want only the run's 9098 rule", inCluster)
+	}
+	if _, ok := f.sgRules["sgr-0other"]; !ok {
+		t.Error("the cluster group's other rule was revoked")
 	}
 }

@@ -29,7 +29,7 @@ variable "cluster_arn" {
   }
 
   validation {
-    condition     = split(":", var.cluster_arn)[3] == var.region
+    condition     = try(split(":", var.cluster_arn)[3], var.region) == var.region # a malformed ARN: the rule above says so
     error_message = "cluster_arn is in another region than region: the NLBs and endpoint services must be in the cluster's region (consumers elsewhere: supported_regions)."
   }
 }

@@ -1,0 +1,12 @@
+output "region" { value = module.msk_vpce.region }
+output "cluster_arn" { value = module.msk_vpce.cluster_arn }
+output "cluster_name" { value = module.msk_vpce.cluster_name }
+output "cluster_uuid" { value = module.msk_vpce.cluster_uuid }
+output "bootstrap_brokers_sasl_iam" { value = module.msk_vpce.bootstrap_brokers_sasl_iam }
+output "databricks_msk_role_arn" { value = module.msk_vpce.databricks_msk_role_arn }
+output "databricks_msk_role_name" { value = module.msk_vpce.databricks_msk_role_name }
+output "external_id_is_placeholder" { value = module.msk_vpce.external_id_is_placeholder }
+output "allowed_principals" { value = module.msk_vpce.allowed_principals }
+output "brokers" { value = module.msk_vpce.brokers }
+output "databricks" { value = module.msk_vpce.databricks }
+output "verify_canary" { value = module.msk_vpce.verify_canary }
