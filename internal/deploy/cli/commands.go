@@ -515,6 +515,9 @@ func (c *cli) deploymentToVerify(ctx context.Context) (tfoutputs.Deployment, err
 }
 
 func (c *cli) cmdVerify(ctx context.Context) error {
+	if err := c.stageBound(); err != nil {
+		return err
+	}
 	if c.remote || c.canaryZip != "" {
 		return c.cmdVerifyRemote(ctx)
 	}
@@ -556,7 +559,7 @@ func (c *cli) cmdVerify(ctx context.Context) error {
 		Data:       true,
 		Deployment: &d,
 		Checks:     checks,
-		Options:    verify.Options{Timeout: c.timeout, Logger: c.log, Mechanisms: mechs},
+		Options:    verify.Options{Timeout: c.timeout, StageTimeout: c.stageTimeout, Logger: c.log, Mechanisms: mechs},
 	}
 	if c.roleARN != "" {
 		// Assume the Databricks role with the deployment's external ID, as
