@@ -164,7 +164,7 @@ schemas: ## Regenerate tools/schemas/*.json.gz from the pinned schema modules (s
 # Module README input/output tables, generated from each module's HCL
 # (tools/internal/moduledocs); the gate's docs check fails while one is stale.
 .PHONY: docs
-docs: ## Regenerate the input/output tables in terraform/modules/*/README.md from the HCL
+docs: ## Regenerate the input/output tables in the README.md of terraform/modules/* and terraform/examples/* from the HCL
 	cd tools && $(GO) run ./cmd/moduledocs -root $(CURDIR)
 
 .PHONY: validate
