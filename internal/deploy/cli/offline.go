@@ -13,7 +13,7 @@ import (
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 )
 
-// Offline planning (README: docs/testing.md, "Planning offline") routes
+// Offline planning (docs/testing.md, "Planning offline") routes
 // hashicorp/aws to the schema-only provider through TF_CLI_CONFIG_FILE's
 // dev_overrides. Its plans can never be applied, so deploy says so before
 // any Terraform work, and its hints name deploy's own commands.

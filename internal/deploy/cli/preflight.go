@@ -149,7 +149,7 @@ func callerIdentity(ctx context.Context, region, profile string) (Identity, erro
 	} else {
 		profile = os.Getenv("AWS_PROFILE")
 	}
-	fix := "configure AWS credentials: pass --profile NAME (MSKVPCE_AWS_PROFILE) for a profile in ~/.aws/config (`aws sso login --profile NAME` if it is SSO), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; to plan offline without AWS see the README (Testing offline)"
+	fix := "configure AWS credentials: pass --profile NAME (MSKVPCE_AWS_PROFILE) for a profile in ~/.aws/config (`aws sso login --profile NAME` if it is SSO), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; to plan offline without AWS see docs/testing.md (Planning offline)"
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return Identity{}, usagef("AWS credentials: %v\n%s", err, fix)
