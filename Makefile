@@ -44,7 +44,7 @@ help: ## List the targets
 .PHONY: tools
 tools: $(PROVIDER_BINS) $(BIN)/tfgate $(BIN)/tflint $(BIN)/iacscan $(BIN)/terraformrc ## Build the pinned offline tools into bin/ (incremental)
 
-# What offline planning needs (README, "Testing offline"): both providers and
+# What offline planning needs (docs/testing.md, "Planning offline"): both providers and
 # bin/terraformrc, without tflint or trivy. A cold build is the Databricks
 # provider's (~1.5 min on 2 cores).
 .PHONY: plan-tools
@@ -164,7 +164,7 @@ schemas: ## Regenerate tools/schemas/*.json.gz from the pinned schema modules (s
 # Module README input/output tables, generated from each module's HCL
 # (tools/internal/moduledocs); the gate's docs check fails while one is stale.
 .PHONY: docs
-docs: ## Regenerate the input/output tables in terraform/modules/*/README.md from the HCL
+docs: ## Regenerate the input/output tables in the README.md of terraform/modules/* and terraform/examples/* from the HCL
 	cd tools && $(GO) run ./cmd/moduledocs -root $(CURDIR)
 
 .PHONY: validate
@@ -181,12 +181,13 @@ lint: ## gofmt and go vet (main module, tools/ and the modules they share)
 	cd tools/iacscan/offlinegetter && $(GO) vet ./...
 	cd internal/cmdline && $(GO) vet ./...
 
-# The README's blocks compile with make test's flags (GOFLAGS): they reuse its
-# packages, and the README's own flows run under the race detector too.
+# The docs' blocks (README.md, docs/*.md) compile with make test's flags
+# (GOFLAGS): they reuse its packages, and their flows run under the race
+# detector too.
 # plan-tools first, so that the blocks' `make plan-tools` finds them built
 # (GOFLAGS would otherwise reach the tools module's builds).
 .PHONY: readme-offline
-readme-offline: plan-tools ## Run the README's `sh offline` blocks as written (test/readme-offline.sh)
+readme-offline: plan-tools ## Run the `sh offline` blocks of README.md and docs/*.md as written (test/readme-offline.sh)
 	GOFLAGS='$(strip $(GOFLAGS) $(RACE))' test/readme-offline.sh
 
 # make test compiles the main module once, with the race detector: go vet,
@@ -203,7 +204,7 @@ RACE := -race
 RACE_PKGS := ./internal/verify/... ./internal/localmsk/... ./internal/sweep/... ./test ./internal/controlplane/awsfake ./internal/deploy/cli
 
 .PHONY: test
-test: tools lint validate readme-offline ## tools + lint + validate + the README's offline blocks + every Go test, under the race detector (the README's test command)
+test: tools lint validate readme-offline ## tools + lint + validate + the docs' offline blocks + every Go test, under the race detector (the README's test command)
 	cd tools && $(GO) test $(LINK_FLAGS) ./...
 	cd tools/iacscan && $(GO) test $(LINK_FLAGS) ./...
 	cd tools/iacscan/offlinegetter && $(GO) test $(LINK_FLAGS) ./...
@@ -233,7 +234,7 @@ e2e: ## The end-to-end flow on real AWS (needs credentials and AWS_REGION; MSK t
 	$(GO) test -tags e2e -count=1 -timeout 120m -run 'TestE2EAWS' -v ./test/
 
 .PHONY: bench
-bench: ## Benchmarks behind the figures in the README
+bench: ## Benchmarks behind the figures in docs/benchmarks.md
 	$(GO) test -run '^$$' -bench . -benchtime 30x ./internal/verify/...
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./internal/localmsk/...
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/mskiam ./internal/mskauthz ./internal/controlplane ./internal/heal ./internal/deploy ./internal/tfrunner

@@ -42,6 +42,8 @@ func TestVersionPin(t *testing.T) {
 	// "Terraform 1.11.4", "Terraform itself (1.11.4)".
 	prose := regexp.MustCompile(`Terraform(?: itself)?\s+\(?v?([0-9]+\.[0-9]+\.[0-9]+)`)
 	docs := []string{filepath.Join("..", "README.md"), filepath.Join("..", "tools", "README.md")}
+	pages, _ := filepath.Glob(filepath.Join("..", "docs", "*.md"))
+	docs = append(docs, pages...)
 	readmes, _ := filepath.Glob(filepath.Join("*", "*", "README.md"))
 	for _, path := range append(docs, readmes...) {
 		for _, m := range prose.FindAllStringSubmatch(read(t, path), -1) {

@@ -543,7 +543,7 @@ func TestAPIErrors(t *testing.T) {
 				return fmt.Sprintf("DescribeTargetHealth on %s: AccessDenied: User: arn:aws:sts::%s:assumed-role/mskvpce-verifier/session is not authorized to perform: elasticloadbalancing:DescribeTargetHealth because no identity-based policy allows the elasticloadbalancing:DescribeTargetHealth action",
 					brokerOf(t, d, f.Target).TargetGroupARN, acct)
 			},
-			next: `grant the caller IAM permission elasticloadbalancing:DescribeTargetHealth (the control-plane checks need only read-only actions; see README "Control-plane checks"), or leave this check out with --checks`,
+			next: `grant the caller IAM permission elasticloadbalancing:DescribeTargetHealth (the control-plane checks need only read-only actions; see docs/operate.md "Control-plane checks"), or leave this check out with --checks`,
 		},
 		{
 			name:   "MSK ForbiddenException on ListNodes",
@@ -553,7 +553,7 @@ func TestAPIErrors(t *testing.T) {
 			detail: func(finding.Finding) string {
 				return fmt.Sprintf("ListNodes on %s: ForbiddenException: User: arn:aws:sts::%s:assumed-role/mskvpce-verifier/session is not authorized to perform: kafka:ListNodes because no identity-based policy allows the kafka:ListNodes action", d.ClusterARN, acct)
 			},
-			next: `grant the caller IAM permission kafka:ListNodes (the control-plane checks need only read-only actions; see README "Control-plane checks"), or leave this check out with --checks`,
+			next: `grant the caller IAM permission kafka:ListNodes (the control-plane checks need only read-only actions; see docs/operate.md "Control-plane checks"), or leave this check out with --checks`,
 		},
 		{
 			name:   "EC2 UnauthorizedOperation on DescribeSecurityGroupRules",
@@ -563,7 +563,7 @@ func TestAPIErrors(t *testing.T) {
 			detail: func(f finding.Finding) string {
 				return fmt.Sprintf("DescribeSecurityGroupRules on %s: UnauthorizedOperation: You are not authorized to perform this operation.", f.Target)
 			},
-			next: `grant the caller IAM permission ec2:DescribeSecurityGroupRules (the control-plane checks need only read-only actions; see README "Control-plane checks"), or leave this check out with --checks`,
+			next: `grant the caller IAM permission ec2:DescribeSecurityGroupRules (the control-plane checks need only read-only actions; see docs/operate.md "Control-plane checks"), or leave this check out with --checks`,
 		},
 		{
 			name:   "IAM NoSuchEntity: the role was deleted",

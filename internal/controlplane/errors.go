@@ -64,7 +64,7 @@ func failedCall(region string, err error) finding.Finding {
 	switch {
 	case errors.As(err, &sErr) && accessDeniedCodes[sErr.ErrorCode()]:
 		return fail(fmt.Sprintf("%s on %s: %s: %s", ae.Op, ae.Resource, sErr.ErrorCode(), sErr.ErrorMessage()),
-			fmt.Sprintf("grant the caller IAM permission %s (the control-plane checks need only read-only actions; see README \"Control-plane checks\"), or leave this check out with --checks", ae.Action))
+			fmt.Sprintf("grant the caller IAM permission %s (the control-plane checks need only read-only actions; see docs/operate.md \"Control-plane checks\"), or leave this check out with --checks", ae.Action))
 	case errors.As(err, &sErr) && notFoundCodes[sErr.ErrorCode()]:
 		return fail(fmt.Sprintf("%s on %s: %s: %s", ae.Op, ae.Resource, sErr.ErrorCode(), sErr.ErrorMessage()),
 			fmt.Sprintf("%s from the Terraform outputs no longer exists in %s: run `terraform plan` to see the drift and `terraform apply` to recreate it (are the outputs from this region and account?)", ae.Resource, region))

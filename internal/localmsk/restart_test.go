@@ -154,7 +154,7 @@ func TestRestartBrokerAsKafkaShowsIt(t *testing.T) {
 	}
 }
 
-// TestRollingRestartLosesNothing backs the README's statement on what a
+// TestRollingRestartLosesNothing backs docs/local.md's statement on what a
 // Spark job sees during an MSK rolling update: an independent client
 // (franz-go, idempotent, acks=all, retries on) produces to every partition
 // while every broker restarts in turn; each record is acknowledged once,

@@ -12,7 +12,7 @@
 // wherever the module sits (module.msk_vpce.module.privatelink.,
 // module.privatelink., module.databricks[0]., module.verify_canary[0].).
 //
-// The text below is the operator documentation (README, module READMEs).
+// The text below is the operator documentation (docs/operate.md, module READMEs).
 //
 // # Day-2 changes: the data-path guard
 //

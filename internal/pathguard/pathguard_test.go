@@ -354,3 +354,19 @@ func TestRules(t *testing.T) {
 		})
 	}
 }
+
+// TestDocsSample: the report docs/operate.md shows ("Day-2 changes") is the
+// one the guard prints for its fixture, a target group replaced by hand.
+func TestDocsSample(t *testing.T) {
+	t.Parallel()
+	page, err := os.ReadFile(filepath.Join("..", "..", "docs", "operate.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	Check(readFixture(t, filepath.Join("testdata", "plans", "target-group-replaced.json.gz"))).WriteText(&text)
+	want := "```\n" + text.String() + "```\n"
+	if !strings.Contains(string(page), want) {
+		t.Errorf("docs/operate.md does not show, as one fenced block, the report the guard prints for testdata/plans/target-group-replaced.json.gz:\n%s", text.String())
+	}
+}

@@ -23,14 +23,19 @@ type Event struct {
 	// SASLMechanism: aws-msk-iam (what Databricks' Spark uses),
 	// oauthbearer or both; empty means the configured one.
 	SASLMechanism string `json:"sasl_mechanism,omitempty"`
+	// StageTimeoutSeconds bounds each stage of each path: 1 to this run's
+	// timeout; 0 (or absent) means the verifier's default (10 s, or the
+	// run's timeout when that is shorter). Keep it above the brokers'
+	// group.initial.rebalance.delay.ms.
+	StageTimeoutSeconds int `json:"stage_timeout_seconds,omitempty"`
 }
 
-// MaxEventBytes bounds an event: the largest valid one is under 80 bytes.
+// MaxEventBytes bounds an event: the largest valid one is about 100 bytes.
 const MaxEventBytes = 1024
 
 // eventMembers are Event's JSON members, matched exactly (encoding/json
 // alone would also take "TIMEOUT_SECONDS").
-var eventMembers = map[string]bool{"timeout_seconds": true, "sasl_mechanism": true}
+var eventMembers = map[string]bool{"timeout_seconds": true, "sasl_mechanism": true, "stage_timeout_seconds": true}
 
 // DecodeEvent reads an event strictly: one JSON object (empty or null is
 // {}) of Event's members, nothing else, at most MaxEventBytes. Errors are
@@ -38,7 +43,7 @@ var eventMembers = map[string]bool{"timeout_seconds": true, "sasl_mechanism": tr
 func DecodeEvent(payload []byte) (Event, error) {
 	var ev Event
 	if len(payload) > MaxEventBytes {
-		return ev, refused("it is %d bytes; an event is at most %d (timeout_seconds and sasl_mechanism)", len(payload), MaxEventBytes)
+		return ev, refused("it is %d bytes; an event is at most %d (timeout_seconds, sasl_mechanism and stage_timeout_seconds)", len(payload), MaxEventBytes)
 	}
 	payload = bytes.TrimSpace(payload)
 	if len(payload) == 0 || string(payload) == "null" {
@@ -60,7 +65,7 @@ func DecodeEvent(payload []byte) (Event, error) {
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return ev, refused("member %s is not one the canary takes: an event carries only timeout_seconds and sasl_mechanism. Where the canary connects (brokers, STS), what it trusts (CA) and which role it assumes come from its own configuration, set by terraform/modules/verify-canary, never from an event", strings.Join(unknown, ", "))
+		return ev, refused("member %s is not one the canary takes: an event carries only timeout_seconds, sasl_mechanism and stage_timeout_seconds. Where the canary connects (brokers, STS), what it trusts (CA) and which role it assumes come from its own configuration, set by terraform/modules/verify-canary, never from an event", strings.Join(unknown, ", "))
 	}
 	dec = json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
@@ -72,8 +77,9 @@ func DecodeEvent(payload []byte) (Event, error) {
 
 // run is an accepted event: what this run does, all of it within c.
 type run struct {
-	timeout    time.Duration
-	mechanisms []string
+	timeout      time.Duration
+	stageTimeout time.Duration // 0: the verifier's default
+	mechanisms   []string
 }
 
 // accept bounds an event by the configuration.
@@ -84,6 +90,12 @@ func (c Config) accept(ev Event) (run, error) {
 		return r, refused("timeout_seconds %d is outside 1..%d, the canary's configured timeout_seconds", ev.TimeoutSeconds, int(c.Timeout/time.Second))
 	case ev.TimeoutSeconds > 0:
 		r.timeout = time.Duration(ev.TimeoutSeconds) * time.Second
+	}
+	switch st := time.Duration(ev.StageTimeoutSeconds) * time.Second; {
+	case ev.StageTimeoutSeconds < 0 || st > r.timeout:
+		return r, refused("stage_timeout_seconds %d is outside 1..%d, this run's timeout", ev.StageTimeoutSeconds, int(r.timeout/time.Second))
+	default:
+		r.stageTimeout = st
 	}
 	m := ev.SASLMechanism
 	if m == "" {

@@ -178,6 +178,7 @@ func TestEventRefusedBeforeAnything(t *testing.T) {
 		{"a member in another case", `{"TIMEOUT_SECONDS":5}`, `"TIMEOUT_SECONDS"`},
 		{"a timeout past the configured one", `{"timeout_seconds":6}`, "outside 1..5"},
 		{"a negative timeout", `{"timeout_seconds":-1}`, "outside 1..5"},
+		{"a stage bound past the run's", `{"timeout_seconds":3,"stage_timeout_seconds":4}`, "stage_timeout_seconds 4 is outside 1..3"},
 		{"a fractional timeout", `{"timeout_seconds":1.5}`, "timeout_seconds is not a JSON int"},
 		{"a timeout as a string", `{"timeout_seconds":"5"}`, "timeout_seconds is not a JSON int"},
 		{"an unknown mechanism", js(map[string]any{"sasl_mechanism": "PLAIN-" + secret}), "sasl_mechanism is not"},
@@ -220,7 +221,7 @@ func TestEventRefusedBeforeAnything(t *testing.T) {
 
 	// The control: accepted events reach the function's own STS and its
 	// configured brokers, and nothing else.
-	for _, payload := range []string{``, `null`, `{}`, `{"timeout_seconds":3,"sasl_mechanism":"oauthbearer"}`, `{"timeout_seconds":null}`} {
+	for _, payload := range []string{``, `null`, `{}`, `{"timeout_seconds":3,"sasl_mechanism":"oauthbearer"}`, `{"timeout_seconds":null}`, `{"stage_timeout_seconds":2}`} {
 		before := brokers.n.Load()
 		rep, err := fn.Run(context.Background(), []byte(payload))
 		if err != nil || rep == nil || rep.Passed || len(rep.Paths) != len(cfg.Brokers) {
@@ -238,7 +239,7 @@ func TestEventRefusedBeforeAnything(t *testing.T) {
 	}
 }
 
-// DecodeEvent is strict about shape and takes the two members, nothing else.
+// DecodeEvent is strict about shape and takes its three members, nothing else.
 func TestDecodeEvent(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -250,6 +251,7 @@ func TestDecodeEvent(t *testing.T) {
 		{`{}`, remoteverify.Event{}},
 		{`{"timeout_seconds":90}`, remoteverify.Event{TimeoutSeconds: 90}},
 		{"{\n  \"sasl_mechanism\": \"both\",\n  \"timeout_seconds\": 30\n}\n", remoteverify.Event{TimeoutSeconds: 30, SASLMechanism: "both"}},
+		{`{"timeout_seconds":30,"stage_timeout_seconds":5}`, remoteverify.Event{TimeoutSeconds: 30, StageTimeoutSeconds: 5}},
 	} {
 		got, err := remoteverify.DecodeEvent([]byte(tt.payload))
 		if err != nil || got != tt.want {

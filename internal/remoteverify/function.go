@@ -71,7 +71,7 @@ func (f *Function) Run(ctx context.Context, payload []byte) (*verify.Report, err
 		f.logger().Warn("event refused: nothing was dialed and no credentials were fetched", "reason", err.Error(), "bytes", len(payload))
 		return nil, err
 	}
-	f.logger().Info("verifying", "brokers", len(f.Config.Brokers), "timeout", r.timeout, "mechanisms", r.mechanisms)
+	f.logger().Info("verifying", "brokers", len(f.Config.Brokers), "timeout", r.timeout, "stage_timeout", r.stageTimeout, "mechanisms", r.mechanisms)
 	rep, err := f.verify(ctx, r)
 	if f.Metrics != nil {
 		now := time.Now
@@ -112,7 +112,7 @@ func (f *Function) verify(ctx context.Context, r run) (*verify.Report, error) {
 		ExternalID: f.Config.ExternalID,
 		STSOptions: stsOptions,
 		Data:       true,
-		Options:    verify.Options{Timeout: r.timeout, Mechanisms: r.mechanisms, Remote: true, Logger: f.Log},
+		Options:    verify.Options{Timeout: r.timeout, StageTimeout: r.stageTimeout, Mechanisms: r.mechanisms, Remote: true, Logger: f.Log},
 	})
 	if verify.IsInputError(err) {
 		return nil, &verify.InputError{Msg: "remoteverify: " + err.Error()}

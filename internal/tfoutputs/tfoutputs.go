@@ -193,7 +193,7 @@ func Parse(r io.Reader) (Deployment, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return Deployment{}, fmt.Errorf("terraform outputs: missing %s: run `terraform apply` in terraform/examples/complete (or `go run ./cmd/deploy apply`) and pass its `terraform output -json`", strings.Join(missing, ", "))
+		return Deployment{}, &MissingError{Names: missing}
 	}
 	flat := make(map[string]json.RawMessage, len(raw))
 	for k, v := range raw {

@@ -72,7 +72,7 @@ func (c *cli) cmdPlan(ctx context.Context) error {
 	if res.Summary.Empty() {
 		_ = os.Remove(res.File) // nothing to apply: no saved plan
 	} else {
-		fmt.Fprintf(c.env.Stdout, "Saved plan: %s\nApply it: %s\n", res.File, c.cmdline("apply"))
+		fmt.Fprint(c.env.Stdout, c.savedPlanNext(res.File))
 	}
 	return nil
 }
@@ -245,7 +245,7 @@ func (c *cli) outputs(ctx context.Context) (tfoutputs.Deployment, []byte, error)
 	}
 	d, err := tfoutputs.Parse(bytes.NewReader(raw))
 	c.learnSecrets(d)
-	return d, raw, err
+	return d, raw, c.outputsHint(raw, err)
 }
 
 func (c *cli) stateWhere() string {
@@ -368,12 +368,16 @@ func (c *cli) status(ctx context.Context) (statusReport, tfoutputs.Deployment, e
 	}
 	var outs map[string]json.RawMessage
 	_ = json.Unmarshal(raw, &outs)
+	has, known := c.stateHasResources(ctx)
 	switch {
-	case len(outs) == 0:
+	case len(outs) == 0 || (err != nil && known && !has):
 		r.Phase, r.Next = phaseInitialised, fmt.Sprintf("%s, then %s", c.cmdline("plan"), c.cmdline("apply"))
 		if st, err := os.Stat(c.wd.PlanFile()); err == nil {
 			r.Phase, r.Detail = phasePlanned, "saved plan from "+st.ModTime().Format(time.RFC3339)
 			r.Next = c.cmdline("apply")
+		}
+		if detail, next, ok := c.schemaOnlyNext(); ok {
+			r.Detail, r.Next = joinDetail(r.Detail, detail), next
 		}
 	case err != nil:
 		r.Phase, r.Detail = phasePartial, err.Error()
@@ -522,6 +526,9 @@ func (c *cli) deploymentToVerify(ctx context.Context) (tfoutputs.Deployment, err
 }
 
 func (c *cli) cmdVerify(ctx context.Context) error {
+	if err := c.stageBound(); err != nil {
+		return err
+	}
 	if c.remote || c.canaryZip != "" {
 		return c.cmdVerifyRemote(ctx)
 	}
@@ -563,7 +570,7 @@ func (c *cli) cmdVerify(ctx context.Context) error {
 		Data:       true,
 		Deployment: &d,
 		Checks:     checks,
-		Options:    verify.Options{Timeout: c.timeout, Logger: c.log, Mechanisms: mechs},
+		Options:    verify.Options{Timeout: c.timeout, StageTimeout: c.stageTimeout, Logger: c.log, Mechanisms: mechs},
 	}
 	if c.roleARN != "" {
 		// Assume the Databricks role with the deployment's external ID, as

@@ -57,6 +57,7 @@ type cli struct {
 	verbosity     *cmdline.Verbosity
 	terraformPath string
 	timeout       time.Duration
+	stageTimeout  time.Duration // verify --stage-timeout (stagetimeout.go)
 	caFile        string
 	roleARN       string
 	saslMechanism string
@@ -128,6 +129,7 @@ func (c *cli) parse(args []string) error {
 	fs.Var(&c.output, "output", "")
 	fs.StringVar(&c.terraformPath, "terraform", "", "")
 	fs.DurationVar(&c.timeout, "timeout", verify.DefaultTimeout, "")
+	fs.DurationVar(&c.stageTimeout, "stage-timeout", verify.DefaultStageTimeout, "")
 	fs.StringVar(&c.roleARN, "role-arn", "", "")
 	fs.StringVar(&c.saslMechanism, "sasl-mechanism", "", "")
 	fs.StringVar(&c.caFile, "ca-file", "", "")

@@ -113,6 +113,11 @@ type Identity struct {
 // preflight shows the AWS identity (STS GetCallerIdentity) before any plan,
 // so the operator sees which account the plan touches before typing yes.
 func (c *cli) preflight(ctx context.Context) error {
+	if c.cmd == "apply" {
+		if err := c.refuseSchemaOnlyApply(); err != nil {
+			return err
+		}
+	}
 	if c.env.getenv("MSKVPCE_SKIP_IDENTITY_CHECK") != "" {
 		return nil
 	}
@@ -144,7 +149,7 @@ func callerIdentity(ctx context.Context, region, profile string) (Identity, erro
 	} else {
 		profile = os.Getenv("AWS_PROFILE")
 	}
-	fix := "configure AWS credentials: pass --profile NAME (MSKVPCE_AWS_PROFILE) for a profile in ~/.aws/config (`aws sso login --profile NAME` if it is SSO), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; to plan offline without AWS see the README (Testing offline)"
+	fix := "configure AWS credentials: pass --profile NAME (MSKVPCE_AWS_PROFILE) for a profile in ~/.aws/config (`aws sso login --profile NAME` if it is SSO), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; to plan offline without AWS see docs/testing.md (Planning offline)"
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return Identity{}, usagef("AWS credentials: %v\n%s", err, fix)
@@ -183,7 +188,7 @@ func (c *cli) terraformHint(err error) error {
 		if f := c.env.getenv("TF_CLI_CONFIG_FILE"); f != "" {
 			why = "TF_CLI_CONFIG_FILE=" + f + " does not override the providers"
 		}
-		return fmt.Errorf("%w\nTerraform could not reach the provider registry and %s. Offline: `make plan-tools`, then export TF_CLI_CONFIG_FILE=$PWD/bin/terraformrc from the repository root (the providers built in bin/); online: check the network or proxy", err, why)
+		return fmt.Errorf("%w\nTerraform could not reach the provider registry and %s. Offline: `make plan-tools`, then put TF_CLI_CONFIG_FILE=$PWD/bin/terraformrc (from the repository root: the providers built in bin/) in front of this command only, not exported: it routes every terraform to the schema-only provider, which cannot apply; online: check the network or proxy", err, why)
 	case c.env.getenv("MSKVPCE_SCHEMA_PROVIDER_DATA") == "" && strings.Contains(msg, "availability zones"):
 		if _, ok := c.awsOverridden(); ok {
 			return fmt.Errorf("%w\nThe schema-only AWS provider (TF_CLI_CONFIG_FILE) makes up data sources unless MSKVPCE_SCHEMA_PROVIDER_DATA names a fixture: export MSKVPCE_SCHEMA_PROVIDER_DATA=$PWD/tools/fixtures/data-sources.json from the repository root (3 AZs, 3 brokers)", err)

@@ -191,7 +191,7 @@ func TestTerraformHints(t *testing.T) {
 		err  error
 		want string
 	}{
-		{map[string]string{}, registry, "TF_CLI_CONFIG_FILE is not set. Offline: `make plan-tools`, then export TF_CLI_CONFIG_FILE=$PWD/bin/terraformrc"},
+		{map[string]string{}, registry, "TF_CLI_CONFIG_FILE is not set. Offline: `make plan-tools`, then put TF_CLI_CONFIG_FILE=$PWD/bin/terraformrc"},
 		{map[string]string{"TF_CLI_CONFIG_FILE": "/root/.terraformrc"}, registry, "TF_CLI_CONFIG_FILE=/root/.terraformrc does not override the providers"},
 		{map[string]string{"TF_CLI_CONFIG_FILE": rc}, registry, ""}, // bin/terraformrc in use: not the cause
 		{map[string]string{"TF_CLI_CONFIG_FILE": rc}, azs, "MSKVPCE_SCHEMA_PROVIDER_DATA=$PWD/tools/fixtures/data-sources.json"},

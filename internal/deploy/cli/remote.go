@@ -331,7 +331,7 @@ func (c *cli) verifyRemote(ctx context.Context, d tfoutputs.Deployment, checks [
 			Deployment:      &d,
 			ControlPlane:    controlplane.AllChecks,
 			RunControlPlane: controlplane.Checker,
-			Options:         verify.Options{Timeout: c.timeout, Logger: c.log},
+			Options:         verify.Options{Timeout: c.timeout, StageTimeout: c.stageTimeout, Logger: c.log},
 		})
 		if err != nil {
 			if verify.IsInputError(err) {
@@ -425,6 +425,14 @@ func (c *cli) canaryEvent(event string) ([]byte, time.Duration, error) {
 			return nil, 0, usagef("--timeout %s is longer than the canary allows (%ds, its timeout_seconds): pass at most --timeout %ds, or raise the module's timeout_seconds", c.timeout, deployed, deployed)
 		}
 		ev.TimeoutSeconds = secs
+	}
+	if c.setFlags()["stage-timeout"] {
+		// stageBound checked whole seconds; the canary's own bound is the run's.
+		st := int(c.stageTimeout / time.Second)
+		if st > secs {
+			return nil, 0, usagef("--stage-timeout %s is longer than the canary's run (%ds): lower it, or pass a longer --timeout (at most the canary's timeout_seconds, %ds)", c.stageTimeout, secs, deployed)
+		}
+		ev.StageTimeoutSeconds = st
 	}
 	if c.saslMechanism != "" {
 		// remoteFlags checked it; the canary takes the canonical spelling.

@@ -377,13 +377,19 @@ func TestVerifyRemote(t *testing.T) {
 		compare(t, ExitOK)
 	})
 	t.Run("the event carries this run's choices, which the canary takes", func(t *testing.T) {
-		r := h.run("verify", "--remote", "--no-drift", "--no-control-plane", "--sasl-mechanism", "AWS_MSK_IAM", "--timeout", "15s", "--output", "json")
+		r := h.run("verify", "--remote", "--no-drift", "--no-control-plane", "--sasl-mechanism", "AWS_MSK_IAM", "--timeout", "15s", "--stage-timeout", "7s", "--output", "json")
 		if r.code != ExitOK {
 			t.Fatalf("exit %d\n%s", r.code, r.stderr)
 		}
 		logs := lam.Logs()
-		if log := logs[len(logs)-1]; !strings.Contains(log, "msg=verifying") || !strings.Contains(log, "timeout=15s") || !strings.Contains(log, "mechanisms=[AWS_MSK_IAM]") {
-			t.Errorf("the canary's log does not show the run's timeout and mechanism:\n%s", log)
+		if log := logs[len(logs)-1]; !strings.Contains(log, "msg=verifying") || !strings.Contains(log, "timeout=15s") || !strings.Contains(log, "stage_timeout=7s") || !strings.Contains(log, "mechanisms=[AWS_MSK_IAM]") {
+			t.Errorf("the canary's log does not show the run's timeout, stage timeout and mechanism:\n%s", log)
+		}
+		// A stage bound the canary's run cannot hold is refused before the invocation.
+		n := len(lam.Logs())
+		r = h.run("verify", "--remote", "--no-drift", "--no-control-plane", "--timeout", "5s", "--stage-timeout", "6s")
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "--stage-timeout 6s is longer than --timeout 5s") || len(lam.Logs()) != n {
+			t.Errorf("--stage-timeout 6s --timeout 5s: exit %d, want %d, the canary not invoked\n%s", r.code, ExitUsage, r.stderr)
 		}
 	})
 	t.Run("NLB 2 down", func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mskvpce/mskvpce/internal/localmsk"
 )
@@ -69,6 +70,25 @@ func TestVerifyAgainstLocalMSK(t *testing.T) {
 	r = h.run(append(args, "--no-drift")...)
 	if r.code != ExitVerifyFailed {
 		t.Fatalf("verify with NLB 2 down: exit %d, want %d\n%s\n%s", r.code, ExitVerifyFailed, r.stdout, r.stderr)
+	}
+	if err := env.SetNLBDown(2, false); err != nil {
+		t.Fatal(err)
+	}
+
+	// --stage-timeout reaches the verifier, as verify's does: a path 3 s
+	// slower each way fails at tls after exactly the bound given.
+	if err := env.SetLatency(2, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	defer env.SetLatency(2, 0)
+	r = h.run(append(args, "--no-drift", "--stage-timeout", "1500ms")...)
+	if r.code != ExitVerifyFailed || !strings.Contains(r.stdout, "timed out after 1.5s") {
+		t.Errorf("verify --stage-timeout 1500ms with path 2 slow: exit %d, want %d with its tls stage timed out after 1.5s\n%s\n%s", r.code, ExitVerifyFailed, r.stdout, r.stderr)
+	}
+	// A bound longer than the run is refused before anything runs.
+	r = h.run("verify", "--stage-timeout", "40s", "--timeout", "30s")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "--stage-timeout 40s is longer than --timeout 30s") {
+		t.Errorf("verify --stage-timeout 40s --timeout 30s: exit %d, want %d naming both\n%s", r.code, ExitUsage, r.stderr)
 	}
 }
 

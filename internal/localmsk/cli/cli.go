@@ -53,8 +53,9 @@ printed CA, which is what a VPC endpoint plus private DNS gives it in AWS.
 
 With --stock-clients each NLB stand-in listens on its own loopback address
 at port 9098 (127.0.N.<id>:9098), so that hosts-file lines mapping each
-hostname to its address are all an unmodified client needs (kcat, Kafka's
-Java tools with aws-msk-iam-auth, Spark, librdkafka); localmsk prints them
+hostname to its address are all an unmodified client needs (Kafka's Java
+tools with aws-msk-iam-auth, Spark, librdkafka with a token callback; not
+kcat, which cannot sign MSK's IAM token); localmsk prints them
 and writes them, with client.properties (Java, AWS_MSK_IAM) and
 librdkafka.properties (OAUTHBEARER), into the directory. It never edits
 /etc/hosts.
@@ -122,7 +123,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	fs.StringVar(&o.Topic, "topic", localmsk.DefaultTopic, "verification topic, one partition per broker, partition i led by broker i+1")
 	fs.StringVar(&o.KafkaVersion, "kafka-version", localmsk.DefaultKafkaVersion, "MSK Kafka `version` whose API versions the brokers advertise and accept: "+strings.Join(localmsk.KafkaVersions(), ", "))
 	fs.DurationVar(&o.MaxSessionLifetime, "max-session", localmsk.DefaultMaxSessionLifetime, "cap on session_lifetime_ms (KIP-368 re-authentication)")
-	fs.BoolVar(&o.StockClients, "stock-clients", false, "stock-client mode: NLB stand-in i listens on 127.0.N.i:9098, so a hosts file is all an unmodified client (kcat, Java, Spark, librdkafka) needs (Linux)")
+	fs.BoolVar(&o.StockClients, "stock-clients", false, "stock-client mode: NLB stand-in i listens on 127.0.N.i:9098, so a hosts file is all an unmodified client (Java, Spark, librdkafka with a token callback; not kcat) needs (Linux)")
 	fs.IntVar(&o.LoopbackNet, "loopback-net", 0, "with --stock-clients: the `N` of 127.0.N.i (default: the first of 16..254 that is free)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), usage, localmsk.DefaultBrokers)

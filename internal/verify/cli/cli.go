@@ -79,7 +79,7 @@ Examples:
   go run ./cmd/verify --local
   go run ./cmd/verify --local --local-fault route=2:3        # see a diagnosis
   terraform -chdir=terraform/examples/complete output -json | go run ./cmd/verify --tf-outputs -
-  go run ./cmd/verify --tf-outputs outputs.json --role-arn arn:aws:iam::123456789012:role/databricks-msk --external-id <databricks-account-id>
+  go run ./cmd/verify --tf-outputs outputs.json --role-arn arn:aws:iam::123456789012:role/databricks-msk --external-id <the credential's external ID>
   go run ./cmd/verify --tf-outputs outputs.json --output json > report.json
   go run ./cmd/verify --tf-outputs outputs.json --checks control-plane   # AWS APIs only, no Kafka
   go run ./cmd/verify --tf-outputs outputs.json --checks data,nlb-target,trust-policy

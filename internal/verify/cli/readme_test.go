@@ -3,21 +3,30 @@ package cli_test
 import (
 	"bufio"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 )
 
-// TestREADMESamples runs each `go run ./cmd/verify ...` command of the README
+// TestREADMESamples runs each `go run ./cmd/verify ...` command of README.md
+// and docs/*.md
 // whose next fenced block is its sample output, and checks that every line of
 // the sample appears in the real output, in order, once run IDs, ports,
 // durations and request IDs are masked and spaces folded ("..." stands for
 // lines a sample leaves out). A newcomer sees what the README shows.
 func TestREADMESamples(t *testing.T) {
 	t.Parallel()
-	samples := readmeSamples(t, "../../../README.md")
+	pages, err := filepath.Glob("../../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var samples []readmeSample
+	for _, page := range append([]string{"../../../README.md"}, pages...) {
+		samples = append(samples, readmeSamples(t, page)...)
+	}
 	if len(samples) < 2 {
-		t.Fatalf("found %d README samples of `go run ./cmd/verify`, want the quick start's two (its command and fault blocks, each followed by a plain fenced block)", len(samples))
+		t.Fatalf("found %d samples of `go run ./cmd/verify` in README.md and docs/*.md, want at least the quick start's two (docs/local.md: its command and fault blocks, each followed by a plain fenced block)", len(samples))
 	}
 	for _, s := range samples {
 		t.Run(strings.Join(s.args, " "), func(t *testing.T) {
@@ -34,7 +43,7 @@ func TestREADMESamples(t *testing.T) {
 					i++
 				}
 				if i == len(got) {
-					t.Fatalf("README.md:%d: the sample's line\n  %s\nis not in the output (in order):\n%s\nstderr:\n%s", s.line, want, out, errs)
+					t.Fatalf("%s:%d: the sample's line\n  %s\nis not in the output (in order):\n%s\nstderr:\n%s", s.page, s.line, want, out, errs)
 				}
 				i++
 			}
@@ -43,6 +52,7 @@ func TestREADMESamples(t *testing.T) {
 }
 
 type readmeSample struct {
+	page  string // README.md or docs/<page>.md
 	args  []string
 	line  int // where the sample block starts
 	lines []string
@@ -87,7 +97,7 @@ func readmeSamples(t *testing.T, path string) []readmeSample {
 				pending = strings.Fields(cmd)[3:]
 			}
 		case info == "" && pending != nil:
-			samples = append(samples, readmeSample{args: pending, line: start, lines: block})
+			samples = append(samples, readmeSample{page: strings.TrimPrefix(path, "../../../"), args: pending, line: start, lines: block})
 			pending = nil
 		default:
 			pending = nil

@@ -1,5 +1,5 @@
 output "policy_json" {
-  description = "The IAM identity policy (JSON) granting least-privilege Kafka data-plane access to this cluster: connect and describe the cluster, describe/read/write the topics in scope, describe/alter the consumer groups in scope."
+  description = "The IAM identity policy (JSON) granting least-privilege Kafka data-plane access to this cluster: connect to the cluster and write idempotently (no DescribeCluster: no consumer, producer or Admin request Spark sends needs it), describe/read/write the topics in scope, describe/alter the consumer groups in scope."
   value       = jsonencode(local.policy)
 }
 

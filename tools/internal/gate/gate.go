@@ -41,7 +41,7 @@ var AllChecks = []string{CheckFmt, CheckDocs, CheckValidate, CheckTest, CheckTfl
 // Config says what to check and with which tools.
 type Config struct {
 	// Dirs are the Terraform root directories to init, validate and test
-	// (modules, examples, fixtures).
+	// (modules, examples).
 	Dirs []string
 	// ScanRoots are the trees fmt, tflint and trivy scan.
 	ScanRoots []string
@@ -263,19 +263,20 @@ func (c *Config) fmt(ctx context.Context, root string) Result {
 }
 
 // docs checks that dir's README.md tables are what `make docs` would write.
-// Every module under terraform/modules must carry them; a directory elsewhere
-// (an example, a fixture) is checked only when its README has the markers.
+// Every module under terraform/modules and every example under
+// terraform/examples must carry them; a directory elsewhere is checked only
+// when its README has the markers.
 func (c *Config) docs(dir string) Result {
 	return timed(CheckDocs, dir, func() (bool, string, error) {
 		if !fileExists(filepath.Join(dir, "README.md")) {
-			if isModule(dir) {
-				return false, "", fmt.Errorf("%s has no README.md: a module documents its inputs and outputs there; add one with the table markers (see tools/README.md) and run `%s`", dir, moduledocs.Fix)
+			if isDocumented(dir) {
+				return false, "", fmt.Errorf("%s has no README.md: a module or example documents what it builds, its usage, inputs and outputs there; add one with the table markers (see tools/README.md) and run `%s`", dir, moduledocs.Fix)
 			}
 			return true, "no README.md", nil
 		}
 		st, err := moduledocs.Check(dir)
 		switch {
-		case errors.Is(err, moduledocs.ErrNoMarkers) && !isModule(dir):
+		case errors.Is(err, moduledocs.ErrNoMarkers) && !isDocumented(dir):
 			return true, "README.md has no generated tables", nil
 		case errors.Is(err, moduledocs.ErrNoMarkers):
 			return false, "", fmt.Errorf("%s/README.md has no generated input/output tables: add the lines %s, %s, %s and %s, then run `%s`", dir, moduledocs.BeginInputs, moduledocs.EndInputs, moduledocs.BeginOutputs, moduledocs.EndOutputs, moduledocs.Fix)
@@ -288,9 +289,11 @@ func (c *Config) docs(dir string) Result {
 	})
 }
 
-// isModule: dir is a reusable module (ROOT/terraform/modules/<name>).
-func isModule(dir string) bool {
-	return filepath.Base(filepath.Dir(dir)) == "modules" && filepath.Base(filepath.Dir(filepath.Dir(dir))) == "terraform"
+// isDocumented: dir is a reusable module (ROOT/terraform/modules/<name>) or
+// a root configuration (ROOT/terraform/examples/<name>).
+func isDocumented(dir string) bool {
+	kind := filepath.Base(filepath.Dir(dir))
+	return (kind == "modules" || kind == "examples") && filepath.Base(filepath.Dir(filepath.Dir(dir))) == "terraform"
 }
 
 // initMarker is written after a successful init; Terraform ignores it.

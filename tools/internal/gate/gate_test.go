@@ -98,9 +98,10 @@ func TestPinnedTerraform(t *testing.T) {
 	}
 }
 
-// TestDocsCheck: the docs check passes a current README, fails a stale one
-// and a module README without the markers (naming the module and `make
-// docs`), and skips an example without them.
+// TestDocsCheck: the docs check passes a current README, fails a stale one,
+// a module or example README without the markers and an example without a
+// README (naming the directory and `make docs`), and skips a directory
+// elsewhere without them.
 func TestDocsCheck(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
@@ -128,10 +129,14 @@ func TestDocsCheck(t *testing.T) {
 	write("terraform/modules/bare/README.md", "# bare\n")
 	write("terraform/examples/e/main.tf", vars)
 	write("terraform/examples/e/README.md", "# e\n")
+	write("terraform/examples/none/main.tf", vars)
+	write("test/other/main.tf", vars)
+	write("test/other/README.md", "# other\n")
 
 	dir := func(rel string) string { return filepath.Join(root, rel) }
 	c := Config{Checks: []string{CheckDocs}, Dirs: []string{
 		dir("terraform/modules/current"), dir("terraform/modules/stale"), dir("terraform/modules/bare"), dir("terraform/examples/e"),
+		dir("terraform/examples/none"), dir("test/other"),
 	}}
 	var out bytes.Buffer
 	byDir := map[string]Result{}
@@ -147,8 +152,14 @@ func TestDocsCheck(t *testing.T) {
 	if r := byDir[dir("terraform/modules/bare")]; r.OK || !strings.Contains(r.Err, "has no generated input/output tables") || !strings.Contains(r.Err, moduledocs.BeginInputs) {
 		t.Errorf("module README without markers must fail: %+v", r)
 	}
-	if r := byDir[dir("terraform/examples/e")]; !r.Skipped {
-		t.Errorf("an example without markers is skipped: %+v", r)
+	if r := byDir[dir("terraform/examples/e")]; r.OK || r.Skipped || !strings.Contains(r.Err, "has no generated input/output tables") {
+		t.Errorf("an example README without markers must fail: %+v", r)
+	}
+	if r := byDir[dir("terraform/examples/none")]; r.OK || r.Skipped || !strings.Contains(r.Err, "has no README.md") || !strings.Contains(r.Err, "make docs") {
+		t.Errorf("an example without a README must fail: %+v", r)
+	}
+	if r := byDir[dir("test/other")]; !r.Skipped {
+		t.Errorf("a directory outside modules and examples without markers is skipped: %+v", r)
 	}
 	if !strings.Contains(out.String(), "FAIL  docs") {
 		t.Errorf("report:\n%s", out.String())

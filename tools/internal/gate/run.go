@@ -13,11 +13,11 @@ import (
 func IsCheck(name string) bool { return name == CheckInit || slices.Contains(AllChecks, name) }
 
 // DefaultDirs are the directories the gate checks when none are named: every
-// directory with Terraform under ROOT/terraform/modules, ROOT/terraform/examples
-// and ROOT/test/fixtures, sorted.
+// directory with Terraform under ROOT/terraform/modules and
+// ROOT/terraform/examples, sorted.
 func DefaultDirs(root string) []string {
 	var dirs []string
-	for _, pat := range []string{"terraform/modules/*", "terraform/examples/*", "test/fixtures/*"} {
+	for _, pat := range []string{"terraform/modules/*", "terraform/examples/*"} {
 		m, _ := filepath.Glob(filepath.Join(root, pat))
 		for _, d := range m {
 			if dirExists(d) && hasTF(d) {

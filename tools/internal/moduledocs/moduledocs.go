@@ -255,17 +255,21 @@ func clip(s string) string {
 	return s
 }
 
-// Dirs are the modules whose README.md must carry generated tables: every
-// directory with .tf files under ROOT/terraform/modules.
+// Dirs are the roots whose README.md must carry generated tables: every
+// directory with .tf files under ROOT/terraform/modules (the reusable
+// modules) and ROOT/terraform/examples (the root configurations operators
+// apply).
 func Dirs(root string) ([]string, error) {
-	m, err := filepath.Glob(filepath.Join(root, "terraform", "modules", "*"))
-	if err != nil {
-		return nil, err
-	}
 	var dirs []string
-	for _, d := range m {
-		if tfs, _ := filepath.Glob(filepath.Join(d, "*.tf")); len(tfs) > 0 {
-			dirs = append(dirs, d)
+	for _, kind := range []string{"modules", "examples"} {
+		m, err := filepath.Glob(filepath.Join(root, "terraform", kind, "*"))
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range m {
+			if tfs, _ := filepath.Glob(filepath.Join(d, "*.tf")); len(tfs) > 0 {
+				dirs = append(dirs, d)
+			}
 		}
 	}
 	sort.Strings(dirs)

@@ -38,8 +38,8 @@ Runs, with no network and no credentials:
             checks plus the project's own in ROOT/tools/trivy/checks), HIGH and
             CRITICAL, over each scan root
 
-DIR defaults to every directory under ROOT/terraform/modules, ROOT/terraform/examples
-and ROOT/test/fixtures. Scan roots default to ROOT/terraform and ROOT/test (those that exist).
+DIR defaults to every directory under ROOT/terraform/modules and ROOT/terraform/examples.
+Scan roots default to ROOT/terraform and ROOT/test (those that exist).
 
 Flags:
 %s

@@ -19,13 +19,14 @@ import (
 // that cannot be read or lacks the markers.
 func Run(stdout, stderr io.Writer, args []string) int {
 	fs := flag.NewFlagSet("moduledocs", flag.ContinueOnError)
-	root := fs.String("root", ".", "repository root: the modules are ROOT/terraform/modules/*")
+	root := fs.String("root", ".", "repository root: the modules are ROOT/terraform/modules/* and ROOT/terraform/examples/*")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: moduledocs [-root DIR] [MODULE_DIR...]\n\n"+
 			"Writes each module's input and output tables into its README.md, between the lines\n"+
 			"  %s\n  %s\nand\n  %s\n  %s\n"+
 			"from its variables and outputs. MODULE_DIR defaults to every module under\n"+
-			"ROOT/terraform/modules. The gate's docs check fails while a README is not current.\n\n"+
+			"ROOT/terraform/modules and every example under ROOT/terraform/examples. The gate's\n"+
+			"docs check fails while a README is not current.\n\n"+
 			"Exit codes: 0 written or already current; 2 usage error, or a module or README\n"+
 			"that cannot be read or lacks the markers.\n\nFlags:\n",
 			moduledocs.BeginInputs, moduledocs.EndInputs, moduledocs.BeginOutputs, moduledocs.EndOutputs)
