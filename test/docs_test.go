@@ -25,11 +25,6 @@ func docPages(t *testing.T) []string {
 	return pages
 }
 
-// pendingPages may be linked before they exist: written by another branch
-// (docs/existing-cluster.md comes with deploy's existing-cluster flow). A
-// link to one is checked like any other once the page is there.
-var pendingPages = map[string]bool{"docs/existing-cluster.md": true}
-
 var (
 	// [text](target) outside code spans; images too.
 	mdLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
@@ -75,10 +70,6 @@ func TestDocLinks(t *testing.T) {
 			destRel, _ := filepath.Rel(root, dest)
 			st, err := os.Stat(dest)
 			if err != nil {
-				if pendingPages[filepath.ToSlash(destRel)] {
-					t.Logf("%s:%d: %s does not exist yet (a pending page)", rel, l.line, destRel)
-					continue
-				}
 				t.Errorf("%s:%d: link %q: %s does not exist", rel, l.line, target, destRel)
 				continue
 			}
