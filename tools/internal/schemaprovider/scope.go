@@ -44,7 +44,13 @@ func ScopeOf(dir string) map[string]bool {
 	words := map[string]bool{}
 	found := false
 	scan := func(root string) bool {
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		// Terraform links a module given by an absolute path into
+		// .terraform/modules; WalkDir does not follow a symlinked root.
+		root, err := filepath.EvalSymlinks(root)
+		if err != nil {
+			return false
+		}
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}

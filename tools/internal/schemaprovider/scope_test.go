@@ -32,8 +32,16 @@ func rootWithModules(t *testing.T) string {
 module "far" { source = "../../far" }`)
 	write(t, filepath.Join(root, "tests", "a.tftest.hcl"), `mock_provider "aws" { mock_data "aws_caller_identity" {} }`)
 	write(t, filepath.Join(top, "far", "main.tf"), `data "aws_subnet" "s" {}`)
+	if err := os.MkdirAll(filepath.Join(root, ".terraform", "modules"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	write(t, filepath.Join(top, "far", "README.md"), `aws_instance is named here, not in configuration`)
-	write(t, filepath.Join(root, ".terraform", "modules", "modules.json"), `{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"far","Source":"../../far","Dir":"../../far"}]}`)
+	// Terraform links a module given by an absolute path into .terraform/modules.
+	write(t, filepath.Join(top, "abs", "main.tf"), `resource "aws_lb_listener" "l" {}`)
+	if err := os.Symlink(filepath.Join(top, "abs"), filepath.Join(root, ".terraform", "modules", "abs")); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(root, ".terraform", "modules", "modules.json"), `{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"far","Source":"../../far","Dir":"../../far"},{"Key":"abs","Source":"file:///abs","Dir":".terraform/modules/abs"}]}`)
 	write(t, filepath.Join(root, ".terraform", "terraform.tfstate"), `{"backend":{"type":"local","config":{"path":"../../terraform.tfstate"}}}`)
 	write(t, filepath.Join(top, "terraform.tfstate"), `{"resources":[{"mode":"managed","type":"aws_lb","name":"gone"}]}`)
 	return root
@@ -42,7 +50,7 @@ module "far" { source = "../../far" }`)
 func TestScopeOfNamesWhatTheConfigurationCanUse(t *testing.T) {
 	t.Setenv("TF_DATA_DIR", "")
 	scope := ScopeOf(rootWithModules(t))
-	for _, want := range []string{"aws_vpc", "aws_subnet", "aws_caller_identity", "aws_lb"} {
+	for _, want := range []string{"aws_vpc", "aws_subnet", "aws_caller_identity", "aws_lb", "aws_lb_listener"} {
 		if !scope[want] {
 			t.Errorf("%s is not in scope; got %v", want, scope)
 		}
