@@ -56,7 +56,7 @@ func TestBinaryExitCodes(t *testing.T) {
 		{[]string{"--nlb-down", "4"}, 2, "localmsk: --nlb-down: broker 4 does not exist"},
 		{[]string{"--replace-broker", "4"}, 2, "localmsk: --replace-broker: broker 4 does not exist"},
 		{[]string{"--replace-broker", "two"}, 2, "localmsk: --replace-broker: \"two\" is not a broker id"},
-		{[]string{"--no-such-flag"}, 2, "localmsk: flag provided but not defined: -no-such-flag"},
+		{[]string{"--no-such-flag"}, 2, "localmsk: flag provided but not defined: --no-such-flag"},
 		{[]string{"stray"}, 2, `localmsk: unexpected argument "stray"`},
 		{[]string{"--kafka-version", "2.8.1"}, 2, "localmsk: --kafka-version"},
 		{[]string{"--dir", notDir}, 2, "localmsk: --dir " + notDir + " is not a directory"},

@@ -123,7 +123,7 @@ func TestBadInputsExit2(t *testing.T) {
 		{"unknown check", "", []string{"--local", "--checks", "data,dns-magic"}, []string{"unknown check \"dns-magic\"", "nlb-target"}},
 		{"empty check list", "", []string{"--local", "--checks", ","}, []string{"selects nothing"}},
 		{"permissions outputs missing", "", []string{"permissions", "--tf-outputs", filepath.Join(dir, "nope.json")}, []string{"--tf-outputs " + filepath.Join(dir, "nope.json")}},
-		{"unknown flag", "", []string{"--nope"}, []string{"flag provided but not defined: -nope"}},
+		{"unknown flag", "", []string{"--nope"}, []string{"flag provided but not defined: --nope"}},
 		{"endpoint port 0", "", []string{"--region", "us-east-1", "--endpoint", "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098=nlb:0"}, []string{"--endpoint", `port "0" is not a number in 1..65535`}},
 		{"endpoint port 99999", "", []string{"--region", "us-east-1", "--endpoint", "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098=nlb:99999"}, []string{`port "99999"`}},
 		{"endpoint port abc", "", []string{"--region", "us-east-1", "--endpoint", "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098=nlb:abc"}, []string{`port "abc"`}},
