@@ -234,3 +234,22 @@ var flagInError = regexp.MustCompile(`^(flag provided but not defined: |invalid 
 func FlagError(err error) string {
 	return flagInError.ReplaceAllString(err.Error(), "$1--$2")
 }
+
+// NoArgs is the command line of a command that takes no arguments, such
+// as a Lambda function's bootstrap (the Lambda runtime starts it with
+// none): `NAME --help`, `NAME -h`, `NAME help` print help on stdout (exit
+// 0) as every other command's do, and any other argument is a usage error
+// that names it (exit 2). It returns done=false for no arguments: run.
+// (Parse leaves only positional arguments: any is refused.)
+func NoArgs(name, help string, args []string, stdout, stderr io.Writer) (code int, done bool) {
+	if len(args) == 0 {
+		return ExitOK, false
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), help) }
+	if code, done := Parse(fs, args, stdout, stderr, true); done {
+		return code, true
+	}
+	fmt.Fprintf(stderr, "%s: unexpected argument %q: %s takes no arguments\nRun `%s --help` for usage.\n", name, fs.Arg(0), name, name)
+	return ExitUsage, true
+}

@@ -229,3 +229,29 @@ func TestFaultSyntax(t *testing.T) {
 		t.Errorf("FaultSpec: %q %q", n, v)
 	}
 }
+
+// TestNoArgs: a command without arguments (a Lambda's bootstrap) answers
+// help as every command does and refuses anything else, naming it.
+func TestNoArgs(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args           []string
+		code           int
+		done           bool
+		stdout, stderr string
+	}{
+		{args: nil},
+		{args: []string{"--help"}, done: true, stdout: "fn: a Lambda\n"},
+		{args: []string{"-h"}, done: true, stdout: "fn: a Lambda\n"},
+		{args: []string{"help"}, done: true, stdout: "fn: a Lambda\n"},
+		{args: []string{"help", "help"}, done: true, stdout: "fn: a Lambda\n"},
+		{args: []string{"--region", "x"}, code: ExitUsage, done: true, stderr: "fn: flag provided but not defined: --region\nRun `fn --help` for usage.\n"},
+		{args: []string{"run"}, code: ExitUsage, done: true, stderr: "fn: unexpected argument \"run\": fn takes no arguments\nRun `fn --help` for usage.\n"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code, done := NoArgs("fn", "fn: a Lambda\n", tc.args, &stdout, &stderr)
+		if code != tc.code || done != tc.done || stdout.String() != tc.stdout || stderr.String() != tc.stderr {
+			t.Errorf("NoArgs(%q) = %d, %v, stdout %q, stderr %q; want %d, %v, %q, %q", tc.args, code, done, stdout.String(), stderr.String(), tc.code, tc.done, tc.stdout, tc.stderr)
+		}
+	}
+}
