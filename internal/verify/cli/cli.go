@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/mskvpce/mskvpce/internal/awsfiles"
+	"github.com/mskvpce/mskvpce/internal/awslog"
 	"github.com/mskvpce/mskvpce/internal/awsregion"
 	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/controlplane"
@@ -276,7 +277,7 @@ func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger, stde
 		Options:         vo,
 	}
 	if sel.data || len(sel.cp) > 0 {
-		if req.AWS, err = o.awsConfig(ctx, t.Region); err != nil {
+		if req.AWS, err = o.awsConfig(ctx, t.Region, log); err != nil {
 			return nil, err
 		}
 	}
@@ -459,12 +460,13 @@ func (o options) dataTarget(ctx context.Context, stdin io.Reader, dep **tfoutput
 
 // awsConfig loads the SDK default chain (optionally a profile); verify.Verify
 // checks that it yields credentials. The control-plane checks run with it.
-func (o options) awsConfig(ctx context.Context, region string) (aws.Config, error) {
+// The SDK's own log lines go to log, at debug level (awslog).
+func (o options) awsConfig(ctx context.Context, region string, log *slog.Logger) (aws.Config, error) {
 	// The SDK reads these with os.ReadFile: a FIFO would hold it forever.
 	if err := awsfiles.Check(); err != nil {
 		return aws.Config{}, badInput("AWS configuration: %v", err)
 	}
-	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
+	opts := []func(*config.LoadOptions) error{config.WithRegion(region), awslog.Option(log)}
 	if o.profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.profile))
 	}
