@@ -39,7 +39,8 @@ TOOLS_GO_SRC   := $(shell find tools/cmd tools/internal tools/schemas -name '*.g
 help: ## List the targets
 	@echo "Usage: make <target>"
 	@echo
-	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
+	@# One column for every description, as wide as the longest target.
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*## "} {t[NR] = $$1; d[NR] = $$2; if (length($$1) > w) w = length($$1)} END {for (i = 1; i <= NR; i++) printf "  %-" w "s  %s\n", t[i], d[i]}'
 
 .PHONY: tools
 tools: $(PROVIDER_BINS) $(BIN)/tfgate $(BIN)/tflint $(BIN)/iacscan $(BIN)/terraformrc ## Build the pinned offline tools into bin/ (incremental)

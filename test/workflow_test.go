@@ -2,6 +2,7 @@ package test
 
 import (
 	"os"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -115,5 +116,39 @@ func TestNightlyWorkflow(t *testing.T) {
 	}
 	if !strings.Contains(string(readme), strconv.Itoa(sessionSeconds)) {
 		t.Errorf(".github/e2e-ci-role/README.md does not document the role's MaxSessionDuration for role-duration-seconds %d", sessionSeconds)
+	}
+}
+
+// TestMakeHelpAligned: every row of `make help` starts its description in
+// the same column, however long the target's name (issue 30: three rows
+// ran into their descriptions).
+func TestMakeHelpAligned(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("make"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("make not installed: the README's commands need it")
+		}
+		t.Skip("make not installed (apt-get install make)")
+	}
+	out, err := exec.Command("make", "-s", "-C", "..", "help").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make help: %v\n%s", err, out)
+	}
+	row := regexp.MustCompile(`^  (\S+)( +)\S`)
+	col, rows := 0, 0
+	for _, line := range strings.Split(string(out), "\n") {
+		m := row.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		rows++
+		if c := 2 + len(m[1]) + len(m[2]); col == 0 {
+			col = c
+		} else if c != col {
+			t.Errorf("make help: %q's description starts in column %d, the first row's in %d:\n%s", m[1], c, col, line)
+		}
+	}
+	if rows < 10 {
+		t.Errorf("make help printed %d target rows, want every target:\n%s", rows, out)
 	}
 }

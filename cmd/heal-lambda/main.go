@@ -16,11 +16,16 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/heal"
 	"github.com/mskvpce/mskvpce/internal/heallambda"
 )
 
 func main() {
+	// Outside Lambda, `heal-lambda --help` says what it is.
+	if code, done := cmdline.NoArgs("heal-lambda", heallambda.Help, os.Args[1:], os.Stdout, os.Stderr); done {
+		os.Exit(code)
+	}
 	c, err := heallambda.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		// An init failure: every invoke reports it, and nothing changes.

@@ -20,10 +20,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/remoteverify"
 )
 
 func main() {
+	// Outside Lambda, `verify-lambda --help` says what it is.
+	if code, done := cmdline.NoArgs("verify-lambda", remoteverify.Help, os.Args[1:], os.Stdout, os.Stderr); done {
+		os.Exit(code)
+	}
 	f, err := newFunction(os.Environ(), os.Stdout, os.Stderr)
 	if err != nil {
 		// An init failure: every invoke reports it, and nothing runs

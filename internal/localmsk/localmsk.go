@@ -595,15 +595,18 @@ func (e *Env) SetControlPlaneURL(url string) error {
 	return e.publishLocked()
 }
 
-// SetPolicy replaces the principal's IAM policy for requests from now on.
+// SetPolicy replaces the principal's IAM policy for requests from now on,
+// and in info.json.
 func (e *Env) SetPolicy(doc []byte) error {
 	if err := e.guard.(*iamGuard).setPolicy(doc); err != nil {
 		return err
 	}
+	e.netMu.Lock()
+	defer e.netMu.Unlock()
 	e.infoMu.Lock()
 	e.info.PolicyJSON = string(doc)
 	e.infoMu.Unlock()
-	return nil
+	return e.publishLocked()
 }
 
 // SetLatency adds d each way to new connections through NLB stand-in id.

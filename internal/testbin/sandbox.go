@@ -101,6 +101,9 @@ func (p *Proc) Signal(tb testing.TB, sig os.Signal) {
 	}
 }
 
+// Done is closed when the process has ended.
+func (p *Proc) Done() <-chan struct{} { return p.done }
+
 // Stdout is what the process wrote to stdout so far.
 func (p *Proc) Stdout() string { return p.stdout.String() }
 

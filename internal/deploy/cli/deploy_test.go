@@ -199,7 +199,7 @@ func TestBadInputsExit2(t *testing.T) {
 		{"external id", append(with("--region", "us-east-1"), "--external-id", "x"), nil, "--external-id"},
 		{"env region", fixtureInputs[2:], map[string]string{"MSKVPCE_REGION": "mars-1"}, "MSKVPCE_REGION: not an AWS region code"},
 		{"missing", []string{"--prefix", "test-dep"}, nil, "missing inputs:"},
-		{"unknown flag", append(with("--region", "us-east-1"), "--colour"), nil, "flag provided but not defined: -colour"},
+		{"unknown flag", append(with("--region", "us-east-1"), "--colour"), nil, "flag provided but not defined: --colour"},
 		{"stray argument", append(with("--region", "us-east-1"), "now"), nil, "unexpected argument \"now\""},
 		{"backend partial", append(with("--region", "us-east-1"), "--backend-bucket", "b"), nil, "pass all of --backend-bucket, --backend-key and --backend-region"},
 	}

@@ -13,19 +13,18 @@ const helpTemplate = `deploy — deploy private connectivity from Databricks ser
 Usage: deploy <command> [flags]
 
 Commands:
-  init      lay out the embedded Terraform configuration and run terraform init
-  plan      show what apply would change (saved to a plan file)
-  apply     plan, show the summary, ask, then apply exactly that plan
-  output    print the outputs and the Databricks NCC private endpoint rules
-  verify    produce and consume through every broker's NLB; report drift
-            (--remote: from the verify canary, where Databricks stands)
-  status    say which phase the deployment is in and what to do next
-  heal      re-point each broker's NLB at its broker's current address (--yes applies)
-  destroy   plan the destruction, ask for the prefix, destroy
-  check-plan
-            say what a saved plan does to each broker's data path (plain Terraform:
-            terraform show -json plan.out | deploy check-plan -)
-  help      this text; "deploy help <command>" for a command's flags
+  init        lay out the embedded Terraform configuration and run terraform init
+  plan        show what apply would change (saved to a plan file)
+  apply       plan, show the summary, ask, then apply exactly that plan
+  output      print the outputs and the Databricks NCC private endpoint rules
+  verify      produce and consume through every broker's NLB; report drift
+              (--remote: from the verify canary, where Databricks stands)
+  status      say which phase the deployment is in and what to do next
+  heal        re-point each broker's NLB at its broker's current address (--yes applies)
+  destroy     plan the destruction, ask for the prefix, destroy
+  check-plan  say what a saved plan does to each broker's data path (plain Terraform:
+              terraform show -json plan.out | deploy check-plan -)
+  help        this text; "deploy help <command>" for a command's flags
 
 The flow, all in one apply (--databricks; MSK takes 15-30 minutes to create):
   1. deploy apply --region us-east-1 --prefix msk-vpce-dev --cidr-block 172.18.0.0/16 \

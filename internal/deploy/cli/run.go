@@ -97,18 +97,18 @@ func Run(ctx context.Context, env Env, args []string) int {
 		prog = "deploy"
 	}
 	name, rest := args[0], args[1:]
+	// `deploy help [COMMAND]` (and `deploy --help [COMMAND]`) the way
+	// every command answers help (cmdline.Help): `deploy help help` too.
 	switch name {
-	case "help", "-h", "-help", "--help":
-		if len(rest) > 0 {
-			if h, ok := commandHelp[rest[0]]; ok {
-				fmt.Fprint(env.Stdout, h)
-				return ExitOK
-			}
-			fmt.Fprintf(env.Stderr, "deploy help: unknown command %q; the commands are %s\n", rest[0], strings.Join(commandNames(), ", "))
-			return ExitUsage
-		}
-		fmt.Fprint(env.Stdout, helpText)
-		return ExitOK
+	case "-h", "-help", "--help":
+		args = append([]string{"help"}, rest...)
+	}
+	topics := map[string]func(io.Writer){"": func(w io.Writer) { fmt.Fprint(w, helpText) }}
+	for n, h := range commandHelp {
+		topics[n] = func(w io.Writer) { fmt.Fprint(w, h) }
+	}
+	if code, done := cmdline.Help("deploy", args, topics, env.Stdout, env.Stderr); done {
+		return code
 	}
 	fn, ok := commands[name]
 	if !ok {
@@ -121,7 +121,7 @@ func Run(ctx context.Context, env Env, args []string) int {
 			fmt.Fprint(env.Stdout, commandHelp[name])
 			return ExitOK
 		}
-		fmt.Fprintf(env.Stderr, "deploy %s: %v\nRun `%s help %s` for its flags.\n", name, err, prog, name)
+		fmt.Fprintf(env.Stderr, "deploy %s: %s\nRun `%s help %s` for its flags.\n", name, cmdline.FlagError(err), prog, name)
 		if c.output == "json" {
 			writeJSONError(c, ExitUsage, err)
 		}

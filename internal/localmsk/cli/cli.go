@@ -11,10 +11,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -25,6 +23,7 @@ import (
 	"github.com/mskvpce/mskvpce/internal/inputfile"
 	"github.com/mskvpce/mskvpce/internal/localmsk"
 	"github.com/mskvpce/mskvpce/internal/localmsk/awsapi"
+	"github.com/mskvpce/mskvpce/internal/localmsk/fault"
 	"github.com/mskvpce/mskvpce/internal/mskauthz"
 )
 
@@ -75,13 +74,17 @@ Examples:
   go run ./cmd/localmsk --dir .localmsk
   go run ./cmd/verify --local-info .localmsk/info.json     # in another shell
   go run ./cmd/localmsk --nlb-down 2                       # path 2 refuses connections
-  go run ./cmd/localmsk --route-nlb 1=2 --latency 3=200ms  # miswired NLB, slow path
+  go run ./cmd/localmsk --route-nlb 1:2 --latency 3:200ms  # miswired NLB, slow path
   go run ./cmd/localmsk --rolling-restart 30s              # an MSK update: brokers restart in turn
   go run ./cmd/localmsk --replace-broker 2                 # broker 2 at a new IP, its NLB on the old one
   go run ./cmd/localmsk --control-plane                    # also serve the cluster's MSK APIs (AWS_ENDPOINT_URL)
   go run ./cmd/localmsk --policy my-policy.json            # enforce another policy
   go run ./cmd/localmsk --dir .localmsk --stock-clients    # for unmodified clients (hosts file)
   go run ./cmd/localmsk --kafka-version 4.1.x              # speak Kafka 4.1's API versions
+
+Faults (the "fault:" flags below) take what verify --local --local-fault
+NAME=VALUE takes: --nlb-down 2 here is --local-fault nlb-down=2 there; IDS is a
+comma-separated list of broker ids, pairs are ID:VALUE (--route-nlb 1:2).
 
 Exit codes:
   0    stopped with Ctrl-C (or SIGTERM) once it was up
@@ -102,17 +105,8 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		policy    = fs.String("policy", "", "IAM policy `file` to enforce instead of the Terraform module's rendering")
 		output    = cmdline.OutputFlag(fs, "`FORMAT` of what to print on stdout: text, or json (the info.json document)")
 		verbosity = cmdline.VerbosityFlags(fs, slog.LevelInfo)
-		nlbDown   = fs.String("nlb-down", "", "fault: comma-separated broker `ids` whose NLB stand-in refuses connections")
-		routeNLB  = fs.String("route-nlb", "", "fault: `i=j,...` routes NLB stand-in i to broker j")
-		brokDown  = fs.String("broker-down", "", "fault: comma-separated broker `ids` whose listener is down")
-		replace   = fs.String("replace-broker", "", "fault: comma-separated broker `ids` replaced at a new client IP (and listener) while their NLB stand-in keeps the old IP: connects time out")
-		cert      = fs.String("cert", "ok", "fault: certificate brokers present: ok, wrong-host, unknown-ca")
-		skew      = fs.Duration("clock-skew", 0, "fault: move the brokers' clock by this `duration` for token checks (e.g. 20m, -20m)")
-		reject    = fs.Bool("reject-credentials", false, "fault: every SASL authentication fails with Access denied")
-		latency   = fs.String("latency", "", "fault: `i=duration,...` adds latency each way through NLB stand-in i")
-		rateLimit = fs.Float64("connect-rate-limit", 0, "fault: new connections per second per broker before \"Too many connects\" (0: off)")
-		rolling   = fs.Duration("rolling-restart", 0, "fault: once up, restart every broker in turn as MSK does during an update, each away for this `duration` (leadership moves away and back; 0: off)")
 		ctrlPlane = fs.Bool("control-plane", false, "also serve this cluster's AWS APIs (MSK DescribeClusterV2, GetBootstrapBrokers, ListNodes) at a local URL, control_plane_url in info.json: point the AWS SDK or CLI at it with AWS_ENDPOINT_URL")
+		faults    fault.Set
 		hostsFile = fs.String("hosts-file", "", "with --stock-clients: also write the hosts-file lines to this `file` (never the system's /etc/hosts)")
 	)
 	fs.IntVar(&o.Brokers, "brokers", localmsk.DefaultBrokers, "number of brokers")
@@ -125,9 +119,10 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	fs.DurationVar(&o.MaxSessionLifetime, "max-session", localmsk.DefaultMaxSessionLifetime, "cap on session_lifetime_ms (KIP-368 re-authentication)")
 	fs.BoolVar(&o.StockClients, "stock-clients", false, "stock-client mode: NLB stand-in i listens on 127.0.N.i:9098, so a hosts file is all an unmodified client (Java, Spark, librdkafka with a token callback; not kcat) needs (Linux)")
 	fs.IntVar(&o.LoopbackNet, "loopback-net", 0, "with --stock-clients: the `N` of 127.0.N.i (default: the first of 16..254 that is free)")
+	faults.Flags(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), usage, localmsk.DefaultBrokers)
-		fs.PrintDefaults()
+		cmdline.PrintDefaults(fs)
 	}
 	if code, done := cmdline.Parse(fs, args, stdout, stderr, false); done {
 		return code
@@ -148,10 +143,6 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		return usageErr("--brokers %d: use 1 to 30 (MSK's own limit per cluster)", o.Brokers)
 	case o.MaxSessionLifetime <= 0:
 		return usageErr("--max-session %s: use a positive duration (e.g. 1h)", o.MaxSessionLifetime)
-	case *rolling < 0:
-		return usageErr("--rolling-restart %s: use a positive duration each broker is away (e.g. 30s), or 0 for none", *rolling)
-	case math.IsNaN(*rateLimit) || math.IsInf(*rateLimit, 0) || *rateLimit < 0:
-		return usageErr("--connect-rate-limit %g: use a finite number of connections per second, 0 to turn the limit off", *rateLimit)
 	case set["loopback-net"] && !o.StockClients:
 		return usageErr("--loopback-net applies to --stock-clients only: add --stock-clients")
 	case *hostsFile != "" && !o.StockClients:
@@ -199,70 +190,20 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	if err := o.Validate(); err != nil {
 		return usageErr("%v", err)
 	}
-	certFault, err := localmsk.ParseCertFault(*cert)
-	if err != nil {
-		return usageErr("--cert: %v", err)
-	}
-	inRange := func(flag string, ids ...int) error {
-		for _, id := range ids {
-			if id < 1 || id > o.Brokers {
-				return fmt.Errorf("%s: broker %d does not exist: ids are 1..%d", flag, id, o.Brokers)
-			}
-		}
-		return nil
-	}
-	downNLBs, err := parseIDs(*nlbDown)
-	if err == nil {
-		err = inRange("--nlb-down", downNLBs...)
-	} else {
-		err = fmt.Errorf("--nlb-down: %w", err)
-	}
-	if err != nil {
+	if err := faults.FromFlags(); err != nil {
 		return usageErr("%v", err)
 	}
-	downBrokers, err := parseIDs(*brokDown)
-	if err == nil {
-		err = inRange("--broker-down", downBrokers...)
-	} else {
-		err = fmt.Errorf("--broker-down: %w", err)
-	}
-	if err != nil {
+	if err := faults.Check(o.Brokers); err != nil {
 		return usageErr("%v", err)
 	}
-	replaced, err := parseIDs(*replace)
-	if err == nil {
-		err = inRange("--replace-broker", replaced...)
-	} else {
-		err = fmt.Errorf("--replace-broker: %w", err)
-	}
-	if err != nil {
-		return usageErr("%v", err)
-	}
-	routes, err := parsePairs(*routeNLB, func(s string) (int, error) { return strconv.Atoi(s) })
-	if err != nil {
-		return usageErr("--route-nlb: %v", err)
-	}
-	for _, r := range routes {
-		if err := inRange("--route-nlb", r.id, r.v); err != nil {
-			return usageErr("%v", err)
-		}
-	}
-	lats, err := parsePairs(*latency, time.ParseDuration)
-	if err != nil {
-		return usageErr("--latency: %v", err)
-	}
-	for _, l := range lats {
-		if err := inRange("--latency", l.id); err != nil {
-			return usageErr("%v", err)
-		}
-		if l.v < 0 {
-			return usageErr("--latency %d=%s: latency cannot be negative", l.id, l.v)
-		}
+	for _, n := range faults.Notices {
+		fmt.Fprintln(stderr, cmdline.OldSpellingNotice("localmsk", n[0], n[1]))
 	}
 	if set["policy"] && *policy == "" {
 		return usageErr("--policy '' names no file: name an IAM policy JSON file, or drop the flag for the Terraform module's policy")
 	}
 	if *policy != "" {
+		var err error
 		if o.Policy, err = inputfile.Read(ctx, *policy, maxPolicyFile); err != nil {
 			if cmdline.Interrupted(ctx) {
 				return ExitInterrupted
@@ -294,53 +235,9 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		return ExitStart
 	}
 	defer e.Close()
-	var faults []string
-	apply := func(desc string, err error) bool {
-		if err != nil {
-			fmt.Fprintf(stderr, "localmsk: fault %s: %v\n", desc, err)
-			return false
-		}
-		faults = append(faults, desc)
-		return true
-	}
-	ok := true
-	for _, id := range downNLBs {
-		ok = ok && apply(fmt.Sprintf("NLB stand-in %d down", id), e.SetNLBDown(id, true))
-	}
-	for _, id := range downBrokers {
-		ok = ok && apply(fmt.Sprintf("broker %d down", id), e.SetBrokerDown(id, true))
-	}
-	for _, id := range replaced {
-		if ok = ok && apply(fmt.Sprintf("broker %d replaced", id), e.ReplaceBroker(id)); ok {
-			b := e.Info().Brokers[id-1]
-			faults[len(faults)-1] += fmt.Sprintf(": client IP %s (listener %s), NLB stand-in %d still targets %s", b.ClientIP, b.BrokerAddr, id, b.NLBTarget)
-		}
-	}
-	for _, r := range routes {
-		ok = ok && apply(fmt.Sprintf("NLB stand-in %d routed to broker %d", r.id, r.v), e.RouteNLB(r.id, r.v))
-	}
-	for _, l := range lats {
-		ok = ok && apply(fmt.Sprintf("NLB stand-in %d +%s each way", l.id, l.v), e.SetLatency(l.id, l.v))
-	}
-	if certFault != localmsk.CertOK {
-		ok = ok && apply("certificate "+certFault.String(), e.SetCertFault(certFault))
-	}
-	if *skew != 0 {
-		e.SetClockSkew(*skew)
-		faults = append(faults, "broker clock skewed by "+skew.String())
-	}
-	if *reject {
-		e.SetRejectCredentials(true)
-		faults = append(faults, "all credentials rejected")
-	}
-	if *rateLimit > 0 {
-		e.SetConnectRateLimit(*rateLimit)
-		faults = append(faults, fmt.Sprintf("connect rate limit %g/s per broker", *rateLimit))
-	}
-	if *rolling > 0 {
-		ok = ok && apply(fmt.Sprintf("rolling restart: brokers 1..%d in turn, each away %s (progress on stderr)", o.Brokers, *rolling), e.StartRollingRestart(*rolling))
-	}
-	if !ok {
+	injected, err := faults.Apply(e)
+	if err != nil {
+		fmt.Fprintf(stderr, "localmsk: %v\n", err)
 		return ExitStart
 	}
 	if *ctrlPlane {
@@ -364,7 +261,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		enc.SetIndent("", "  ")
 		enc.Encode(info)
 	} else {
-		writeText(stdout, info, infoPath, faults, time.Since(start), o.Dir == "")
+		writeText(stdout, info, infoPath, injected, time.Since(start), o.Dir == "")
 	}
 	<-ctx.Done()
 	fmt.Fprintln(stderr, "localmsk: stopping")
@@ -414,51 +311,6 @@ func writeText(w io.Writer, info localmsk.Info, infoPath string, faults []string
 		}
 	}
 	fmt.Fprintf(w, "\nNext: go run ./cmd/verify --local-info %s\nPress Ctrl-C to stop.\n", infoPath)
-}
-
-func parseIDs(s string) ([]int, error) {
-	var ids []int
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		id, err := strconv.Atoi(f)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not a broker id", f)
-		}
-		ids = append(ids, id)
-	}
-	return ids, nil
-}
-
-type pair[T any] struct {
-	id int
-	v  T
-}
-
-func parsePairs[T any](s string, parse func(string) (T, error)) ([]pair[T], error) {
-	var out []pair[T]
-	seen := map[int]string{}
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		k, v, ok := strings.Cut(f, "=")
-		id, err := strconv.Atoi(k)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("%q: want <broker id>=<value>", f)
-		}
-		val, err := parse(v)
-		if err != nil {
-			return nil, fmt.Errorf("%q: %v", f, err)
-		}
-		if prev, dup := seen[id]; dup {
-			return nil, fmt.Errorf("broker %d is given twice (%s and %s): give each broker once", id, prev, f)
-		}
-		seen[id] = f
-		out = append(out, pair[T]{id, val})
-	}
-	return out, nil
 }
 
 // systemHostsFile is the resolver's hosts file, which localmsk never writes.

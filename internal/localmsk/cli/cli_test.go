@@ -48,7 +48,7 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"--output", "yaml"}, ExitUsage, "want text or json"},
 		{[]string{"--log-level", "loud"}, ExitUsage, "want debug, info, warn or error"},
 		{[]string{"--cert", "expired"}, ExitUsage, "wrong-host"},
-		{[]string{"--route-nlb", "1-2"}, ExitUsage, "want <broker id>=<value>"},
+		{[]string{"--route-nlb", "1-2"}, ExitUsage, "want <broker id>:<value>"},
 		{[]string{"--latency", "1=fast"}, ExitUsage, "invalid duration"},
 		{[]string{"--nlb-down", "x"}, ExitUsage, "not a broker id"},
 		{[]string{"--nlb-down", "7"}, ExitUsage, "broker 7 does not exist"},
@@ -62,17 +62,17 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"--max-session", "-1m"}, ExitUsage, "--max-session -1m0s: use a positive duration"},
 		{[]string{"--connect-rate-limit", "-1"}, ExitUsage, "--connect-rate-limit -1"},
 		{[]string{"--connect-rate-limit", "NaN"}, ExitUsage, "--connect-rate-limit NaN"},
-		{[]string{"--connect-rate-limit", "Inf"}, ExitUsage, "--connect-rate-limit +Inf"},
+		{[]string{"--connect-rate-limit", "Inf"}, ExitUsage, "--connect-rate-limit Inf: use a finite number"},
 		{[]string{"--topic", "a b"}, ExitUsage, `--topic: topic name "a b" has " "`},
 		{[]string{"--topic", ".."}, ExitUsage, "not allowed by Kafka"},
 		{[]string{"--topic", strings.Repeat("t", 250)}, ExitUsage, "Kafka allows 249"},
 		{[]string{"--topic", "__consumer_offsets"}, ExitUsage, `--topic: topic name "__consumer_offsets" is internal to Kafka`},
 		{[]string{"--topic", "__transaction_state"}, ExitUsage, "Cannot append to internal topic"},
-		{[]string{"--nlb-down", "0"}, ExitUsage, "--nlb-down: broker 0 does not exist"},
-		{[]string{"--broker-down", "4"}, ExitUsage, "--broker-down: broker 4 does not exist: ids are 1..3"},
-		{[]string{"--brokers", "5", "--broker-down", "5", "--nlb-down", "6"}, ExitUsage, "--nlb-down: broker 6 does not exist: ids are 1..5"},
-		{[]string{"--route-nlb", "1=9"}, ExitUsage, "--route-nlb: broker 9 does not exist"},
-		{[]string{"--latency", "4=1ms"}, ExitUsage, "--latency: broker 4 does not exist"},
+		{[]string{"--nlb-down", "0"}, ExitUsage, "--nlb-down 0: broker 0 does not exist"},
+		{[]string{"--broker-down", "4"}, ExitUsage, "--broker-down 4: broker 4 does not exist: ids are 1..3"},
+		{[]string{"--brokers", "5", "--broker-down", "5", "--nlb-down", "6"}, ExitUsage, "--nlb-down 6: broker 6 does not exist: ids are 1..5"},
+		{[]string{"--route-nlb", "1=9"}, ExitUsage, "--route-nlb 1=9: broker 9 does not exist"},
+		{[]string{"--latency", "4=1ms"}, ExitUsage, "--latency 4=1ms: broker 4 does not exist"},
 		{[]string{"--latency", "1=-5ms"}, ExitUsage, "latency cannot be negative"},
 		{[]string{"--kafka-version", "2.8.1"}, ExitUsage, "use one of 3.6.0, 3.7.x, 3.8.x, 3.9.x, 4.0.x, 4.1.x"},
 		{[]string{"--loopback-net", "20"}, ExitUsage, "add --stock-clients"},
@@ -114,8 +114,11 @@ func TestRunServesUntilCancelled(t *testing.T) {
 			var stdout, stderr syncBuffer
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan int)
+			// The text run spells --latency the old way (issue 30: one
+			// fault syntax, ID:VALUE, shared with verify --local-fault).
+			latency := map[string]string{"text": "2=1ms", "json": "2:1ms"}[output]
 			go func() {
-				done <- Run(ctx, &stdout, &stderr, []string{"--dir", dir, "--output", output, "--latency", "2=1ms", "--log-level", "warn"})
+				done <- Run(ctx, &stdout, &stderr, []string{"--dir", dir, "--output", output, "--latency", latency, "--deny", "AlterGroup", "--log-level", "warn"})
 			}()
 			deadline := time.Now().Add(10 * time.Second)
 			// Whole: the last line of the text, or a complete JSON document.
@@ -148,11 +151,17 @@ func TestRunServesUntilCancelled(t *testing.T) {
 					t.Errorf("--output json printed %q (%v)", stdout.String(), err)
 				}
 			} else {
-				for _, want := range []string{info.BootstrapBrokersSASLIAM, info.Brokers[0].Endpoint, info.CAFile, "export AWS_ACCESS_KEY_ID=" + info.Credentials.AccessKeyID, "NLB stand-in 2 +1ms each way", "Ctrl-C"} {
+				for _, want := range []string{info.BootstrapBrokersSASLIAM, info.Brokers[0].Endpoint, info.CAFile, "export AWS_ACCESS_KEY_ID=" + info.Credentials.AccessKeyID, "NLB stand-in 2 +1ms each way", "policy without kafka-cluster:AlterGroup", "Ctrl-C"} {
 					if !strings.Contains(stdout.String(), want) {
 						t.Errorf("stdout does not show %q:\n%s", want, stdout.String())
 					}
 				}
+				if note := "localmsk: note: --latency 2=1ms is the old spelling, accepted until the next release: write --latency 2:1ms"; !strings.Contains(stderr.String(), note) {
+					t.Errorf("stderr does not say %q:\n%s", note, stderr.String())
+				}
+			}
+			if strings.Contains(info.PolicyJSON, "kafka-cluster:AlterGroup") {
+				t.Errorf("--deny AlterGroup: the policy still grants it: %s", info.PolicyJSON)
 			}
 			// The environment really serves.
 			if err := ping(ctx, info); err != nil {

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"text/tabwriter"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/mskvpce/mskvpce/internal/awsfiles"
+	"github.com/mskvpce/mskvpce/internal/awslog"
 	"github.com/mskvpce/mskvpce/internal/awsregion"
 	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/sweep"
@@ -88,7 +90,7 @@ const minRequestTimeout = time.Second
 // Run is the e2e-cleanup command.
 func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	fs := flag.NewFlagSet("e2e-cleanup", flag.ContinueOnError)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), usage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), usage); cmdline.PrintDefaults(fs) }
 	var (
 		o       sweep.Options
 		region  = fs.String("region", "", "AWS region (default: from the SDK's configuration, e.g. AWS_REGION)")
@@ -104,6 +106,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	fs.DurationVar(&o.PollInterval, "poll", 30*time.Second, "with --yes: how often to poll MSK and retry deferred deletes")
 	fs.DurationVar(&o.Budget, "budget", 35*time.Minute, "with --yes: keep retrying deferred deletes (and waiting for MSK) until this long after the first delete")
 	reqTimeout := fs.Duration("request-timeout", 30*time.Second, "bound on each AWS call, its retries included (at least 1s)")
+	verbosity := cmdline.VerbosityFlags(fs, slog.LevelWarn)
 	if code, done := cmdline.Parse(fs, args, stdout, stderr, false); done {
 		return code
 	}
@@ -134,7 +137,9 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	if err := awsfiles.Check(); err != nil {
 		return usage("AWS configuration: %v", err)
 	}
-	var opts []func(*config.LoadOptions) error
+	// The SDK's own lines (IMDS fallbacks) are debug logs: the message
+	// below names the fix.
+	opts := []func(*config.LoadOptions) error{awslog.Option(verbosity.Logger(stderr))}
 	if *region != "" {
 		opts = append(opts, config.WithRegion(*region))
 	}

@@ -36,6 +36,12 @@ func TestBadInputsRefused(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	region := []string{"AWS_REGION=us-east-1"}
+	// An instance metadata service that refuses everything, as off EC2
+	// behind a proxy: the SDK then logs "WARN falling back to IMDSv1".
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "not on EC2", http.StatusForbidden)
+	}))
+	t.Cleanup(imds.Close)
 	fifo := filepath.Join(t.TempDir(), "fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
@@ -48,6 +54,8 @@ func TestBadInputsRefused(t *testing.T) {
 		not  string
 	}{
 		{"no credentials", region, nil, "e2e-cleanup: no AWS credentials (", ""},
+		// Issue 30: one message that names the fix, not the SDK's raw line.
+		{"no credentials, IMDS refusing", append([]string{"AWS_EC2_METADATA_DISABLED=false", "AWS_EC2_METADATA_SERVICE_ENDPOINT=" + imds.URL}, region...), nil, "e2e-cleanup: no AWS credentials (", "WARN"},
 		{"region with a newline", fakeCreds, []string{"--region", "us-east-1\n"}, `e2e-cleanup: --region: "us-east-1\n" is not an AWS region name`, "us-east-1\n"},
 		{"AWS_REGION with a newline", append([]string{"AWS_REGION=us-east-1\n"}, fakeCreds...), nil, `e2e-cleanup: the configured region (AWS_REGION, or the profile's region): "us-east-1\n" is not`, ""},
 		{"region mars", fakeCreds, []string{"--region", "mars"}, `e2e-cleanup: --region: "mars" is not an AWS region name`, ""},

@@ -139,7 +139,7 @@ func runPermissions(ctx context.Context, stdin io.Reader, stdout, stderr io.Writ
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), permissionsUsage, perCheck.String())
-		fs.PrintDefaults()
+		cmdline.PrintDefaults(fs)
 	}
 	tfOut := fs.String("tf-outputs", "", "`FILE` holding `terraform output -json`, or - for stdin")
 	if code, done := cmdline.Parse(fs, args, stdout, stderr, false); done {

@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,10 +18,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/mskvpce/mskvpce/internal/awsfiles"
+	"github.com/mskvpce/mskvpce/internal/awslog"
 	"github.com/mskvpce/mskvpce/internal/awsregion"
 	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/controlplane"
 	"github.com/mskvpce/mskvpce/internal/localmsk"
+	"github.com/mskvpce/mskvpce/internal/localmsk/fault"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 	"github.com/mskvpce/mskvpce/internal/verify"
 )
@@ -69,6 +72,9 @@ instance or task role); --profile picks a profile; --role-arn (and
 credential does, so the check runs with exactly that role's permissions.
 
 ` + checksHelp + `
+Local faults (--local --local-fault NAME=VALUE, repeatable; localmsk takes the
+same as --NAME VALUE): IDS is a comma-separated list of broker ids.
+` + "%FAULTS%" + `
 Exit codes:
   0    every broker path passed (and every control-plane check that ran)
   1    a check failed: the report names the stage, the hop and what to do next
@@ -77,7 +83,7 @@ Exit codes:
 
 Examples:
   go run ./cmd/verify --local
-  go run ./cmd/verify --local --local-fault route=2:3        # see a diagnosis
+  go run ./cmd/verify --local --local-fault route-nlb=2:3    # see a diagnosis
   terraform -chdir=terraform/examples/complete output -json | go run ./cmd/verify --tf-outputs -
   go run ./cmd/verify --tf-outputs outputs.json --role-arn arn:aws:iam::123456789012:role/databricks-msk --external-id <the credential's external ID>
   go run ./cmd/verify --tf-outputs outputs.json --output json > report.json
@@ -124,14 +130,21 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 
 // RunWithStdin is Run with stdin given.
 func RunWithStdin(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, args []string) int {
+	// `verify help [permissions]` is `verify [permissions] --help`.
+	if code, done := cmdline.Help("verify", args, map[string]func(io.Writer){
+		"":            func(w io.Writer) { RunWithStdin(ctx, stdin, w, stderr, []string{"--help"}) },
+		"permissions": func(w io.Writer) { runPermissions(ctx, stdin, w, stderr, []string{"--help"}) },
+	}, stdout, stderr); done {
+		return code
+	}
 	if len(args) > 0 && args[0] == "permissions" {
 		return runPermissions(ctx, stdin, stdout, stderr, args[1:])
 	}
 	var o options
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usage)
-		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), strings.Replace(usage, "%FAULTS%", fault.Help("  "), 1))
+		cmdline.PrintDefaults(fs)
 	}
 	fs.BoolVar(&o.local, "local", false, "start the local MSK-like environment in-process and verify it")
 	fs.StringVar(&o.localInfo, "local-info", "", "`FILE`: info.json written by a running local environment")
@@ -149,7 +162,7 @@ func RunWithStdin(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer
 	fs.DurationVar(&o.stageTimeout, "stage-timeout", verify.DefaultStageTimeout, "bound on each stage of each path")
 	fs.StringVar(&o.runID, "run-id", "", "tag for this run's records (default: random)")
 	o.verbosity = cmdline.VerbosityFlags(fs, slog.LevelWarn)
-	fs.Var(&o.faults, "local-fault", "`FAULT` to inject with --local, to see a diagnosis (repeatable): "+faultHelp)
+	fs.Var(&o.faults, "local-fault", "`NAME=VALUE`: a fault to inject with --local, to see a diagnosis (repeatable; see Local faults above)")
 	fs.StringVar(&o.mechanism, "sasl-mechanism", "aws-msk-iam", "`MECH`: aws-msk-iam (what Databricks uses), oauthbearer, or both")
 	fs.StringVar(&o.checks, "checks", "all", "`LIST` of checks: all, data, control-plane, or check ids (see Checks above)")
 	if code, done := cmdline.Parse(fs, args, stdout, stderr, false); done {
@@ -214,6 +227,10 @@ func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger, stde
 	vo := verify.Options{Timeout: o.timeout, StageTimeout: o.stageTimeout, RunID: o.runID, Logger: log, Mechanisms: mechs}
 
 	if o.local {
+		faults, err := o.localFaults(stderr)
+		if err != nil {
+			return nil, err
+		}
 		start := time.Now()
 		env, err := localmsk.Start(ctx, localmsk.Options{Topic: o.topic, Logger: log.With("component", "localmsk")})
 		if err != nil {
@@ -221,9 +238,12 @@ func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger, stde
 		}
 		defer env.Close()
 		log.Info("local environment started", "ms", time.Since(start).Milliseconds())
-		for _, f := range o.faults {
-			if err := applyFault(env, f); err != nil {
-				return nil, badInput("--local-fault %s: %v", f, err)
+		if _, err := faults.Apply(env); err != nil {
+			return nil, badInput("--local-fault: %v", err)
+		}
+		if faults.Rolling > 0 {
+			if err := awaitRestart(ctx, env); err != nil {
+				return nil, err
 			}
 		}
 		t, err := TargetFromLocalContext(ctx, env.Info())
@@ -257,7 +277,7 @@ func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger, stde
 		Options:         vo,
 	}
 	if sel.data || len(sel.cp) > 0 {
-		if req.AWS, err = o.awsConfig(ctx, t.Region); err != nil {
+		if req.AWS, err = o.awsConfig(ctx, t.Region, log); err != nil {
 			return nil, err
 		}
 	}
@@ -275,6 +295,49 @@ func run(ctx context.Context, o options, stdin io.Reader, log *slog.Logger, stde
 		rep.Notes = append(rep.Notes, note)
 	}
 	return rep, nil
+}
+
+// localFaults reads --local-fault (internal/localmsk/fault: the names and
+// values localmsk's flags take) and checks them before anything starts.
+func (o options) localFaults(stderr io.Writer) (*fault.Set, error) {
+	var s fault.Set
+	label := func(name, value string) string {
+		if value == "" {
+			return "--local-fault " + name
+		}
+		return "--local-fault " + name + "=" + value
+	}
+	for _, f := range o.faults {
+		name, value := cmdline.FaultSpec(f)
+		if err := s.Add(name, value, label); err != nil {
+			return nil, badInput("%v", err)
+		}
+	}
+	if err := s.Check(localmsk.DefaultBrokers); err != nil {
+		return nil, badInput("%v", err)
+	}
+	for _, n := range s.Notices {
+		fmt.Fprintln(stderr, cmdline.OldSpellingNotice("verify", n[0], n[1]))
+	}
+	return &s, nil
+}
+
+// awaitRestart waits (at most 10s) until the rolling restart has taken
+// broker 1 away: racing its controlled shutdown, a path could pass tls
+// first and the diagnosis would vary.
+func awaitRestart(ctx context.Context, env *localmsk.Env) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for env.Restarting() == 0 {
+		if time.Now().After(deadline) {
+			return errors.New("rolling restart: broker 1 did not go away within 10s")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return nil
 }
 
 func (o options) check() error {
@@ -397,12 +460,13 @@ func (o options) dataTarget(ctx context.Context, stdin io.Reader, dep **tfoutput
 
 // awsConfig loads the SDK default chain (optionally a profile); verify.Verify
 // checks that it yields credentials. The control-plane checks run with it.
-func (o options) awsConfig(ctx context.Context, region string) (aws.Config, error) {
+// The SDK's own log lines go to log, at debug level (awslog).
+func (o options) awsConfig(ctx context.Context, region string, log *slog.Logger) (aws.Config, error) {
 	// The SDK reads these with os.ReadFile: a FIFO would hold it forever.
 	if err := awsfiles.Check(); err != nil {
 		return aws.Config{}, badInput("AWS configuration: %v", err)
 	}
-	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
+	opts := []func(*config.LoadOptions) error{config.WithRegion(region), awslog.Option(log)}
 	if o.profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.profile))
 	}

@@ -114,8 +114,11 @@ func TestBadInputsExit2(t *testing.T) {
 		{"fault without --local", "", []string{"--tf-outputs", "x.json", "--local-fault", "nlb-down=1"}, []string{"--local-fault needs --local"}},
 		{"unknown fault", "", []string{"--local", "--local-fault", "meteor"}, []string{"--local-fault meteor", "unknown fault"}},
 		{"fault on a missing broker", "", []string{"--local", "--local-fault", "nlb-down=9"}, []string{"--local-fault nlb-down=9", "broker 9 does not exist"}},
-		{"rolling restart without a time", "", []string{"--local", "--local-fault", "rolling-restart=soon"}, []string{"--local-fault rolling-restart=soon", "want rolling-restart=AWAY"}},
-		{"two rolling restarts", "", []string{"--local", "--local-fault", "rolling-restart=1m", "--local-fault", "rolling-restart=1m"}, []string{"--local-fault rolling-restart=1m", "already in progress"}},
+		{"rolling restart without a time", "", []string{"--local", "--local-fault", "rolling-restart=soon"}, []string{"--local-fault rolling-restart=soon", "want the time each broker is away"}},
+		{"two rolling restarts", "", []string{"--local", "--local-fault", "rolling-restart=1m", "--local-fault", "rolling-restart=1m"}, []string{"--local-fault rolling-restart=1m", "rolling-restart is given twice"}},
+		{"latency for one broker twice", "", []string{"--local", "--local-fault", "latency=1:1s", "--local-fault", "latency=1:2s"}, []string{"--local-fault latency=1:2s", "broker 1 is given twice (1:1s and 1:2s)"}},
+		{"route to a missing broker", "", []string{"--local", "--local-fault", "route-nlb=1:7"}, []string{"--local-fault route-nlb=1:7", "broker 7 does not exist"}},
+		{"fault without its value", "", []string{"--local", "--local-fault", "latency"}, []string{"--local-fault latency", "latency takes ID:DURATION,..."}},
 		{"stray argument", "", []string{"--local", "extra"}, []string{"unexpected argument \"extra\""}},
 		{"control-plane check with --local", "", []string{"--local", "--checks", "data,nlb-target"}, []string{"--checks data,nlb-target", "control-plane checks need --tf-outputs", "no AWS control plane"}},
 		{"control plane with --local-info", "", []string{"--local-info", badInfo, "--checks", "control-plane"}, []string{"control-plane checks need --tf-outputs", "no AWS control plane"}},
@@ -123,7 +126,7 @@ func TestBadInputsExit2(t *testing.T) {
 		{"unknown check", "", []string{"--local", "--checks", "data,dns-magic"}, []string{"unknown check \"dns-magic\"", "nlb-target"}},
 		{"empty check list", "", []string{"--local", "--checks", ","}, []string{"selects nothing"}},
 		{"permissions outputs missing", "", []string{"permissions", "--tf-outputs", filepath.Join(dir, "nope.json")}, []string{"--tf-outputs " + filepath.Join(dir, "nope.json")}},
-		{"unknown flag", "", []string{"--nope"}, []string{"flag provided but not defined: -nope"}},
+		{"unknown flag", "", []string{"--nope"}, []string{"flag provided but not defined: --nope"}},
 		{"endpoint port 0", "", []string{"--region", "us-east-1", "--endpoint", "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098=nlb:0"}, []string{"--endpoint", `port "0" is not a number in 1..65535`}},
 		{"endpoint port 99999", "", []string{"--region", "us-east-1", "--endpoint", "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098=nlb:99999"}, []string{`port "99999"`}},
 		{"endpoint port abc", "", []string{"--region", "us-east-1", "--endpoint", "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9098=nlb:abc"}, []string{`port "abc"`}},
@@ -289,14 +292,14 @@ func TestLocalFaults(t *testing.T) {
 		fault, want string
 		args        []string
 	}{
-		{"route=2:3", "path to broker 2 lands on broker 3", nil},
+		{"route-nlb=2:3", "path to broker 2 lands on broker 3", nil},
 		{"deny=WriteData", "add kafka-cluster:WriteData", nil},
 		{"cert=unknown-ca", "signed by an unknown authority", nil},
-		{"skew=1h", "clock skew, this machine's clock is 1h0m0s (±1m) behind the broker's", nil},
-		{"skew=-1h", "clock skew, this machine's clock is 1h0m0s (±1m) ahead of the broker's", nil},
+		{"clock-skew=1h", "clock skew, this machine's clock is 1h0m0s (±1m) behind the broker's", nil},
+		{"clock-skew=-1h", "clock skew, this machine's clock is 1h0m0s (±1m) ahead of the broker's", nil},
 		// Accepted by the brokers (a token is valid 15m after its date),
 		// so the clock check says it.
-		{"skew=6m", "clock skew: this machine's clock is 6m0s (±1m) behind the broker's", nil},
+		{"clock-skew=6m", "clock skew: this machine's clock is 6m0s (±1m) behind the broker's", nil},
 		// Broker 1 goes first and is away for the whole run.
 		{"rolling-restart=10m", "broker 1 (AWS_MSK_IAM), tls: broker 1 is restarting: the cluster (metadata from brokers 2, 3) lists it as an offline replica", nil},
 		{"replace-broker=2", "broker 2 (AWS_MSK_IAM), tcp: TCP timeout to NLB 2", []string{"--stage-timeout", "1s"}},
@@ -307,6 +310,27 @@ func TestLocalFaults(t *testing.T) {
 			code, out, errs := run(t, "", append([]string{"--local", "--local-fault", tc.fault}, tc.args...)...)
 			if code != cli.ExitFailed || !strings.Contains(out, tc.want) {
 				t.Fatalf("exit %d (want 1), want %q in:\n%s\nstderr:\n%s", code, tc.want, out, errs)
+			}
+		})
+	}
+}
+
+// TestOldFaultSpellings: verify's fault names from before the syntax was
+// shared with localmsk (route=, skew=) still work for a release, and say
+// what to write instead (issue 30).
+func TestOldFaultSpellings(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ old, instead, want string }{
+		{"route=2:3", "--local-fault route-nlb=2:3", "path to broker 2 lands on broker 3"},
+		{"route-nlb=2=3", "--local-fault route-nlb=2:3", "path to broker 2 lands on broker 3"},
+		{"skew=1h", "--local-fault clock-skew=1h", "clock skew, this machine's clock is 1h0m0s"},
+	} {
+		t.Run(tc.old, func(t *testing.T) {
+			t.Parallel()
+			code, out, errs := run(t, "", "--local", "--local-fault", tc.old)
+			note := "verify: note: --local-fault " + tc.old + " is the old spelling, accepted until the next release: write " + tc.instead
+			if code != cli.ExitFailed || !strings.Contains(out, tc.want) || !strings.Contains(errs, note) {
+				t.Fatalf("exit %d (want 1), want %q in stdout and %q in stderr:\n%s\nstderr:\n%s", code, tc.want, note, out, errs)
 			}
 		})
 	}
