@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/mskvpce/mskvpce/internal/awslog"
 	"github.com/mskvpce/mskvpce/internal/controlplane"
 	"github.com/mskvpce/mskvpce/internal/deploy"
 	"github.com/mskvpce/mskvpce/internal/finding"
@@ -555,6 +556,7 @@ func (c *cli) cmdVerify(ctx context.Context) error {
 	if p, ok := c.merged["aws_profile"].(string); ok && p != "" {
 		opts = append(opts, config.WithSharedConfigProfile(p))
 	}
+	opts = append(opts, awslog.Option(c.log))
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return usagef("AWS configuration for verification: %v (configure a profile with --profile or the AWS_* environment)", err)

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,5 +58,28 @@ func TestBuiltDeployRefusesBeforeWriting(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Without AWS credentials the built deploy says what to configure, once: the
+// SDK's own log lines (e.g. "WARN falling back to IMDSv1" when the instance
+// metadata service refuses, as off EC2) go to -v's debug log, not stderr.
+func TestBuiltDeployWithoutCredentialsNamesTheFix(t *testing.T) {
+	t.Parallel()
+	bin := testbin.Build(t, "../../../cmd/deploy")
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "not on EC2", http.StatusForbidden)
+	}))
+	t.Cleanup(imds.Close)
+	box := testbin.NewSandbox(t)
+	r := box.Run(t, time.Minute, nil, []string{
+		"AWS_EC2_METADATA_DISABLED=false", "AWS_EC2_METADATA_SERVICE_ENDPOINT=" + imds.URL,
+		"XDG_STATE_HOME=" + filepath.Join(box.Home, "state"),
+	}, bin, append([]string{"plan"}, existingInputs(awsfake.Sample().ClusterARN)...)...)
+	if r.Code == 0 || !strings.Contains(r.Stderr, "configure AWS credentials") {
+		t.Errorf("exit %d, want a failure naming the fix (configure AWS credentials)\nstderr: %s", r.Code, r.Stderr)
+	}
+	if strings.Contains(r.Stderr, "WARN") || strings.Contains(r.Stderr, "SDK ") {
+		t.Errorf("the SDK's own log line reached stderr:\n%s", r.Stderr)
 	}
 }

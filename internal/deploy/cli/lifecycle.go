@@ -23,6 +23,7 @@ import (
 	dbconfig "github.com/databricks/databricks-sdk-go/config"
 	"github.com/databricks/databricks-sdk-go/service/settings"
 
+	"github.com/mskvpce/mskvpce/internal/awslog"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 )
 
@@ -126,7 +127,7 @@ func (c *cli) awsConfig(ctx context.Context, region string) (aws.Config, error) 
 	if c.env.AWSConfig != nil {
 		return c.env.AWSConfig(ctx, region, profile)
 	}
-	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
+	opts := []func(*config.LoadOptions) error{config.WithRegion(region), awslog.Option(c.log)}
 	if profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(profile))
 	}

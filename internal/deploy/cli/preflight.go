@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/mskvpce/mskvpce/internal/awslog"
 	"github.com/mskvpce/mskvpce/internal/deploy"
 )
 
@@ -127,7 +129,7 @@ func (c *cli) preflight(ctx context.Context) error {
 	}
 	region, _ := c.merged["region"].(string)
 	profile, _ := c.merged["aws_profile"].(string)
-	id, err := callerIdentity(ctx, region, profile)
+	id, err := callerIdentity(ctx, region, profile, c.log)
 	if err != nil {
 		return err
 	}
@@ -139,8 +141,8 @@ func (c *cli) preflight(ctx context.Context) error {
 	return nil
 }
 
-func callerIdentity(ctx context.Context, region, profile string) (Identity, error) {
-	opts := []func(*config.LoadOptions) error{}
+func callerIdentity(ctx context.Context, region, profile string, log *slog.Logger) (Identity, error) {
+	opts := []func(*config.LoadOptions) error{awslog.Option(log)}
 	if region != "" {
 		opts = append(opts, config.WithRegion(region))
 	}

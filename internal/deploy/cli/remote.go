@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go"
 
+	"github.com/mskvpce/mskvpce/internal/awslog"
 	"github.com/mskvpce/mskvpce/internal/cmdline"
 	"github.com/mskvpce/mskvpce/internal/controlplane"
 	"github.com/mskvpce/mskvpce/internal/deploy"
@@ -386,7 +387,7 @@ func (c *cli) writeReport(rep *verify.Report) error {
 }
 
 func (c *cli) remoteAWS(ctx context.Context, region string) (aws.Config, error) {
-	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
+	opts := []func(*config.LoadOptions) error{config.WithRegion(region), awslog.Option(c.log)}
 	if p, ok := c.merged["aws_profile"].(string); ok && p != "" {
 		opts = append(opts, config.WithSharedConfigProfile(p))
 	}
