@@ -166,11 +166,11 @@ schemas: ## Regenerate tools/schemas/*.json.gz from the pinned schema modules (s
 # (tools/internal/moduledocs); the gate's docs check fails while one is stale.
 .PHONY: docs
 docs: ## Regenerate the input/output tables in the README.md of terraform/modules/* and terraform/examples/* from the HCL
-	cd tools && $(GO) run ./cmd/moduledocs -root $(CURDIR)
+	cd tools && $(GO) run ./cmd/moduledocs --root $(CURDIR)
 
 .PHONY: validate
 validate: tools ## The offline Terraform gate: fmt, docs, init, validate, test, tflint, trivy
-	$(BIN)/tfgate -root $(CURDIR)
+	$(BIN)/tfgate --root $(CURDIR)
 
 .PHONY: lint
 lint: ## gofmt and go vet (main module, tools/ and the modules they share)

@@ -1,5 +1,5 @@
 // Command tfgate is the offline Terraform gate (make validate). See
-// tools/README.md and `tfgate -help`.
+// tools/README.md and `tfgate --help`.
 package main
 
 import (

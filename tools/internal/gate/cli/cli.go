@@ -31,7 +31,7 @@ Runs, with no network and no credentials:
             from its HCL (required for every module under ROOT/terraform/modules)
   init      terraform get in each DIR: installs local modules (only when never done or a file changed)
   validate  terraform validate in each DIR, against the real provider schema
-            (schema-only providers through -terraformrc's dev_overrides)
+            (schema-only providers through bin/terraformrc's dev_overrides)
   test      terraform test in each DIR that has a tests/ directory
   tflint    tflint --recursive in each scan root (bundled terraform ruleset)
   trivy     trivy's Terraform misconfiguration scan (bin/iacscan: trivy's embedded
@@ -48,8 +48,8 @@ directory and check); 2 usage error or a tool is missing (run make tools).
 
 Examples:
   tfgate                                   # the whole gate, from the repo root
-  tfgate -checks validate,test terraform/modules/msk-vpce
-  tfgate -checks trivy -scan /tmp/copy /tmp/copy
+  tfgate --checks validate,test terraform/modules/msk-vpce
+  tfgate --checks trivy --scan /tmp/copy /tmp/copy
 `
 
 // Run parses args, runs the gate and returns the exit code.
@@ -72,7 +72,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	}
 	absRoot, err := filepath.Abs(*root)
 	if err != nil {
-		return usagef("-root %s: %v", *root, err)
+		return usagef("--root %s: %v", *root, err)
 	}
 	if *bin == "" {
 		*bin = filepath.Join(absRoot, "bin")
@@ -127,7 +127,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	for _, s := range scan {
 		a, err := filepath.Abs(s)
 		if err != nil || !isDir(a) {
-			return usagef("-scan %s is not a directory", s)
+			return usagef("--scan %s is not a directory", s)
 		}
 		c.ScanRoots = append(c.ScanRoots, a)
 	}
@@ -158,7 +158,11 @@ func flagDefaults(fs *flag.FlagSet) string {
 		if f.DefValue != "" {
 			def = fmt.Sprintf(" (default %s)", f.DefValue)
 		}
-		fmt.Fprintf(&b, "  -%-13s %s%s\n", f.Name, f.Usage, def)
+		name := "--" + f.Name
+		if len(f.Name) == 1 {
+			name = "-" + f.Name // one letter: -j, as in every mskvpce help
+		}
+		fmt.Fprintf(&b, "  %-15s %s%s\n", name, f.Usage, def)
 	})
 	return b.String()
 }

@@ -21,7 +21,7 @@ func Run(stdout, stderr io.Writer, args []string) int {
 	fs := flag.NewFlagSet("moduledocs", flag.ContinueOnError)
 	root := fs.String("root", ".", "repository root: the modules are ROOT/terraform/modules/* and ROOT/terraform/examples/*")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: moduledocs [-root DIR] [MODULE_DIR...]\n\n"+
+		fmt.Fprintf(fs.Output(), "Usage: moduledocs [--root DIR] [MODULE_DIR...]\n\n"+
 			"Writes each module's input and output tables into its README.md, between the lines\n"+
 			"  %s\n  %s\nand\n  %s\n  %s\n"+
 			"from its variables and outputs. MODULE_DIR defaults to every module under\n"+
@@ -30,7 +30,7 @@ func Run(stdout, stderr io.Writer, args []string) int {
 			"Exit codes: 0 written or already current; 2 usage error, or a module or README\n"+
 			"that cannot be read or lacks the markers.\n\nFlags:\n",
 			moduledocs.BeginInputs, moduledocs.EndInputs, moduledocs.BeginOutputs, moduledocs.EndOutputs)
-		fs.PrintDefaults()
+		cmdline.PrintDefaults(fs)
 	}
 	if code, done := cmdline.Parse(fs, args, stdout, stderr, true); done {
 		return code
@@ -39,7 +39,7 @@ func Run(stdout, stderr io.Writer, args []string) int {
 	if len(dirs) == 0 {
 		var err error
 		if dirs, err = moduledocs.Dirs(*root); err != nil {
-			fmt.Fprintf(stderr, "moduledocs: %v (is -root the repository root?)\n", err)
+			fmt.Fprintf(stderr, "moduledocs: %v (is --root the repository root?)\n", err)
 			return cmdline.ExitUsage
 		}
 	}
