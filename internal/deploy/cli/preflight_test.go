@@ -51,6 +51,17 @@ func TestUnknownDeploymentExit2CreatesNothing(t *testing.T) {
 	if r := h2.run("output", "--name", "nope"); r.code != ExitUsage || !strings.Contains(r.stderr, "there are none yet") {
 		t.Errorf("no deployments: exit %d\n%s", r.code, r.stderr)
 	}
+	// Issue 30: a bare status on a fresh machine said "pass --prefix ... or
+	// --name", and --name then said there was none: it says how to create one.
+	for _, cmd := range []string{"status", "output", "verify", "destroy"} {
+		r := h2.run(cmd)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "there is no deployment yet") || !strings.Contains(r.stderr, "apply --prefix NAME") || strings.Contains(r.stderr, "or --name") {
+			t.Errorf("%s with no deployment: exit %d, want 2 saying how to create one\n%s", cmd, r.code, r.stderr)
+		}
+	}
+	if r := h2.run("plan"); r.code != ExitUsage || !strings.Contains(r.stderr, "pass --prefix") {
+		t.Errorf("plan with no deployment and no inputs: exit %d\n%s", r.code, r.stderr)
+	}
 }
 
 // --terraform is used as given or refused: never replaced from $PATH.

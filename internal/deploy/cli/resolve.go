@@ -103,7 +103,12 @@ func (c *cli) resolve(ctx context.Context, needInputs bool) error {
 			case 1:
 				name = existing[0]
 			case 0:
-				return usagef("no deployment yet: pass --prefix (and the other inputs, see `deploy help`) or --name")
+				switch c.cmd {
+				case "plan", "apply", "init":
+					return usagef("no deployment yet: pass --prefix (and the other inputs, see `%s help %s`) to create one, or --name", c.prog(), c.cmd)
+				}
+				// A command that reads a deployment: nothing to read yet.
+				return usagef("there is no deployment yet (none in %s): create one with `%s apply --prefix NAME` and the inputs (see `%s help apply`)", c.stateBase(), c.prog(), c.prog())
 			default:
 				return usagef("several deployments exist (%s): pass --name to pick one", strings.Join(existing, ", "))
 			}
