@@ -78,9 +78,10 @@ type Server struct {
 	// endpoint service ("" when there is none).
 	Connection func(serviceID, endpointID string) string
 
-	// FromFirstRead starts each rule's clock at its first read instead of
-	// at Start: the rule is created by the apply that then reads it, however
-	// long the apply took.
+	// FromFirstRead starts each rule's clock at its first read of that
+	// rule instead of at Start: the rule is created by the apply that then
+	// reads it, however long the apply took. A list before that shows it
+	// CREATING and starts nothing.
 	FromFirstRead bool
 
 	// NewRule scripts a rule created over the API (ID, NCC, service and
@@ -222,6 +223,13 @@ type wireRule struct {
 }
 
 func serviceID(name string) string { return name[strings.LastIndex(name, ".")+1:] }
+
+// notYetRead: with FromFirstRead, the rule's clock has not started.
+func (f *Server) notYetRead(r Rule) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.FromFirstRead && !f.made[r.ID+"\x00read"]
+}
 
 // view renders a rule as of now; it calls the hooks without the lock held.
 func (f *Server) view(r Rule) wireRule {
@@ -381,6 +389,14 @@ func (f *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var match []wireRule
 	for _, rule := range rules {
 		if rule.NCC == ncc && (len(parts) == 2 || rule.ID == parts[2]) {
+			if len(parts) == 2 && f.notYetRead(rule) {
+				// A list (deploy's limits check, before the apply that
+				// "creates" the rule) does not start its clock.
+				match = append(match, wireRule{RuleID: rule.ID, NetworkConnectivityConfigID: rule.NCC, AccountID: f.AccountID,
+					EndpointService: rule.EndpointService, DomainNames: rule.DomainNames, ConnectionState: "CREATING",
+					CreationTime: time.Now().UnixMilli(), UpdatedTime: time.Now().UnixMilli()})
+				continue
+			}
 			match = append(match, f.view(rule))
 		}
 	}

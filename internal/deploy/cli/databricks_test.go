@@ -8,6 +8,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/mskvpce/mskvpce/internal/databricksfake"
 	"github.com/mskvpce/mskvpce/internal/deploy"
 	"github.com/mskvpce/mskvpce/internal/tfoutputs"
 )
@@ -65,6 +66,8 @@ func TestSnippetWithoutDatabricks(t *testing.T) {
 func TestExternalIDUnnecessaryWithDatabricks(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
+	h.dbx = databricksfake.Start(fixtureAccountID) // the account limits are read before the plan
+	t.Cleanup(h.dbx.Close)
 	r := h.must(append(append([]string{"plan", "--external-id", "a1b2c3d4-external"}, fixtureInputs...), databricksInputs...)...)
 	if !strings.Contains(r.stderr, "--external-id is unnecessary with --databricks") {
 		t.Errorf("no note about --external-id:\n%s", r.stderr)

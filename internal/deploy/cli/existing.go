@@ -57,7 +57,7 @@ func (c *cli) discoverCluster(ctx context.Context) error {
 	if rs := cl.Refusals(); len(rs) > 0 {
 		return usagef("%v\nNothing was planned or changed.", &discovery.Error{Refusals: rs})
 	}
-	if err := c.checkDatabricksLimits(dctx, &cl); err != nil {
+	if err := c.checkDatabricksLimits(dctx, cl.Brokers); err != nil {
 		return err
 	}
 	if c.output != "json" {

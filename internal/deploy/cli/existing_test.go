@@ -263,3 +263,60 @@ func TestExistingClusterDatabricksLimits(t *testing.T) {
 		})
 	}
 }
+
+// A deployment that creates its cluster adds one rule per broker too: its
+// hostnames do not exist yet, so the count is broker_count (or broker_ids),
+// less the rules its NCC already has for its cluster's brokers (b-N.<prefix>-msk.…)
+// on a later plan.
+func TestNewClusterDatabricksLimits(t *testing.T) {
+	t.Parallel()
+	other := func(i int) string { return fmt.Sprintf("kafka-%d.other.example.com", i) }
+	ourHost := func(i int) string {
+		return fmt.Sprintf("b-%d.test-dep-msk.abc123.c2.kafka.us-east-1.amazonaws.com", i+1)
+	}
+	for _, tc := range []struct {
+		name    string
+		rules   []databricksfake.Rule
+		nccs    [][3]string
+		args    []string
+		refused string
+		usage   string
+	}{
+		{name: "28 in the region + 3 brokers",
+			rules:   append(rulesIn("ncc-a", 20, other), rulesIn("ncc-b", 8, other)...),
+			nccs:    [][3]string{{"ncc-a", "a", "us-east-1"}, {"ncc-b", "b", "us-east-1"}},
+			refused: "has 28 in us-east-1 (ncc-a: 20, ncc-b: 8) and this deployment adds 3 (one per broker without a rule), 31 in all"},
+		{name: "22 in the region + 9 brokers",
+			rules:   rulesIn("ncc-a", 22, other),
+			nccs:    [][3]string{{"ncc-a", "a", "us-east-1"}},
+			args:    []string{"--broker-count", "9"},
+			refused: "adds 9 (one per broker without a rule), 31 in all"},
+		{name: "a later plan: the NCC has its brokers' rules",
+			rules: append(rulesIn("ncc-a", 27, other), rulesIn("ncc-ours", 3, ourHost)...),
+			nccs:  [][3]string{{"ncc-a", "a", "us-east-1"}, {"ncc-ours", "test-dep-ncc", "us-east-1"}},
+			usage: "private endpoints 30 + 0 new = 30 of 30; NCCs 2 + 0 new = 2 of 10"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			h.dbx = databricksfake.Start(fixtureAccountID, tc.rules...)
+			t.Cleanup(h.dbx.Close)
+			for _, n := range tc.nccs {
+				h.dbx.AddNCC(n[0], n[1], n[2])
+			}
+			r := h.run(append(append(append([]string{"plan"}, fixtureInputs...), databricksInputs...), tc.args...)...)
+			if tc.refused != "" {
+				if r.code != ExitUsage || !strings.Contains(r.stderr, tc.refused) || !strings.Contains(r.stderr, "Nothing was planned or changed") {
+					t.Fatalf("exit %d, want 2 and %q\n%s\n%s", r.code, tc.refused, r.stdout, r.stderr)
+				}
+				if _, err := os.Stat(filepath.Join(h.env["XDG_STATE_HOME"], "mskvpce", "test-dep")); err == nil {
+					t.Errorf("a refused plan wrote the deployment's working directory")
+				}
+				return
+			}
+			if r.code != 0 || !strings.Contains(r.stdout, tc.usage) {
+				t.Errorf("exit %d; stdout lacks %q:\n%s\n%s", r.code, tc.usage, r.stdout, r.stderr)
+			}
+		})
+	}
+}

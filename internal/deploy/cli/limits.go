@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/databricks/databricks-sdk-go/service/settings"
@@ -59,7 +60,9 @@ type limitsReport struct {
 // countLimits works out the usage after this deployment's rules: the
 // account's NCCs (every region), the deployment's region, the NCC it is
 // given (nccID) or the one it creates (named nccName), and its brokers.
-func countLimits(account []accountNCC, region, nccID, nccName string, brokers []discovery.Broker) (limitsReport, []discovery.Refusal) {
+// Brokers without a hostname are those of a cluster the deployment creates
+// (named clusterName).
+func countLimits(account []accountNCC, region, nccID, nccName, clusterName string, brokers []discovery.Broker) (limitsReport, []discovery.Refusal) {
 	r := limitsReport{Region: region, MaxEndpoints: maxEndpointsPerRegion, MaxNCCs: maxNCCsPerRegion, MaxDomainNames: maxDomainNamesPerRule}
 	var ours *accountNCC
 	var per []string
@@ -81,7 +84,14 @@ func countLimits(account []accountNCC, region, nccID, nccName string, brokers []
 	} else if nccID == "" {
 		r.NewNCCs = 1
 	}
+	unnamed := 0
 	for _, b := range brokers {
+		if b.Hostname == "" {
+			// A cluster the deployment creates: its brokers' names exist
+			// only once it does.
+			unnamed++
+			continue
+		}
 		r.DomainNames = max(r.DomainNames, len(b.DomainNames))
 		// A broker whose hostname a rule of the deployment's NCC carries
 		// has its rule (a later plan of the same deployment).
@@ -89,6 +99,19 @@ func countLimits(account []accountNCC, region, nccID, nccName string, brokers []
 			continue
 		}
 		r.NewEndpoints++
+	}
+	if unnamed > 0 {
+		// Rules the deployment made already: those of its NCC for its
+		// cluster's brokers (b-N.<cluster name>.…), when it has run before.
+		have := 0
+		if ours != nil && clusterName != "" {
+			for _, x := range ours.Rules {
+				if len(x.DomainNames) > 0 && strings.HasPrefix(x.DomainNames[0], "b-") && strings.Contains(x.DomainNames[0], "."+clusterName+".") {
+					have++
+				}
+			}
+		}
+		r.NewEndpoints += max(0, unnamed-have)
 	}
 	var out []discovery.Refusal
 	if n := r.Endpoints + r.NewEndpoints; r.NewEndpoints > 0 && n > maxEndpointsPerRegion {
@@ -109,12 +132,34 @@ func countLimits(account []accountNCC, region, nccID, nccName string, brokers []
 	return r, out
 }
 
+// checkNewClusterLimits checks Databricks' limits for a deployment that
+// creates its cluster, with the Databricks half on: one rule per broker
+// (broker_count, or broker_ids after removals).
+func (c *cli) checkNewClusterLimits(ctx context.Context) error {
+	if c.existingCluster() || !c.databricks() {
+		return nil
+	}
+	n := 3 // broker_count's default
+	if v, ok := c.merged["broker_count"]; ok && v != nil {
+		// json.Number from a flag, float64 or json.Number from a file.
+		if f, err := strconv.ParseFloat(fmt.Sprint(v), 64); err == nil && f >= 1 {
+			n = int(f)
+		}
+	}
+	if ids, ok := c.merged["broker_ids"].([]any); ok && len(ids) > 0 {
+		n = len(ids)
+	}
+	ctx, cancel := context.WithTimeout(ctx, discoveryTimeout)
+	defer cancel()
+	return c.checkDatabricksLimits(ctx, make([]discovery.Broker, n))
+}
+
 // checkDatabricksLimits reads the account's NCCs and rules and refuses
-// (exit 2, nothing written) a deployment whose rules would exceed a limit.
-// It runs for a deployment of an existing cluster with the Databricks half
-// on: discovery has said which brokers need a rule.
-func (c *cli) checkDatabricksLimits(ctx context.Context, cl *discovery.Cluster) error {
-	if !c.databricks() || cl == nil {
+// (exit 2, nothing written) a deployment whose rules would exceed a limit:
+// one rule per broker (an existing cluster's as discovery found them; a new
+// cluster's without names yet).
+func (c *cli) checkDatabricksLimits(ctx context.Context, brokers []discovery.Broker) error {
+	if !c.databricks() {
 		return nil
 	}
 	api, err := c.accountAPI()
@@ -131,7 +176,7 @@ func (c *cli) checkDatabricksLimits(ctx context.Context, cl *discovery.Cluster) 
 	region, _ := c.merged["region"].(string)
 	nccID, _ := c.merged["databricks_ncc_id"].(string)
 	prefix, _ := c.merged["prefix"].(string)
-	r, refusals := countLimits(account, region, nccID, prefix+"-ncc", cl.Brokers)
+	r, refusals := countLimits(account, region, nccID, prefix+"-ncc", prefix+"-msk", brokers)
 	c.limits = &r
 	if c.output != "json" {
 		fmt.Fprintf(c.env.Stdout, "Databricks account limits in %s (account API): private endpoints %d + %d new = %d of %d; NCCs %d + %d new = %d of %d; domain names per rule at most %d of %d.\n\n",

@@ -41,6 +41,9 @@ func (c *cli) prepare(ctx context.Context, needInputs, init bool) error {
 		if err := c.discoverCluster(ctx); err != nil {
 			return err
 		}
+		if err := c.checkNewClusterLimits(ctx); err != nil {
+			return err
+		}
 	}
 	if c.env.Tree == nil {
 		return errors.New("no embedded Terraform tree (build cmd/deploy from the repository)")
