@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kafka"
 	kafkatypes "github.com/aws/aws-sdk-go-v2/service/kafka/types"
 
+	"github.com/mskvpce/mskvpce/internal/controlplane/awsfake"
 	"github.com/mskvpce/mskvpce/internal/localmsk"
 	"github.com/mskvpce/mskvpce/internal/localmsk/awsapi"
 )
@@ -26,16 +27,7 @@ import (
 func TestServeTheEnvironmentsCluster(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	e, err := localmsk.Start(context.Background(), localmsk.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	srv, err := awsapi.Serve(e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	e, srv := serveLocal(t, dir)
 	info := e.Info()
 
 	b, err := os.ReadFile(filepath.Join(dir, "info.json"))
@@ -133,4 +125,21 @@ func TestServeTheEnvironmentsCluster(t *testing.T) {
 	if got := state(); got != kafkatypes.ClusterStateActive {
 		t.Errorf("state after the restart: %s, want ACTIVE", got)
 	}
+}
+
+// serveLocal starts a local environment in dir and its control-plane
+// stand-in, both closed when the test ends.
+func serveLocal(t *testing.T, dir string) (*localmsk.Env, *awsfake.Server) {
+	t.Helper()
+	e, err := localmsk.Start(context.Background(), localmsk.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	srv, err := awsapi.Serve(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return e, srv
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/mskvpce/mskvpce/internal/deploy/discovery"
 	"github.com/mskvpce/mskvpce/internal/localmsk"
-	"github.com/mskvpce/mskvpce/internal/localmsk/awsapi"
 )
 
 // localmsk --control-plane presents its cluster as an existing one: deploy's
@@ -22,16 +21,7 @@ import (
 // brokers and subnets, so the offline plan is of this cluster.
 func TestDiscoveryOfTheLocalCluster(t *testing.T) {
 	t.Parallel()
-	e, err := localmsk.Start(context.Background(), localmsk.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	srv, err := awsapi.Serve(e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	e, srv := serveLocal(t, t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	info := e.Info()

@@ -12,7 +12,6 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/mskvpce/mskvpce/internal/controlplane/awsfake"
-	"github.com/mskvpce/mskvpce/internal/localmsk"
 	"github.com/mskvpce/mskvpce/internal/localmsk/awsapi"
 )
 
@@ -21,16 +20,7 @@ import (
 // where no broker listens never becomes healthy and moves nothing.
 func TestNLBsFollowTheirTargetGroups(t *testing.T) {
 	t.Parallel()
-	e, err := localmsk.Start(context.Background(), localmsk.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	srv, err := awsapi.Serve(e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	e, srv := serveLocal(t, t.TempDir())
 	var nlbs []awsapi.NLB
 	for i := 1; i <= 3; i++ {
 		nlbs = append(nlbs, awsapi.NLB{BrokerID: i,
