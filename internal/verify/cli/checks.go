@@ -103,8 +103,13 @@ func parseChecks(s string) (selection, error) {
 // noControlPlane explains why an input has no control-plane checks.
 func (o options) noControlPlane() string {
 	switch {
-	case o.local || o.localInfo != "":
+	case o.local:
 		return "the local environment has no AWS control plane"
+	case o.localInfo != "":
+		// localmsk --control-plane serves MSK and ELBv2 for deploy's
+		// discovery and the healer; verify's checks read a deployment's
+		// outputs, which a local environment has none of.
+		return "a local environment is checked on its data path only (localmsk --control-plane serves deploy's discovery and the healer, not these checks)"
 	default:
 		return "--endpoint names no AWS resources (pass --tf-outputs for the NLBs, endpoint services, security groups and role to check)"
 	}

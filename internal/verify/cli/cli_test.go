@@ -121,7 +121,7 @@ func TestBadInputsExit2(t *testing.T) {
 		{"fault without its value", "", []string{"--local", "--local-fault", "latency"}, []string{"--local-fault latency", "latency takes ID:DURATION,..."}},
 		{"stray argument", "", []string{"--local", "extra"}, []string{"unexpected argument \"extra\""}},
 		{"control-plane check with --local", "", []string{"--local", "--checks", "data,nlb-target"}, []string{"--checks data,nlb-target", "control-plane checks need --tf-outputs", "no AWS control plane"}},
-		{"control plane with --local-info", "", []string{"--local-info", badInfo, "--checks", "control-plane"}, []string{"control-plane checks need --tf-outputs", "no AWS control plane"}},
+		{"control plane with --local-info", "", []string{"--local-info", badInfo, "--checks", "control-plane"}, []string{"control-plane checks need --tf-outputs", "checked on its data path only", "localmsk --control-plane serves deploy"}},
 		{"control plane with --endpoint", "", []string{"--region", "us-east-1", ep, "--checks", "trust-policy"}, []string{"control-plane checks need --tf-outputs", "--endpoint names no AWS resources"}},
 		{"unknown check", "", []string{"--local", "--checks", "data,dns-magic"}, []string{"unknown check \"dns-magic\"", "nlb-target"}},
 		{"empty check list", "", []string{"--local", "--checks", ","}, []string{"selects nothing"}},
