@@ -224,25 +224,25 @@ type wireRule struct {
 
 func serviceID(name string) string { return name[strings.LastIndex(name, ".")+1:] }
 
-// notYetRead: with FromFirstRead, the rule's clock has not started.
-func (f *Server) notYetRead(r Rule) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.FromFirstRead && !f.made[r.ID+"\x00read"]
-}
-
 // view renders a rule as of now; it calls the hooks without the lock held.
-func (f *Server) view(r Rule) wireRule {
+// With FromFirstRead, a read of the rule itself (start) starts its clock; a
+// list before that shows it CREATING and starts nothing.
+func (f *Server) view(r Rule, start bool) wireRule {
 	f.mu.Lock()
-	if f.FromFirstRead && !f.made[r.ID+"\x00read"] {
+	unread := f.FromFirstRead && !f.made[r.ID+"\x00read"]
+	if unread && start {
 		f.made[r.ID+"\x00read"] = true
 		f.created[r.ID] = time.Now()
+		unread = false
 	}
 	created := f.created[r.ID]
 	f.mu.Unlock()
+	if unread {
+		created = time.Now()
+	}
 	w := wireRule{RuleID: r.ID, NetworkConnectivityConfigID: r.NCC, AccountID: f.AccountID, EndpointService: r.EndpointService,
 		DomainNames: r.DomainNames, CreationTime: created.UnixMilli(), UpdatedTime: time.Now().UnixMilli(), ConnectionState: "CREATING"}
-	if time.Since(created) < r.CreateLatency {
+	if unread || time.Since(created) < r.CreateLatency {
 		return w
 	}
 	if r.Fail != "" {
@@ -379,7 +379,7 @@ func (f *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		f.rules = append(f.rules, rule)
 		f.created[rule.ID] = time.Now()
 		f.mu.Unlock()
-		writeJSON(w, f.view(rule))
+		writeJSON(w, f.view(rule, true))
 		return
 	}
 	if r.Method != http.MethodGet && !(r.Method == http.MethodDelete && len(parts) == 3) {
@@ -389,15 +389,9 @@ func (f *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var match []wireRule
 	for _, rule := range rules {
 		if rule.NCC == ncc && (len(parts) == 2 || rule.ID == parts[2]) {
-			if len(parts) == 2 && f.notYetRead(rule) {
-				// A list (deploy's limits check, before the apply that
-				// "creates" the rule) does not start its clock.
-				match = append(match, wireRule{RuleID: rule.ID, NetworkConnectivityConfigID: rule.NCC, AccountID: f.AccountID,
-					EndpointService: rule.EndpointService, DomainNames: rule.DomainNames, ConnectionState: "CREATING",
-					CreationTime: time.Now().UnixMilli(), UpdatedTime: time.Now().UnixMilli()})
-				continue
-			}
-			match = append(match, f.view(rule))
+			// A list (deploy's limits check, before the apply that
+			// "creates" the rule) does not start its clock.
+			match = append(match, f.view(rule, len(parts) == 3))
 		}
 	}
 	if len(parts) == 3 {
