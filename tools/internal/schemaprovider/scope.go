@@ -43,6 +43,7 @@ func configFile(name string) bool {
 func ScopeOf(dir string) map[string]bool {
 	words := map[string]bool{}
 	found := false
+	scanned := map[string]bool{} // modules.json lists the root module too
 	scan := func(root string) bool {
 		// Terraform links a module given by an absolute path into
 		// .terraform/modules; WalkDir does not follow a symlinked root.
@@ -50,6 +51,10 @@ func ScopeOf(dir string) map[string]bool {
 		if err != nil {
 			return false
 		}
+		if scanned[root] {
+			return true
+		}
+		scanned[root] = true
 		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
